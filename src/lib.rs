@@ -1,0 +1,17 @@
+//! cfscrub: Cloudflare credential leak containment.
+//!
+//! The crate is organised as ripgrep is: *detecting* ([`rules`], [`detect`]),
+//! *reading* ([`stream`], [`walk`]), and *consuming* (reporters, rewriters,
+//! filters) are apart, and meet in the command modules under [`commands`].
+//! No module outside [`detect`] sees a secret's bytes after detection:
+//! consumers receive [`finding::Finding`]s, which hold a kind, a place and a
+//! fingerprint.
+#![deny(missing_docs)]
+
+pub mod detect;
+pub mod fake;
+pub mod finding;
+pub mod rules;
+pub mod sanitize;
+pub mod secrets;
+pub mod stream;

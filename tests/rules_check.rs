@@ -1,0 +1,63 @@
+//! Every rule's positive examples give exactly the expected finding, and its
+//! negative examples give none. Examples are templates expanded with fresh
+//! fakes, under several seeds.
+
+use cfscrub::detect::Detector;
+use cfscrub::fake::FakeGen;
+use cfscrub::rules::{Confidence, RULES};
+use cfscrub::secrets::KnownSecrets;
+use cfscrub::stream::scan_bytes;
+
+#[test]
+fn rules_check() {
+    let detector = Detector::new(&KnownSecrets::new());
+    let mut failures = Vec::new();
+    for seed in 0..20 {
+        let mut gen = FakeGen::new(seed);
+        for rule in RULES {
+            for template in rule.positives {
+                let e = gen.expand(template);
+                let expected = e
+                    .marked
+                    .clone()
+                    .or_else(|| (e.values.len() == 1).then(|| e.values[0].clone()))
+                    .expect("a positive example marks one span");
+                let confidence = if template.contains("!}") {
+                    Confidence::Low
+                } else {
+                    rule.confidence
+                };
+                let found = scan_bytes(&detector, &e.text);
+                let ok = found.len() == 1
+                    && found[0].kind == rule.kind
+                    && found[0].confidence == confidence
+                    && found[0].offset as usize == expected.start
+                    && found[0].length == expected.len();
+                if !ok {
+                    let got: Vec<_> = found
+                        .iter()
+                        .map(|f| (f.kind.id(), f.confidence, f.offset, f.length))
+                        .collect();
+                    failures.push(format!(
+                        "{} positive {template:?} (seed {seed}): want {:?} at {expected:?}, got {got:?}",
+                        rule.kind.id(),
+                        confidence
+                    ));
+                }
+            }
+            for template in rule.negatives {
+                let e = gen.expand(template);
+                let found = scan_bytes(&detector, &e.text);
+                if !found.is_empty() {
+                    let got: Vec<_> = found.iter().map(|f| (f.kind.id(), f.offset, f.length)).collect();
+                    failures.push(format!(
+                        "{} negative {template:?} (seed {seed}): got {got:?}",
+                        rule.kind.id()
+                    ));
+                }
+            }
+        }
+    }
+    failures.dedup();
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
