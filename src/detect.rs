@@ -269,7 +269,7 @@ impl KnownHunter {
             });
         }
         let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostFirst)
             .build(anchors.iter().map(|a| a.as_slice()))
             .expect("known-secret anchors are small literals");
         KnownHunter {
@@ -327,6 +327,20 @@ enum AnchorTarget {
     Known(usize),
 }
 
+/// Calls `found` for the leftmost match starting at each position, so
+/// that anchors overlapping an earlier match are not skipped.
+fn every_match(automaton: &AhoCorasick, hay: &[u8], mut found: impl FnMut(usize, usize)) {
+    let mut at = 0;
+    while at < hay.len() {
+        let input = aho_corasick::Input::new(hay).span(at..hay.len());
+        let Some(m) = automaton.find(input) else {
+            break;
+        };
+        found(m.start(), m.pattern().as_usize());
+        at = m.start() + 1;
+    }
+}
+
 /// The compiled detector: every rule plus the known secrets.
 pub struct Detector {
     automaton: AhoCorasick,
@@ -365,9 +379,8 @@ impl Detector {
             Vec::new()
         };
         let automaton = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(anchors.iter().map(|a| a.literal))
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(anchors.iter().map(|a| a.literal.to_ascii_lowercase()))
             .expect("static anchors are small literals");
         let known = (!known.is_empty()).then(|| KnownHunter::new(known));
         let longest_anchor = anchors
@@ -386,31 +399,46 @@ impl Detector {
     }
 
     /// Appends every anchor that starts at or after `from` in `hay` to `out`,
-    /// sorted by position.
-    pub fn find_anchors(&self, hay: &[u8], from: usize, out: &mut Vec<Anchor>) {
-        let input = aho_corasick::Input::new(hay).span(from..hay.len());
+    /// sorted by position. `lowered` is scratch space: the static anchors
+    /// are searched in an ASCII-lower-cased copy, which keeps the
+    /// automaton's SIMD prefilter (it has none for case-insensitive search).
+    pub fn find_anchors(
+        &self,
+        hay: &[u8],
+        from: usize,
+        lowered: &mut Vec<u8>,
+        out: &mut Vec<Anchor>,
+    ) {
         if self.rules_enabled {
-            for m in self.automaton.find_overlapping_iter(input.clone()) {
+            lowered.clear();
+            lowered.extend(hay[from..].iter().map(u8::to_ascii_lowercase));
+            every_match(&self.automaton, lowered, |start, pattern| {
                 out.push(Anchor {
-                    pos: m.start(),
-                    target: AnchorTarget::Static(m.pattern().as_usize()),
-                });
-            }
+                    pos: from + start,
+                    target: AnchorTarget::Static(pattern),
+                })
+            });
         }
         if let Some(known) = &self.known {
-            for m in known.automaton.find_overlapping_iter(input) {
+            every_match(&known.automaton, &hay[from..], |start, pattern| {
                 out.push(Anchor {
-                    pos: m.start(),
-                    target: AnchorTarget::Known(m.pattern().as_usize()),
-                });
-            }
+                    pos: from + start,
+                    target: AnchorTarget::Known(pattern),
+                })
+            });
             out.sort_by_key(|a| a.pos);
         }
     }
 
     /// Decides what starts at `anchor`; may append several candidates for
     /// a shared known-secret anchor. Returns false when more data is needed.
-    pub fn evaluate(&self, bytes: &[u8], anchor: Anchor, eof: bool, out: &mut Vec<Candidate>) -> bool {
+    pub fn evaluate(
+        &self,
+        bytes: &[u8],
+        anchor: Anchor,
+        eof: bool,
+        out: &mut Vec<Candidate>,
+    ) -> bool {
         let w = Window::new(bytes, anchor.pos, eof);
         match anchor.target {
             AnchorTarget::Static(i) => match self.eval_static(&w, &self.anchors[i]) {
@@ -607,11 +635,7 @@ fn turnstile(w: &Window) -> Eval {
 /// `CF_API_TOKEN`) names Cloudflare.
 fn names_cloudflare(w: &Window) -> bool {
     let behind = w.behind();
-    let ident_len = behind
-        .iter()
-        .rev()
-        .take_while(|&&b| is_url_safe(b))
-        .count();
+    let ident_len = behind.iter().rev().take_while(|&&b| is_url_safe(b)).count();
     let ident = &behind[behind.len() - ident_len..];
     contains_ignore_case(ident, "cloudflare")
         || ident
@@ -627,7 +651,8 @@ fn context(
     rule: &Rule,
 ) -> Eval {
     let ahead = w.ahead();
-    let is_separator = |b: u8| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'`' | b':' | b'=' | b'\\');
+    let is_separator =
+        |b: u8| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'`' | b':' | b'=' | b'\\');
     let seps = need!(w.run(keyword.len(), MAX_SEPARATORS + 1, is_separator));
     if seps == 0 || seps > MAX_SEPARATORS {
         return Eval::Done(None);
@@ -678,7 +703,7 @@ mod tests {
 
     fn detect_all(det: &Detector, bytes: &[u8]) -> Vec<Candidate> {
         let mut anchors = Vec::new();
-        det.find_anchors(bytes, 0, &mut anchors);
+        det.find_anchors(bytes, 0, &mut Vec::new(), &mut anchors);
         let mut out = Vec::new();
         for a in anchors {
             assert!(det.evaluate(bytes, a, true, &mut out));
@@ -709,7 +734,7 @@ mod tests {
         let det = Detector::new(&KnownSecrets::new());
         let bytes = b"grep cfut_AbCd";
         let mut anchors = Vec::new();
-        det.find_anchors(bytes, 0, &mut anchors);
+        det.find_anchors(bytes, 0, &mut Vec::new(), &mut anchors);
         let mut out = Vec::new();
         assert!(!det.evaluate(bytes, anchors[0], false, &mut out));
         assert!(det.evaluate(bytes, anchors[0], true, &mut out));

@@ -8,10 +8,15 @@
 //! fingerprint.
 #![deny(missing_docs)]
 
+pub mod cli;
+pub mod commands;
 pub mod detect;
 pub mod fake;
 pub mod finding;
+pub mod progress;
+pub mod report;
 pub mod rules;
 pub mod sanitize;
 pub mod secrets;
 pub mod stream;
+pub mod walk;

@@ -410,7 +410,11 @@ mod tests {
     fn context_keywords_are_lowercase_and_unique() {
         let mut seen = HashSet::new();
         for (word, _) in context_keywords() {
-            assert_eq!(word, word.to_ascii_lowercase(), "keyword {word} must be lower-case");
+            assert_eq!(
+                word,
+                word.to_ascii_lowercase(),
+                "keyword {word} must be lower-case"
+            );
             assert!(seen.insert(word), "keyword {word} is owned by two rules");
         }
     }

@@ -193,12 +193,11 @@ impl KnownSecrets {
         let before = self.len();
         let mut number = 0;
         loop {
-            let value = Zeroizing::new(rpassword::read_password().map_err(|error| {
-                SecretError::Io {
+            let value =
+                Zeroizing::new(rpassword::read_password().map_err(|error| SecretError::Io {
                     source_name: "terminal".into(),
                     error,
-                }
-            })?);
+                })?);
             number += 1;
             let trimmed = value.trim();
             if trimmed.is_empty() {

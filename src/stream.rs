@@ -63,6 +63,7 @@ pub struct StreamScanner<'d> {
     emitted: u64,
     pending: Vec<Finding>,
     anchors: Vec<Anchor>,
+    lowered: Vec<u8>,
     candidates: Vec<Candidate>,
     lines: Option<LineTracker>,
     finished: bool,
@@ -110,6 +111,7 @@ impl<'d> StreamScanner<'d> {
             emitted: 0,
             pending: Vec::new(),
             anchors: Vec::new(),
+            lowered: Vec::new(),
             candidates: Vec::new(),
             lines: count_lines.then(LineTracker::default),
             finished: false,
@@ -194,7 +196,8 @@ impl<'d> StreamScanner<'d> {
         let end = self.base + self.len as u64;
         let from = (self.decided - self.base) as usize;
         self.anchors.clear();
-        self.detector.find_anchors(bytes, from, &mut self.anchors);
+        self.detector
+            .find_anchors(bytes, from, &mut self.lowered, &mut self.anchors);
         let mut stuck_at = None;
         for &anchor in &self.anchors {
             if !self

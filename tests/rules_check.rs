@@ -49,7 +49,10 @@ fn rules_check() {
                 let e = gen.expand(template);
                 let found = scan_bytes(&detector, &e.text);
                 if !found.is_empty() {
-                    let got: Vec<_> = found.iter().map(|f| (f.kind.id(), f.offset, f.length)).collect();
+                    let got: Vec<_> = found
+                        .iter()
+                        .map(|f| (f.kind.id(), f.offset, f.length))
+                        .collect();
                     failures.push(format!(
                         "{} negative {template:?} (seed {seed}): got {got:?}",
                         rule.kind.id()
@@ -59,5 +62,10 @@ fn rules_check() {
         }
     }
     failures.dedup();
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

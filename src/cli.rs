@@ -1,0 +1,96 @@
+//! The command line: raw flags as parsed by clap, nothing else.
+//!
+//! Options shared by several commands live in flattened groups
+//! ([`SecretArgs`], [`WalkArgs`], [`OutputArgs`]). There is deliberately no
+//! option that takes a secret value: it would land in shell history and `ps`.
+
+use crate::report::{ColorChoice, Format};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Cloudflare credential leak containment: find, redact, verify, lock down, rotate.
+#[derive(Debug, Parser)]
+#[command(name = "cfscrub", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find Cloudflare credentials in files, directories or stdin (`-`).
+    Scan(ScanArgs),
+    /// Run the whole drill on a generated example incident.
+    Demo(DemoArgs),
+}
+
+/// Known leaked values to hunt (never on the command line).
+#[derive(Debug, Args, Default)]
+pub struct SecretArgs {
+    /// Read known leaked values from FILE, one per line (`-` = stdin, read
+    /// without echo on a terminal). Their exact values and leading fragments
+    /// are hunted.
+    #[arg(long = "secret-from", value_name = "FILE")]
+    pub secret_from: Vec<PathBuf>,
+    /// Take a known leaked value from the environment variable VAR.
+    #[arg(long = "secret-env", value_name = "VAR")]
+    pub secret_env: Vec<String>,
+}
+
+/// Which files to read.
+#[derive(Debug, Args)]
+pub struct WalkArgs {
+    /// Files or directories (`-` = stdin).
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Follow symbolic links.
+    #[arg(long)]
+    pub follow: bool,
+    /// Leave out paths matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// How to print.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// When to use colour in human output (`NO_COLOR` is honoured).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// No summary line on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `cfscrub scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub secrets: SecretArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// `cfscrub demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the generated incident folder instead of deleting it.
+    #[arg(long)]
+    pub keep: bool,
+    /// Seed for the generated fake credentials.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+}

@@ -1,0 +1,68 @@
+//! The one place where detection, reading and reporting meet: each
+//! subcommand module turns parsed flags into a run and an exit code.
+//!
+//! Exit codes are grep's: 0 nothing found, 1 found, 2 an error (an error
+//! outranks a finding).
+
+pub mod demo;
+pub mod scan;
+pub mod search;
+
+use crate::cli::{Cli, Command, SecretArgs};
+use crate::report::Tally;
+use crate::secrets::KnownSecrets;
+use anyhow::{Context, Result};
+
+/// Nothing found.
+pub const EXIT_CLEAN: u8 = 0;
+/// Something found.
+pub const EXIT_FOUND: u8 = 1;
+/// An error occurred.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Scan(args) => scan::run(args),
+        Command::Demo(args) => demo::run(args),
+    }
+}
+
+/// grep-like exit code for a tally.
+pub fn exit_code(tally: &Tally) -> u8 {
+    if tally.errors > 0 {
+        EXIT_ERROR
+    } else if tally.findings > 0 {
+        EXIT_FOUND
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// Loads `--secret-from` / `--secret-env` values. Once secrets are in
+/// memory the process is made non-dumpable, so no core dump holds them.
+pub fn load_secrets(args: &SecretArgs) -> Result<KnownSecrets> {
+    let mut secrets = KnownSecrets::new();
+    for path in &args.secret_from {
+        secrets.add_from_path(path).context("--secret-from")?;
+    }
+    for var in &args.secret_env {
+        secrets.add_from_env(var).context("--secret-env")?;
+    }
+    if !secrets.is_empty() {
+        // SAFETY: prctl(PR_SET_DUMPABLE) takes plain integers and has no memory effects.
+        unsafe {
+            libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        }
+    }
+    Ok(secrets)
+}
+
+/// A thread pool of `threads` workers (default: one per core).
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let n = threads.unwrap_or(0);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .context("cannot start worker threads")
+}

@@ -1,0 +1,35 @@
+//! `cfscrub scan`: report every credential in the given paths.
+
+use super::search::Search;
+use super::{exit_code, load_secrets, thread_pool};
+use crate::cli::ScanArgs;
+use crate::detect::Detector;
+use crate::report::{human_summary, Format, Output};
+use crate::walk::{self, WalkOptions};
+use anyhow::{Context, Result};
+use std::time::Instant;
+
+/// Runs `cfscrub scan`.
+pub fn run(args: ScanArgs) -> Result<u8> {
+    let start = Instant::now();
+    let secrets = load_secrets(&args.secrets)?;
+    let detector = Detector::new(&secrets);
+    let options = WalkOptions {
+        follow: args.walk.follow,
+        excludes: args.walk.exclude.clone(),
+    };
+    let inputs = walk::collect(&args.walk.paths, &options).context("--exclude")?;
+    let output = Output::stdout(args.output.format, args.output.color);
+    let search = Search {
+        detector: &detector,
+        output: &output,
+        follow: args.walk.follow,
+    };
+    let tally = search.run(&inputs, &thread_pool(args.walk.threads)?);
+    let elapsed = start.elapsed();
+    output.finish(&tally, elapsed, "scan")?;
+    if args.output.format == Format::Human && !args.output.quiet {
+        eprintln!("{}", human_summary(&tally, elapsed, ""));
+    }
+    Ok(exit_code(&tally))
+}
