@@ -8,7 +8,9 @@
 //! Templates use placeholders: `{cfut}`, `{cfat}`, `{cfk}`, `{cfast}` give a
 //! checksum-valid token, `{cfut!}` (etc.) the same shape with a wrong checksum,
 //! `{cfoat}`, `{cfort}`, `{originca}`, `{tunnel}`, `{argopem}`, `{turnstile}`,
-//! `{legacy}` (40 characters of `[A-Za-z0-9_-]`), `{hexN}` and `{alnumN}`.
+//! `{legacy}` (40 characters of `[A-Za-z0-9_-]`), `{hexN}` and `{alnumN}`;
+//! `{kind@label}` reuses one value wherever the label repeats and
+//! `{headN@label}` is its first N characters.
 //!
 //! ```
 //! let mut gen = cfscrub::fake::FakeGen::new(7);
@@ -26,6 +28,7 @@ const HEX: &[u8] = b"0123456789abcdef";
 /// A seeded generator of fake credentials.
 pub struct FakeGen {
     rng: fastrand::Rng,
+    labelled: std::collections::HashMap<String, String>,
 }
 
 /// A template after expansion.
@@ -43,6 +46,7 @@ impl FakeGen {
     pub fn new(seed: u64) -> FakeGen {
         FakeGen {
             rng: fastrand::Rng::with_seed(seed),
+            labelled: std::collections::HashMap::new(),
         }
     }
 
@@ -140,8 +144,22 @@ impl FakeGen {
         format!("0x4AAAAAA{}", self.chars(URL_SAFE, 26))
     }
 
-    /// The value for one placeholder name, or `None` if the name is unknown.
+    /// The value for one placeholder, or `None` if the name is unknown.
+    /// `kind@label` gives the same value wherever the label repeats;
+    /// `headN@label` the first N characters of that value.
     pub fn placeholder(&mut self, name: &str) -> Option<String> {
+        if let Some((kind, label)) = name.split_once('@') {
+            if let Some(n) = kind.strip_prefix("head") {
+                let value = self.labelled.get(label)?;
+                return value.get(..n.parse().ok()?).map(str::to_string);
+            }
+            if let Some(value) = self.labelled.get(label) {
+                return Some(value.clone());
+            }
+            let value = self.placeholder(kind)?;
+            self.labelled.insert(label.to_string(), value.clone());
+            return Some(value);
+        }
         let (base, valid) = match name.strip_suffix('!') {
             Some(b) => (b, false),
             None => (name, true),
@@ -226,6 +244,11 @@ mod tests {
         let mut g = FakeGen::new(2);
         let e = g.expand("a «{hex4}» b {legacy} ${{ x }}");
         let s = String::from_utf8(e.text.clone()).unwrap();
+        let l = g.expand("{cfut@t} {cfut@t} {head9@t}");
+        let l = String::from_utf8(l.text).unwrap();
+        let parts: Vec<&str> = l.split(' ').collect();
+        assert_eq!(parts[0], parts[1]);
+        assert_eq!(parts[2], &parts[0][..9]);
         assert_eq!(e.values.len(), 2);
         assert_eq!(e.marked, Some(2..6));
         assert!(s.ends_with("${{ x }}"), "{s}");

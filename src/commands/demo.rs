@@ -5,58 +5,54 @@
 use crate::cli::DemoArgs;
 use crate::fake::FakeGen;
 use anyhow::{Context, Result};
+use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-/// The files of the example incident, relative to its root.
-fn incident_files(gen: &mut FakeGen) -> Vec<(&'static str, String)> {
-    let leaked = gen.scannable("cfut_", true);
-    let account_token = gen.scannable("cfat_", true);
-    let legacy = gen.legacy_token();
-    let global_key = gen.hex(37);
-    let account_id = gen.hex(32);
-    let partial = &leaked[..11];
-    let deploy_log = format!(
-        "2026-11-24T08:01:02.113Z ##[group]Run npx wrangler deploy\n\
-         2026-11-24T08:01:02.114Z \x1b[36;1menv:\x1b[0m\n\
-         2026-11-24T08:01:02.115Z   CLOUDFLARE_API_TOKEN: \x1b[33m{leaked}\x1b[0m\n\
-         2026-11-24T08:01:02.116Z   CLOUDFLARE_ACCOUNT_ID: {account_id}\n\
-         2026-11-24T08:01:04.900Z  \u{26c5}\u{fe0f} wrangler 3.90.0\n\
-         2026-11-24T08:01:05.002Z Checking out {sha}\n\
-         2026-11-24T08:01:07.441Z > curl -H 'Authorization: Bearer {legacy}' https://api.cloudflare.com/client/v4/user/tokens/verify\n\
-         2026-11-24T08:01:09.020Z \u{2718} [ERROR] A request to the Cloudflare API (/accounts/{account_id}/d1/database/{db}) failed.\n\
-         2026-11-24T08:01:09.021Z   not authorized [code: 7403]\n\
-         2026-11-24T08:01:12.500Z $ grep {partial} deploy.log\n",
-        sha = gen.hex(40),
-        db = gen.hex(32),
-    );
-    let history = format!(
-        "ls -la\ncd ~/src/api-gateway\nexport CLOUDFLARE_API_TOKEN={leaked}\nnpx wrangler deploy\n\
-         curl -H \"X-Auth-Email: ops@example.com\" -H \"X-Auth-Key: {global_key}\" https://api.cloudflare.com/client/v4/zones\n\
-         git log --oneline -n 5\n"
-    );
-    let env = format!(
-        "NODE_ENV=production\nCLOUDFLARE_ACCOUNT_ID={account_id}\nCLOUDFLARE_API_TOKEN={account_token}\nCF_PAGES_COMMIT_SHA={}\n",
-        gen.hex(40)
-    );
-    let wrangler = format!(
-        "// wrangler.jsonc\n{{\n  \"name\": \"api-gateway\",\n  \"main\": \"src/index.ts\",\n  \"account_id\": \"{account_id}\",\n\
-         \"d1_databases\": [{{ \"binding\": \"DB\", \"database_name\": \"prod\", \"database_id\": \"{}\" }}],\n\
-         \"r2_buckets\": [{{ \"binding\": \"ASSETS\", \"bucket_name\": \"assets\" }}],\n}}\n",
-        gen.hex(32)
-    );
-    vec![
-        ("ci/deploy.log", deploy_log),
-        ("home/.bash_history", history),
-        ("app/.env", env),
-        ("app/wrangler.jsonc", wrangler),
-        ("vault/leaked-token.txt", format!("{leaked}\n")),
-    ]
+/// The example incident: templates from `fixtures/demo/`, compiled in so
+/// that an installed binary can run the demo too.
+const INCIDENT: &[(&str, &str)] = &[
+    (
+        "ci/deploy.log",
+        include_str!("../../fixtures/demo/ci/deploy.log"),
+    ),
+    (
+        "home/.bash_history",
+        include_str!("../../fixtures/demo/home/.bash_history"),
+    ),
+    ("app/.env", include_str!("../../fixtures/demo/app/.env")),
+    (
+        "app/wrangler.jsonc",
+        include_str!("../../fixtures/demo/app/wrangler.jsonc"),
+    ),
+    (
+        "vault/leaked-token.txt",
+        include_str!("../../fixtures/demo/vault/leaked-token.txt"),
+    ),
+];
+
+/// Writes the example incident under `root` with fakes from `seed`.
+pub fn write_incident(root: &Path, seed: u64) -> Result<()> {
+    let mut gen = FakeGen::new(seed);
+    for (rel, template) in INCIDENT {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("relative paths have a parent"))?;
+        std::fs::write(&path, gen.expand(template).text)
+            .with_context(|| format!("cannot write {rel}"))?;
+    }
+    Ok(())
+}
+
+/// Prints a line of the demo's own narration; a closed pipe is not an error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
 }
 
 fn step(root: &Path, title: &str, args: &[&str]) -> Result<i32> {
     let exe = std::env::current_exe().context("cannot find the cfscrub binary")?;
-    println!("\n## {title}\n$ cfscrub {}", args.join(" "));
+    say!("\n## {title}\n$ cfscrub {}", args.join(" "));
     let status = Command::new(exe)
         .args(args)
         .current_dir(root)
@@ -64,7 +60,7 @@ fn step(root: &Path, title: &str, args: &[&str]) -> Result<i32> {
         .status()
         .context("cannot run cfscrub")?;
     let code = status.code().unwrap_or(2);
-    println!("(exit {code})");
+    say!("(exit {code})");
     Ok(code)
 }
 
@@ -75,13 +71,8 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         .tempdir()
         .context("cannot create a temporary folder")?;
     let root = dir.path().join("incident");
-    let mut gen = FakeGen::new(args.seed);
-    for (rel, content) in incident_files(&mut gen) {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().expect("relative paths have a parent"))?;
-        std::fs::write(&path, content)?;
-    }
-    println!(
+    write_incident(&root, args.seed)?;
+    say!(
         "cfscrub demo: a fake incident in {} (CI log, shell history, .env, wrangler config;\n\
          every credential in it is a fake generated just now)",
         crate::sanitize::display_path(&root)
@@ -95,9 +86,9 @@ pub fn run(args: DemoArgs) -> Result<u8> {
     let ok = scan == 1 && json == 1;
     if args.keep {
         let kept = dir.keep();
-        println!("\nKept {}", crate::sanitize::display_path(&kept));
+        say!("\nKept {}", crate::sanitize::display_path(&kept));
     }
-    println!(
+    say!(
         "\ncfscrub demo: {}",
         if ok {
             "done"

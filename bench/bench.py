@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""cfscrub benchmarks: ratios against a baseline measured in the same run.
+
+Usage:
+  python3 bench/bench.py [--bench DIR] [--runs 5] [SECTION ...]
+
+Sections: scan, accuracy, redact, filter (default: all). Corpora are made with
+../shared/bench/gen_corpus.py into DIR (default $BENCH or /tmp/cfscrub-bench),
+outside the repository: they are large and full of token shapes.
+Every figure is the median of --runs runs, warm cache; peak RSS comes from
+GNU time. Nothing here is a test: it prints numbers for the issue notes.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GEN = os.environ.get("GEN_CORPUS", os.path.join(REPO, "..", "shared", "bench", "gen_corpus.py"))
+CFSCRUB = os.path.join(REPO, "target", "release", "cfscrub")
+TOKEN_RE = r"cf(ut|at|k)_[A-Za-z0-9]{40}[0-9a-f]{8}"
+
+
+def sh(cmd, stdin=None, stdout=subprocess.DEVNULL):
+    """Runs cmd under GNU time; returns (seconds, peak RSS in KiB, exit code).
+    (wait4's ru_maxrss would count the forked Python before exec.)"""
+    rss_file = os.path.join(os.environ.get("TMPDIR", "/tmp"), "cfscrub-bench-rss")
+    start = time.perf_counter()
+    code = subprocess.call(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd,
+                           stdin=stdin, stdout=stdout, stderr=subprocess.DEVNULL)
+    secs = time.perf_counter() - start
+    with open(rss_file) as f:
+        rss = int(f.read().strip().splitlines()[-1])
+    return secs, rss, code
+
+
+def median_of(runs, fn, prepare=None):
+    times, rss = [], []
+    for _ in range(runs):
+        if prepare:
+            prepare()
+        t, m, _ = fn()
+        times.append(t)
+        rss.append(m)
+    return statistics.median(times), max(rss)
+
+
+def corpus(bench, name, args):
+    out = os.path.join(bench, name)
+    if not os.path.exists(os.path.join(out, "ground_truth.json")):
+        print(f"generating {name} corpus ...", flush=True)
+        subprocess.run([sys.executable, GEN, "--out", out] + args, check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def warm(path):
+    subprocess.run(["cat"] + [os.path.join(r, f) for r, _, fs in os.walk(path) for f in fs],
+                   stdout=subprocess.DEVNULL, check=False)
+
+
+def size_mb(path):
+    return sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(path) for f in fs) / 1e6
+
+
+def row(label, secs, rss, mb, base=None):
+    ratio = f"  {secs / base:5.2f}x baseline" if base else ""
+    print(f"  {label:<44} {secs:7.3f} s {mb / secs:8.0f} MB/s  peak {rss / 1024:7.1f} MiB{ratio}")
+
+
+def bench_scan(c200, huge, runs):
+    print("scan (median of %d, warm cache)" % runs)
+    for name, root in (("200 MB / 400 files", c200), ("1 GiB single file, 50 MB line", huge)):
+        data = os.path.join(root, "corpus")
+        mb = size_mb(data)
+        warm(data)
+        rg_t, rg_m = median_of(runs, lambda: sh(["rg", "-uu", "-c", "cfut_|cfat_|cfk_|cfast_", data]))
+        cf_t, cf_m = median_of(runs, lambda: sh([CFSCRUB, "scan", "--format", "json", "-q", data]))
+        print(f" {name}:")
+        row("rg -uu -c 'cfut_|cfat_|cfk_|cfast_' (baseline)", rg_t, rg_m, mb)
+        row("cfscrub scan --format json", cf_t, cf_m, mb, rg_t)
+
+
+def bench_accuracy(c200, huge):
+    print("accuracy against ground_truth.json")
+    for root in (c200, huge):
+        out = os.path.join(root, "findings.jsonl")
+        with open(out, "wb") as f:
+            sh([CFSCRUB, "scan", "--format", "json", "-q", os.path.join(root, "corpus")], stdout=f)
+        print(f" {os.path.basename(root)}:", flush=True)
+        subprocess.run([sys.executable, os.path.join(REPO, "bench", "compare_truth.py"), root, out])
+
+
+SECTIONS = {"scan", "accuracy"}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bench", default=os.environ.get("BENCH", "/tmp/cfscrub-bench"))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("sections", nargs="*", default=sorted(SECTIONS))
+    args = ap.parse_args()
+    for tool in ("rg", "sed"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is needed as a baseline (apt-get install ripgrep)")
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    os.makedirs(args.bench, exist_ok=True)
+    c200 = corpus(args.bench, "c200", ["--size-mb", "200", "--files", "400", "--density", "20", "--seed", "1"])
+    huge = corpus(args.bench, "huge", ["--single-file", "--size-mb", "1024", "--long-line-mb", "50", "--seed", "2"])
+    if "scan" in args.sections:
+        bench_scan(c200, huge, args.runs)
+    if "accuracy" in args.sections:
+        bench_accuracy(c200, huge)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+//! Helpers shared by the end-to-end tests: a temp tree, generated fakes, the
+//! real binary, and the no-leak assertion.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub use cfscrub::fake::FakeGen;
+
+/// The `cfscrub` binary under test, with colour and the environment's
+/// secrets out of the way.
+pub fn cfscrub() -> Command {
+    let mut cmd = Command::cargo_bin("cfscrub").expect("binary built");
+    cmd.env_remove("CLOUDFLARE_API_TOKEN")
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS");
+    cmd
+}
+
+/// A temporary directory that is removed at the end of the test.
+pub struct Tree {
+    pub dir: tempfile::TempDir,
+}
+
+impl Tree {
+    pub fn new() -> Tree {
+        Tree {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Writes `content` at `rel`, creating parent directories.
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+}
+
+/// Every secret the test planted, to check outputs against.
+#[derive(Default)]
+pub struct Planted(pub Vec<String>);
+
+impl Planted {
+    pub fn add(&mut self, value: impl Into<String>) -> String {
+        let v = value.into();
+        self.0.push(v.clone());
+        v
+    }
+
+    /// Fails if `output` holds any planted value or any 8-character window
+    /// of one. The failure message names the value's index, never the value.
+    pub fn assert_absent(&self, what: &str, output: &[u8]) {
+        for (i, secret) in self.0.iter().enumerate() {
+            let bytes = secret.as_bytes();
+            let windows = bytes.windows(8.min(bytes.len()));
+            for (at, w) in windows.enumerate() {
+                let leaked = output.windows(w.len()).any(|o| o == w);
+                assert!(
+                    !leaked,
+                    "{what}: planted secret #{i} leaked (an 8-byte window at {at} appears in the output)"
+                );
+            }
+        }
+    }
+}
+
+/// Makes a FIFO at `path`.
+pub fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+/// Whether the tests run as root (permission tests differ).
+pub fn is_root() -> bool {
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Parses JSON Lines output.
+pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+/// What a run of the binary gave.
+pub struct Ran {
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Ran {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+    /// Asserts the exit code; the message shows stdout and stderr (which
+    /// the no-leak tests keep free of secrets), never stdin or the environment.
+    pub fn expect(self, code: i32) -> Ran {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}
+
+/// Runs the command. Unlike `assert_cmd`'s assertions, nothing here prints
+/// the command's stdin or environment, where tests put secrets.
+pub fn run(cmd: &mut Command) -> Ran {
+    let out = cmd.output().expect("the binary runs");
+    Ran {
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    }
+}

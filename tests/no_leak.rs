@@ -1,0 +1,85 @@
+//! Nothing any command prints — on success or failure, in any format —
+//! contains a planted secret or an 8-character window of one.
+
+mod common;
+use common::*;
+
+/// A tree holding every kind of credential; returns it with the secrets.
+fn incident() -> (Tree, Planted) {
+    let t = Tree::new();
+    let mut g = FakeGen::new(77);
+    let mut p = Planted::default();
+    let mut log = String::new();
+    for prefix in ["cfut_", "cfat_", "cfk_", "cfast_"] {
+        log.push_str(&format!("ok {}\n", p.add(g.scannable(prefix, true))));
+        log.push_str(&format!("bad {}\n", p.add(g.scannable(prefix, false))));
+    }
+    log.push_str(&format!("oauth_token = \"{}\"\n", p.add(g.oauth("cfoat_"))));
+    log.push_str(&format!("key={}\n", p.add(g.origin_ca())));
+    log.push_str(&format!("--token {}\n", p.add(g.tunnel_token())));
+    log.push_str(&format!("{}\n", p.add(g.argo_pem())));
+    log.push_str(&format!(
+        "CLOUDFLARE_API_TOKEN={}\n",
+        p.add(g.legacy_token())
+    ));
+    log.push_str(&format!("X-Auth-Key: {}\n", p.add(g.hex(37))));
+    log.push_str(&format!("TURNSTILE_SECRET={}\n", p.add(g.turnstile())));
+    log.push_str(&format!("R2_SECRET_ACCESS_KEY={}\n", p.add(g.hex(64))));
+    let leaked = p.add(g.legacy_token());
+    log.push_str(&format!("grep {} x.log\nvalue: {leaked}\n", &leaked[..12]));
+    t.write("logs/ci.log", &log);
+    t.write("vault/leaked.txt", format!("{leaked}\n"));
+    (t, p)
+}
+
+fn check(planted: &Planted, what: &str, ran: &Ran) {
+    planted.assert_absent(&format!("{what} stdout"), &ran.stdout);
+    planted.assert_absent(&format!("{what} stderr"), &ran.stderr);
+}
+
+#[test]
+fn scan_prints_no_secret_in_any_format() {
+    let (t, planted) = incident();
+    for format in ["human", "json", "sarif"] {
+        let ran = run(cfscrub()
+            .args([
+                "scan",
+                "--color",
+                "always",
+                "--format",
+                format,
+                "--secret-from",
+            ])
+            .arg(t.join("vault/leaked.txt"))
+            .arg(t.join("logs")));
+        check(&planted, &format!("scan --format {format}"), &ran);
+        let ran = ran.expect(1);
+        assert!(ran.stdout().contains("known-secret"), "{}", ran.stdout());
+    }
+}
+
+#[test]
+fn scan_error_paths_print_no_secret() {
+    let (t, planted) = incident();
+    // A too-short "secret" (a fragment of a planted one) is refused without echo.
+    let leaked = planted.0.last().unwrap();
+    let ran = run(cfscrub()
+        .args(["scan", "--secret-from", "-"])
+        .arg(t.path())
+        .write_stdin(format!("{}\n", &leaked[..6])));
+    check(&planted, "too-short secret", &ran);
+    assert!(
+        !ran.stderr().contains(&leaked[..6]),
+        "the short value was echoed"
+    );
+    ran.expect(2);
+    // A secret taken from a missing variable, and a missing path.
+    let ran = run(cfscrub()
+        .args(["scan", "--secret-env", "CFSCRUB_TEST_UNSET_VAR"])
+        .arg(t.path()));
+    check(&planted, "missing env", &ran);
+    ran.expect(2);
+    let ran = run(cfscrub().arg("scan").arg(t.path()).arg(t.join("missing")));
+    check(&planted, "missing path", &ran);
+    ran.expect(2);
+}
