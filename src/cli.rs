@@ -22,6 +22,10 @@ pub struct Cli {
 pub enum Command {
     /// Find Cloudflare credentials in files, directories or stdin (`-`).
     Scan(ScanArgs),
+    /// Rewrite files in place with every credential replaced, crash-safely.
+    Redact(RedactArgs),
+    /// Prove that no credential (or no known value or fragment) remains.
+    Verify(VerifyArgs),
     /// Run the whole drill on a generated example incident.
     Demo(DemoArgs),
 }
@@ -73,6 +77,45 @@ pub struct OutputArgs {
 /// `cfscrub scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub secrets: SecretArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// `cfscrub redact`.
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub secrets: SecretArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+    /// Text that replaces each credential (must not itself be detected).
+    #[arg(long, value_name = "TEXT", default_value = crate::rewrite::DEFAULT_REPLACEMENT)]
+    pub replacement: String,
+    /// Overwrite each credential in the same inode with a replacement of the
+    /// same length: keeps size, inode, hard links and appending writers
+    /// (live logs, binary files, SQLite databases).
+    #[arg(long)]
+    pub same_length: bool,
+    /// Print what would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `cfscrub verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub walk: WalkArgs,

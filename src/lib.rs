@@ -8,6 +8,7 @@
 //! fingerprint.
 #![deny(missing_docs)]
 
+pub mod cleanup;
 pub mod cli;
 pub mod commands;
 pub mod detect;
@@ -15,6 +16,7 @@ pub mod fake;
 pub mod finding;
 pub mod progress;
 pub mod report;
+pub mod rewrite;
 pub mod rules;
 pub mod sanitize;
 pub mod secrets;

@@ -109,6 +109,7 @@ pub struct Output {
     color: bool,
     out: Mutex<Box<dyn Write + Send>>,
     closed: AtomicBool,
+    fingerprints: bool,
     sarif_results: Mutex<Vec<serde_json::Value>>,
 }
 
@@ -126,8 +127,15 @@ impl Output {
             color,
             out: Mutex::new(out),
             closed: AtomicBool::new(false),
+            fingerprints: true,
             sarif_results: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Leaves fingerprints out (`verify` prints locations and kinds only).
+    pub fn without_fingerprints(mut self) -> Output {
+        self.fingerprints = false;
+        self
     }
 
     /// The format in use.
@@ -318,7 +326,10 @@ impl FileReport<'_> {
     }
 
     fn format_finding(&mut self, f: &Finding) {
-        let fp = f.fingerprint.map(|fp| fp.to_string());
+        let fp = f
+            .fingerprint
+            .filter(|_| self.output.fingerprints)
+            .map(|fp| fp.to_string());
         match self.output.format {
             Format::Human => {
                 let (path_on, kind_on, off) = if self.output.color {

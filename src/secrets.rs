@@ -44,6 +44,13 @@ pub enum SecretError {
     EnvMissing(String),
     /// The source held no value at all.
     Empty(String),
+    /// A value is a redaction marker (a vault file that was itself redacted).
+    Marker {
+        /// Where it was read from.
+        source_name: String,
+        /// 1-based line of the value.
+        line: usize,
+    },
 }
 
 impl fmt::Display for SecretError {
@@ -61,6 +68,10 @@ impl fmt::Display for SecretError {
                 write!(f, "environment variable {var} is not set or is empty")
             }
             SecretError::Empty(name) => write!(f, "{name} holds no secret value"),
+            SecretError::Marker { source_name, line } => write!(
+                f,
+                "{source_name}, line {line}: a redaction marker, not a secret (was this file redacted?)"
+            ),
         }
     }
 }
@@ -124,6 +135,16 @@ impl KnownSecrets {
         };
         if !long_enough {
             return Err(SecretError::TooShort {
+                source_name: source_name.to_string(),
+                line,
+            });
+        }
+        let marker = value
+            .windows(8)
+            .any(|w| w.eq_ignore_ascii_case(b"REDACTED"))
+            || value.iter().all(|&b| b == b'*');
+        if marker {
+            return Err(SecretError::Marker {
                 source_name: source_name.to_string(),
                 line,
             });
@@ -251,6 +272,15 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("line 2"), "{msg}");
         assert!(!msg.contains("short\n") && !msg.contains("abcdefghij"));
+    }
+
+    #[test]
+    fn a_redaction_marker_is_not_a_secret() {
+        let mut s = KnownSecrets::new();
+        let err = s
+            .add_from_reader(&b"[REDACTED_CF_TOKEN]\n"[..], "v")
+            .unwrap_err();
+        assert!(err.to_string().contains("redaction marker"));
     }
 
     #[test]

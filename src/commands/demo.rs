@@ -83,7 +83,22 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         "   ... or as JSON Lines for a machine",
         &["scan", "--format", "json", "-q", "app/.env"],
     )?;
-    let ok = scan == 1 && json == 1;
+    let dry = step(
+        &root,
+        "2. See what would change",
+        &["redact", "--dry-run", "ci", "home", "app"],
+    )?;
+    let redact = step(
+        &root,
+        "3. Rewrite in place: atomic, permissions kept, re-verified",
+        &["redact", "ci", "home", "app"],
+    )?;
+    let verify = step(
+        &root,
+        "4. Prove the leaked value and its fragments are gone (the value comes from a file, never argv)",
+        &["verify", "--secret-from", "vault/leaked-token.txt", "ci", "home", "app"],
+    )?;
+    let ok = scan == 1 && json == 1 && dry == 1 && redact == 0 && verify == 0;
     if args.keep {
         let kept = dir.keep();
         say!("\nKept {}", crate::sanitize::display_path(&kept));

@@ -5,8 +5,10 @@
 //! outranks a finding).
 
 pub mod demo;
+pub mod redact;
 pub mod scan;
 pub mod search;
+pub mod verify;
 
 use crate::cli::{Cli, Command, SecretArgs};
 use crate::report::Tally;
@@ -24,6 +26,8 @@ pub const EXIT_ERROR: u8 = 2;
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Redact(args) => redact::run(args),
+        Command::Verify(args) => verify::run(args),
         Command::Demo(args) => demo::run(args),
     }
 }

@@ -1,0 +1,62 @@
+//! `cfscrub verify`: prove nothing is left, without re-logging the secret.
+//!
+//! With `--secret-from`/`--secret-env` only the known values and their
+//! leading fragments are counted; without, every shape `scan` knows. Prints
+//! locations and kinds only (no fingerprint), writes nothing.
+
+use super::search::Search;
+use super::{exit_code, load_secrets, thread_pool};
+use crate::cli::VerifyArgs;
+use crate::detect::Detector;
+use crate::report::{human_bytes, Format, Output};
+use crate::walk::{self, WalkOptions};
+use anyhow::{Context, Result};
+use std::time::Instant;
+
+/// Runs `cfscrub verify`.
+pub fn run(args: VerifyArgs) -> Result<u8> {
+    let start = Instant::now();
+    let secrets = load_secrets(&args.secrets)?;
+    let detector = if secrets.is_empty() {
+        Detector::new(&secrets)
+    } else {
+        Detector::known_only(&secrets)
+    };
+    let options = WalkOptions {
+        follow: args.walk.follow,
+        excludes: args.walk.exclude.clone(),
+    };
+    let inputs = walk::collect(&args.walk.paths, &options).context("--exclude")?;
+    let output = Output::stdout(args.output.format, args.output.color).without_fingerprints();
+    let search = Search {
+        detector: &detector,
+        output: &output,
+        follow: args.walk.follow,
+    };
+    let tally = search.run(&inputs, &thread_pool(args.walk.threads)?);
+    let elapsed = start.elapsed();
+    output.finish(&tally, elapsed, "verify")?;
+    if args.output.format == Format::Human && !args.output.quiet {
+        let what = if secrets.is_empty() {
+            "credential shapes"
+        } else {
+            "occurrences of the known value(s) or their fragments"
+        };
+        let mut line = format!(
+            "cfscrub verify: {} {what} remaining in {} of {} files ({}, {:.2} s)",
+            tally.findings,
+            tally.files_with_findings,
+            tally.files,
+            human_bytes(tally.bytes),
+            elapsed.as_secs_f64()
+        );
+        if tally.errors > 0 {
+            line.push_str(&format!(
+                "; {} error(s): the proof is incomplete",
+                tally.errors
+            ));
+        }
+        eprintln!("{line}");
+    }
+    Ok(exit_code(&tally))
+}
