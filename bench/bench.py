@@ -93,7 +93,73 @@ def bench_accuracy(c200, huge):
         subprocess.run([sys.executable, os.path.join(REPO, "bench", "compare_truth.py"), root, out])
 
 
-SECTIONS = {"scan", "accuracy"}
+def fresh_copy(src, dst):
+    def prepare():
+        if os.path.exists(dst):
+            shutil.rmtree(dst)
+        shutil.copytree(src, dst)
+        warm(dst)
+    return prepare
+
+
+def fsync_floor(src, dst):
+    """Writes every file of src to a temp file beside its copy in dst with
+    fsync + rename + directory fsync: the floor of a crash-safe rewrite."""
+    start = time.perf_counter()
+    for root, _, files in os.walk(dst):
+        for f in files:
+            path = os.path.join(root, f)
+            with open(path, "rb") as fh:
+                data = fh.read()
+            tmp = path + ".tmp"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.write(fd, data)
+            os.fsync(fd)
+            os.close(fd)
+            os.rename(tmp, path)
+            dfd = os.open(root, os.O_RDONLY)
+            os.fsync(dfd)
+            os.close(dfd)
+    return time.perf_counter() - start, 0, 0
+
+
+def bench_redact(c200, huge, bench, runs):
+    print("redact (median of %d, fresh copy each run, warm cache)" % runs)
+    src = os.path.join(c200, "corpus")
+    dst = os.path.join(bench, "redact-copy")
+    mb = size_mb(src)
+    prep = fresh_copy(src, dst)
+    sed = ["sed", "-i", "-E", "s/" + TOKEN_RE + "/[REDACTED_CF_TOKEN]/g"]
+    files = lambda: sorted(os.path.join(r, f) for r, _, fs in os.walk(dst) for f in fs)
+    sed_t, sed_m = median_of(runs, lambda: sh(sed + files()), prep)
+    floor_t, _ = median_of(runs, lambda: fsync_floor(src, dst), prep)
+    red_t, red_m = median_of(runs, lambda: sh([CFSCRUB, "redact", "-q", dst]), prep)
+    same_t, same_m = median_of(runs, lambda: sh([CFSCRUB, "redact", "--same-length", "-q", dst]), prep)
+    ver_t, ver_m = median_of(runs, lambda: sh([CFSCRUB, "verify", "-q", dst]))
+    scan_t, _ = median_of(runs, lambda: sh([CFSCRUB, "scan", "-q", dst]))
+    print(" 200 MB / 400 files:")
+    row("sed -i -E (one kind, not crash-safe; baseline)", sed_t, sed_m, mb)
+    row("write+fsync+rename floor (python)", floor_t, 0, mb, sed_t)
+    row("cfscrub redact", red_t, red_m, mb, sed_t)
+    print(f"  {'':<44} {red_t / floor_t:5.2f}x the fsync floor")
+    row("cfscrub redact --same-length", same_t, same_m, mb, sed_t)
+    row("cfscrub verify (after redaction)", ver_t, ver_m, mb)
+    row("cfscrub scan (same files)", scan_t, 0, mb)
+    hsrc = os.path.join(huge, "corpus")
+    hdst = os.path.join(bench, "redact-huge")
+    hmb = size_mb(hsrc)
+    hprep = fresh_copy(hsrc, hdst)
+    hruns = max(1, runs // 2)
+    h_t, h_m = median_of(hruns, lambda: sh([CFSCRUB, "redact", "-q", hdst]), hprep)
+    hs_t, hs_m = median_of(hruns, lambda: sh([CFSCRUB, "redact", "--same-length", "-q", hdst]), hprep)
+    print(" 1 GiB single file, 50 MB line (median of %d):" % hruns)
+    row("cfscrub redact", h_t, h_m, hmb)
+    row("cfscrub redact --same-length", hs_t, hs_m, hmb)
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.rmtree(hdst, ignore_errors=True)
+
+
+SECTIONS = {"scan", "accuracy", "redact"}
 
 
 def main():
@@ -113,6 +179,8 @@ def main():
         bench_scan(c200, huge, args.runs)
     if "accuracy" in args.sections:
         bench_accuracy(c200, huge)
+    if "redact" in args.sections:
+        bench_redact(c200, huge, args.bench, args.runs)
 
 
 if __name__ == "__main__":

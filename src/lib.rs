@@ -14,6 +14,7 @@ pub mod commands;
 pub mod detect;
 pub mod fake;
 pub mod finding;
+pub mod live_writers;
 pub mod progress;
 pub mod report;
 pub mod rewrite;

@@ -22,6 +22,7 @@
 use crate::cleanup::TempGuard;
 use crate::detect::Detector;
 use crate::finding::Finding;
+use crate::live_writers::{LiveWriters, Writer};
 use crate::rules::Kind;
 use crate::stream::{Sink, StreamScanner};
 use crate::walk::{open_with, OpenError};
@@ -38,6 +39,10 @@ pub const DEFAULT_REPLACEMENT: &str = "[REDACTED_CF_TOKEN]";
 pub const BUFFER_BEFORE_TEMP: usize = 8 << 20;
 /// How many times a file that changed during the rewrite is redone.
 const ATTEMPTS: usize = 3;
+/// How often the old inode is checked for late appends after a rename.
+const SETTLE_CHECKS: usize = 5;
+/// The pause between two of those checks.
+const SETTLE_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
 /// Line numbers remembered per file for `--dry-run`.
 const MAX_LINES: usize = 1000;
 
@@ -159,8 +164,12 @@ pub enum RewriteError {
     ReadOnly(u32),
     /// The file kept changing while it was rewritten.
     KeptChanging,
+    /// Another process holds the file open for writing.
+    LiveWriter(Writer),
     /// The re-scan of the result still found credentials: nothing committed.
     Remaining(u64),
+    /// Same-length passes kept finding new credentials (a live log).
+    StillGaining,
     /// An I/O error, with what was being done.
     Io(&'static str, io::Error),
 }
@@ -182,6 +191,17 @@ impl std::fmt::Display for RewriteError {
                 f,
                 "kept changing while being rewritten (a live log?): not rewritten; \
                  use --same-length, which keeps appending writers intact"
+            ),
+            RewriteError::LiveWriter(w) => write!(
+                f,
+                "is open for writing by process {} ({}): a rename would lose its next writes; \
+                 not rewritten (use --same-length, which keeps writers intact)",
+                w.pid, w.name
+            ),
+            RewriteError::StillGaining => write!(
+                f,
+                "new credentials kept arriving while it was redacted in place (a live log): \
+                 redacted what was there; findings remaining — run redact again"
             ),
             RewriteError::Remaining(n) => write!(
                 f,
@@ -214,6 +234,8 @@ pub struct RewriteOptions<'a> {
     pub replacement: &'a Replacement,
     /// Follow a symbolic link at `path` (the caller checks where it leads).
     pub follow: bool,
+    /// Files other processes are writing to: never renamed over.
+    pub live_writers: &'a LiveWriters,
 }
 
 /// Reads a file from offset 0 with `pread`, leaving its position alone.
@@ -369,6 +391,9 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
     if meta.nlink() > 1 {
         return Err(RewriteError::HardLinked(meta.nlink()));
     }
+    if let Some(writer) = opts.live_writers.writer_of(meta.dev(), meta.ino()) {
+        return Err(RewriteError::LiveWriter(writer.clone()));
+    }
     let before = Stamp::of(&meta);
     let dir = parent_dir(path);
     let mut sink = RenameSink {
@@ -467,16 +492,39 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
 
 /// Bytes appended to the old inode between the last check and the rename
 /// would be lost with it: copy them (redacted) to the end of the new file.
+/// Polls until the old file has been still for a moment, so an appender
+/// that opened it just before the rename is caught too.
 fn carry_over_late_appends(
     path: &Path,
     old: &File,
     verified: u64,
     opts: RewriteOptions,
 ) -> Result<u64, RewriteError> {
-    let size = old.metadata().map_err(io_err("cannot stat"))?.size();
-    if size <= verified {
-        return Ok(0);
+    let mut copied_to = verified;
+    for _ in 0..SETTLE_CHECKS {
+        let size = old.metadata().map_err(io_err("cannot stat"))?.size();
+        if size > copied_to {
+            append_redacted(path, old, copied_to, opts)?;
+            copied_to = size;
+        } else if size == copied_to {
+            std::thread::sleep(SETTLE_PAUSE);
+            if old.metadata().map_err(io_err("cannot stat"))?.size() == copied_to {
+                break;
+            }
+        } else {
+            break; // truncated by someone else: nothing appended to save
+        }
     }
+    Ok(copied_to - verified)
+}
+
+/// Streams `old[from..]` through the detector onto the end of `path`.
+fn append_redacted(
+    path: &Path,
+    old: &File,
+    from: u64,
+    opts: RewriteOptions,
+) -> Result<(), RewriteError> {
     let new = OpenOptions::new()
         .append(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
@@ -502,14 +550,13 @@ fn carry_over_late_appends(
         .scan_reader(
             &mut ReadAt {
                 file: old,
-                pos: verified,
+                pos: from,
             },
             &mut sink,
         )
         .and_then(|_| sink.out.flush())
         .and_then(|_| new.sync_all())
-        .map_err(io_err("cannot carry late appends over"))?;
-    Ok(size - verified)
+        .map_err(io_err("cannot carry late appends over"))
 }
 
 /// The sink of a same-length rewrite: `pwrite`s each replacement.
@@ -556,25 +603,29 @@ pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, 
         replacement: opts.replacement,
         counts: FileCounts::default(),
     };
-    StreamScanner::new(opts.detector, true)
-        .scan_reader(
-            &mut ReadAt {
-                file: &file,
-                pos: 0,
-            },
-            &mut sink,
-        )
-        .map_err(io_err("cannot overwrite in place"))?;
-    file.sync_data().map_err(io_err("cannot sync"))?;
-    let remaining = count_remaining(&file, opts.detector).map_err(io_err("cannot re-read"))?;
-    if remaining.total() > 0 {
-        return Err(RewriteError::Remaining(remaining.total()));
+    // A live log may gain new credentials while this runs: go over it
+    // again until a pass leaves nothing behind.
+    for _ in 0..ATTEMPTS {
+        StreamScanner::new(opts.detector, true)
+            .scan_reader(
+                &mut ReadAt {
+                    file: &file,
+                    pos: 0,
+                },
+                &mut sink,
+            )
+            .map_err(io_err("cannot overwrite in place"))?;
+        file.sync_data().map_err(io_err("cannot sync"))?;
+        let remaining = count_remaining(&file, opts.detector).map_err(io_err("cannot re-read"))?;
+        if remaining.total() == 0 {
+            return Ok(Outcome {
+                counts: sink.counts,
+                method: Method::SameLength,
+                carried_over: 0,
+            });
+        }
     }
-    Ok(Outcome {
-        counts: sink.counts,
-        method: Method::SameLength,
-        carried_over: 0,
-    })
+    Err(RewriteError::StillGaining)
 }
 
 #[cfg(test)]
@@ -615,10 +666,12 @@ mod tests {
         let path = dir.path().join("a.log");
         std::fs::write(&path, format!("x {token} y\r\n\x00\u{e9}")).unwrap();
         let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
+        let live = LiveWriters::default();
         let opts = RewriteOptions {
             detector: &det,
             replacement: &r,
             follow: false,
+            live_writers: &live,
         };
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.method, Method::Renamed);
@@ -645,10 +698,12 @@ mod tests {
         content.extend_from_slice(format!(" {token}\n").as_bytes());
         std::fs::write(&path, &content).unwrap();
         let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
+        let live = LiveWriters::default();
         let opts = RewriteOptions {
             detector: &det,
             replacement: &r,
             follow: false,
+            live_writers: &live,
         };
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.counts.total(), 1);
@@ -668,10 +723,12 @@ mod tests {
         std::fs::write(&path, &content).unwrap();
         let ino = std::fs::metadata(&path).unwrap().ino();
         let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
+        let live = LiveWriters::default();
         let opts = RewriteOptions {
             detector: &det,
             replacement: &r,
             follow: false,
+            live_writers: &live,
         };
         let out = redact_same_length(&path, opts).unwrap();
         assert_eq!(out.counts.total(), 2);

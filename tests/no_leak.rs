@@ -83,3 +83,41 @@ fn scan_error_paths_print_no_secret() {
     check(&planted, "missing path", &ran);
     ran.expect(2);
 }
+
+#[test]
+fn redact_and_verify_print_no_secret() {
+    let (t, planted) = incident();
+    for args in [
+        vec!["redact", "--dry-run"],
+        vec!["redact", "--dry-run", "--format", "json"],
+        vec!["verify"],
+        vec!["verify", "--format", "json"],
+    ] {
+        let ran = run(cfscrub().args(&args).arg(t.join("logs")));
+        check(&planted, &args.join(" "), &ran);
+        ran.expect(1);
+    }
+    let ran = run(cfscrub()
+        .args(["verify", "--secret-from"])
+        .arg(t.join("vault/leaked.txt"))
+        .arg(t.join("logs")));
+    check(&planted, "verify --secret-from", &ran);
+    ran.expect(1);
+    // A failure: a read-only file with secrets.
+    let ro = t.join("logs/ci.log");
+    let copy = t.write("ro/ci.log", std::fs::read(&ro).unwrap());
+    std::fs::set_permissions(&copy, std::os::unix::fs::PermissionsExt::from_mode(0o444)).unwrap();
+    let ran = run(cfscrub()
+        .args(["redact", "--format", "json"])
+        .arg(t.join("ro")));
+    check(&planted, "redact failure", &ran);
+    ran.expect(2);
+    let ran = run(cfscrub().args(["redact"]).arg(t.join("logs")));
+    check(&planted, "redact", &ran);
+    ran.expect(0);
+    let ran = run(cfscrub()
+        .args(["redact", "--same-length"])
+        .arg(t.join("vault")));
+    check(&planted, "redact --same-length", &ran);
+    ran.expect(0);
+}

@@ -64,7 +64,17 @@ pub fn load_secrets(args: &SecretArgs) -> Result<KnownSecrets> {
 
 /// A thread pool of `threads` workers (default: one per core).
 pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
-    let n = threads.unwrap_or(0);
+    sized_pool(threads.unwrap_or(0))
+}
+
+/// A pool for work that mostly waits on `fsync`: four workers per core
+/// unless `threads` says otherwise.
+pub fn io_thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    sized_pool(threads.unwrap_or(4 * cores))
+}
+
+fn sized_pool(n: usize) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(n)
         .build()

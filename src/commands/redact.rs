@@ -4,10 +4,11 @@
 //! Files are processed in parallel; per-file failures are collected and
 //! reported, the other files still processed. Results print in walk order.
 
-use super::{load_secrets, thread_pool, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cleanup::install_signal_cleanup;
 use crate::cli::RedactArgs;
 use crate::detect::Detector;
+use crate::live_writers::LiveWriters;
 use crate::report::{human_bytes, Format, Tally};
 use crate::rewrite::{
     count_remaining, redact_by_rename, redact_same_length, FileCounts, Method, Outcome,
@@ -110,13 +111,19 @@ pub fn run(args: RedactArgs) -> Result<u8> {
         .iter()
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .collect();
+    let live_writers = if args.same_length || args.dry_run {
+        LiveWriters::default()
+    } else {
+        LiveWriters::snapshot()
+    };
     let opts = RewriteOptions {
         detector: &detector,
         replacement: &replacement,
         follow: args.walk.follow,
+        live_writers: &live_writers,
     };
     install_signal_cleanup();
-    let pool = thread_pool(args.walk.threads)?;
+    let pool = io_thread_pool(args.walk.threads)?;
     let files: Vec<&Path> = inputs
         .items
         .iter()

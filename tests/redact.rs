@@ -1,0 +1,582 @@
+//! End-to-end tests of `cfscrub redact` and `cfscrub verify`: crash safety,
+//! concurrent writers, metadata, binary files, exit codes.
+
+mod common;
+use common::*;
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().mode() & 0o7777
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A log of `lines` lines with a credential every few lines.
+fn log_with_tokens(g: &mut FakeGen, planted: &mut Planted, lines: usize) -> String {
+    let mut s = String::new();
+    for i in 0..lines {
+        match i % 7 {
+            0 => s.push_str(&format!(
+                "{i} token={}\n",
+                planted.add(g.scannable("cfut_", true))
+            )),
+            3 => s.push_str(&format!(
+                "{i} CLOUDFLARE_API_TOKEN={}\n",
+                planted.add(g.legacy_token())
+            )),
+            5 => s.push_str(&format!(
+                "{i} grep {} deploy.log\n",
+                planted.add(format!("cfat_{}", g.alnum(6)))
+            )),
+            // Plain noise: random hex here would collide by chance with the
+            // 8-hex checksum windows of tens of thousands of planted tokens.
+            _ => s.push_str(&format!("{i} step ok\n")),
+        }
+    }
+    s
+}
+
+#[test]
+fn redacts_every_kind_keeps_the_rest_and_is_idempotent() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(1);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfut_", true));
+    let legacy = p.add(g.legacy_token());
+    let mut content =
+        format!("a \x1b[33m{token}\x1b[0m b\r\nexport CF_API_TOKEN={legacy}\n").into_bytes();
+    content.extend_from_slice(b"\xff tail");
+    t.write("ci.log", content);
+    let ran = run(cfscrub().arg("redact").arg(t.path())).expect(0);
+    p.assert_absent("redact", &ran.stdout);
+    p.assert_absent("redact", &ran.stderr);
+    assert!(ran.stdout().contains("2 redacted"), "{}", ran.stdout());
+    assert!(
+        ran.stderr().contains("verification: 0 remaining"),
+        "{}",
+        ran.stderr()
+    );
+    let after = std::fs::read(t.join("ci.log")).unwrap();
+    assert_eq!(
+        after,
+        b"a \x1b[33m[REDACTED_CF_TOKEN]\x1b[0m b\r\nexport CF_API_TOKEN=[REDACTED_CF_TOKEN]\n\xff tail"
+    );
+    // A second run changes nothing.
+    let before = std::fs::metadata(t.join("ci.log")).unwrap();
+    run(cfscrub().arg("redact").arg(t.path())).expect(0);
+    let again = std::fs::metadata(t.join("ci.log")).unwrap();
+    assert_eq!(
+        (before.ino(), before.mtime_nsec()),
+        (again.ino(), again.mtime_nsec())
+    );
+    run(cfscrub().arg("verify").arg(t.path())).expect(0);
+}
+
+#[test]
+fn dry_run_changes_nothing_and_exits_one() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(2);
+    let content = format!("x {}\n", g.scannable("cfk_", true));
+    t.write("a.log", &content);
+    let ran = run(cfscrub().args(["redact", "--dry-run"]).arg(t.path())).expect(1);
+    assert!(
+        ran.stdout()
+            .contains("1 would be redacted (1 cloudflare-global-key) at line(s) 1"),
+        "{}",
+        ran.stdout()
+    );
+    assert_eq!(std::fs::read_to_string(t.join("a.log")).unwrap(), content);
+    t.write("a.log", "clean\n");
+    run(cfscrub().args(["redact", "--dry-run"]).arg(t.path())).expect(0);
+}
+
+#[test]
+fn custom_replacement_and_a_replacement_that_would_match() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(3);
+    t.write("a.log", format!("x {} y\n", g.scannable("cfat_", true)));
+    run(cfscrub()
+        .args(["redact", "--replacement", "<gone>"])
+        .arg(t.path()))
+    .expect(0);
+    assert_eq!(
+        std::fs::read_to_string(t.join("a.log")).unwrap(),
+        "x <gone> y\n"
+    );
+    let ran = run(cfscrub()
+        .args(["redact", "--replacement", "cfut_ABCDEFGH"])
+        .arg(t.path()))
+    .expect(2);
+    assert!(
+        ran.stderr().contains("would itself be detected"),
+        "{}",
+        ran.stderr()
+    );
+}
+
+#[test]
+fn modes_and_owner_are_kept() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(4);
+    for (name, m) in [("a.log", 0o600), ("b.log", 0o640), ("c.log", 0o755)] {
+        let p = t.write(name, format!("{}\n", g.scannable("cfut_", true)));
+        set_mode(&p, m);
+    }
+    if is_root() {
+        std::os::unix::fs::chown(t.join("b.log"), Some(1234), Some(2345)).unwrap();
+    }
+    run(cfscrub().arg("redact").arg(t.path())).expect(0);
+    assert_eq!(mode(&t.join("a.log")), 0o600);
+    assert_eq!(mode(&t.join("b.log")), 0o640);
+    assert_eq!(mode(&t.join("c.log")), 0o755);
+    if is_root() {
+        let m = std::fs::metadata(t.join("b.log")).unwrap();
+        assert_eq!((m.uid(), m.gid()), (1234, 2345));
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".cfscrub-"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn hard_links_are_refused_unless_same_length() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(5);
+    let content = format!("x {} y\n", g.scannable("cfut_", true));
+    let a = t.write("dir/a.log", &content);
+    let other = Tree::new();
+    std::fs::hard_link(&a, other.join("b.log")).unwrap();
+    let ran = run(cfscrub().arg("redact").arg(t.join("dir"))).expect(2);
+    assert!(
+        ran.stderr().contains("hard links") && ran.stderr().contains("--same-length"),
+        "{}",
+        ran.stderr()
+    );
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), content);
+    run(cfscrub()
+        .args(["redact", "--same-length"])
+        .arg(t.join("dir")))
+    .expect(0);
+    let b = std::fs::read_to_string(other.join("b.log")).unwrap();
+    assert_eq!(b.len(), content.len());
+    assert!(b.starts_with("x [REDACTED_CF_TOKEN]****"), "{b}");
+}
+
+#[test]
+fn symlinks_are_not_followed_and_targets_outside_stay_untouched() {
+    let t = Tree::new();
+    let outside = Tree::new();
+    let mut g = FakeGen::new(6);
+    let content = format!("{}\n", g.scannable("cfut_", true));
+    outside.write("target.log", &content);
+    std::os::unix::fs::symlink(outside.join("target.log"), t.join("link.log")).unwrap();
+    let ran = run(cfscrub().arg("redact").arg(t.path())).expect(0);
+    assert!(
+        ran.stderr().contains("skipped symbolic link"),
+        "{}",
+        ran.stderr()
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.join("target.log")).unwrap(),
+        content
+    );
+    // Even with --follow, a link leading outside the given paths is refused.
+    let ran = run(cfscrub().args(["redact", "--follow"]).arg(t.path())).expect(2);
+    assert!(
+        ran.stderr().contains("outside the given paths"),
+        "{}",
+        ran.stderr()
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.join("target.log")).unwrap(),
+        content
+    );
+    assert!(std::fs::symlink_metadata(t.join("link.log"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+#[test]
+fn read_only_file_is_an_error_and_untouched_while_others_proceed() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(7);
+    let content = format!("{}\n", g.scannable("cfut_", true));
+    let ro = t.write("ro.log", &content);
+    set_mode(&ro, 0o444);
+    t.write("rw.log", format!("{}\n", g.scannable("cfat_", true)));
+    let ran = run(cfscrub().arg("redact").arg(t.path())).expect(2);
+    assert!(ran.stderr().contains("read-only"), "{}", ran.stderr());
+    assert_eq!(std::fs::read_to_string(&ro).unwrap(), content);
+    assert_eq!(mode(&ro), 0o444);
+    assert_eq!(
+        std::fs::read_to_string(t.join("rw.log")).unwrap(),
+        "[REDACTED_CF_TOKEN]\n"
+    );
+    let ran = run(cfscrub().args(["redact", "--same-length"]).arg(&ro)).expect(2);
+    assert!(ran.stderr().contains("read-only"), "{}", ran.stderr());
+    assert_eq!(std::fs::read_to_string(&ro).unwrap(), content);
+}
+
+#[test]
+fn directory_without_write_permission_is_an_error() {
+    if is_root() {
+        return; // root writes anywhere; the read-only test covers the refusal path
+    }
+    let t = Tree::new();
+    let mut g = FakeGen::new(8);
+    let content = format!("{}\n", g.scannable("cfut_", true));
+    let f = t.write("locked/a.log", &content);
+    set_mode(&t.join("locked"), 0o555);
+    run(cfscrub().arg("redact").arg(t.path())).expect(2);
+    set_mode(&t.join("locked"), 0o755);
+    assert_eq!(std::fs::read_to_string(f).unwrap(), content);
+}
+
+#[test]
+fn sqlite_database_stays_valid_with_same_length() {
+    if std::process::Command::new("sqlite3")
+        .arg("-version")
+        .output()
+        .is_err()
+    {
+        panic!("sqlite3 is required (bash .ci/run installs it)");
+    }
+    let t = Tree::new();
+    let mut g = FakeGen::new(9);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfut_", true));
+    let db = t.join("history.db");
+    let sql = format!(
+        "CREATE TABLE history (id INTEGER PRIMARY KEY, command TEXT);\
+         INSERT INTO history (command) VALUES ('ls -la');\
+         INSERT INTO history (command) VALUES ('export CLOUDFLARE_API_TOKEN={token}');\
+         INSERT INTO history (command) VALUES ('git status');"
+    );
+    let mut child = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(sql.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let size = std::fs::metadata(&db).unwrap().len();
+    let ran = run(cfscrub().args(["redact", "--same-length"]).arg(&db)).expect(0);
+    p.assert_absent("sqlite redact", &ran.stdout);
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), size);
+    let check = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg("PRAGMA integrity_check")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "ok");
+    let rows = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT command FROM history ORDER BY id")
+        .output()
+        .unwrap();
+    let rows = String::from_utf8_lossy(&rows.stdout).into_owned();
+    p.assert_absent("sqlite rows", rows.as_bytes());
+    assert!(
+        rows.starts_with("ls -la\nexport CLOUDFLARE_API_TOKEN=[REDACTED_CF_TOKEN]****"),
+        "rows differ"
+    );
+    assert!(rows.ends_with("git status\n"));
+    run(cfscrub().arg("verify").arg(&db)).expect(0);
+}
+
+#[test]
+fn killed_at_random_moments_leaves_old_or_new_files_and_no_secret_in_temp_files() {
+    let t = Tree::new();
+    let reference = Tree::new();
+    let mut g = FakeGen::new(10);
+    let mut p = Planted::default();
+    let mut originals = Vec::new();
+    for i in 0..4 {
+        let content = log_with_tokens(&mut g, &mut p, 8_000 + i * 2000);
+        originals.push((format!("f{i}.log"), content));
+    }
+    for (name, content) in &originals {
+        reference.write(name, content);
+    }
+    run(cfscrub().arg("redact").arg(reference.path())).expect(0);
+    let redacted: Vec<Vec<u8>> = originals
+        .iter()
+        .map(|(n, _)| std::fs::read(reference.join(n)).unwrap())
+        .collect();
+    // How long a full run takes, to spread the kills over it.
+    for (name, content) in &originals {
+        t.write(name, content);
+    }
+    let start = Instant::now();
+    run(cfscrub().args(["redact", "-q"]).arg(t.path())).expect(0);
+    let full = start.elapsed().max(Duration::from_millis(20));
+    let mut rng = fastrand::Rng::with_seed(10);
+    let mut interrupted = 0;
+    for round in 0..20 {
+        if round % 3 == 0 {
+            for (name, content) in &originals {
+                t.write(name, content);
+            }
+        }
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
+            .args(["redact", "-q"])
+            .arg(t.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(full.mul_f64(rng.f64()));
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().unwrap();
+        interrupted += status.code().is_none() as usize;
+        for ((name, original), done) in originals.iter().zip(&redacted) {
+            let now = std::fs::read(t.join(name)).unwrap();
+            assert!(
+                now == original.as_bytes() || now == *done,
+                "round {round}: {name} is neither the original nor the redacted version ({} bytes)",
+                now.len()
+            );
+        }
+        for entry in std::fs::read_dir(t.path()).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".cfscrub-") {
+                let bytes = std::fs::read(entry.path()).unwrap();
+                p.assert_absent(&format!("leftover temp file in round {round}"), &bytes);
+                std::fs::remove_file(entry.path()).unwrap();
+            }
+        }
+    }
+    assert!(
+        interrupted > 5,
+        "only {interrupted} runs were interrupted: the kills came too late"
+    );
+}
+
+#[test]
+fn sigterm_removes_temp_files() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(11);
+    let mut p = Planted::default();
+    for i in 0..4 {
+        t.write(
+            &format!("f{i}.log"),
+            log_with_tokens(&mut g, &mut p, 60_000),
+        );
+    }
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
+        .args(["redact", "-q", "-j", "4"])
+        .arg(t.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until a temp file exists, then interrupt.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let has_temp = || {
+        std::fs::read_dir(t.path())
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(".cfscrub-"))
+    };
+    while !has_temp() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    if status.code() == Some(0) {
+        return; // finished before the signal landed: nothing to clean
+    }
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM));
+    assert!(!has_temp(), "a temp file was left behind after SIGTERM");
+}
+
+#[test]
+fn concurrent_appender_loses_no_line() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(12);
+    let log = t.join("live.log");
+    std::fs::write(&log, "").unwrap();
+    let lines = 3000;
+    let tokens: Vec<String> = (0..lines).map(|_| g.scannable("cfut_", true)).collect();
+    for same_length in [true, false] {
+        std::fs::write(&log, "").unwrap();
+        let path = log.clone();
+        let tokens = tokens.clone();
+        // Same-length: one long-lived descriptor; rename mode: open-append-close per line.
+        let appender = std::thread::spawn(move || {
+            let mut held = same_length.then(|| {
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .unwrap()
+            });
+            for (i, token) in tokens.iter().enumerate() {
+                let line = if i % 10 == 0 {
+                    format!("line {i:05} t={token}\n")
+                } else {
+                    format!("line {i:05} ok\n")
+                };
+                if let Some(held) = &mut held {
+                    held.write_all(line.as_bytes()).unwrap();
+                } else {
+                    std::fs::OpenOptions::new()
+                        .append(true)
+                        .open(&path)
+                        .unwrap()
+                        .write_all(line.as_bytes())
+                        .unwrap();
+                }
+                if i % 50 == 0 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        });
+        let mut runs = 0;
+        while !appender.is_finished() {
+            let mut cmd = cfscrub();
+            cmd.args(["redact", "-q"]);
+            if same_length {
+                cmd.arg("--same-length");
+            }
+            let ran = run(cmd.arg(&log));
+            assert!(matches!(ran.code, Some(0) | Some(2)), "{}", ran.stderr());
+            if ran.code == Some(2) {
+                let err = ran.stderr();
+                let expected = ["kept changing", "remaining", "open for writing"];
+                assert!(expected.iter().any(|e| err.contains(e)), "{err}");
+            }
+            runs += 1;
+        }
+        appender.join().unwrap();
+        let mut cmd = cfscrub();
+        cmd.args(["redact", "-q"]);
+        if same_length {
+            cmd.arg("--same-length");
+        }
+        run(cmd.arg(&log)).expect(0);
+        let text = std::fs::read_to_string(&log).unwrap();
+        let numbers: Vec<usize> = text.lines().map(|l| l[5..10].parse().unwrap()).collect();
+        assert_eq!(
+            numbers,
+            (0..lines).collect::<Vec<_>>(),
+            "same_length={same_length}: lines lost or reordered after {runs} runs"
+        );
+        assert!(
+            !text.contains("cfut_"),
+            "same_length={same_length}: a token survived"
+        );
+    }
+}
+
+#[test]
+fn rename_mode_refuses_a_file_held_open_for_writing() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(13);
+    let content = format!("{}\n", g.scannable("cfut_", true));
+    let log = t.write("held.log", &content);
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("exec 3>>\"$1\"; sleep 10")
+        .arg("sh")
+        .arg(&log)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let ran = run(cfscrub().arg("redact").arg(&log));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let ran = ran.expect(2);
+    assert!(
+        ran.stderr().contains("open for writing") && ran.stderr().contains("--same-length"),
+        "{}",
+        ran.stderr()
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), content);
+}
+
+#[test]
+fn verify_counts_known_values_and_fragments_and_writes_nothing() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(14);
+    let mut p = Planted::default();
+    let leaked = p.add(g.scannable("cfat_", true));
+    let vault = t.write("vault.txt", format!("{leaked}\n"));
+    let log = t.write(
+        "logs/a.log",
+        format!(
+            "x {leaked}\ngrep {} y\nclean {}\n",
+            &leaked[..10],
+            g.scannable("cfut_", true)
+        ),
+    );
+    let mtime = std::fs::metadata(&log).unwrap().mtime_nsec();
+    let ran = run(cfscrub()
+        .arg("verify")
+        .arg("--secret-from")
+        .arg(&vault)
+        .arg(t.join("logs")))
+    .expect(1);
+    p.assert_absent("verify stdout", &ran.stdout);
+    p.assert_absent("verify stderr", &ran.stderr);
+    assert!(
+        ran.stdout().contains("a.log:1:3: known-secret (high)\n"),
+        "{}",
+        ran.stdout()
+    );
+    assert!(
+        ran.stdout()
+            .contains("a.log:2:6: known-secret-fragment (medium)\n"),
+        "{}",
+        ran.stdout()
+    );
+    assert!(
+        !ran.stdout().contains("fp:"),
+        "verify prints no fingerprint"
+    );
+    assert!(ran.stderr().contains("2 occurrences"), "{}", ran.stderr());
+    assert_eq!(std::fs::metadata(&log).unwrap().mtime_nsec(), mtime);
+    run(cfscrub()
+        .args(["redact", "-q", "--secret-from"])
+        .arg(&vault)
+        .arg(t.join("logs")))
+    .expect(0);
+    run(cfscrub()
+        .arg("verify")
+        .arg("--secret-from")
+        .arg(&vault)
+        .arg(t.join("logs")))
+    .expect(0);
+    run(cfscrub().arg("verify").arg(t.join("logs"))).expect(0);
+    run(cfscrub().arg("verify").arg(t.join("missing"))).expect(2);
+}
+
+#[test]
+fn json_output_of_redact() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(15);
+    t.write("a.log", format!("{}\n", g.scannable("cfut_", true)));
+    let ran = run(cfscrub().args(["redact", "--format", "json"]).arg(t.path())).expect(0);
+    let lines = json_lines(&ran.stdout);
+    assert_eq!(lines[0]["type"], "file");
+    assert_eq!(lines[0]["action"], "redacted");
+    assert_eq!(lines[0]["method"], "rename");
+    assert_eq!(lines[0]["by_kind"]["cloudflare-user-token"], 1);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["redacted"], 1);
+    assert_eq!(summary["remaining"], 0);
+}
