@@ -26,6 +26,10 @@ pub enum Command {
     Redact(RedactArgs),
     /// Prove that no credential (or no known value or fragment) remains.
     Verify(VerifyArgs),
+    /// Copy stdin to stdout with every credential masked, as it streams.
+    Filter(FilterArgs),
+    /// Run a command with its stdout and stderr masked, keeping its exit status.
+    Run(RunArgs),
     /// Run the whole drill on a generated example incident.
     Demo(DemoArgs),
 }
@@ -125,6 +129,43 @@ pub struct VerifyArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+}
+
+/// Options of the stream masker (`filter`, `run`).
+#[derive(Debug, Args)]
+pub struct MaskArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub secrets: SecretArgs,
+    /// Text that replaces each credential (must not itself be detected).
+    #[arg(long, value_name = "TEXT", default_value = crate::rewrite::DEFAULT_REPLACEMENT)]
+    pub replacement: String,
+    /// Print a summary (count by kind, never a value) on stderr at the end;
+    /// under GitHub Actions also a `::warning::` annotation.
+    #[arg(long)]
+    pub summary: bool,
+}
+
+/// `cfscrub filter`.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub mask: MaskArgs,
+    /// Exit 1 if anything was masked (a CI gate).
+    #[arg(long)]
+    pub fail_on_find: bool,
+}
+
+/// `cfscrub run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub mask: MaskArgs,
+    /// The command and its arguments (after `--`).
+    #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// `cfscrub demo`.

@@ -15,6 +15,7 @@ pub mod detect;
 pub mod fake;
 pub mod finding;
 pub mod live_writers;
+pub mod mask;
 pub mod progress;
 pub mod report;
 pub mod rewrite;

@@ -80,12 +80,9 @@ impl Replacement {
         })
     }
 
-    /// Writes the replacement for a finding of `len` bytes.
-    fn write_to(&self, out: &mut impl Write, len: usize, same_length: bool) -> io::Result<()> {
-        if !same_length {
-            return out.write_all(&self.text);
-        }
-        out.write_all(&self.same_length(len))
+    /// The replacement text.
+    pub fn text(&self) -> &[u8] {
+        &self.text
     }
 
     /// The marker padded (or cut down) to exactly `len` bytes: the marker
@@ -334,7 +331,7 @@ impl Sink for RenameSink<'_> {
         let Target::Writing(w, _) = &mut self.target else {
             unreachable!("a temp file was just started")
         };
-        self.replacement.write_to(w, f.length, false)
+        w.write_all(self.replacement.text())
     }
 }
 
@@ -530,22 +527,7 @@ fn append_redacted(
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(path)
         .map_err(io_err("cannot reopen to carry late appends over"))?;
-    struct Appender<'a> {
-        out: BufWriter<&'a File>,
-        replacement: &'a Replacement,
-    }
-    impl Sink for Appender<'_> {
-        fn data(&mut self, b: &[u8]) -> io::Result<()> {
-            self.out.write_all(b)
-        }
-        fn finding(&mut self, f: &Finding) -> io::Result<()> {
-            self.replacement.write_to(&mut self.out, f.length, false)
-        }
-    }
-    let mut sink = Appender {
-        out: BufWriter::new(&new),
-        replacement: opts.replacement,
-    };
+    let mut sink = crate::mask::Masker::new(BufWriter::new(&new), opts.replacement);
     StreamScanner::new(opts.detector, false)
         .scan_reader(
             &mut ReadAt {
@@ -554,7 +536,7 @@ fn append_redacted(
             },
             &mut sink,
         )
-        .and_then(|_| sink.out.flush())
+        .and_then(|_| sink.finish())
         .and_then(|_| new.sync_all())
         .map_err(io_err("cannot carry late appends over"))
 }

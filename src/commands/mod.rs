@@ -5,7 +5,9 @@
 //! outranks a finding).
 
 pub mod demo;
+pub mod filter;
 pub mod redact;
+pub mod run;
 pub mod scan;
 pub mod search;
 pub mod verify;
@@ -28,6 +30,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Scan(args) => scan::run(args),
         Command::Redact(args) => redact::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Filter(args) => filter::run(args),
+        Command::Run(args) => run::run(args),
         Command::Demo(args) => demo::run(args),
     }
 }

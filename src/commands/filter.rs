@@ -1,0 +1,71 @@
+//! `cfscrub filter`: stdin to stdout with every credential masked, as it
+//! streams (`... 2>&1 | cfscrub filter`).
+
+use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::cli::{FilterArgs, MaskArgs};
+use crate::detect::Detector;
+use crate::mask::mask_stream;
+use crate::rewrite::{FileCounts, Replacement};
+use anyhow::Result;
+use std::io::{self, Write};
+
+/// The detector and replacement for a masking command.
+pub fn masking_setup(args: &MaskArgs) -> Result<(Detector, Replacement)> {
+    let secrets = load_secrets(&args.secrets)?;
+    let detector = Detector::new(&secrets);
+    let replacement = Replacement::new(&args.replacement, &detector)?;
+    Ok((detector, replacement))
+}
+
+/// Prints the `--summary` line on stderr and, under GitHub Actions, a
+/// `::warning::` annotation on `annotations` (never a value, never
+/// `::add-mask::`).
+pub fn print_summary(verb: &str, counts: &FileCounts, annotations: &mut dyn Write) {
+    let kinds: Vec<String> = counts
+        .by_kind
+        .iter()
+        .map(|(k, n)| format!("{n} {}", k.id()))
+        .collect();
+    let what = if kinds.is_empty() {
+        "nothing".to_string()
+    } else {
+        format!("{} credential(s): {}", counts.total(), kinds.join(", "))
+    };
+    eprintln!("cfscrub {verb}: masked {what}");
+    if counts.total() > 0 && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        let _ = writeln!(
+            annotations,
+            "::warning title=cfscrub::{} Cloudflare credential(s) were masked in this step's output ({}). Rotate them: cfscrub checklist",
+            counts.total(),
+            kinds.join(", ")
+        );
+        let _ = annotations.flush();
+    }
+}
+
+/// Runs `cfscrub filter`.
+pub fn run(args: FilterArgs) -> Result<u8> {
+    let (detector, replacement) = masking_setup(&args.mask)?;
+    let result = mask_stream(
+        &detector,
+        &replacement,
+        &mut io::stdin().lock(),
+        io::stdout().lock(),
+    );
+    let counts = match result {
+        Ok(c) => c,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(EXIT_CLEAN),
+        Err(e) => {
+            eprintln!("cfscrub filter: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    if args.mask.summary {
+        print_summary("filter", &counts, &mut io::stdout());
+    }
+    Ok(if args.fail_on_find && counts.total() > 0 {
+        EXIT_FOUND
+    } else {
+        EXIT_CLEAN
+    })
+}

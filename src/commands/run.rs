@@ -1,0 +1,97 @@
+//! `cfscrub run -- COMMAND`: runs a command with its stdout and stderr each
+//! passed through the masker (kept apart), forwards SIGINT/SIGTERM/SIGHUP
+//! to it, and exits with its status (128 + signal when it was killed).
+//!
+//! A SIGINT typed at the terminal already reaches the child (same process
+//! group), so only signals sent by a process (`kill`) are forwarded: the
+//! child never gets one Ctrl-C twice.
+
+use super::filter::{masking_setup, print_summary};
+use super::EXIT_ERROR;
+use crate::cli::RunArgs;
+use crate::mask::mask_stream;
+use crate::rewrite::FileCounts;
+use anyhow::{Context, Result};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::exfiltrator::origin::WithOrigin;
+use signal_hook::iterator::SignalsInfo;
+use signal_hook::low_level::siginfo::Cause;
+use std::io;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+
+/// Runs `cfscrub run`.
+pub fn run(args: RunArgs) -> Result<u8> {
+    let (detector, replacement) = masking_setup(&args.mask)?;
+    let (program, rest) = args.command.split_first().expect("clap requires a command");
+    let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP])
+        .context("cannot watch signals")?;
+    let mut child = Command::new(program)
+        .args(rest)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| {
+            format!(
+                "cannot run {}",
+                crate::sanitize::escape_bytes(program.as_encoded_bytes())
+            )
+        })?;
+    let pid = child.id() as libc::pid_t;
+    let handle = signals.handle();
+    let forwarder = std::thread::spawn(move || {
+        for origin in signals.forever() {
+            if origin.signal == SIGINT && origin.cause == Cause::Kernel {
+                continue; // typed at the terminal: the child got it too
+            }
+            // SAFETY: kill(2) with a pid we spawned and a plain signal number.
+            unsafe { libc::kill(pid, origin.signal) };
+        }
+    });
+    let mut out_pipe = child.stdout.take().expect("piped");
+    let mut err_pipe = child.stderr.take().expect("piped");
+    let (out_counts, err_counts) = std::thread::scope(|scope| {
+        let (d, r) = (&detector, &replacement);
+        let err = scope.spawn(move || {
+            drain(
+                mask_stream(d, r, &mut err_pipe, io::stderr()),
+                &mut err_pipe,
+            )
+        });
+        let out = drain(
+            mask_stream(d, r, &mut out_pipe, io::stdout()),
+            &mut out_pipe,
+        );
+        (out, err.join().unwrap_or_default())
+    });
+    let status = child.wait().context("waiting for the command")?;
+    handle.close();
+    let _ = forwarder.join();
+    if args.mask.summary {
+        let mut counts = out_counts;
+        for (k, n) in err_counts.by_kind {
+            *counts.by_kind.entry(k).or_default() += n;
+        }
+        print_summary("run", &counts, &mut io::stdout());
+    }
+    Ok(match (status.code(), status.signal()) {
+        (Some(code), _) => code as u8,
+        (None, Some(sig)) => (128 + sig) as u8,
+        _ => EXIT_ERROR,
+    })
+}
+
+/// Keeps reading a child's pipe after our own output closed, so the child
+/// never blocks on a full pipe.
+fn drain(result: io::Result<FileCounts>, pipe: &mut impl io::Read) -> FileCounts {
+    match result {
+        Ok(counts) => counts,
+        Err(e) => {
+            if e.kind() != io::ErrorKind::BrokenPipe {
+                eprintln!("cfscrub run: {e}");
+            }
+            let _ = io::copy(pipe, &mut io::sink());
+            FileCounts::default()
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! End-to-end tests of `cfscrub filter` and `cfscrub run`: chunking,
+//! latency, pass-through, bounded memory, exit status, signals, no leak.
+
+mod common;
+use common::*;
+use std::io::{Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn spawn(args: &[&str]) -> Child {
+    Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Reads from the child's stdout until `want` bytes arrived, or fails after
+/// a generous timeout (a hang means the filter held the data back).
+fn read_exactly(out: &mut std::process::ChildStdout, want: usize) -> Vec<u8> {
+    let (tx, rx) = mpsc::channel();
+    let mut pipe = unsafe { std::fs::File::from_raw_fd_dup(out) };
+    std::thread::spawn(move || {
+        let mut buf = vec![0; want];
+        let r = pipe.read_exact(&mut buf).map(|_| buf);
+        let _ = tx.send(r);
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("the filter held the data back")
+        .unwrap()
+}
+
+trait DupFd {
+    unsafe fn from_raw_fd_dup(out: &std::process::ChildStdout) -> std::fs::File;
+}
+
+impl DupFd for std::fs::File {
+    unsafe fn from_raw_fd_dup(out: &std::process::ChildStdout) -> std::fs::File {
+        use std::os::fd::{AsRawFd, FromRawFd};
+        std::fs::File::from_raw_fd(libc::dup(out.as_raw_fd()))
+    }
+}
+
+#[test]
+fn a_token_written_one_byte_at_a_time_is_masked() {
+    let mut g = FakeGen::new(1);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfut_", true));
+    let mut child = spawn(&["filter"]);
+    let mut stdin = child.stdin.take().unwrap();
+    for b in format!("a {token} b\n").bytes() {
+        stdin.write_all(&[b]).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    p.assert_absent("filter stdout", &out.stdout);
+    assert_eq!(out.stdout, b"a [REDACTED_CF_TOKEN] b\n");
+}
+
+#[test]
+fn a_split_at_every_offset_is_masked() {
+    let mut g = FakeGen::new(2);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfat_", true));
+    let input = format!("x=\x1b[33m{token}\x1b[0m\r\n");
+    for k in 0..=input.len() {
+        let mut child = spawn(&["filter"]);
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(&input.as_bytes()[..k]).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(3));
+        stdin.write_all(&input.as_bytes()[k..]).unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        p.assert_absent(&format!("split at {k}"), &out.stdout);
+        assert_eq!(
+            out.stdout, b"x=\x1b[33m[REDACTED_CF_TOKEN]\x1b[0m\r\n",
+            "split at {k}"
+        );
+    }
+}
+
+#[test]
+fn a_line_comes_out_before_the_next_write() {
+    let mut child = spawn(&["filter"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    stdin.write_all(b"first line\n").unwrap();
+    stdin.flush().unwrap();
+    assert_eq!(read_exactly(&mut stdout, 11), b"first line\n");
+    // A prompt or progress bar without a newline is released too, but for
+    // the bytes that could start a token (`cf`).
+    stdin.write_all(b"progress 42% cf").unwrap();
+    stdin.flush().unwrap();
+    assert_eq!(read_exactly(&mut stdout, 13), b"progress 42% ");
+    stdin.write_all(b"g done\n").unwrap();
+    drop(stdin);
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, b"cfg done\n");
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_hundred_megabyte_line_streams_in_bounded_memory() {
+    let mut g = FakeGen::new(3);
+    let token = g.scannable("cfk_", true);
+    let mut child = spawn(&["filter"]);
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut total = 0usize;
+        let mut masked = 0usize;
+        let mut buf = vec![0; 1 << 16];
+        let mut tail = Vec::new();
+        loop {
+            let n = stdout.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            tail.extend_from_slice(&buf[..n]);
+            masked += tail
+                .windows(19)
+                .filter(|w| w == b"[REDACTED_CF_TOKEN]")
+                .count();
+            let keep = tail.len().min(18);
+            tail.drain(..tail.len() - keep);
+            total += n;
+        }
+        (total, masked)
+    });
+    let chunk = vec![b'x'; 1 << 20];
+    let mut peak_kib = 0u64;
+    for i in 0..100 {
+        stdin.write_all(&chunk).unwrap();
+        if i % 10 == 0 {
+            stdin.write_all(format!(" {token} ").as_bytes()).unwrap();
+        }
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        if let Some(hwm) = status.lines().find_map(|l| l.strip_prefix("VmHWM:")) {
+            peak_kib = peak_kib.max(
+                hwm.trim()
+                    .trim_end_matches(" kB")
+                    .trim()
+                    .parse()
+                    .unwrap_or(0),
+            );
+        }
+    }
+    drop(stdin);
+    let (total, masked) = reader.join().unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(masked, 10);
+    assert_eq!(
+        total,
+        100 * (1 << 20) + 10 * (2 + "[REDACTED_CF_TOKEN]".len())
+    );
+    assert!(
+        peak_kib > 0 && peak_kib < 64 * 1024,
+        "peak RSS {peak_kib} KiB"
+    );
+}
+
+#[test]
+fn binary_bytes_without_tokens_pass_through_unchanged() {
+    let mut rng = fastrand::Rng::with_seed(4);
+    let input: Vec<u8> = (0..(4 << 20)).map(|_| rng.u8(..)).collect();
+    let ran = run(cfscrub().arg("filter").write_stdin(input.clone())).expect(0);
+    assert_eq!(ran.stdout.len(), input.len());
+    assert!(ran.stdout == input, "binary input was altered");
+}
+
+#[test]
+fn fail_on_find_summary_and_github_annotation() {
+    let mut g = FakeGen::new(5);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfut_", true));
+    let input = format!("deploy {token}\n");
+    let ran = run(cfscrub().arg("filter").write_stdin(input.clone())).expect(0);
+    assert!(ran.stderr.is_empty(), "no summary without --summary");
+    let ran = run(cfscrub()
+        .args(["filter", "--fail-on-find", "--summary"])
+        .env("GITHUB_ACTIONS", "true")
+        .write_stdin(input));
+    p.assert_absent("filter stdout", &ran.stdout);
+    p.assert_absent("filter stderr", &ran.stderr);
+    let ran = ran.expect(1);
+    assert!(
+        ran.stderr()
+            .contains("masked 1 credential(s): 1 cloudflare-user-token"),
+        "{}",
+        ran.stderr()
+    );
+    assert!(
+        ran.stdout()
+            .contains("::warning title=cfscrub::1 Cloudflare credential(s)"),
+        "{}",
+        ran.stdout()
+    );
+    assert!(!ran.stdout().contains("::add-mask::"));
+    run(cfscrub()
+        .args(["filter", "--fail-on-find"])
+        .write_stdin("clean\n"))
+    .expect(0);
+}
+
+#[test]
+fn secret_env_masks_a_legacy_value_and_its_fragments() {
+    let mut g = FakeGen::new(6);
+    let mut p = Planted::default();
+    let legacy = p.add(g.legacy_token());
+    let input = format!(
+        "token is {legacy}\nprefix {}... shown\nnot {}XYZ\n",
+        &legacy[..9],
+        &legacy[..9]
+    );
+    let ran = run(cfscrub()
+        .env("CLOUDFLARE_API_TOKEN", &legacy)
+        .args(["filter", "--secret-env", "CLOUDFLARE_API_TOKEN"])
+        .write_stdin(input));
+    let ran = ran.expect(0);
+    let (masked, glued) = ran.stdout.split_at(ran.stdout.len() - 17);
+    p.assert_absent("filter stdout", masked);
+    assert_eq!(
+        masked,
+        b"token is [REDACTED_CF_TOKEN]\nprefix [REDACTED_CF_TOKEN]... shown\n"
+    );
+    assert!(
+        glued == format!("not {}XYZ\n", &legacy[..9]).as_bytes(),
+        "a glued run is not a fragment"
+    );
+}
+
+#[test]
+fn run_masks_both_streams_separately_and_keeps_the_exit_status() {
+    let mut g = FakeGen::new(7);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfut_", true));
+    let script = format!("echo out {token}; echo err {token} >&2; exit 7");
+    let ran = run(cfscrub().args(["run", "--summary", "--", "sh", "-c", &script]));
+    p.assert_absent("run stdout", &ran.stdout);
+    p.assert_absent("run stderr", &ran.stderr);
+    let ran = ran.expect(7);
+    assert_eq!(ran.stdout(), "out [REDACTED_CF_TOKEN]\n");
+    assert!(
+        ran.stderr().starts_with("err [REDACTED_CF_TOKEN]\n"),
+        "{}",
+        ran.stderr()
+    );
+    assert!(ran.stderr().contains("masked 2 credential(s)"));
+    run(cfscrub().args(["run", "--", "sh", "-c", "kill -KILL $$"])).expect(128 + 9);
+    run(cfscrub().args(["run", "--", "/nonexistent/program"])).expect(2);
+}
+
+#[test]
+fn run_forwards_sigterm_to_the_command() {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
+        .args([
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "trap 'echo got TERM; exit 42' TERM; echo ready; while :; do sleep 0.05; done",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    assert_eq!(read_exactly(&mut stdout, 6), b"ready\n");
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "got TERM\n");
+    assert_eq!(child.wait().unwrap().code(), Some(42));
+}
+
+proptest::proptest! {
+    #[test]
+    fn random_bytes_pass_through_byte_identical(input in proptest::collection::vec(proptest::num::u8::ANY, 0..4096)) {
+        use cfscrub::{detect::Detector, rewrite::Replacement, secrets::KnownSecrets};
+        let detector = Detector::new(&KnownSecrets::new());
+        proptest::prop_assume!(cfscrub::stream::scan_bytes(&detector, &input).is_empty());
+        let replacement = Replacement::new("[REDACTED_CF_TOKEN]", &detector).unwrap();
+        let mut out = Vec::new();
+        cfscrub::mask::mask_stream(&detector, &replacement, &mut &input[..], &mut out).unwrap();
+        proptest::prop_assert!(out == input, "output differs from input");
+    }
+}
