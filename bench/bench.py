@@ -159,7 +159,34 @@ def bench_redact(c200, huge, bench, runs):
     shutil.rmtree(hdst, ignore_errors=True)
 
 
-SECTIONS = {"scan", "accuracy", "redact"}
+def bench_filter(c200, huge, runs):
+    print("filter (median of %d): one stream of the whole corpus through a pipe" % runs)
+    for name, root in (("200 MB corpus as one stream", c200), ("1 GiB file, 50 MB line", huge)):
+        data = os.path.join(root, "corpus")
+        files = " ".join(sorted(os.path.join(r, f) for r, _, fs in os.walk(data) for f in fs))
+        mb = size_mb(data)
+        warm(data)
+        rss = os.path.join(os.environ.get("TMPDIR", "/tmp"), "cfscrub-bench-filter-rss")
+
+        def pipe(consumer):
+            def go():
+                start = time.perf_counter()
+                subprocess.run(["sh", "-c", f"cat {files} | {consumer} > /dev/null"], check=False)
+                return time.perf_counter() - start, 0, 0
+            return go
+        cat_t, _ = median_of(runs, pipe("cat"))
+        sed_t, _ = median_of(runs, pipe(f"sed -E 's/{TOKEN_RE}/[REDACTED_CF_TOKEN]/g'"))
+        cf_t, _ = median_of(runs, pipe(f"/usr/bin/time -f %M -o {rss} {CFSCRUB} filter"))
+        with open(rss) as f:
+            peak = int(f.read().split()[-1])
+        print(f" {name}:")
+        row("cat | cat (pipe bandwidth)", cat_t, 0, mb)
+        row("cat | sed -E (one kind; baseline)", sed_t, 0, mb)
+        row("cat | cfscrub filter", cf_t, peak, mb, sed_t)
+        print(f"  {'':<44} {sed_t / cf_t:5.2f}x sed's throughput, {cf_t / cat_t:5.2f}x the cat pipe's time")
+
+
+SECTIONS = {"scan", "accuracy", "redact", "filter"}
 
 
 def main():
@@ -179,6 +206,8 @@ def main():
         bench_scan(c200, huge, args.runs)
     if "accuracy" in args.sections:
         bench_accuracy(c200, huge)
+    if "filter" in args.sections:
+        bench_filter(c200, huge, args.runs)
     if "redact" in args.sections:
         bench_redact(c200, huge, args.bench, args.runs)
 

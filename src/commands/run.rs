@@ -6,7 +6,7 @@
 //! group), so only signals sent by a process (`kill`) are forwarded: the
 //! child never gets one Ctrl-C twice.
 
-use super::filter::{masking_setup, print_summary};
+use super::filter::{masking_setup, print_summary, widen_pipe};
 use super::EXIT_ERROR;
 use crate::cli::RunArgs;
 use crate::mask::mask_stream;
@@ -17,6 +17,7 @@ use signal_hook::iterator::exfiltrator::origin::WithOrigin;
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::low_level::siginfo::Cause;
 use std::io;
+use std::os::fd::AsRawFd;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 
@@ -50,6 +51,8 @@ pub fn run(args: RunArgs) -> Result<u8> {
     });
     let mut out_pipe = child.stdout.take().expect("piped");
     let mut err_pipe = child.stderr.take().expect("piped");
+    widen_pipe(out_pipe.as_raw_fd());
+    widen_pipe(err_pipe.as_raw_fd());
     let (out_counts, err_counts) = std::thread::scope(|scope| {
         let (d, r) = (&detector, &replacement);
         let err = scope.spawn(move || {
