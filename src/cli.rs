@@ -30,6 +30,12 @@ pub enum Command {
     Filter(FilterArgs),
     /// Run a command with its stdout and stderr masked, keeping its exit status.
     Run(RunArgs),
+    /// Check, tighten (0600) or create vault files holding a secret.
+    Vault(VaultArgs),
+    /// Print the rotation checklist (and the permissions the new token needs).
+    Checklist(ChecklistArgs),
+    /// Read a CI/wrangler log: first Cloudflare API error, cause, missing permission.
+    Diagnose(DiagnoseArgs),
     /// Run the whole drill on a generated example incident.
     Demo(DemoArgs),
 }
@@ -166,6 +172,76 @@ pub struct RunArgs {
     /// The command and its arguments (after `--`).
     #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// Format of a document-like output (`checklist`, `diagnose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DocFormat {
+    /// Markdown / plain text for people.
+    #[value(alias = "markdown")]
+    Human,
+    /// One JSON document.
+    Json,
+}
+
+/// `cfscrub vault`.
+#[derive(Debug, Args)]
+pub struct VaultArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: VaultAction,
+}
+
+/// The vault actions.
+#[derive(Debug, Subcommand)]
+pub enum VaultAction {
+    /// Report vault files that are not regular, not yours, not 0600, or in a
+    /// directory others can write.
+    Check {
+        /// Vault files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Tighten vault files to 0600 through the open descriptor.
+    Fix {
+        /// Vault files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Store one secret read from stdin (no echo on a terminal) in PATH, mode 0600.
+    Store {
+        /// Where to store it.
+        path: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// `cfscrub checklist`.
+#[derive(Debug, Args)]
+pub struct ChecklistArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub secrets: SecretArgs,
+    /// A wrangler config to derive the permission set from (repeatable;
+    /// default: wrangler.jsonc, wrangler.json, wrangler.toml here, if present).
+    #[arg(long, value_name = "PATH")]
+    pub wrangler: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DocFormat::Human)]
+    pub format: DocFormat,
+}
+
+/// `cfscrub diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// The log to read (`-` = stdin).
+    #[arg(value_name = "LOG", default_value = "-")]
+    pub log: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DocFormat::Human)]
+    pub format: DocFormat,
 }
 
 /// `cfscrub demo`.

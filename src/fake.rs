@@ -203,7 +203,10 @@ impl FakeGen {
             } else if c == '{' && rest[1..].find('}').is_some_and(|end| end > 0) {
                 let end = rest.find('}').expect("checked");
                 let name = &rest[1..end];
-                if let Some(v) = self.placeholder(name) {
+                let plausible = name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"@!_".contains(&b));
+                if let Some(v) = plausible.then(|| self.placeholder(name)).flatten() {
                     values.push(text.len()..text.len() + v.len());
                     text.extend_from_slice(v.as_bytes());
                     rest = &rest[end + 1..];
@@ -244,6 +247,8 @@ mod tests {
         let mut g = FakeGen::new(2);
         let e = g.expand("a «{hex4}» b {legacy} ${{ x }}");
         let s = String::from_utf8(e.text.clone()).unwrap();
+        let json = g.expand("{\n \"a\": \"{hex4@j}\" }");
+        assert!(json.text.starts_with(b"{\n \"a\": \""));
         let l = g.expand("{cfut@t} {cfut@t} {head9@t}");
         let l = String::from_utf8(l.text).unwrap();
         let parts: Vec<&str> = l.split(' ').collect();

@@ -8,10 +8,12 @@
 //! fingerprint.
 #![deny(missing_docs)]
 
+pub mod checklist;
 pub mod cleanup;
 pub mod cli;
 pub mod commands;
 pub mod detect;
+pub mod diagnose;
 pub mod fake;
 pub mod finding;
 pub mod live_writers;
@@ -23,4 +25,6 @@ pub mod rules;
 pub mod sanitize;
 pub mod secrets;
 pub mod stream;
+pub mod vault;
 pub mod walk;
+pub mod wrangler;

@@ -98,7 +98,35 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         "4. Prove the leaked value and its fragments are gone (the value comes from a file, never argv)",
         &["verify", "--secret-from", "vault/leaked-token.txt", "ci", "home", "app"],
     )?;
-    let ok = scan == 1 && json == 1 && dry == 1 && redact == 0 && verify == 0;
+    let diagnose = step(
+        &root,
+        "5. Read the deploy error in the (now clean) log",
+        &["diagnose", "ci/deploy.log"],
+    )?;
+    let vault = step(
+        &root,
+        "6. Lock the vault file down to 0600",
+        &["vault", "fix", "vault/leaked-token.txt"],
+    )?;
+    let checklist = step(
+        &root,
+        "7. The rotation checklist, with the permissions app/wrangler.jsonc needs",
+        &[
+            "checklist",
+            "--secret-from",
+            "vault/leaked-token.txt",
+            "--wrangler",
+            "app/wrangler.jsonc",
+        ],
+    )?;
+    let ok = scan == 1
+        && json == 1
+        && dry == 1
+        && redact == 0
+        && verify == 0
+        && diagnose == 0
+        && vault == 0
+        && checklist == 0;
     if args.keep {
         let kept = dir.keep();
         say!("\nKept {}", crate::sanitize::display_path(&kept));

@@ -4,12 +4,15 @@
 //! Exit codes are grep's: 0 nothing found, 1 found, 2 an error (an error
 //! outranks a finding).
 
+pub mod checklist;
 pub mod demo;
+pub mod diagnose;
 pub mod filter;
 pub mod redact;
 pub mod run;
 pub mod scan;
 pub mod search;
+pub mod vault;
 pub mod verify;
 
 use crate::cli::{Cli, Command, SecretArgs};
@@ -32,6 +35,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Verify(args) => verify::run(args),
         Command::Filter(args) => filter::run(args),
         Command::Run(args) => run::run(args),
+        Command::Vault(args) => vault::run(args),
+        Command::Checklist(args) => checklist::run(args),
+        Command::Diagnose(args) => diagnose::run(args),
         Command::Demo(args) => demo::run(args),
     }
 }

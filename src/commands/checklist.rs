@@ -1,0 +1,34 @@
+//! `cfscrub checklist`: the rotation checklist as Markdown or JSON.
+
+use super::{load_secrets, EXIT_CLEAN};
+use crate::checklist::{build, markdown, LeakedType};
+use crate::cli::{ChecklistArgs, DocFormat};
+use crate::wrangler::needs_of_files;
+use anyhow::Result;
+use std::path::PathBuf;
+
+/// Runs `cfscrub checklist`.
+pub fn run(args: ChecklistArgs) -> Result<u8> {
+    let secrets = load_secrets(&args.secrets)?;
+    let leaked: Vec<LeakedType> = secrets.values().map(LeakedType::of).collect();
+    let configs: Vec<PathBuf> = if args.wrangler.is_empty() {
+        ["wrangler.jsonc", "wrangler.json", "wrangler.toml"]
+            .iter()
+            .map(PathBuf::from)
+            .filter(|p| p.is_file())
+            .collect()
+    } else {
+        args.wrangler.clone()
+    };
+    let needs = if configs.is_empty() {
+        None
+    } else {
+        Some(needs_of_files(&configs)?)
+    };
+    let list = build(&leaked, needs.as_ref(), false);
+    match args.format {
+        DocFormat::Human => print!("{}", markdown(&list)),
+        DocFormat::Json => println!("{}", serde_json::to_string_pretty(&list)?),
+    }
+    Ok(EXIT_CLEAN)
+}

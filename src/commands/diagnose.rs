@@ -1,0 +1,85 @@
+//! `cfscrub diagnose [LOG|-]`: the first Cloudflare API error in a log, its
+//! cause, the missing permission, and what the later errors mean.
+
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::cli::{DiagnoseArgs, DocFormat};
+use crate::detect::Detector;
+use crate::diagnose::{explain, find_errors, is_known};
+use crate::secrets::KnownSecrets;
+use anyhow::Result;
+use serde_json::json;
+use std::io::BufReader;
+
+/// Runs `cfscrub diagnose`.
+pub fn run(args: DiagnoseArgs) -> Result<u8> {
+    let detector = Detector::new(&KnownSecrets::new());
+    let name = crate::sanitize::display_path(&args.log);
+    let found = if args.log.as_os_str() == "-" {
+        find_errors(std::io::stdin().lock(), &detector)
+    } else {
+        match crate::walk::open_regular(&args.log, true) {
+            Ok((file, _)) => find_errors(BufReader::new(file), &detector),
+            Err(crate::walk::OpenError::NotRegular(what)) => {
+                eprintln!("cfscrub diagnose: {name}: is a {what}");
+                return Ok(EXIT_ERROR);
+            }
+            Err(crate::walk::OpenError::Io(e)) => Err(e),
+        }
+    };
+    let (errors, hint) = match found {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("cfscrub diagnose: {name}: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let diagnoses: Vec<_> = errors
+        .iter()
+        .enumerate()
+        .map(|(i, e)| explain(e, i == 0, hint))
+        .collect();
+    match args.format {
+        DocFormat::Json => {
+            let doc = json!({
+                "first": diagnoses.first(),
+                "follow_on": diagnoses.get(1..).unwrap_or(&[]),
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        DocFormat::Human => match diagnoses.split_first() {
+            None => println!("No Cloudflare API error ([code: N]) in {name}."),
+            Some((first, rest)) => {
+                let e = &first.error;
+                println!(
+                    "First Cloudflare API error (line {}): code {} on {}",
+                    e.line,
+                    e.code,
+                    e.path.as_deref().unwrap_or("an unnamed path")
+                );
+                println!("  log:     {}", e.quote.trim());
+                println!("  cause:   {}", first.cause);
+                if let Some(p) = &first.missing_permission {
+                    println!("  missing: {p}");
+                }
+                println!("  fix:     {}", first.fix);
+                if !rest.is_empty() {
+                    println!("\nLater errors:");
+                    for d in rest {
+                        println!(
+                            "  line {}: code {} on {}: {}",
+                            d.error.line,
+                            d.error.code,
+                            d.error.path.as_deref().unwrap_or("?"),
+                            d.cause
+                        );
+                    }
+                }
+            }
+        },
+    }
+    Ok(match diagnoses.first() {
+        None => EXIT_FOUND,
+        Some(d) if is_known(d) => EXIT_CLEAN,
+        Some(_) => EXIT_FOUND,
+    })
+}

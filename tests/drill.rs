@@ -1,0 +1,262 @@
+//! End-to-end tests of `vault`, `checklist` and `diagnose`.
+
+mod common;
+use common::*;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::PathBuf;
+
+fn repo(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Compares with `tests/snapshots/NAME`; `UPDATE_SNAPSHOTS=1` rewrites it.
+fn snapshot(name: &str, actual: &str) {
+    let path = repo(&format!("tests/snapshots/{name}"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept):\n{actual}"
+    );
+}
+
+#[test]
+fn vault_check_fix_and_store() {
+    let t = Tree::new();
+    let f = t.write("token", "value\n");
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let ran = run(cfscrub().args(["vault", "check"]).arg(&f)).expect(1);
+    assert!(ran.stdout().contains("mode 0644"), "{}", ran.stdout());
+    let ran = run(cfscrub().args(["vault", "fix"]).arg(&f)).expect(0);
+    assert!(ran.stdout().contains("0644 -> 0600"), "{}", ran.stdout());
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), "value\n");
+    run(cfscrub().args(["vault", "check"]).arg(&f)).expect(0);
+    // A symlink to another file: refused, target untouched.
+    let other = t.write("other", "x");
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::os::unix::fs::symlink(&other, t.join("link")).unwrap();
+    let ran = run(cfscrub().args(["vault", "fix"]).arg(t.join("link"))).expect(2);
+    assert!(ran.stderr().contains("symbolic link"), "{}", ran.stderr());
+    assert_eq!(std::fs::metadata(&other).unwrap().mode() & 0o7777, 0o644);
+    // A directory and a FIFO are refused.
+    std::fs::create_dir(t.join("dir")).unwrap();
+    run(cfscrub().args(["vault", "fix"]).arg(t.join("dir"))).expect(2);
+    mkfifo(&t.join("fifo"));
+    run(cfscrub().args(["vault", "fix"]).arg(t.join("fifo"))).expect(2);
+    run(cfscrub().args(["vault", "check"]).arg(t.join("fifo"))).expect(1);
+}
+
+#[test]
+fn vault_store_is_0600_under_umask_000_and_prints_no_value() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(1);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfat_", true));
+    let path = t.join("vault/token");
+    std::fs::create_dir_all(t.join("vault")).unwrap();
+    // umask 000 for the child only (the test process is multi-threaded).
+    let mut sh = std::process::Command::new("sh");
+    sh.arg("-c")
+        .arg("umask 000 && exec \"$0\" vault store \"$1\"")
+        .arg(assert_cmd::cargo::cargo_bin("cfscrub"))
+        .arg(&path)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = sh.spawn().unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        format!("{token}\n").as_bytes(),
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let ran = Ran {
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    };
+    p.assert_absent("vault store stdout", &ran.stdout);
+    p.assert_absent("vault store stderr", &ran.stderr);
+    let ran = ran.expect(0);
+    assert!(
+        ran.stdout().contains("account API token (cfat_)") && ran.stdout().contains("fp:"),
+        "{}",
+        ran.stdout()
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o7777, 0o600);
+    assert!(
+        std::fs::read_to_string(&path).unwrap() == format!("{token}\n"),
+        "stored value differs"
+    );
+    // No overwrite without --force; a symlink is never written through.
+    run(cfscrub()
+        .args(["vault", "store"])
+        .arg(&path)
+        .write_stdin("other-value-123\n"))
+    .expect(2);
+    let target = t.write("target", "keep");
+    std::os::unix::fs::symlink(&target, t.join("vault/link")).unwrap();
+    run(cfscrub()
+        .args(["vault", "store", "--force"])
+        .arg(t.join("vault/link"))
+        .write_stdin("other-value-123\n"))
+    .expect(2);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    run(cfscrub()
+        .args(["vault", "store", "--force"])
+        .arg(&path)
+        .write_stdin("other-value-123\n"))
+    .expect(0);
+    run(cfscrub()
+        .args(["vault", "store"])
+        .arg(t.join("vault/empty"))
+        .write_stdin("\n"))
+    .expect(2);
+}
+
+#[test]
+fn checklist_snapshots_for_three_configs() {
+    for (config, snap) in [
+        (
+            "fixtures/wrangler/workers-d1-r2.jsonc",
+            "checklist-workers-d1-r2.md",
+        ),
+        (
+            "fixtures/wrangler/workers-kv-queues-domain.toml",
+            "checklist-workers-kv-queues-domain.md",
+        ),
+        ("fixtures/wrangler/pages.toml", "checklist-pages.md"),
+    ] {
+        let ran = run(cfscrub()
+            .args(["checklist", "--wrangler"])
+            .arg(repo(config)))
+        .expect(0);
+        snapshot(snap, &ran.stdout());
+    }
+    let ran = run(cfscrub()
+        .args(["checklist", "--format", "json", "--wrangler"])
+        .arg(repo("fixtures/wrangler/workers-d1-r2.jsonc")))
+    .expect(0);
+    let doc: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+    let perms: Vec<&str> = doc["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["permission"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        perms,
+        [
+            "Account · D1 · Edit",
+            "Account · Workers R2 Storage · Edit",
+            "Account · Workers Scripts · Edit",
+            "Account · Account Settings · Read"
+        ]
+    );
+}
+
+#[test]
+fn checklist_is_tailored_to_the_leaked_type_without_printing_it() {
+    let mut g = FakeGen::new(2);
+    let mut p = Planted::default();
+    let key = p.add(g.scannable("cfk_", true));
+    let t = Tree::new();
+    let ran = run(cfscrub()
+        .current_dir(t.path())
+        .args(["checklist", "--secret-env", "LEAKED"])
+        .env("LEAKED", &key));
+    p.assert_absent("checklist", &ran.stdout);
+    let ran = ran.expect(0);
+    assert!(
+        ran.stdout().contains("Leaked: Global API Key"),
+        "{}",
+        ran.stdout()
+    );
+    assert!(ran.stdout().contains("Global API Key → Change"));
+    assert!(
+        ran.stdout()
+            .contains("never edit scopes with PUT /user/tokens/{id}")
+            || ran
+                .stdout()
+                .contains("Never edit scopes with PUT /user/tokens/{id}")
+    );
+}
+
+#[test]
+fn diagnose_realistic_logs() {
+    let cases = [
+        (
+            "fixtures/logs/gha-r2-10000.log",
+            0,
+            "Account · Workers R2 Storage · Edit",
+            Some("follow-on"),
+        ),
+        (
+            "fixtures/logs/wrangler4-d1-7403.log",
+            0,
+            "Account · D1 · Edit",
+            None,
+        ),
+        (
+            "fixtures/logs/memberships-user-details.log",
+            0,
+            "CLOUDFLARE_ACCOUNT_ID",
+            None,
+        ),
+        (
+            "fixtures/logs/clean.log",
+            1,
+            "No Cloudflare API error",
+            None,
+        ),
+    ];
+    for (log, code, want, follow) in cases {
+        let ran = run(cfscrub().arg("diagnose").arg(repo(log))).expect(code);
+        assert!(ran.stdout().contains(want), "{log}: {}", ran.stdout());
+        if let Some(f) = follow {
+            assert!(ran.stdout().contains(f), "{log}: {}", ran.stdout());
+        }
+    }
+    let ran = run(cfscrub()
+        .args(["diagnose", "--format", "json"])
+        .arg(repo("fixtures/logs/gha-r2-10000.log")))
+    .expect(0);
+    let doc: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+    assert_eq!(doc["first"]["error"]["code"], 10000);
+    assert_eq!(
+        doc["first"]["error"]["path"],
+        "/accounts/0123456789abcdef0123456789abcdef/r2/buckets/assets"
+    );
+    assert_eq!(doc["follow_on"][0]["error"]["code"], 9106);
+    run(cfscrub()
+        .arg("diagnose")
+        .arg(repo("fixtures/logs/missing.log")))
+    .expect(2);
+}
+
+#[test]
+fn diagnose_masks_a_token_quoted_from_the_log() {
+    let mut g = FakeGen::new(3);
+    let mut p = Planted::default();
+    let log = g.expand(&std::fs::read_to_string(repo("fixtures/logs/token-in-log.log")).unwrap());
+    for v in &log.values {
+        p.add(String::from_utf8(log.text[v.clone()].to_vec()).unwrap());
+    }
+    for format in ["human", "json"] {
+        let ran = run(cfscrub()
+            .args(["diagnose", "--format", format, "-"])
+            .write_stdin(log.text.clone()));
+        p.assert_absent("diagnose", &ran.stdout);
+        p.assert_absent("diagnose", &ran.stderr);
+        let ran = ran.expect(0);
+        assert!(
+            ran.stdout().contains("[REDACTED_CF_TOKEN]"),
+            "{}",
+            ran.stdout()
+        );
+        assert!(ran.stdout().contains("Workers Scripts"), "{}", ran.stdout());
+    }
+}
