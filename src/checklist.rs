@@ -180,19 +180,21 @@ fn type_specific(leaked: &[LeakedType]) -> Vec<Step> {
 }
 
 /// Builds the checklist.
-pub fn build(leaked: &[LeakedType], needs: Option<&Needs>, has_history_command: bool) -> Checklist {
+pub fn build(leaked: &[LeakedType], needs: Option<&Needs>) -> Checklist {
     let mut contain = vec![
         cmd("See every copy (files, logs, histories); nothing is printed but kinds, places and fingerprints", "cfscrub scan --secret-from leaked.txt ."),
         cmd("Redact every copy in place (atomic, permissions kept)", "cfscrub redact --secret-from leaked.txt ."),
         cmd("For a log still being written, a SQLite history or a hard-linked file, overwrite in place", "cfscrub redact --same-length --secret-from leaked.txt /path/to/live.log"),
         cmd("Prove zero remain, 4–8 character prefixes included, without grepping for the value (a grep puts it in your shell history)", "cfscrub verify --secret-from leaked.txt ."),
     ];
-    if has_history_command {
-        contain.push(cmd(
-            "Clean shell histories, keeping the commands",
-            "cfscrub history",
-        ));
-    }
+    contain.push(cmd(
+        "Clean shell and REPL histories (the commands stay, the values go), then follow its advice for shells still open",
+        "cfscrub history --secret-from leaked.txt",
+    ));
+    contain.push(cmd(
+        "Keep new ones out of the history at capture time (bash, zsh or fish)",
+        "cfscrub history hook bash >> ~/.bashrc",
+    ));
     contain.push(cmd(
         "Mask credentials at capture time in CI from now on",
         "cfscrub run --secret-env CLOUDFLARE_API_TOKEN -- npx wrangler deploy",
@@ -322,7 +324,7 @@ mod tests {
 
     #[test]
     fn account_tokens_verify_on_the_account_endpoint() {
-        let c = build(&[LeakedType::AccountToken], None, false);
+        let c = build(&[LeakedType::AccountToken], None);
         let md = markdown(&c);
         assert!(md.contains("/accounts/$CLOUDFLARE_ACCOUNT_ID/tokens/verify"));
         assert!(md.contains("R2 S3 secret"));

@@ -36,6 +36,8 @@ pub enum Command {
     Checklist(ChecklistArgs),
     /// Read a CI/wrangler log: first Cloudflare API error, cause, missing permission.
     Diagnose(DiagnoseArgs),
+    /// Redact shell and REPL histories in place; print capture-time hooks.
+    History(HistoryArgs),
     /// Run the whole drill on a generated example incident.
     Demo(DemoArgs),
 }
@@ -242,6 +244,40 @@ pub struct DiagnoseArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DocFormat::Human)]
     pub format: DocFormat,
+}
+
+/// `cfscrub history`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct HistoryArgs {
+    /// `hook SHELL` prints a capture-time hook instead.
+    #[command(subcommand)]
+    pub hook: Option<HistoryCommand>,
+    /// Print what would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Look in this home directory instead of the current user's
+    /// (`$HISTFILE`, `$ZDOTDIR` and `$XDG_DATA_HOME` are then ignored).
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// Also report these credential files (`.env`, `.dev.vars`) and their modes.
+    #[arg(long, value_name = "PATH")]
+    pub also: Vec<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub secrets: SecretArgs,
+}
+
+/// `cfscrub history hook`.
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Print an rc-file snippet that keeps commands holding a credential
+    /// out of the history.
+    Hook {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: crate::history::Shell,
+    },
 }
 
 /// `cfscrub demo`.

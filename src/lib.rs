@@ -16,6 +16,7 @@ pub mod detect;
 pub mod diagnose;
 pub mod fake;
 pub mod finding;
+pub mod history;
 pub mod live_writers;
 pub mod mask;
 pub mod progress;

@@ -25,7 +25,7 @@ pub fn run(args: ChecklistArgs) -> Result<u8> {
     } else {
         Some(needs_of_files(&configs)?)
     };
-    let list = build(&leaked, needs.as_ref(), false);
+    let list = build(&leaked, needs.as_ref());
     match args.format {
         DocFormat::Human => print!("{}", markdown(&list)),
         DocFormat::Json => println!("{}", serde_json::to_string_pretty(&list)?),

@@ -86,12 +86,17 @@ pub fn run(args: DemoArgs) -> Result<u8> {
     let dry = step(
         &root,
         "2. See what would change",
-        &["redact", "--dry-run", "ci", "home", "app"],
+        &["redact", "--dry-run", "ci", "app"],
     )?;
     let redact = step(
         &root,
         "3. Rewrite in place: atomic, permissions kept, re-verified",
-        &["redact", "ci", "home", "app"],
+        &["redact", "ci", "app"],
+    )?;
+    let history = step(
+        &root,
+        "   ... and shell histories, keeping the commands (here the example home)",
+        &["history", "--home", "home"],
     )?;
     let verify = step(
         &root,
@@ -123,6 +128,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         && json == 1
         && dry == 1
         && redact == 0
+        && history == 0
         && verify == 0
         && diagnose == 0
         && vault == 0

@@ -8,6 +8,7 @@ pub mod checklist;
 pub mod demo;
 pub mod diagnose;
 pub mod filter;
+pub mod history;
 pub mod redact;
 pub mod run;
 pub mod scan;
@@ -38,6 +39,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Vault(args) => vault::run(args),
         Command::Checklist(args) => checklist::run(args),
         Command::Diagnose(args) => diagnose::run(args),
+        Command::History(args) => history::run(args),
         Command::Demo(args) => demo::run(args),
     }
 }

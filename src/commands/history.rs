@@ -1,0 +1,180 @@
+//! `cfscrub history`: redact every shell and REPL history of a home in
+//! place, report credential stores, and say what to run in open shells;
+//! `cfscrub history hook SHELL` prints the capture-time hook.
+
+use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::cli::{HistoryArgs, HistoryCommand};
+use crate::detect::Detector;
+use crate::history::{hook, running_shell_advice, HistoryFile, Places};
+use crate::live_writers::LiveWriters;
+use crate::rewrite::{
+    count_remaining, redact_by_rename, redact_same_length, FileCounts, Method, Replacement,
+    RewriteError, RewriteOptions, DEFAULT_REPLACEMENT,
+};
+use crate::sanitize::display_path;
+use crate::walk::{open_regular, OpenError};
+use anyhow::{Context, Result};
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+fn kinds(counts: &FileCounts) -> String {
+    let parts: Vec<String> = counts
+        .by_kind
+        .iter()
+        .map(|(k, n)| format!("{n} {}", k.id()))
+        .collect();
+    parts.join(", ")
+}
+
+fn is_sqlite(path: &Path) -> bool {
+    let mut magic = [0u8; 16];
+    open_regular(path, false)
+        .ok()
+        .and_then(|(mut f, _)| f.read_exact(&mut magic).ok())
+        .is_some_and(|_| &magic == b"SQLite format 3\0")
+}
+
+/// Redacts one history; returns (counts, how) or an error message.
+fn scrub(
+    file: &HistoryFile,
+    opts: RewriteOptions,
+    dry_run: bool,
+) -> Result<(FileCounts, &'static str), String> {
+    if dry_run {
+        let (f, _) = open_regular(&file.path, false).map_err(open_message)?;
+        return count_remaining(&f, opts.detector)
+            .map(|c| (c, "would be redacted"))
+            .map_err(|e| e.to_string());
+    }
+    let in_place = file.same_length || is_sqlite(&file.path);
+    let result = if in_place {
+        redact_same_length(&file.path, opts)
+    } else {
+        match redact_by_rename(&file.path, opts) {
+            // A shell holding its history open: keep its descriptor valid.
+            Err(RewriteError::LiveWriter(_)) | Err(RewriteError::HardLinked(_)) => {
+                redact_same_length(&file.path, opts)
+            }
+            other => other,
+        }
+    };
+    match result {
+        Ok(o) if o.method == Method::SameLength => {
+            Ok((o.counts, "redacted in place (same length)"))
+        }
+        Ok(o) => Ok((o.counts, "redacted")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn open_message(e: OpenError) -> String {
+    match e {
+        OpenError::NotRegular(what) => format!("is a {what}: not touched"),
+        OpenError::Io(e) => e.to_string(),
+    }
+}
+
+/// Reports a credential store: its mode and how many credentials it holds.
+fn report_store(path: &Path, detector: &Detector) -> bool {
+    let name = display_path(path);
+    match open_regular(path, false) {
+        Ok((file, meta)) => {
+            let mode = meta.mode() & 0o7777;
+            let found = count_remaining(&file, detector)
+                .map(|c| c.total())
+                .unwrap_or(0);
+            let mode_note = if mode & !0o600 != 0 {
+                format!("mode {mode:04o}, looser than 0600: run `cfscrub vault fix {name}`")
+            } else {
+                format!("mode {mode:04o}")
+            };
+            println!("{name}: credential store, {mode_note}; {found} credential(s) inside (not rewritten: rotate them)");
+            true
+        }
+        Err(e) => {
+            eprintln!("cfscrub history: {name}: {}", open_message(e));
+            false
+        }
+    }
+}
+
+/// Runs `cfscrub history`.
+pub fn run(args: HistoryArgs) -> Result<u8> {
+    if let Some(HistoryCommand::Hook { shell }) = args.hook {
+        let exe = std::env::current_exe().context("cannot find the cfscrub binary")?;
+        print!("{}", hook(shell, &exe));
+        return Ok(EXIT_CLEAN);
+    }
+    let secrets = load_secrets(&args.secrets)?;
+    let detector = Detector::new(&secrets);
+    let replacement = Replacement::new(DEFAULT_REPLACEMENT, &detector)?;
+    let live_writers = if args.dry_run {
+        LiveWriters::default()
+    } else {
+        LiveWriters::snapshot()
+    };
+    let opts = RewriteOptions {
+        detector: &detector,
+        replacement: &replacement,
+        follow: false,
+        live_writers: &live_writers,
+    };
+    crate::cleanup::install_signal_cleanup();
+    let places = Places::new(args.home.as_deref());
+    let histories = places.histories();
+    let (mut found, mut errors) = (0u64, 0usize);
+    let mut owners = Vec::new();
+    for file in &histories {
+        let name = display_path(&file.path);
+        match scrub(file, opts, args.dry_run) {
+            Ok((counts, _)) if counts.total() == 0 => println!("{name} ({}): clean", file.owner),
+            Ok((counts, how)) => {
+                found += counts.total();
+                println!(
+                    "{name} ({}): {} {how} ({})",
+                    file.owner,
+                    counts.total(),
+                    kinds(&counts)
+                );
+            }
+            Err(message) => {
+                errors += 1;
+                eprintln!("cfscrub history: {name} ({}): {message}", file.owner);
+            }
+        }
+        if !owners.contains(&file.owner) {
+            owners.push(file.owner);
+        }
+    }
+    if histories.is_empty() {
+        println!(
+            "no shell or REPL history found under {}",
+            display_path(&places.home)
+        );
+    }
+    for path in places.credential_stores().iter().chain(&args.also) {
+        if !report_store(path, &detector) {
+            errors += 1;
+        }
+    }
+    for owner in owners {
+        if let Some(advice) = running_shell_advice(owner) {
+            eprintln!("cfscrub history: note: {advice}");
+        }
+    }
+    if !histories.is_empty() {
+        eprintln!(
+            "cfscrub history: {found} credential(s) {} in {} history file(s); keep new ones out with `cfscrub history hook bash|zsh|fish`",
+            if args.dry_run { "would be redacted" } else { "redacted" },
+            histories.len()
+        );
+    }
+    Ok(if errors > 0 {
+        EXIT_ERROR
+    } else if args.dry_run && found > 0 {
+        EXIT_FOUND
+    } else {
+        EXIT_CLEAN
+    })
+}
