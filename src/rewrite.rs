@@ -113,6 +113,16 @@ impl FileCounts {
         self.by_kind.values().sum()
     }
 
+    /// `2 cloudflare-user-token, 1 cloudflare-partial`.
+    pub fn kinds_line(&self) -> String {
+        let parts: Vec<String> = self
+            .by_kind
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.id()))
+            .collect();
+        parts.join(", ")
+    }
+
     fn add(&mut self, f: &Finding) {
         *self.by_kind.entry(f.kind).or_default() += 1;
         if self.lines.len() < MAX_LINES && self.lines.last() != Some(&f.line) {

@@ -21,15 +21,11 @@ pub fn masking_setup(args: &MaskArgs) -> Result<(Detector, Replacement)> {
 /// `::warning::` annotation on `annotations` (never a value, never
 /// `::add-mask::`).
 pub fn print_summary(verb: &str, counts: &FileCounts, annotations: &mut dyn Write) {
-    let kinds: Vec<String> = counts
-        .by_kind
-        .iter()
-        .map(|(k, n)| format!("{n} {}", k.id()))
-        .collect();
+    let kinds = counts.kinds_line();
     let what = if kinds.is_empty() {
         "nothing".to_string()
     } else {
-        format!("{} credential(s): {}", counts.total(), kinds.join(", "))
+        format!("{} credential(s): {kinds}", counts.total())
     };
     eprintln!("cfscrub {verb}: masked {what}");
     if counts.total() > 0 && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
@@ -37,7 +33,7 @@ pub fn print_summary(verb: &str, counts: &FileCounts, annotations: &mut dyn Writ
             annotations,
             "::warning title=cfscrub::{} Cloudflare credential(s) were masked in this step's output ({}). Rotate them: cfscrub checklist",
             counts.total(),
-            kinds.join(", ")
+            kinds
         );
         let _ = annotations.flush();
     }

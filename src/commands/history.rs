@@ -18,15 +18,6 @@ use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-fn kinds(counts: &FileCounts) -> String {
-    let parts: Vec<String> = counts
-        .by_kind
-        .iter()
-        .map(|(k, n)| format!("{n} {}", k.id()))
-        .collect();
-    parts.join(", ")
-}
-
 fn is_sqlite(path: &Path) -> bool {
     let mut magic = [0u8; 16];
     open_regular(path, false)
@@ -135,7 +126,7 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
                     "{name} ({}): {} {how} ({})",
                     file.owner,
                     counts.total(),
-                    kinds(&counts)
+                    counts.kinds_line()
                 );
             }
             Err(message) => {

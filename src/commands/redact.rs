@@ -4,7 +4,7 @@
 //! Files are processed in parallel; per-file failures are collected and
 //! reported, the other files still processed. Results print in walk order.
 
-use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR};
 use crate::cleanup::install_signal_cleanup;
 use crate::cli::RedactArgs;
 use crate::detect::Detector;
@@ -16,8 +16,8 @@ use crate::rewrite::{
 };
 use crate::sanitize::display_path;
 use crate::stream::StreamScanner;
-use crate::walk::{self, open_regular, Input, OpenError, WalkOptions};
-use anyhow::{bail, Context, Result};
+use crate::walk::{self, open_regular, Input, OpenError};
+use anyhow::{bail, Result};
 use rayon::prelude::*;
 use serde_json::json;
 use std::io::Write;
@@ -30,15 +30,6 @@ enum FileResult {
     Planned(FileCounts),
     Skipped(&'static str),
     Failed(String),
-}
-
-fn kinds_text(counts: &FileCounts) -> String {
-    let parts: Vec<String> = counts
-        .by_kind
-        .iter()
-        .map(|(k, n)| format!("{n} {}", k.id()))
-        .collect();
-    parts.join(", ")
 }
 
 fn kinds_json(counts: &FileCounts) -> serde_json::Value {
@@ -100,11 +91,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
     if args.walk.paths.iter().any(|p| p.as_os_str() == "-") {
         bail!("redact rewrites files; to mask a stream use `cfscrub filter`");
     }
-    let options = WalkOptions {
-        follow: args.walk.follow,
-        excludes: args.walk.exclude.clone(),
-    };
-    let inputs = walk::collect(&args.walk.paths, &options).context("--exclude")?;
+    let inputs = super::search::collect_inputs(&args.walk)?;
     let roots: Vec<PathBuf> = args
         .walk
         .paths
@@ -214,7 +201,7 @@ fn report(
                         out,
                         "{name}: {} redacted ({})",
                         o.counts.total(),
-                        kinds_text(&o.counts)
+                        o.counts.kinds_line()
                     )?;
                     if o.carried_over > 0 {
                         writeln!(
@@ -238,7 +225,7 @@ fn report(
                         out,
                         "{name}: {} would be redacted ({}) at line(s) {}",
                         c.total(),
-                        kinds_text(c),
+                        c.kinds_line(),
                         lines_text(&c.lines)
                     )?;
                 }
@@ -268,7 +255,7 @@ fn report(
                 eprintln!(
                     "cfscrub: {name}: {} remaining after the rewrite ({}) at line(s) {}",
                     c.total(),
-                    kinds_text(c),
+                    c.kinds_line(),
                     lines_text(&c.lines)
                 );
             }
@@ -281,13 +268,7 @@ fn report(
     }
     let elapsed = start.elapsed();
     let code = if args.dry_run {
-        if tally.errors > 0 {
-            EXIT_ERROR
-        } else if tally.findings > 0 {
-            EXIT_FOUND
-        } else {
-            EXIT_CLEAN
-        }
+        super::exit_code(&tally)
     } else if tally.errors > 0 || left > 0 {
         EXIT_ERROR
     } else {

@@ -5,8 +5,7 @@ use super::{exit_code, load_secrets, thread_pool};
 use crate::cli::ScanArgs;
 use crate::detect::Detector;
 use crate::report::{human_summary, Format, Output};
-use crate::walk::{self, WalkOptions};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::time::Instant;
 
 /// Runs `cfscrub scan`.
@@ -14,11 +13,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let start = Instant::now();
     let secrets = load_secrets(&args.secrets)?;
     let detector = Detector::new(&secrets);
-    let options = WalkOptions {
-        follow: args.walk.follow,
-        excludes: args.walk.exclude.clone(),
-    };
-    let inputs = walk::collect(&args.walk.paths, &options).context("--exclude")?;
+    let inputs = super::search::collect_inputs(&args.walk)?;
     let output = Output::stdout(args.output.format, args.output.color);
     let search = Search {
         detector: &detector,

@@ -20,6 +20,16 @@ pub struct Search<'a> {
     pub follow: bool,
 }
 
+/// Walks the paths of a command's walk options.
+pub fn collect_inputs(walk: &crate::cli::WalkArgs) -> anyhow::Result<Inputs> {
+    use anyhow::Context;
+    let options = crate::walk::WalkOptions {
+        follow: walk.follow,
+        excludes: walk.exclude.clone(),
+    };
+    crate::walk::collect(&walk.paths, &options).context("--exclude")
+}
+
 /// The display name of an input.
 pub fn input_name(input: &Input) -> String {
     match input {

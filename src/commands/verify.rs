@@ -9,8 +9,7 @@ use super::{exit_code, load_secrets, thread_pool};
 use crate::cli::VerifyArgs;
 use crate::detect::Detector;
 use crate::report::{human_bytes, Format, Output};
-use crate::walk::{self, WalkOptions};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::time::Instant;
 
 /// Runs `cfscrub verify`.
@@ -22,11 +21,7 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
     } else {
         Detector::known_only(&secrets)
     };
-    let options = WalkOptions {
-        follow: args.walk.follow,
-        excludes: args.walk.exclude.clone(),
-    };
-    let inputs = walk::collect(&args.walk.paths, &options).context("--exclude")?;
+    let inputs = super::search::collect_inputs(&args.walk)?;
     let output = Output::stdout(args.output.format, args.output.color).without_fingerprints();
     let search = Search {
         detector: &detector,
