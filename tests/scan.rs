@@ -311,3 +311,21 @@ fn closed_pipe_ends_quietly() {
         "{err}"
     );
 }
+
+#[test]
+fn hostile_file_names_are_escaped() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(11);
+    t.write(
+        "evil\x1b[2J\nname.log",
+        format!("{}\n", g.scannable("cfut_", true)),
+    );
+    let ran = run(cfscrub().arg("scan").arg(t.path())).expect(1);
+    assert!(!ran.stdout.contains(&0x1b), "raw escape byte printed");
+    assert!(
+        ran.stdout()
+            .contains("evil\\u{1b}[2J\\nname.log:1:1: cloudflare-user-token"),
+        "{}",
+        ran.stdout()
+    );
+}

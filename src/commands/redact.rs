@@ -88,6 +88,9 @@ pub fn run(args: RedactArgs) -> Result<u8> {
     let secrets = load_secrets(&args.secrets)?;
     let detector = Detector::new(&secrets);
     let replacement = Replacement::new(&args.replacement, &detector)?;
+    if args.output.format == Format::Sarif {
+        bail!("--format sarif is for scan; redact prints human or json");
+    }
     if args.walk.paths.iter().any(|p| p.as_os_str() == "-") {
         bail!("redact rewrites files; to mask a stream use `cfscrub filter`");
     }
