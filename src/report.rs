@@ -85,12 +85,7 @@ impl Tally {
 
     /// `3 cloudflare-user-token, 1 cloudflare-partial`.
     pub fn kinds_line(&self) -> String {
-        let parts: Vec<String> = self
-            .by_kind
-            .iter()
-            .map(|(k, n)| format!("{n} {}", k.id()))
-            .collect();
-        parts.join(", ")
+        kinds_line(&self.by_kind)
     }
 
     /// The counts per kind as a JSON object.
@@ -101,6 +96,15 @@ impl Tally {
             .collect::<serde_json::Map<_, _>>()
             .into()
     }
+}
+
+/// Counts per kind as `3 cloudflare-user-token, 1 cloudflare-partial`.
+pub fn kinds_line(by_kind: &BTreeMap<Kind, u64>) -> String {
+    let parts: Vec<String> = by_kind
+        .iter()
+        .map(|(k, n)| format!("{n} {}", k.id()))
+        .collect();
+    parts.join(", ")
 }
 
 /// The shared destination of a run's report.

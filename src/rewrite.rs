@@ -115,12 +115,7 @@ impl FileCounts {
 
     /// `2 cloudflare-user-token, 1 cloudflare-partial`.
     pub fn kinds_line(&self) -> String {
-        let parts: Vec<String> = self
-            .by_kind
-            .iter()
-            .map(|(k, n)| format!("{n} {}", k.id()))
-            .collect();
-        parts.join(", ")
+        crate::report::kinds_line(&self.by_kind)
     }
 
     fn add(&mut self, f: &Finding) {
