@@ -12,11 +12,31 @@ fn main() -> ExitCode {
             .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
         eprintln!("cfscrub: internal error{place} (details withheld: they may quote scanned data); please report it");
     }));
-    let cli = cfscrub::cli::Cli::parse();
+    // Errors can quote what was typed (a token given where a path or a
+    // variable name was expected): every one is masked before printing.
+    let cli = match cfscrub::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let text = cfscrub::sanitize::mask_text(&err.render().to_string());
+            if err.use_stderr() {
+                eprint!("{text}");
+            } else {
+                print!("{text}");
+            }
+            return ExitCode::from(if err.use_stderr() {
+                cfscrub::commands::EXIT_ERROR
+            } else {
+                0
+            });
+        }
+    };
     let code = match std::panic::catch_unwind(|| cfscrub::commands::run(cli)) {
         Ok(Ok(code)) => code,
         Ok(Err(err)) => {
-            eprintln!("cfscrub: {err:#}");
+            eprintln!(
+                "cfscrub: {}",
+                cfscrub::sanitize::mask_text(&format!("{err:#}"))
+            );
             cfscrub::commands::EXIT_ERROR
         }
         Err(_) => cfscrub::commands::EXIT_ERROR,

@@ -73,6 +73,27 @@ pub fn mask_stream(
     Ok(counts)
 }
 
+/// Masks a short in-memory text (a file name, a quoted log line).
+pub fn mask_bytes(detector: &Detector, replacement: &Replacement, text: &[u8]) -> Vec<u8> {
+    let mut masker = Masker::new(Vec::with_capacity(text.len()), replacement);
+    StreamScanner::with_chunk(detector, false, text.len())
+        .scan_reader(&mut &text[..], &mut masker)
+        .expect("masking memory cannot fail");
+    masker.out
+}
+
+/// The detector and marker for masking text cfscrub prints about files
+/// (names), built once: shapes only, no known secrets.
+pub fn shape_masker() -> &'static (Detector, Replacement) {
+    static MASKER: std::sync::OnceLock<(Detector, Replacement)> = std::sync::OnceLock::new();
+    MASKER.get_or_init(|| {
+        let detector = Detector::new(&crate::secrets::KnownSecrets::new());
+        let replacement = Replacement::new(crate::rewrite::DEFAULT_REPLACEMENT, &detector)
+            .expect("the default marker is never detected");
+        (detector, replacement)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

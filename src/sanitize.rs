@@ -2,13 +2,34 @@
 //!
 //! A hostile file name must not drive the terminal: control characters and
 //! invalid UTF-8 are escaped (`\x1b`, `\n`, `\xff`) before a path is printed.
+//! And a path must not print a secret: a file named after a token, or a
+//! token mistakenly given where a path was expected (`cfscrub verify
+//! cfut_…`), is shown with the credential masked.
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-/// The path with control characters and invalid UTF-8 escaped.
+/// The path with credentials masked and control characters and invalid
+/// UTF-8 escaped.
 pub fn display_path(path: &Path) -> String {
-    escape_bytes(path.as_os_str().as_bytes())
+    let (detector, replacement) = crate::mask::shape_masker();
+    escape_bytes(&crate::mask::mask_bytes(
+        detector,
+        replacement,
+        path.as_os_str().as_bytes(),
+    ))
+}
+
+/// `text` with every credential shape masked (error messages that quote
+/// what the user typed).
+pub fn mask_text(text: &str) -> String {
+    let (detector, replacement) = crate::mask::shape_masker();
+    String::from_utf8_lossy(&crate::mask::mask_bytes(
+        detector,
+        replacement,
+        text.as_bytes(),
+    ))
+    .into_owned()
 }
 
 /// Escapes control characters and invalid UTF-8 in `bytes`.
@@ -35,6 +56,13 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_a_token_in_a_path() {
+        let token = crate::fake::FakeGen::new(1).scannable("cfut_", true);
+        let shown = display_path(Path::new(&format!("logs/{token}.txt")));
+        assert_eq!(shown, "logs/[REDACTED_CF_TOKEN].txt");
+    }
 
     #[test]
     fn escapes_control_and_invalid_bytes() {

@@ -67,6 +67,8 @@ pub struct StreamScanner<'d> {
     candidates: Vec<Candidate>,
     lines: Option<LineTracker>,
     finished: bool,
+    /// Bytes offered to each read.
+    chunk: usize,
 }
 
 /// Counts newlines in what has been emitted.
@@ -102,9 +104,21 @@ fn overlap_priority(kind: Kind) -> u8 {
 impl<'d> StreamScanner<'d> {
     /// A scanner; `count_lines` fills [`Finding::line`] and [`Finding::column`].
     pub fn new(detector: &'d Detector, count_lines: bool) -> StreamScanner<'d> {
+        StreamScanner::with_chunk(detector, count_lines, CHUNK)
+    }
+
+    /// A scanner reading `chunk` bytes at a time (a small one for short texts).
+    pub fn with_chunk(
+        detector: &'d Detector,
+        count_lines: bool,
+        chunk: usize,
+    ) -> StreamScanner<'d> {
+        let chunk = chunk.clamp(1, CHUNK);
         StreamScanner {
+            chunk,
             detector,
-            buf: vec![0; CHUNK + SLACK],
+            // Short texts start small; the buffer grows if a stream needs it.
+            buf: vec![0; if chunk == CHUNK { chunk + SLACK } else { chunk }],
             len: 0,
             base: 0,
             decided: 0,
@@ -137,10 +151,14 @@ impl<'d> StreamScanner<'d> {
     }
 
     fn free_space(&mut self) -> &mut [u8] {
-        if self.buf.len() - self.len < CHUNK {
+        if self.buf.len() - self.len < self.chunk {
             self.compact();
         }
-        debug_assert!(self.buf.len() - self.len >= CHUNK / 2);
+        if self.buf.len() - self.len < self.chunk {
+            // Still short: only a small-chunk scanner gets here, and the
+            // retained tail is bounded by the detector's window.
+            self.buf.resize(self.len + self.chunk, 0);
+        }
         &mut self.buf[self.len..]
     }
 
@@ -277,7 +295,7 @@ impl<'d> StreamScanner<'d> {
 /// Scans a whole in-memory buffer (tests, short texts) and returns its findings.
 pub fn scan_bytes(detector: &Detector, bytes: &[u8]) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut scanner = StreamScanner::new(detector, true);
+    let mut scanner = StreamScanner::with_chunk(detector, true, bytes.len());
     scanner
         .scan_reader(&mut &bytes[..], &mut findings)
         .expect("reading memory cannot fail");

@@ -121,3 +121,37 @@ fn redact_and_verify_print_no_secret() {
     check(&planted, "redact --same-length", &ran);
     ran.expect(0);
 }
+
+#[test]
+fn a_token_typed_where_a_name_was_expected_is_masked() {
+    let mut g = FakeGen::new(78);
+    let mut planted = Planted::default();
+    let token = planted.add(g.scannable("cfut_", true));
+    let t = Tree::new();
+    t.write(&format!("{token}.log"), "clean\n");
+    for args in [
+        vec!["verify".to_string(), token.clone()],
+        vec!["scan".into(), "--secret-env".into(), token.clone()],
+        vec!["scan".into(), format!("--bogus={token}")],
+        vec!["run".into(), "--".into(), token.clone()],
+        vec![
+            "redact".into(),
+            "--replacement".into(),
+            token.clone(),
+            ".".into(),
+        ],
+        vec!["diagnose".into(), token.clone()],
+        vec!["vault".into(), "check".into(), token.clone()],
+    ] {
+        let ran = run(cfscrub().current_dir(t.path()).args(&args));
+        check(
+            &planted,
+            &format!("{} with a token as an argument", args[0]),
+            &ran,
+        );
+        ran.expect(2);
+    }
+    // A file named after a token is shown masked too.
+    let ran = run(cfscrub().args(["scan", "--format", "json"]).arg(t.path()));
+    check(&planted, "file named after a token", &ran);
+}
