@@ -295,3 +295,20 @@ proptest::proptest! {
         proptest::prop_assert!(out == input, "output differs from input");
     }
 }
+
+#[test]
+fn secret_from_stdin_is_refused_where_stdin_is_the_stream() {
+    let ran = run(cfscrub()
+        .args(["filter", "--secret-from", "-"])
+        .write_stdin("x\n"))
+    .expect(2);
+    assert!(
+        ran.stderr().contains("--secret-from FILE"),
+        "{}",
+        ran.stderr()
+    );
+    run(cfscrub()
+        .args(["scan", "--secret-from", "-", "-"])
+        .write_stdin("x\n"))
+    .expect(2);
+}

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 /// Runs `cfscrub checklist`.
 pub fn run(args: ChecklistArgs) -> Result<u8> {
-    let secrets = load_secrets(&args.secrets)?;
+    let secrets = load_secrets(&args.secrets, None)?;
     let leaked: Vec<LeakedType> = secrets.values().map(LeakedType::of).collect();
     let configs: Vec<PathBuf> = if args.wrangler.is_empty() {
         ["wrangler.jsonc", "wrangler.json", "wrangler.toml"]

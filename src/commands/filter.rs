@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 /// The detector and replacement for a masking command.
 pub fn masking_setup(args: &MaskArgs) -> Result<(Detector, Replacement)> {
-    let secrets = load_secrets(&args.secrets)?;
+    let secrets = load_secrets(&args.secrets, Some("the stream to mask"))?;
     let detector = Detector::new(&secrets);
     let replacement = Replacement::new(&args.replacement, &detector)?;
     Ok((detector, replacement))

@@ -97,7 +97,7 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
         print!("{}", hook(shell, &exe));
         return Ok(EXIT_CLEAN);
     }
-    let secrets = load_secrets(&args.secrets)?;
+    let secrets = load_secrets(&args.secrets, None)?;
     let detector = Detector::new(&secrets);
     let replacement = Replacement::new(DEFAULT_REPLACEMENT, &detector)?;
     let live_writers = if args.dry_run {

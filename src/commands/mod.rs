@@ -57,7 +57,14 @@ pub fn exit_code(tally: &Tally) -> u8 {
 
 /// Loads `--secret-from` / `--secret-env` values. Once secrets are in
 /// memory the process is made non-dumpable, so no core dump holds them.
-pub fn load_secrets(args: &SecretArgs) -> Result<KnownSecrets> {
+/// `stdin_use` names what else reads standard input in this run (the
+/// filtered stream, a `-` path), so that `--secret-from -` is refused there.
+pub fn load_secrets(args: &SecretArgs, stdin_use: Option<&str>) -> Result<KnownSecrets> {
+    if let Some(other) = stdin_use {
+        if args.secret_from.iter().any(|p| p.as_os_str() == "-") {
+            anyhow::bail!("--secret-from - reads standard input, which is {other} here: use --secret-from FILE or --secret-env VAR");
+        }
+    }
     let mut secrets = KnownSecrets::new();
     for path in &args.secret_from {
         secrets.add_from_path(path).context("--secret-from")?;

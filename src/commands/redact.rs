@@ -85,7 +85,7 @@ fn redact_one(path: &Path, opts: RewriteOptions, same_length: bool) -> FileResul
 /// Runs `cfscrub redact`.
 pub fn run(args: RedactArgs) -> Result<u8> {
     let start = Instant::now();
-    let secrets = load_secrets(&args.secrets)?;
+    let secrets = load_secrets(&args.secrets, None)?;
     let detector = Detector::new(&secrets);
     let replacement = Replacement::new(&args.replacement, &detector)?;
     if args.output.format == Format::Sarif {

@@ -11,7 +11,14 @@ use std::time::Instant;
 /// Runs `cfscrub scan`.
 pub fn run(args: ScanArgs) -> Result<u8> {
     let start = Instant::now();
-    let secrets = load_secrets(&args.secrets)?;
+    let secrets = load_secrets(
+        &args.secrets,
+        args.walk
+            .paths
+            .iter()
+            .any(|p| p.as_os_str() == "-")
+            .then_some("the `-` input"),
+    )?;
     let detector = Detector::new(&secrets);
     let inputs = super::search::collect_inputs(&args.walk)?;
     let output = Output::stdout(args.output.format, args.output.color);
