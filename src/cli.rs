@@ -72,6 +72,16 @@ pub struct WalkArgs {
     pub threads: Option<usize>,
 }
 
+impl WalkArgs {
+    /// What standard input is used for, if a path is `-`.
+    pub fn stdin_use(&self) -> Option<&'static str> {
+        self.paths
+            .iter()
+            .any(|p| p.as_os_str() == "-")
+            .then_some("the `-` input")
+    }
+}
+
 /// How to print.
 #[derive(Debug, Args)]
 pub struct OutputArgs {

@@ -111,9 +111,10 @@ mod tests {
         let mut out = Vec::new();
         let counts = mask_stream(&det, &r, &mut input.as_bytes(), &mut out).unwrap();
         assert_eq!(counts.total(), 1);
-        assert_eq!(
-            out,
-            "\x1b[33m[REDACTED_CF_TOKEN]\x1b[0m\r\n\u{0}\u{ff}".as_bytes()
+        crate::sanitize::assert_same(
+            "masked stream",
+            &out,
+            "\x1b[33m[REDACTED_CF_TOKEN]\x1b[0m\r\n\u{0}\u{ff}".as_bytes(),
         );
     }
 }

@@ -663,9 +663,10 @@ mod tests {
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.method, Method::Renamed);
         assert_eq!(out.counts.total(), 1);
-        assert_eq!(
-            std::fs::read(&path).unwrap(),
-            "x [REDACTED_CF_TOKEN] y\r\n\x00\u{e9}".as_bytes()
+        crate::sanitize::assert_same(
+            "rewritten file",
+            &std::fs::read(&path).unwrap(),
+            "x [REDACTED_CF_TOKEN] y\r\n\x00\u{e9}".as_bytes(),
         );
         let again = redact_by_rename(&path, opts).unwrap();
         assert_eq!(again.method, Method::Untouched);
@@ -722,7 +723,10 @@ mod tests {
         let meta = std::fs::metadata(&path).unwrap();
         assert_eq!((meta.ino(), meta.len()), (ino, content.len() as u64));
         let after = String::from_utf8(std::fs::read(&path).unwrap()).unwrap();
-        assert!(after.starts_with("a [REDACTED_CF_TOKEN]****"), "{after}");
-        assert!(after.ends_with(" b grep ********** c\n"), "{after}");
+        let mut expected = b"a ".to_vec();
+        expected.extend(r.same_length(token.len()));
+        expected.extend_from_slice(b" b grep ********** c\n");
+        crate::sanitize::assert_same("same-length file", after.as_bytes(), &expected);
+        assert!(after.starts_with("a [REDACTED_CF_TOKEN]****"));
     }
 }

@@ -53,6 +53,21 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// Unit-test assertion: equal bytes, or a failure message showing both
+/// sides with credentials masked (a failed redaction must not print the
+/// token it missed).
+#[cfg(test)]
+pub(crate) fn assert_same(what: &str, actual: &[u8], expected: &[u8]) {
+    if actual != expected {
+        let show = |b: &[u8]| mask_text(&String::from_utf8_lossy(b));
+        panic!(
+            "{what}: differs\n--- actual (masked)\n{}\n--- expected (masked)\n{}",
+            show(actual),
+            show(expected)
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

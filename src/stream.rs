@@ -332,10 +332,8 @@ mod tests {
         }
         s.finish(&mut out).unwrap();
         assert_eq!(out.0.len(), text.len());
-        assert_eq!(
-            String::from_utf8(out.0).unwrap(),
-            format!("a {} b\nc grep {} x\n", "#".repeat(53), "#".repeat(9))
-        );
+        let expected = format!("a {} b\nc grep {} x\n", "#".repeat(53), "#".repeat(9));
+        crate::sanitize::assert_same("masked stream", &out.0, expected.as_bytes());
     }
 
     #[test]

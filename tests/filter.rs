@@ -61,7 +61,11 @@ fn a_token_written_one_byte_at_a_time_is_masked() {
     drop(stdin);
     let out = child.wait_with_output().unwrap();
     p.assert_absent("filter stdout", &out.stdout);
-    assert_eq!(out.stdout, b"a [REDACTED_CF_TOKEN] b\n");
+    assert_same(
+        "byte-at-a-time output",
+        &out.stdout,
+        b"a [REDACTED_CF_TOKEN] b\n",
+    );
 }
 
 #[test]
@@ -80,9 +84,10 @@ fn a_split_at_every_offset_is_masked() {
         drop(stdin);
         let out = child.wait_with_output().unwrap();
         p.assert_absent(&format!("split at {k}"), &out.stdout);
-        assert_eq!(
-            out.stdout, b"x=\x1b[33m[REDACTED_CF_TOKEN]\x1b[0m\r\n",
-            "split at {k}"
+        assert_same(
+            &format!("split at {k}"),
+            &out.stdout,
+            b"x=\x1b[33m[REDACTED_CF_TOKEN]\x1b[0m\r\n",
         );
     }
 }
@@ -249,7 +254,7 @@ fn run_masks_both_streams_separately_and_keeps_the_exit_status() {
     p.assert_absent("run stdout", &ran.stdout);
     p.assert_absent("run stderr", &ran.stderr);
     let ran = ran.expect(7);
-    assert_eq!(ran.stdout(), "out [REDACTED_CF_TOKEN]\n");
+    assert_same("run stdout", &ran.stdout, "out [REDACTED_CF_TOKEN]\n");
     assert!(
         ran.stderr().starts_with("err [REDACTED_CF_TOKEN]\n"),
         "{}",

@@ -312,9 +312,10 @@ fn dry_run_changes_nothing() {
         .args(["history", "--dry-run", "--home"])
         .arg(t.path()))
     .expect(1);
-    assert_eq!(
-        std::fs::read_to_string(t.join(".bash_history")).unwrap(),
-        content
+    assert_same(
+        "dry run",
+        std::fs::read(t.join(".bash_history")).unwrap(),
+        &content,
     );
 }
 

@@ -62,9 +62,10 @@ fn redacts_every_kind_keeps_the_rest_and_is_idempotent() {
         ran.stderr()
     );
     let after = std::fs::read(t.join("ci.log")).unwrap();
-    assert_eq!(
+    assert_same(
+        "redacted file",
         after,
-        b"a \x1b[33m[REDACTED_CF_TOKEN]\x1b[0m b\r\nexport CF_API_TOKEN=[REDACTED_CF_TOKEN]\n\xff tail"
+        b"a \x1b[33m[REDACTED_CF_TOKEN]\x1b[0m b\r\nexport CF_API_TOKEN=[REDACTED_CF_TOKEN]\n\xff tail",
     );
     // A second run changes nothing.
     let before = std::fs::metadata(t.join("ci.log")).unwrap();
@@ -90,7 +91,7 @@ fn dry_run_changes_nothing_and_exits_one() {
         "{}",
         ran.stdout()
     );
-    assert_eq!(std::fs::read_to_string(t.join("a.log")).unwrap(), content);
+    assert_same("dry run", std::fs::read(t.join("a.log")).unwrap(), &content);
     t.write("a.log", "clean\n");
     run(cfscrub().args(["redact", "--dry-run"]).arg(t.path())).expect(0);
 }
@@ -104,9 +105,10 @@ fn custom_replacement_and_a_replacement_that_would_match() {
         .args(["redact", "--replacement", "<gone>"])
         .arg(t.path()))
     .expect(0);
-    assert_eq!(
-        std::fs::read_to_string(t.join("a.log")).unwrap(),
-        "x <gone> y\n"
+    assert_same(
+        "custom replacement",
+        std::fs::read(t.join("a.log")).unwrap(),
+        "x <gone> y\n",
     );
     let ran = run(cfscrub()
         .args(["redact", "--replacement", "cfut_ABCDEFGH"])
@@ -160,14 +162,18 @@ fn hard_links_are_refused_unless_same_length() {
         "{}",
         ran.stderr()
     );
-    assert_eq!(std::fs::read_to_string(&a).unwrap(), content);
+    assert_same("refused hard link", std::fs::read(&a).unwrap(), &content);
     run(cfscrub()
         .args(["redact", "--same-length"])
         .arg(t.join("dir")))
     .expect(0);
     let b = std::fs::read_to_string(other.join("b.log")).unwrap();
     assert_eq!(b.len(), content.len());
-    assert!(b.starts_with("x [REDACTED_CF_TOKEN]****"), "{b}");
+    assert_same(
+        "other link",
+        &b.as_bytes()[..25],
+        "x [REDACTED_CF_TOKEN]****",
+    );
 }
 
 #[test]
@@ -215,7 +221,7 @@ fn read_only_file_is_an_error_and_untouched_while_others_proceed() {
     t.write("rw.log", format!("{}\n", g.scannable("cfat_", true)));
     let ran = run(cfscrub().arg("redact").arg(t.path())).expect(2);
     assert!(ran.stderr().contains("read-only"), "{}", ran.stderr());
-    assert_eq!(std::fs::read_to_string(&ro).unwrap(), content);
+    assert_same("read-only file", std::fs::read(&ro).unwrap(), &content);
     assert_eq!(mode(&ro), 0o444);
     assert_eq!(
         std::fs::read_to_string(t.join("rw.log")).unwrap(),
@@ -223,7 +229,7 @@ fn read_only_file_is_an_error_and_untouched_while_others_proceed() {
     );
     let ran = run(cfscrub().args(["redact", "--same-length"]).arg(&ro)).expect(2);
     assert!(ran.stderr().contains("read-only"), "{}", ran.stderr());
-    assert_eq!(std::fs::read_to_string(&ro).unwrap(), content);
+    assert_same("read-only file", std::fs::read(&ro).unwrap(), &content);
 }
 
 #[test]
@@ -238,7 +244,11 @@ fn directory_without_write_permission_is_an_error() {
     set_mode(&t.join("locked"), 0o555);
     run(cfscrub().arg("redact").arg(t.path())).expect(2);
     set_mode(&t.join("locked"), 0o755);
-    assert_eq!(std::fs::read_to_string(f).unwrap(), content);
+    assert_same(
+        "file in a locked directory",
+        std::fs::read(f).unwrap(),
+        &content,
+    );
 }
 
 #[test]
@@ -505,7 +515,7 @@ fn rename_mode_refuses_a_file_held_open_for_writing() {
         "{}",
         ran.stderr()
     );
-    assert_eq!(std::fs::read_to_string(&log).unwrap(), content);
+    assert_same("file held open", std::fs::read(&log).unwrap(), &content);
 }
 
 #[test]

@@ -11,14 +11,7 @@ use std::time::Instant;
 /// Runs `cfscrub scan`.
 pub fn run(args: ScanArgs) -> Result<u8> {
     let start = Instant::now();
-    let secrets = load_secrets(
-        &args.secrets,
-        args.walk
-            .paths
-            .iter()
-            .any(|p| p.as_os_str() == "-")
-            .then_some("the `-` input"),
-    )?;
+    let secrets = load_secrets(&args.secrets, args.walk.stdin_use())?;
     let detector = Detector::new(&secrets);
     let inputs = super::search::collect_inputs(&args.walk)?;
     let output = Output::stdout(args.output.format, args.output.color);

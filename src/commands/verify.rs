@@ -15,14 +15,7 @@ use std::time::Instant;
 /// Runs `cfscrub verify`.
 pub fn run(args: VerifyArgs) -> Result<u8> {
     let start = Instant::now();
-    let secrets = load_secrets(
-        &args.secrets,
-        args.walk
-            .paths
-            .iter()
-            .any(|p| p.as_os_str() == "-")
-            .then_some("the `-` input"),
-    )?;
+    let secrets = load_secrets(&args.secrets, args.walk.stdin_use())?;
     let detector = if secrets.is_empty() {
         Detector::new(&secrets)
     } else {

@@ -120,9 +120,9 @@ impl Ran {
         assert_eq!(
             self.code,
             Some(code),
-            "exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout(),
-            self.stderr()
+            "exit code\n--- stdout (credentials masked)\n{}\n--- stderr (credentials masked)\n{}",
+            cfscrub::sanitize::mask_text(&self.stdout()),
+            cfscrub::sanitize::mask_text(&self.stderr())
         );
         self
     }
@@ -136,5 +136,20 @@ pub fn run(cmd: &mut Command) -> Ran {
         code: out.status.code(),
         stdout: out.stdout,
         stderr: out.stderr,
+    }
+}
+
+/// Asserts two byte strings are equal. On failure both sides are shown with
+/// every credential shape masked, so a failed redaction never prints the
+/// token it failed to remove.
+pub fn assert_same(what: &str, actual: impl AsRef<[u8]>, expected: impl AsRef<[u8]>) {
+    let (a, e) = (actual.as_ref(), expected.as_ref());
+    if a != e {
+        let show = |b: &[u8]| cfscrub::sanitize::mask_text(&String::from_utf8_lossy(b));
+        panic!(
+            "{what}: differs\n--- actual (credentials masked)\n{}\n--- expected (credentials masked)\n{}",
+            show(a),
+            show(e)
+        );
     }
 }
