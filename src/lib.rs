@@ -25,6 +25,7 @@ pub mod rewrite;
 pub mod rules;
 pub mod sanitize;
 pub mod secrets;
+pub mod sniff;
 pub mod stream;
 pub mod vault;
 pub mod walk;
