@@ -1,7 +1,9 @@
 //! Printing findings: human lines, JSON Lines, SARIF 2.1.0.
 //!
 //! Reporters see [`Finding`]s only — kind, place, fingerprint — so no output
-//! format can print a secret. Each file's lines are buffered and written in
+//! format can print a secret. What could not be looked at (a compressed
+//! file, a git object database: [`NotInspected`]) is reported too, in every
+//! format, and counted apart: it is never "clean". Each file's lines are buffered and written in
 //! one piece so that parallel workers do not interleave; a buffer that grows
 //! past [`FLUSH_AT`] is written early. A closed pipe (`| head`) marks the
 //! output closed and the run winds down quietly.
@@ -66,6 +68,9 @@ pub struct Tally {
     pub findings: u64,
     /// Errors (unreadable paths, failed rewrites).
     pub errors: u64,
+    /// Files whose content could not be seen through (their raw bytes are
+    /// still read and counted in `files`), and git object databases.
+    pub uninspected: u64,
     /// Findings per kind.
     pub by_kind: BTreeMap<Kind, u64>,
 }
@@ -78,6 +83,7 @@ impl Tally {
         self.bytes += other.bytes;
         self.findings += other.findings;
         self.errors += other.errors;
+        self.uninspected += other.uninspected;
         for (k, n) in &other.by_kind {
             *self.by_kind.entry(*k).or_default() += n;
         }
@@ -107,6 +113,38 @@ pub fn kinds_line(by_kind: &BTreeMap<Kind, u64>) -> String {
     parts.join(", ")
 }
 
+/// A file or directory cfscrub could not see through, and why (`gzip`,
+/// `utf-16le`, `git object database`, ...). Printed on stderr in every
+/// format, as a record in JSON, as a tool notification in SARIF.
+#[derive(Debug, Clone, Copy)]
+pub struct NotInspected<'a> {
+    /// The path, escaped and masked for display.
+    pub path: &'a str,
+    /// Why it was not inspected.
+    pub reason: &'a str,
+}
+
+impl NotInspected<'_> {
+    /// `cfscrub: not inspected: logs/app.log.2.gz (gzip)`, for stderr.
+    pub fn line(&self) -> String {
+        format!("cfscrub: not inspected: {} ({})", self.path, self.reason)
+    }
+
+    /// The JSON Lines record.
+    pub fn json(&self) -> serde_json::Value {
+        json!({"type": "uninspected", "path": self.path, "reason": self.reason})
+    }
+
+    fn sarif_notification(&self) -> serde_json::Value {
+        json!({
+            "level": "warning",
+            "descriptor": {"id": "not-inspected"},
+            "message": {"text": format!("not inspected ({}): cfscrub cannot see through this content, so it is not known to be clean", self.reason)},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri_escape(self.path)}}}],
+        })
+    }
+}
+
 /// The shared destination of a run's report.
 pub struct Output {
     format: Format,
@@ -115,6 +153,7 @@ pub struct Output {
     closed: AtomicBool,
     fingerprints: bool,
     sarif_results: Mutex<Vec<serde_json::Value>>,
+    sarif_notifications: Mutex<Vec<serde_json::Value>>,
 }
 
 impl Output {
@@ -133,6 +172,7 @@ impl Output {
             closed: AtomicBool::new(false),
             fingerprints: true,
             sarif_results: Mutex::new(Vec::new()),
+            sarif_notifications: Mutex::new(Vec::new()),
         }
     }
 
@@ -168,6 +208,34 @@ impl Output {
         }
     }
 
+    /// Reports a directory that was not inspected (a git object database);
+    /// returns its count.
+    pub fn not_inspected(&self, path: &str, reason: &str) -> io::Result<Tally> {
+        let mut buf = Vec::new();
+        self.note_not_inspected(NotInspected { path, reason }, &mut buf);
+        self.write_block(&buf)?;
+        Ok(Tally {
+            uninspected: 1,
+            ..Tally::default()
+        })
+    }
+
+    /// Prints `item` on stderr and adds it to the report (to `buf` for JSON).
+    fn note_not_inspected(&self, item: NotInspected, buf: &mut Vec<u8>) {
+        eprintln!("{}", item.line());
+        match self.format {
+            Format::Human => {}
+            Format::Json => {
+                let _ = writeln!(buf, "{}", item.json());
+            }
+            Format::Sarif => self
+                .sarif_notifications
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(item.sarif_notification()),
+        }
+    }
+
     /// A per-file reporter for `path` (already escaped for display).
     pub fn file<'a>(&'a self, path: &'a str) -> FileReport<'a> {
         FileReport {
@@ -197,6 +265,7 @@ impl Output {
                     "findings": tally.findings,
                     "files_with_findings": tally.files_with_findings,
                     "errors": tally.errors,
+                    "uninspected": tally.uninspected,
                     "by_kind": tally.kinds_json(),
                     "elapsed_ms": elapsed.as_millis() as u64,
                 });
@@ -206,7 +275,13 @@ impl Output {
                 let results = std::mem::take(
                     &mut *self.sarif_results.lock().unwrap_or_else(|e| e.into_inner()),
                 );
-                let doc = sarif_document(results);
+                let notifications = std::mem::take(
+                    &mut *self
+                        .sarif_notifications
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner()),
+                );
+                let doc = sarif_document(results, notifications, tally.errors == 0);
                 let mut text = serde_json::to_vec_pretty(&doc).expect("JSON values serialise");
                 text.push(b'\n');
                 self.write_block(&text)
@@ -239,6 +314,9 @@ pub fn human_summary(tally: &Tally, elapsed: std::time::Duration, verb: &str) ->
             tally.errors,
             if tally.errors == 1 { "" } else { "s" }
         ));
+    }
+    if tally.uninspected > 0 {
+        line.push_str(&format!("; {} not inspected", tally.uninspected));
     }
     line
 }
@@ -279,7 +357,13 @@ fn uri_escape(path: &str) -> String {
     out
 }
 
-fn sarif_document(results: Vec<serde_json::Value>) -> serde_json::Value {
+/// The SARIF document. Notifications (files not inspected) go in the run's
+/// invocation, which is only written when there are some.
+fn sarif_document(
+    results: Vec<serde_json::Value>,
+    notifications: Vec<serde_json::Value>,
+    successful: bool,
+) -> serde_json::Value {
     let mut kinds: Vec<Kind> = RULES.iter().map(|r| r.kind).collect();
     kinds.extend([Kind::KnownSecret, Kind::KnownSecretFragment]);
     kinds.sort();
@@ -295,7 +379,7 @@ fn sarif_document(results: Vec<serde_json::Value>) -> serde_json::Value {
             })
         })
         .collect();
-    json!({
+    let mut doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -307,7 +391,14 @@ fn sarif_document(results: Vec<serde_json::Value>) -> serde_json::Value {
             }},
             "results": results,
         }]
-    })
+    });
+    if !notifications.is_empty() {
+        doc["runs"][0]["invocations"] = json!([{
+            "executionSuccessful": successful,
+            "toolExecutionNotifications": notifications,
+        }]);
+    }
+    doc
 }
 
 /// The report of one file; a [`Sink`] for the stream scanner.
@@ -319,6 +410,17 @@ pub struct FileReport<'a> {
 }
 
 impl FileReport<'_> {
+    /// Records that this file's content could not be seen through, and
+    /// why: a line on stderr now, a record in the report.
+    pub fn not_inspected(&mut self, reason: &str) {
+        let item = NotInspected {
+            path: self.path,
+            reason,
+        };
+        self.output.note_not_inspected(item, &mut self.buf);
+        self.tally.uninspected = 1;
+    }
+
     /// Writes what is buffered and returns this file's counts.
     pub fn finish(mut self, bytes: u64) -> io::Result<Tally> {
         self.output.write_block(&self.buf)?;

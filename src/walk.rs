@@ -7,6 +7,12 @@
 //! with `O_NOFOLLOW | O_NONBLOCK` and checked with `fstat` on the open
 //! descriptor, so a path swapped for a link or a FIFO after the walk is
 //! still refused.
+//!
+//! A git directory (`.git`, or a bare repository: `HEAD`, `objects/`,
+//! `refs/`) is walked like any other, except its `objects/`: the object
+//! database is zlib-compressed and not read; the walk lists the git
+//! directory in [`Inputs::git_object_dbs`] instead, once, so it can be
+//! reported as not inspected.
 
 use crate::sanitize::display_path;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -74,6 +80,8 @@ pub struct Inputs {
     pub items: Vec<Input>,
     /// What was left out.
     pub notes: Vec<Note>,
+    /// Git directories whose object database (`objects/`) was not walked.
+    pub git_object_dbs: Vec<PathBuf>,
 }
 
 impl Inputs {
@@ -106,6 +114,22 @@ fn build_excludes(globs: &[String]) -> Result<GlobSet, globset::Error> {
         builder.add(Glob::new(g)?);
     }
     builder.build()
+}
+
+/// The git directory whose object database `dir` is: `dir` is named
+/// `objects` and lies in a `.git` directory or beside a `HEAD` file and a
+/// `refs/` directory (a bare repository, a submodule's git directory).
+fn git_dir_of_objects(dir: &Path) -> Option<PathBuf> {
+    if dir.file_name()? != "objects" {
+        return None;
+    }
+    let git_dir = match dir.parent()? {
+        p if p.as_os_str().is_empty() => Path::new("."),
+        p => p,
+    };
+    let is_git_dir = git_dir.file_name().is_some_and(|n| n == ".git")
+        || (git_dir.join("HEAD").is_file() && git_dir.join("refs").is_dir());
+    is_git_dir.then(|| git_dir.to_path_buf())
 }
 
 /// Walks `roots` (`-` is standard input).
@@ -151,6 +175,10 @@ pub fn collect(roots: &[PathBuf], options: &WalkOptions) -> Result<Inputs, globs
             }
             let ft = entry.file_type();
             if ft.is_dir() {
+                if let Some(git_dir) = git_dir_of_objects(entry.path()) {
+                    inputs.git_object_dbs.push(git_dir);
+                    it.skip_current_dir();
+                }
                 continue;
             }
             if ft.is_file() {
@@ -241,6 +269,53 @@ mod tests {
         let skipped: Vec<_> = inputs.notes.iter().map(|n| n.to_string()).collect();
         assert_eq!(skipped.len(), 2, "{skipped:?}");
         assert_eq!(inputs.error_count(), 0);
+    }
+
+    #[test]
+    fn git_object_databases_are_listed_once_and_not_entered() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for (rel, content) in [
+            ("repo/.git/HEAD", "ref: refs/heads/main\n"),
+            ("repo/.git/config", "[core]\n"),
+            ("repo/.git/objects/ab/cdef", "\x78\x01"),
+            ("repo/.git/objects/pack/p.pack", "PACK"),
+            ("bare.git/HEAD", "ref: refs/heads/main\n"),
+            ("bare.git/refs/heads/main", "0123\n"),
+            ("bare.git/objects/ab/cdef", "\x78\x01"),
+            ("data/objects/list.txt", "not a git directory\n"),
+        ] {
+            let p = d.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, content).unwrap();
+        }
+        let inputs = collect(&[d.to_path_buf()], &WalkOptions::default()).unwrap();
+        let files: Vec<_> = inputs
+            .items
+            .iter()
+            .map(|i| match i {
+                Input::File(p) => p.strip_prefix(d).unwrap().to_str().unwrap().to_string(),
+                Input::Stdin => "-".into(),
+            })
+            .collect();
+        assert_eq!(
+            files,
+            [
+                "bare.git/HEAD",
+                "bare.git/refs/heads/main",
+                "data/objects/list.txt",
+                "repo/.git/HEAD",
+                "repo/.git/config"
+            ]
+        );
+        assert_eq!(
+            inputs.git_object_dbs,
+            [d.join("bare.git"), d.join("repo/.git")]
+        );
+        // Given as a root, the object database is still listed, not entered.
+        let inputs = collect(&[d.join("repo/.git/objects")], &WalkOptions::default()).unwrap();
+        assert!(inputs.items.is_empty());
+        assert_eq!(inputs.git_object_dbs, [d.join("repo/.git")]);
     }
 
     #[test]

@@ -3,18 +3,29 @@
 //!
 //! Files are processed in parallel; per-file failures are collected and
 //! reported, the other files still processed. Results print in walk order.
+//!
+//! "Remaining" means every credential still on disk after the run: in the
+//! files it rewrote (re-read) and in the files it refused or failed to
+//! rewrite (scanned, each named with what would get it done). Content it
+//! cannot see through (compressed, archived, UTF-16, a git object
+//! database) is left untouched and reported as not inspected; what its raw
+//! bytes hold (a tar holds plain text) counts as remaining. Either one
+//! means the job is not done: exit 2.
 
-use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR};
+use super::search::{scan_and_sniff, Head};
+use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cleanup::install_signal_cleanup;
 use crate::cli::RedactArgs;
 use crate::detect::Detector;
 use crate::live_writers::LiveWriters;
+use crate::report::NotInspected;
 use crate::report::{human_bytes, Format, Tally};
 use crate::rewrite::{
     count_remaining, redact_by_rename, redact_same_length, FileCounts, Method, Outcome,
     Replacement, RewriteError, RewriteOptions,
 };
 use crate::sanitize::display_path;
+use crate::sniff::Opaque;
 use crate::stream::StreamScanner;
 use crate::walk::{self, open_regular, Input, OpenError};
 use anyhow::{bail, Result};
@@ -29,7 +40,35 @@ enum FileResult {
     Done(Outcome),
     Planned(FileCounts),
     Skipped(&'static str),
-    Failed(String),
+    /// Not (fully) rewritten: why, and what would get it done.
+    Failed {
+        message: String,
+        remedy: Option<&'static str>,
+    },
+    /// Content cfscrub cannot see through: left untouched; what its raw
+    /// bytes hold.
+    NotInspected(Opaque, FileCounts),
+}
+
+impl FileResult {
+    fn failed(message: impl Into<String>) -> FileResult {
+        FileResult::Failed {
+            message: message.into(),
+            remedy: None,
+        }
+    }
+}
+
+/// What would get a refused file redacted, for the line that names it.
+fn remedy(e: &RewriteError) -> Option<&'static str> {
+    match e {
+        RewriteError::HardLinked(_) | RewriteError::LiveWriter(_) | RewriteError::KeptChanging => {
+            Some("run `cfscrub redact --same-length` on it")
+        }
+        RewriteError::ReadOnly(_) => Some("make it writable (`chmod u+w`), then run redact again"),
+        RewriteError::StillGaining => Some("run redact again (with --same-length)"),
+        RewriteError::NotRegular(_) | RewriteError::Remaining(_) | RewriteError::Io(..) => None,
+    }
 }
 
 fn kinds_json(counts: &FileCounts) -> serde_json::Value {
@@ -59,13 +98,15 @@ fn dry_run_one(path: &Path, detector: &Detector, follow: bool) -> FileResult {
     match open_regular(path, follow) {
         Ok((mut file, _)) => {
             let mut counts = FileCounts::default();
-            match StreamScanner::new(detector, true).scan_reader(&mut file, &mut counts) {
-                Ok(_) => FileResult::Planned(counts),
-                Err(e) => FileResult::Failed(format!("cannot read: {e}")),
+            let mut scanner = StreamScanner::new(detector, true);
+            match scan_and_sniff(&mut scanner, &mut file, &mut counts) {
+                Ok(None) => FileResult::Planned(counts),
+                Ok(Some(format)) => FileResult::NotInspected(format, counts),
+                Err(e) => FileResult::failed(format!("cannot read: {e}")),
             }
         }
         Err(OpenError::NotRegular(what)) => FileResult::Skipped(what),
-        Err(OpenError::Io(e)) => FileResult::Failed(format!("cannot open: {e}")),
+        Err(OpenError::Io(e)) => FileResult::failed(format!("cannot open: {e}")),
     }
 }
 
@@ -78,8 +119,38 @@ fn redact_one(path: &Path, opts: RewriteOptions, same_length: bool) -> FileResul
     match result {
         Ok(outcome) => FileResult::Done(outcome),
         Err(RewriteError::NotRegular(what)) => FileResult::Skipped(what),
-        Err(e) => FileResult::Failed(e.to_string()),
+        Err(e) => FileResult::Failed {
+            message: e.to_string(),
+            remedy: remedy(&e),
+        },
     }
+}
+
+/// For content cfscrub cannot see through, which is never rewritten: its
+/// format and what its raw bytes hold. `None` for content redact rewrites,
+/// and when the file cannot be opened (the rewrite reports that).
+fn opaque_content(path: &Path, detector: &Detector, follow: bool) -> Option<FileResult> {
+    let (mut file, _) = open_regular(path, follow).ok()?;
+    let head = match Head::read(&mut file) {
+        Ok(head) => head,
+        Err(e) => return Some(FileResult::failed(format!("cannot read: {e}"))),
+    };
+    let format = head.opaque()?;
+    let mut counts = FileCounts::default();
+    let mut scanner = StreamScanner::new(detector, true);
+    Some(
+        match head.scan_with_rest(&mut scanner, &mut file, &mut counts) {
+            Ok(()) => FileResult::NotInspected(format, counts),
+            Err(e) => FileResult::failed(format!("cannot read: {e}")),
+        },
+    )
+}
+
+/// What is still in a file redact did not (fully) rewrite; `None` when it
+/// cannot be read (its failure is reported already).
+fn left_in(path: &Path, detector: &Detector, follow: bool) -> Option<FileCounts> {
+    let (file, _) = open_regular(path, follow).ok()?;
+    count_remaining(&file, detector).ok()
 }
 
 /// Runs `cfscrub redact`.
@@ -127,12 +198,15 @@ pub fn run(args: RedactArgs) -> Result<u8> {
             .par_iter()
             .map(|path| {
                 if args.walk.follow && !within_roots(path, &roots) {
-                    return FileResult::Failed(
-                        "leads outside the given paths: not rewritten".into(),
-                    );
+                    return FileResult::Failed {
+                        message: "leads outside the given paths: not rewritten".into(),
+                        remedy: Some("give redact the path it leads to"),
+                    };
                 }
                 if args.dry_run {
                     dry_run_one(path, &detector, args.walk.follow)
+                } else if let Some(opaque) = opaque_content(path, &detector, args.walk.follow) {
+                    opaque
                 } else {
                     redact_one(path, opts, args.same_length)
                 }
@@ -163,8 +237,28 @@ pub fn run(args: RedactArgs) -> Result<u8> {
             })
             .collect()
     });
+    // What the files it did not rewrite still hold.
+    let left_in_failed: Vec<Option<FileCounts>> = pool.install(|| {
+        files
+            .par_iter()
+            .zip(&results)
+            .map(|(path, result)| match result {
+                FileResult::Failed { .. } if !args.dry_run => {
+                    left_in(path, &detector, args.walk.follow)
+                }
+                _ => None,
+            })
+            .collect()
+    });
     report(
-        &args, &inputs, &files, &results, &changed, &remaining, start,
+        &args,
+        &inputs,
+        &files,
+        &results,
+        &left_in_failed,
+        &changed,
+        &remaining,
+        start,
     )
 }
 
@@ -174,6 +268,7 @@ fn report(
     inputs: &walk::Inputs,
     files: &[&Path],
     results: &[FileResult],
+    left_in_failed: &[Option<FileCounts>],
     changed: &[&Path],
     remaining: &[(usize, std::result::Result<FileCounts, String>)],
     start: Instant,
@@ -182,7 +277,9 @@ fn report(
     let mut out = Vec::new();
     let mut tally = Tally::default();
     let mut redacted = 0u64;
-    for (path, result) in files.iter().zip(results) {
+    // Credentials still on disk, and in how many files.
+    let (mut left, mut files_left) = (0u64, 0u64);
+    for ((path, result), left_in_failed) in files.iter().zip(results).zip(left_in_failed) {
         let name = display_path(path);
         tally.files += 1;
         match result {
@@ -235,26 +332,70 @@ fn report(
             }
             FileResult::Planned(_) => {}
             FileResult::Skipped(what) => eprintln!("cfscrub: {name}: skipped {what}"),
-            FileResult::Failed(msg) => {
+            FileResult::Failed { message, remedy } => {
                 tally.errors += 1;
-                eprintln!("cfscrub: {name}: {msg}");
+                eprintln!("cfscrub: {name}: {message}");
+                let still = left_in_failed.as_ref().map(FileCounts::total);
+                if let Some(c) = left_in_failed.as_ref().filter(|c| c.total() > 0) {
+                    left += c.total();
+                    files_left += 1;
+                    eprintln!(
+                        "cfscrub: {name}: not redacted: {} remaining ({}) at line(s) {}{}",
+                        c.total(),
+                        c.kinds_line(),
+                        lines_text(&c.lines),
+                        remedy.map_or(String::new(), |r| format!("; to redact it, {r}"))
+                    );
+                }
                 if json {
                     writeln!(
                         out,
                         "{}",
-                        json!({"type": "error", "path": name, "message": msg})
+                        json!({"type": "error", "path": name, "message": message,
+                            "remaining": still, "fix": remedy})
                     )?;
+                }
+            }
+            FileResult::NotInspected(format, raw) => {
+                let item = NotInspected {
+                    path: &name,
+                    reason: format.name(),
+                };
+                not_inspected(&mut out, json, &mut tally, item, Some(raw.total()))?;
+                if raw.total() > 0 {
+                    left += raw.total();
+                    files_left += 1;
+                    let found = format!(
+                        "{} in its raw bytes ({}) at line(s) {}; cfscrub does not rewrite {} content",
+                        raw.total(),
+                        raw.kinds_line(),
+                        lines_text(&raw.lines),
+                        format.name()
+                    );
+                    if !args.dry_run {
+                        eprintln!("cfscrub: {name}: not redacted: {found}");
+                    } else if !json {
+                        writeln!(out, "{name}: would remain: {found}")?;
+                    }
                 }
             }
         }
     }
+    for git_dir in &inputs.git_object_dbs {
+        let name = display_path(git_dir);
+        let item = NotInspected {
+            path: &name,
+            reason: super::search::GIT_OBJECT_DATABASE,
+        };
+        not_inspected(&mut out, json, &mut tally, item, None)?;
+    }
     tally.errors += super::search::print_notes(inputs);
-    let mut left = 0u64;
     for (i, counts) in remaining {
         let name = display_path(changed[*i]);
         match counts {
             Ok(c) if c.total() > 0 => {
                 left += c.total();
+                files_left += 1;
                 eprintln!(
                     "cfscrub: {name}: {} remaining after the rewrite ({}) at line(s) {}",
                     c.total(),
@@ -271,8 +412,11 @@ fn report(
     }
     let elapsed = start.elapsed();
     let code = if args.dry_run {
-        super::exit_code(&tally)
-    } else if tally.errors > 0 || left > 0 {
+        match super::exit_code(&tally) {
+            EXIT_CLEAN if left > 0 => EXIT_FOUND,
+            code => code,
+        }
+    } else if tally.errors > 0 || left > 0 || tally.uninspected > 0 {
         EXIT_ERROR
     } else {
         EXIT_CLEAN
@@ -281,7 +425,8 @@ fn report(
         let v = json!({"type": "summary", "command": "redact", "dry_run": args.dry_run,
             "files": tally.files, "changed": if args.dry_run { 0 } else { changed.len() },
             "redacted": if args.dry_run { tally.findings } else { redacted },
-            "remaining": left, "errors": tally.errors, "elapsed_ms": elapsed.as_millis() as u64});
+            "remaining": left, "errors": tally.errors, "uninspected": tally.uninspected,
+            "elapsed_ms": elapsed.as_millis() as u64});
         writeln!(out, "{v}")?;
     }
     let mut stdout = std::io::stdout().lock();
@@ -296,21 +441,59 @@ fn report(
             .filter_map(|p| std::fs::symlink_metadata(p).ok())
             .map(|m| m.len())
             .sum();
+        let uninspected = if tally.uninspected > 0 {
+            format!("; {} not inspected", tally.uninspected)
+        } else {
+            String::new()
+        };
         if args.dry_run {
+            let would_remain = if left > 0 {
+                format!("; {left} would remain")
+            } else {
+                String::new()
+            };
             eprintln!(
-                "cfscrub redact --dry-run: {} would be redacted in {} of {} files; nothing changed",
+                "cfscrub redact --dry-run: {} would be redacted in {} of {} files{would_remain}{uninspected}; nothing changed",
                 tally.findings, tally.files_with_findings, tally.files
             );
         } else {
             eprintln!(
-                "cfscrub redact: {redacted} redacted in {} of {} files ({}, {:.2} s); verification: {left} remaining{}",
+                "cfscrub redact: {redacted} redacted in {} of {} files ({}, {:.2} s); verification: {left} remaining{uninspected}{}",
                 changed.len(),
                 tally.files,
                 human_bytes(bytes),
                 elapsed.as_secs_f64(),
                 if tally.errors > 0 { format!("; {} error(s)", tally.errors) } else { String::new() }
             );
+            if left > 0 || tally.uninspected > 0 {
+                eprintln!(
+                    "cfscrub redact: not done: {left} credential(s) remain in {files_left} file(s), {} not inspected (each named above)",
+                    tally.uninspected
+                );
+            }
         }
     }
     Ok(code)
+}
+
+/// Reports a file (or a git object database) left untouched because its
+/// content cannot be seen through: stderr line, JSON record (with the
+/// findings `found` in a file's raw bytes), count.
+fn not_inspected(
+    out: &mut Vec<u8>,
+    json: bool,
+    tally: &mut Tally,
+    item: NotInspected,
+    found: Option<u64>,
+) -> std::io::Result<()> {
+    eprintln!("{}", item.line());
+    tally.uninspected += 1;
+    if json {
+        let mut record = item.json();
+        if let Some(found) = found {
+            record["found"] = json!(found);
+        }
+        writeln!(out, "{record}")?;
+    }
+    Ok(())
 }

@@ -3,12 +3,16 @@
 //! With `--secret-from`/`--secret-env` only the known values and their
 //! leading fragments are counted; without, every shape `scan` knows. Prints
 //! locations and kinds only (no fingerprint), writes nothing.
+//!
+//! A proof needs every byte looked at: anything not inspected (compressed,
+//! archived, UTF-16, a git object database) makes the verification
+//! incomplete, never clean: exit 2 (unless something remains: 1).
 
 use super::search::Search;
-use super::{exit_code, load_secrets, thread_pool};
+use super::{load_secrets, thread_pool, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::VerifyArgs;
 use crate::detect::Detector;
-use crate::report::{human_bytes, Format, Output};
+use crate::report::{human_bytes, Format, Output, Tally};
 use anyhow::Result;
 use std::time::Instant;
 
@@ -51,7 +55,27 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
                 tally.errors
             ));
         }
+        if tally.uninspected > 0 {
+            line.push_str(&format!(
+                "; verification incomplete: {} not inspected",
+                tally.uninspected
+            ));
+        }
         eprintln!("{line}");
     }
-    Ok(exit_code(&tally))
+    Ok(verify_exit_code(&tally))
+}
+
+/// 2 on an error; 1 when something remains; 2 when something could not be
+/// inspected; 0 only when nothing remains and everything was inspected.
+fn verify_exit_code(tally: &Tally) -> u8 {
+    if tally.errors > 0 {
+        EXIT_ERROR
+    } else if tally.findings > 0 {
+        EXIT_FOUND
+    } else if tally.uninspected > 0 {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    }
 }
