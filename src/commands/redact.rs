@@ -18,8 +18,7 @@ use crate::cleanup::install_signal_cleanup;
 use crate::cli::RedactArgs;
 use crate::detect::Detector;
 use crate::live_writers::LiveWriters;
-use crate::report::NotInspected;
-use crate::report::{human_bytes, Format, Tally};
+use crate::report::{human_bytes, Format, NotInspected, Tally};
 use crate::rewrite::{
     count_remaining, redact_by_rename, redact_same_length, FileCounts, Method, Outcome,
     Replacement, RewriteError, RewriteOptions,

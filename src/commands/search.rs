@@ -1,5 +1,6 @@
 //! The parallel search driver shared by `scan` and `verify`: every input
-//! through one [`StreamScanner`] into one [`Output`].
+//! through one [`StreamScanner`] into one [`Output`]; and the head sniff
+//! that `redact` uses too.
 //!
 //! Each input's first bytes are classified ([`sniff::classify`]) on the way
 //! through the scanner ([`scan_and_sniff`]: one read of every byte). Content
