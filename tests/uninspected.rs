@@ -28,14 +28,17 @@ fn leaked_log(g: &mut FakeGen, p: &mut Planted) -> String {
 }
 
 /// Runs an external tool and requires success (bash .ci/run installs them).
+/// A failure names the program only (its arguments may hold a token) and
+/// shows its stderr masked.
 fn tool(cmd: &mut Command) {
+    let program = cmd.get_program().to_string_lossy().into_owned();
     let out = cmd
         .output()
-        .unwrap_or_else(|e| panic!("{cmd:?} did not start ({e}); bash .ci/run installs it"));
+        .unwrap_or_else(|e| panic!("{program} did not start ({e}); bash .ci/run installs it"));
     assert!(
         out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        "{program} failed: {}",
+        cfscrub::sanitize::mask_text(&String::from_utf8_lossy(&out.stderr))
     );
 }
 
