@@ -8,6 +8,7 @@
 //! fingerprint.
 #![deny(missing_docs)]
 
+pub mod beneath;
 pub mod checklist;
 pub mod cleanup;
 pub mod cli;

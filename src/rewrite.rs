@@ -19,18 +19,18 @@
 //! it is buffered up to [`BUFFER_BEFORE_TEMP`]), so clean files cost one read
 //! and no write.
 
-use crate::cleanup::TempGuard;
+use crate::beneath::{locate, Dir, LocateError, Located, Roots, TempFile};
 use crate::detect::Detector;
 use crate::finding::Finding;
 use crate::live_writers::{LiveWriters, Writer};
 use crate::rules::Kind;
 use crate::stream::{Sink, StreamScanner};
-use crate::walk::{open_with, OpenError};
+use crate::walk::OpenError;
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
-use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::Path;
 
 /// The default replacement text.
 pub const DEFAULT_REPLACEMENT: &str = "[REDACTED_CF_TOKEN]";
@@ -168,6 +168,9 @@ pub enum RewriteError {
     KeptChanging,
     /// Another process holds the file open for writing.
     LiveWriter(Writer),
+    /// The path no longer leads to a file beneath its root (a directory on
+    /// the way swapped for a link, or a followed link leading outside).
+    Escape(LocateError),
     /// The re-scan of the result still found credentials: nothing committed.
     Remaining(u64),
     /// Same-length passes kept finding new credentials (a live log).
@@ -200,6 +203,7 @@ impl std::fmt::Display for RewriteError {
                  not rewritten (use --same-length, which keeps writers intact)",
                 w.pid, w.name
             ),
+            RewriteError::Escape(e) => write!(f, "{e}: not rewritten"),
             RewriteError::StillGaining => write!(
                 f,
                 "new credentials kept arriving while it was redacted in place (a live log): \
@@ -227,6 +231,15 @@ fn open_error(e: OpenError) -> RewriteError {
     }
 }
 
+impl From<LocateError> for RewriteError {
+    fn from(e: LocateError) -> RewriteError {
+        match e {
+            LocateError::Io(e) => RewriteError::Io("cannot open", e),
+            other => RewriteError::Escape(other),
+        }
+    }
+}
+
 /// What the rewrite needs besides the path.
 #[derive(Clone, Copy)]
 pub struct RewriteOptions<'a> {
@@ -234,8 +247,12 @@ pub struct RewriteOptions<'a> {
     pub detector: &'a Detector,
     /// The replacement text.
     pub replacement: &'a Replacement,
-    /// Follow a symbolic link at `path` (the caller checks where it leads).
+    /// Follow symbolic links: the file is rewritten where the link leads,
+    /// which must be beneath one of `roots`; the link stays.
     pub follow: bool,
+    /// The trees the paths were found in: every file is reached from its
+    /// root through directory descriptors ([`crate::beneath`]).
+    pub roots: &'a Roots,
     /// Files other processes are writing to: never renamed over.
     pub live_writers: &'a LiveWriters,
 }
@@ -263,19 +280,19 @@ pub fn count_remaining(file: &File, detector: &Detector) -> io::Result<FileCount
 }
 
 /// Where redacted output goes before a temp file exists.
-enum Target {
+enum Target<'a> {
     /// No finding yet: data kept in memory.
     Buffering(Vec<u8>),
     /// No finding in the first [`BUFFER_BEFORE_TEMP`] bytes: only scanning.
     ScanOnly,
     /// Writing the temp file.
-    Writing(BufWriter<tempfile::NamedTempFile>, TempGuard),
+    Writing(BufWriter<TempFile<'a>>),
 }
 
 /// The sink of a rename rewrite.
 struct RenameSink<'a> {
-    target: Target,
-    dir: &'a Path,
+    target: Target<'a>,
+    dir: &'a Dir,
     replacement: &'a Replacement,
     counts: FileCounts,
 }
@@ -295,14 +312,10 @@ impl std::error::Error for Restart {}
 
 impl RenameSink<'_> {
     fn start_temp(&mut self, prefix: &[u8]) -> io::Result<()> {
-        let temp = tempfile::Builder::new()
-            .prefix(".cfscrub-")
-            .suffix(".tmp")
-            .tempfile_in(self.dir)?;
-        let guard = TempGuard::register(temp.path())?;
+        let temp = self.dir.create_temp()?;
         let mut w = BufWriter::with_capacity(256 * 1024, temp);
         w.write_all(prefix)?;
-        self.target = Target::Writing(w, guard);
+        self.target = Target::Writing(w);
         Ok(())
     }
 }
@@ -310,7 +323,7 @@ impl RenameSink<'_> {
 impl Sink for RenameSink<'_> {
     fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
         match &mut self.target {
-            Target::Writing(w, _) => w.write_all(bytes),
+            Target::Writing(w) => w.write_all(bytes),
             Target::Buffering(buf) if buf.len() + bytes.len() <= BUFFER_BEFORE_TEMP => {
                 buf.extend_from_slice(bytes);
                 Ok(())
@@ -333,7 +346,7 @@ impl Sink for RenameSink<'_> {
             }
             Target::Writing(..) => {}
         }
-        let Target::Writing(w, _) = &mut self.target else {
+        let Target::Writing(w) = &mut self.target else {
             unreachable!("a temp file was just started")
         };
         w.write_all(self.replacement.text())
@@ -368,13 +381,6 @@ fn check_writable(meta: &std::fs::Metadata) -> Result<(), RewriteError> {
     Ok(())
 }
 
-fn parent_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
 /// Redacts `path` through a temp file and a rename (see the module docs).
 pub fn redact_by_rename(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> {
     let mut last = RewriteError::KeptChanging;
@@ -388,8 +394,8 @@ pub fn redact_by_rename(path: &Path, opts: RewriteOptions) -> Result<Outcome, Re
 }
 
 fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> {
-    let (file, meta) =
-        open_with(path, opts.follow, OpenOptions::new().read(true)).map_err(open_error)?;
+    let at = locate(path, opts.roots, opts.follow)?;
+    let (file, meta) = at.dir.open_file(&at.name, false).map_err(open_error)?;
     if meta.nlink() > 1 {
         return Err(RewriteError::HardLinked(meta.nlink()));
     }
@@ -397,10 +403,9 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
         return Err(RewriteError::LiveWriter(writer.clone()));
     }
     let before = Stamp::of(&meta);
-    let dir = parent_dir(path);
     let mut sink = RenameSink {
         target: Target::Buffering(Vec::new()),
-        dir: &dir,
+        dir: &at.dir,
         replacement: opts.replacement,
         counts: FileCounts::default(),
     };
@@ -430,7 +435,7 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
         }
         Err(e) => {
             return Err(RewriteError::Io(
-                if matches!(sink.target, Target::Writing(..)) {
+                if matches!(sink.target, Target::Writing(_)) {
                     "cannot write the temp file"
                 } else {
                     "cannot read"
@@ -440,7 +445,7 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
         }
     }
     let counts = sink.counts;
-    let Target::Writing(writer, guard) = sink.target else {
+    let Target::Writing(writer) = sink.target else {
         return Ok(Outcome {
             counts,
             method: Method::Untouched,
@@ -452,13 +457,13 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
         .into_inner()
         .map_err(|e| RewriteError::Io("cannot write the temp file", e.into_error()))?;
     // Prove the result is clean before it replaces anything.
-    let remaining = count_remaining(temp.as_file(), opts.detector)
+    let remaining = count_remaining(temp.file(), opts.detector)
         .map_err(io_err("cannot re-read the temp file"))?;
     if remaining.total() > 0 {
         return Err(RewriteError::Remaining(remaining.total()));
     }
     // Owner first (chown may clear set-id bits), then mode.
-    let fd = temp.as_file();
+    let fd = temp.file();
     if let Err(e) = std::os::unix::fs::fchown(fd, Some(meta.uid()), Some(meta.gid())) {
         if e.raw_os_error() != Some(libc::EPERM) || meta.uid() != unsafe { libc::geteuid() } {
             return Err(RewriteError::Io("cannot keep the owner", e));
@@ -467,24 +472,21 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
     fd.set_permissions(meta.permissions())
         .map_err(io_err("cannot keep the mode"))?;
     fd.sync_all().map_err(io_err("cannot sync the temp file"))?;
-    // Did a writer touch the original meanwhile, or was the path swapped?
+    let new_identity = fd.metadata().map_err(io_err("cannot stat"))?;
+    let new_identity = (new_identity.dev(), new_identity.ino());
+    // Did a writer touch the original meanwhile, or was the name swapped?
     let now = file.metadata().map_err(io_err("cannot stat"))?;
-    let at_path = std::fs::symlink_metadata(path).map_err(io_err("cannot stat"))?;
-    let target_ok = if opts.follow {
-        std::fs::metadata(path).map(|m| (m.dev(), m.ino()) == (before.dev, before.ino))
-    } else {
-        Ok((at_path.dev(), at_path.ino()) == (before.dev, before.ino))
-    };
-    if Stamp::of(&now) != before || !target_ok.unwrap_or(false) {
+    let at_name = at
+        .dir
+        .identity_of(&at.name)
+        .map_err(io_err("cannot stat"))?;
+    if Stamp::of(&now) != before || at_name != (before.dev, before.ino) {
         return Err(RewriteError::KeptChanging);
     }
-    temp.persist(path)
-        .map_err(|e| RewriteError::Io("cannot rename over the original", e.error))?;
-    drop(guard);
-    File::open(&dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err("cannot sync the directory"))?;
-    let carried_over = carry_over_late_appends(path, &file, before.size, opts)?;
+    temp.persist(&at.name)
+        .map_err(io_err("cannot rename over the original"))?;
+    at.dir.sync().map_err(io_err("cannot sync the directory"))?;
+    let carried_over = carry_over_late_appends(&at, new_identity, &file, before.size, opts)?;
     Ok(Outcome {
         counts,
         method: Method::Renamed,
@@ -497,7 +499,8 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
 /// Polls until the old file has been still for a moment, so an appender
 /// that opened it just before the rename is caught too.
 fn carry_over_late_appends(
-    path: &Path,
+    new: &Located,
+    new_identity: (u64, u64),
     old: &File,
     verified: u64,
     opts: RewriteOptions,
@@ -506,7 +509,7 @@ fn carry_over_late_appends(
     for _ in 0..SETTLE_CHECKS {
         let size = old.metadata().map_err(io_err("cannot stat"))?.size();
         if size > copied_to {
-            append_redacted(path, old, copied_to, opts)?;
+            append_redacted(new, new_identity, old, copied_to, opts)?;
             copied_to = size;
         } else if size == copied_to {
             std::thread::sleep(SETTLE_PAUSE);
@@ -520,17 +523,25 @@ fn carry_over_late_appends(
     Ok(copied_to - verified)
 }
 
-/// Streams `old[from..]` through the detector onto the end of `path`.
+/// Streams `old[from..]` through the detector onto the end of the new file.
 fn append_redacted(
-    path: &Path,
+    at: &Located,
+    new_identity: (u64, u64),
     old: &File,
     from: u64,
     opts: RewriteOptions,
 ) -> Result<(), RewriteError> {
-    let new = OpenOptions::new()
-        .append(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)
+    let new = at
+        .dir
+        .open_append(&at.name)
+        .and_then(|f| {
+            let m = f.metadata()?;
+            if (m.dev(), m.ino()) == new_identity {
+                Ok(f)
+            } else {
+                Err(io::Error::other("the file was replaced after the rename"))
+            }
+        })
         .map_err(io_err("cannot reopen to carry late appends over"))?;
     let mut sink = crate::mask::Masker::new(BufWriter::new(&new), opts.replacement);
     StreamScanner::new(opts.detector, false)
@@ -564,8 +575,8 @@ impl Sink for InPlaceSink<'_> {
 /// Redacts `path` in its own inode with same-length replacements.
 pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> {
     // Look before touching: a read-only file without findings is simply clean.
-    let (reader, meta) =
-        open_with(path, opts.follow, OpenOptions::new().read(true)).map_err(open_error)?;
+    let Located { dir, name } = locate(path, opts.roots, opts.follow)?;
+    let (reader, meta) = dir.open_file(&name, false).map_err(open_error)?;
     let first = count_remaining(&reader, opts.detector).map_err(io_err("cannot read"))?;
     if first.total() == 0 {
         return Ok(Outcome {
@@ -575,13 +586,12 @@ pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, 
         });
     }
     check_writable(&meta)?;
-    let (file, again) =
-        match open_with(path, opts.follow, OpenOptions::new().read(true).write(true)) {
-            Err(OpenError::Io(e)) if e.kind() == io::ErrorKind::PermissionDenied => {
-                return Err(RewriteError::ReadOnly(meta.mode() & 0o7777))
-            }
-            other => other.map_err(open_error)?,
-        };
+    let (file, again) = match dir.open_file(&name, true) {
+        Err(OpenError::Io(e)) if e.kind() == io::ErrorKind::PermissionDenied => {
+            return Err(RewriteError::ReadOnly(meta.mode() & 0o7777))
+        }
+        other => other.map_err(open_error)?,
+    };
     if (again.dev(), again.ino()) != (meta.dev(), meta.ino()) {
         return Err(RewriteError::KeptChanging);
     }
@@ -654,10 +664,12 @@ mod tests {
         std::fs::write(&path, format!("x {token} y\r\n\x00\u{e9}")).unwrap();
         let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
         let live = LiveWriters::default();
+        let roots = Roots::default();
         let opts = RewriteOptions {
             detector: &det,
             replacement: &r,
             follow: false,
+            roots: &roots,
             live_writers: &live,
         };
         let out = redact_by_rename(&path, opts).unwrap();
@@ -687,10 +699,12 @@ mod tests {
         std::fs::write(&path, &content).unwrap();
         let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
         let live = LiveWriters::default();
+        let roots = Roots::default();
         let opts = RewriteOptions {
             detector: &det,
             replacement: &r,
             follow: false,
+            roots: &roots,
             live_writers: &live,
         };
         let out = redact_by_rename(&path, opts).unwrap();
@@ -712,10 +726,12 @@ mod tests {
         let ino = std::fs::metadata(&path).unwrap().ino();
         let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
         let live = LiveWriters::default();
+        let roots = Roots::default();
         let opts = RewriteOptions {
             detector: &det,
             replacement: &r,
             follow: false,
+            roots: &roots,
             live_writers: &live,
         };
         let out = redact_same_length(&path, opts).unwrap();

@@ -200,6 +200,11 @@ pub fn open_with(
         }
         Err(e) => return Err(OpenError::Io(e)),
     };
+    regular(file)
+}
+
+/// Checks on the open descriptor that `file` is a regular file.
+pub(crate) fn regular(file: File) -> Result<(File, Metadata), OpenError> {
     let meta = file.metadata().map_err(OpenError::Io)?;
     let ft = meta.file_type();
     if !ft.is_file() {

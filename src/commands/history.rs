@@ -3,6 +3,7 @@
 //! `cfscrub history hook SHELL` prints the capture-time hook.
 
 use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::beneath::Roots;
 use crate::cli::{HistoryArgs, HistoryCommand};
 use crate::detect::Detector;
 use crate::history::{hook, running_shell_advice, HistoryFile, Places};
@@ -105,14 +106,17 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
     } else {
         LiveWriters::snapshot()
     };
+    let places = Places::new(args.home.as_deref());
+    // Histories are reached from the home through directory descriptors.
+    let roots = Roots::new(std::slice::from_ref(&places.home));
     let opts = RewriteOptions {
         detector: &detector,
         replacement: &replacement,
         follow: false,
+        roots: &roots,
         live_writers: &live_writers,
     };
     crate::cleanup::install_signal_cleanup();
-    let places = Places::new(args.home.as_deref());
     let histories = places.histories();
     let (mut found, mut errors) = (0u64, 0usize);
     let mut owners = Vec::new();

@@ -5,6 +5,7 @@
 //! reported, the other files still processed. Results print in walk order.
 
 use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR};
+use crate::beneath::{open_beneath, Roots};
 use crate::cleanup::install_signal_cleanup;
 use crate::cli::RedactArgs;
 use crate::detect::Detector;
@@ -21,7 +22,7 @@ use anyhow::{bail, Result};
 use rayon::prelude::*;
 use serde_json::json;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 /// One file's result.
@@ -45,14 +46,6 @@ fn lines_text(lines: &[u64]) -> String {
     let shown: Vec<String> = lines.iter().take(20).map(u64::to_string).collect();
     let more = if lines.len() > 20 { ", ..." } else { "" };
     format!("{}{more}", shown.join(", "))
-}
-
-/// With `--follow`, the canonical target must lie under a canonical root.
-fn within_roots(path: &Path, roots: &[PathBuf]) -> bool {
-    match std::fs::canonicalize(path) {
-        Ok(target) => roots.iter().any(|r| target.starts_with(r)),
-        Err(_) => false,
-    }
 }
 
 fn dry_run_one(path: &Path, detector: &Detector, follow: bool) -> FileResult {
@@ -95,12 +88,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
         bail!("redact rewrites files; to mask a stream use `cfscrub filter`");
     }
     let inputs = super::search::collect_inputs(&args.walk)?;
-    let roots: Vec<PathBuf> = args
-        .walk
-        .paths
-        .iter()
-        .filter_map(|p| std::fs::canonicalize(p).ok())
-        .collect();
+    let roots = Roots::new(&args.walk.paths);
     let live_writers = if args.same_length || args.dry_run {
         LiveWriters::default()
     } else {
@@ -110,6 +98,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
         detector: &detector,
         replacement: &replacement,
         follow: args.walk.follow,
+        roots: &roots,
         live_writers: &live_writers,
     };
     install_signal_cleanup();
@@ -126,7 +115,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
         files
             .par_iter()
             .map(|path| {
-                if args.walk.follow && !within_roots(path, &roots) {
+                if args.walk.follow && !roots.contains(path) {
                     return FileResult::Failed(
                         "leads outside the given paths: not rewritten".into(),
                     );
@@ -151,7 +140,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
             .par_iter()
             .enumerate()
             .map(|(i, path)| {
-                let counts = open_regular(path, false)
+                let counts = open_beneath(path, &roots, args.walk.follow)
                     .map_err(|e| match e {
                         OpenError::NotRegular(what) => format!("is now a {what}"),
                         OpenError::Io(e) => e.to_string(),
