@@ -16,6 +16,7 @@ pub mod commands;
 pub mod detect;
 pub mod diagnose;
 pub mod fake;
+pub mod file_meta;
 pub mod finding;
 pub mod history;
 pub mod live_writers;

@@ -21,6 +21,7 @@
 
 use crate::beneath::{locate, Dir, LocateError, Located, Roots, TempFile};
 use crate::detect::Detector;
+use crate::file_meta::{FileMeta, MetaError};
 use crate::finding::Finding;
 use crate::live_writers::{LiveWriters, Writer};
 use crate::rules::Kind;
@@ -293,6 +294,10 @@ enum Target<'a> {
 struct RenameSink<'a> {
     target: Target<'a>,
     dir: &'a Dir,
+    /// The file being rewritten, whose metadata the temp file takes.
+    original: (&'a File, &'a std::fs::Metadata),
+    /// That metadata, once a temp file exists.
+    kept: Option<FileMeta>,
     replacement: &'a Replacement,
     counts: FileCounts,
 }
@@ -311,8 +316,14 @@ impl std::fmt::Display for Restart {
 impl std::error::Error for Restart {}
 
 impl RenameSink<'_> {
+    /// Creates the temp file and gives it the original's owner, attributes,
+    /// ACL and mode before the first byte is written to it.
     fn start_temp(&mut self, prefix: &[u8]) -> io::Result<()> {
+        let kept = FileMeta::read(self.original.0, self.original.1).map_err(io::Error::other)?;
         let temp = self.dir.create_temp()?;
+        kept.apply_before_write(temp.file())
+            .map_err(io::Error::other)?;
+        self.kept = Some(kept);
         let mut w = BufWriter::with_capacity(256 * 1024, temp);
         w.write_all(prefix)?;
         self.target = Target::Writing(w);
@@ -350,6 +361,20 @@ impl Sink for RenameSink<'_> {
             unreachable!("a temp file was just started")
         };
         w.write_all(self.replacement.text())
+    }
+}
+
+/// The error of a scan into a [`RenameSink`]: a metadata step that failed
+/// says so, anything else is `doing`.
+fn sink_error(e: io::Error, doing: &'static str) -> RewriteError {
+    if !e.get_ref().is_some_and(|inner| inner.is::<MetaError>()) {
+        return RewriteError::Io(doing, e);
+    }
+    let kind = e.kind();
+    match e.into_inner().map(|inner| inner.downcast::<MetaError>()) {
+        Some(Ok(meta)) => RewriteError::Io(meta.what, meta.error),
+        Some(Err(inner)) => RewriteError::Io(doing, io::Error::new(kind, inner)),
+        None => RewriteError::Io(doing, kind.into()),
     }
 }
 
@@ -406,6 +431,8 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
     let mut sink = RenameSink {
         target: Target::Buffering(Vec::new()),
         dir: &at.dir,
+        original: (&file, &meta),
+        kept: None,
         replacement: opts.replacement,
         counts: FileCounts::default(),
     };
@@ -422,7 +449,7 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
             // A finding past the in-memory window: write from the start.
             sink.counts = FileCounts::default();
             sink.start_temp(&[])
-                .map_err(io_err("cannot create a temp file"))?;
+                .map_err(|e| sink_error(e, "cannot create a temp file"))?;
             StreamScanner::new(opts.detector, true)
                 .scan_reader(
                     &mut ReadAt {
@@ -431,20 +458,19 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
                     },
                     &mut sink,
                 )
-                .map_err(io_err("cannot rewrite"))?;
+                .map_err(|e| sink_error(e, "cannot rewrite"))?;
         }
         Err(e) => {
-            return Err(RewriteError::Io(
-                if matches!(sink.target, Target::Writing(_)) {
-                    "cannot write the temp file"
-                } else {
-                    "cannot read"
-                },
-                e,
-            ))
+            let doing = if matches!(sink.target, Target::Writing(_)) {
+                "cannot write the temp file"
+            } else {
+                "cannot read"
+            };
+            return Err(sink_error(e, doing));
         }
     }
     let counts = sink.counts;
+    let kept = sink.kept;
     let Target::Writing(writer) = sink.target else {
         return Ok(Outcome {
             counts,
@@ -462,15 +488,10 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
     if remaining.total() > 0 {
         return Err(RewriteError::Remaining(remaining.total()));
     }
-    // Owner first (chown may clear set-id bits), then mode.
     let fd = temp.file();
-    if let Err(e) = std::os::unix::fs::fchown(fd, Some(meta.uid()), Some(meta.gid())) {
-        if e.raw_os_error() != Some(libc::EPERM) || meta.uid() != unsafe { libc::geteuid() } {
-            return Err(RewriteError::Io("cannot keep the owner", e));
-        }
-    }
-    fd.set_permissions(meta.permissions())
-        .map_err(io_err("cannot keep the mode"))?;
+    kept.expect("set with the temp file")
+        .apply_after_write(fd)
+        .map_err(|e| RewriteError::Io(e.what, e.error))?;
     fd.sync_all().map_err(io_err("cannot sync the temp file"))?;
     let new_identity = fd.metadata().map_err(io_err("cannot stat"))?;
     let new_identity = (new_identity.dev(), new_identity.ino());

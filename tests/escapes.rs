@@ -143,3 +143,148 @@ fn follow_rewrites_the_link_target_in_its_own_directory_and_keeps_the_link() {
     assert!(!has_temp(t.path()) && !has_temp(&t.join("data")));
     run(cfscrub().arg("verify").arg(&target)).expect(0);
 }
+
+/// Runs `tool args...`, failing the test if it does not succeed.
+fn tool(tool: &str, args: &[&str], path: &Path) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} is required (bash .ci/run installs it): {e}"));
+    assert!(out.status.success(), "{tool} {args:?} failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Whether user `nobody` (65534) can read `path`: `cat` in a child that
+/// drops root's privileges.
+fn nobody_can_read(path: &Path) -> bool {
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "cat"])
+        .arg(path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("setpriv is required (util-linux)")
+        .success()
+}
+
+/// The raw access ACL of `path` (`system.posix_acl_access`), if any.
+fn raw_acl(path: &Path) -> Option<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    let name = c"system.posix_acl_access";
+    let mut buf = vec![0u8; 4096];
+    let n = unsafe {
+        libc::getxattr(
+            c.as_ptr(),
+            name.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    (n >= 0).then(|| {
+        buf.truncate(n as usize);
+        buf
+    })
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn rename_keeps_user_attributes_and_the_acl() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(103);
+    let f = t.write("a.log", format!("x {} y\n", g.scannable("cfut_", true)));
+    set_mode(&f, 0o640);
+    tool("setfattr", &["-n", "user.origin", "-v", "ci-runner"], &f);
+    tool("setfacl", &["-m", "u:65534:r"], &f);
+    let acl_before = tool("getfacl", &["-cp"], &f);
+    let ino = std::fs::metadata(&f).unwrap().ino();
+    run(cfscrub().arg("redact").arg(t.path())).expect(0);
+    assert_ne!(std::fs::metadata(&f).unwrap().ino(), ino, "renamed");
+    assert_same(
+        "redacted",
+        std::fs::read(&f).unwrap(),
+        "x [REDACTED_CF_TOKEN] y\n",
+    );
+    assert_eq!(
+        tool("getfattr", &["--only-values", "-n", "user.origin"], &f),
+        "ci-runner"
+    );
+    assert_eq!(tool("getfacl", &["-cp"], &f), acl_before);
+    assert!(acl_before.contains("user:nobody:r--"), "{acl_before}");
+    assert_eq!(std::fs::metadata(&f).unwrap().mode() & 0o7777, 0o640);
+}
+
+#[test]
+fn a_default_acl_of_the_directory_does_not_let_more_users_read_the_new_file() {
+    let t = Tree::new();
+    set_mode(t.path(), 0o755); // nobody may pass through to the files
+    let mut g = FakeGen::new(104);
+    let f = t.write("a.log", format!("x {} y\n", g.scannable("cfut_", true)));
+    set_mode(&f, 0o640);
+    let control = t.write("public.txt", "anyone\n");
+    set_mode(&control, 0o644);
+    tool("setfacl", &["-d", "-m", "u:65534:rw"], t.path());
+    assert!(nobody_can_read(&control), "the test cannot observe reads");
+    assert!(!nobody_can_read(&f));
+    run(cfscrub().arg("redact").arg(&f)).expect(0);
+    assert_same(
+        "redacted",
+        std::fs::read(&f).unwrap(),
+        "x [REDACTED_CF_TOKEN] y\n",
+    );
+    assert!(
+        !nobody_can_read(&f),
+        "the new file took the directory's default ACL"
+    );
+    assert_eq!(raw_acl(&f), None);
+    assert_eq!(std::fs::metadata(&f).unwrap().mode() & 0o7777, 0o640);
+}
+
+#[test]
+fn the_temp_file_has_its_final_mode_and_acl_before_content_is_written() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(105);
+    let mut p = Planted::default();
+    let f = t.write("a.log", big_log(&p.add(g.scannable("cfut_", true)), 6));
+    set_mode(&f, 0o640);
+    tool("setfacl", &["-m", "u:65534:r"], &f);
+    let acl = raw_acl(&f).expect("an ACL was set");
+    let child = spawn_cfscrub(&["redact"], &[&f]);
+    // Look at the temp file while it is being written (a removed temp
+    // reads as no ACL and fails the test: the window is 6 MiB long).
+    let mut seen = None;
+    wait_for("the temp file", || {
+        let temp = std::fs::read_dir(t.path())
+            .unwrap()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().starts_with(".cfscrub-"));
+        let Some(temp) = temp else { return false };
+        // Once the first bytes are in it (the stat comes before the ACL).
+        let Ok(meta) = temp.metadata() else {
+            return false; // renamed in between: look again
+        };
+        if meta.len() == 0 {
+            return false;
+        }
+        seen = Some((meta.mode() & 0o7777, raw_acl(&temp.path()), meta.len()));
+        true
+    });
+    let ran = finish(child).expect(0);
+    p.assert_absent("stderr", &ran.stderr);
+    let (mode, temp_acl, len) = seen.unwrap();
+    assert!(
+        len < std::fs::metadata(&f).unwrap().len(),
+        "seen while written"
+    );
+    assert_eq!(mode, 0o640, "mode of the temp file while it is written");
+    assert_eq!(
+        temp_acl,
+        Some(acl),
+        "ACL of the temp file while it is written"
+    );
+}
