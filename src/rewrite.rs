@@ -23,7 +23,7 @@ use crate::beneath::{locate, Dir, LocateError, Located, Roots, TempFile};
 use crate::detect::Detector;
 use crate::file_meta::{FileMeta, MetaError};
 use crate::finding::Finding;
-use crate::live_writers::{LiveWriters, Writer};
+use crate::live_writers::{find_writer, LeaseAttempt, LiveWriters, WriteLease, Writer};
 use crate::rules::Kind;
 use crate::stream::{Sink, StreamScanner};
 use crate::walk::OpenError;
@@ -169,6 +169,9 @@ pub enum RewriteError {
     KeptChanging,
     /// Another process holds the file open for writing.
     LiveWriter(Writer),
+    /// Another process opened the file for writing at the instant of the
+    /// rename: it now writes to the replaced file.
+    WriterDuringRename(Writer),
     /// The path no longer leads to a file beneath its root (a directory on
     /// the way swapped for a link, or a followed link leading outside).
     Escape(LocateError),
@@ -202,6 +205,13 @@ impl std::fmt::Display for RewriteError {
                 f,
                 "is open for writing by process {} ({}): a rename would lose its next writes; \
                  not rewritten (use --same-length, which keeps writers intact)",
+                w.pid, w.name
+            ),
+            RewriteError::WriterDuringRename(w) => write!(
+                f,
+                "was opened for writing by process {} ({}) at the instant it was renamed: \
+                 that process now writes to the replaced file (restart it so that it reopens \
+                 the file; for files that are being written, use --same-length)",
                 w.pid, w.name
             ),
             RewriteError::Escape(e) => write!(f, "{e}: not rewritten"),
@@ -495,19 +505,40 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
     fd.sync_all().map_err(io_err("cannot sync the temp file"))?;
     let new_identity = fd.metadata().map_err(io_err("cannot stat"))?;
     let new_identity = (new_identity.dev(), new_identity.ino());
+    // Right before the rename: nobody else may hold the file open for
+    // writing, and whoever opens it now waits until the rename is done.
+    let lease = match WriteLease::take(&file) {
+        LeaseAttempt::Held(lease) => Some(lease),
+        LeaseAttempt::Busy | LeaseAttempt::Unavailable => {
+            if let Some(writer) = find_writer(before.dev, before.ino) {
+                return Err(RewriteError::LiveWriter(writer));
+            }
+            None
+        }
+    };
+    let writer_waiting = || lease.as_ref().is_some_and(WriteLease::writer_waiting);
     // Did a writer touch the original meanwhile, or was the name swapped?
     let now = file.metadata().map_err(io_err("cannot stat"))?;
     let at_name = at
         .dir
         .identity_of(&at.name)
         .map_err(io_err("cannot stat"))?;
-    if Stamp::of(&now) != before || at_name != (before.dev, before.ino) {
+    if Stamp::of(&now) != before || at_name != (before.dev, before.ino) || writer_waiting() {
+        // A writer waiting for the lease gets the old file, intact; the
+        // next attempt finds it holding the file.
         return Err(RewriteError::KeptChanging);
     }
     temp.persist(&at.name)
         .map_err(io_err("cannot rename over the original"))?;
+    let opened_during_rename = writer_waiting();
+    drop(lease);
     at.dir.sync().map_err(io_err("cannot sync the directory"))?;
     let carried_over = carry_over_late_appends(&at, new_identity, &file, before.size, opts)?;
+    if opened_during_rename {
+        if let Some(writer) = find_writer(before.dev, before.ino) {
+            return Err(RewriteError::WriterDuringRename(writer));
+        }
+    }
     Ok(Outcome {
         counts,
         method: Method::Renamed,

@@ -288,3 +288,35 @@ fn the_temp_file_has_its_final_mode_and_acl_before_content_is_written() {
         "ACL of the temp file while it is written"
     );
 }
+
+#[test]
+fn a_writer_that_opens_the_file_after_redact_started_loses_no_line() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(106);
+    let mut p = Planted::default();
+    let content = big_log(&p.add(g.scannable("cfut_", true)), 6);
+    let log = t.write("daemon.log", &content);
+    let child = spawn_cfscrub(&["redact"], &[&log]);
+    // cfscrub looked for writers when it started; the daemon comes after.
+    wait_for("the rewrite to be under way", || has_temp(t.path()));
+    let mut daemon = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    use std::io::Write;
+    daemon.write_all(b"written while redact runs\n").unwrap();
+    let ran = finish(child);
+    daemon.write_all(b"written after redact ended\n").unwrap();
+    drop(daemon);
+    p.assert_absent("stderr", &ran.stderr);
+    let ran = ran.expect(2);
+    assert!(
+        ran.stderr().contains("is open for writing by process")
+            && ran.stderr().contains("--same-length"),
+        "{}",
+        ran.stderr()
+    );
+    let mut expected = content;
+    expected.extend_from_slice(b"written while redact runs\nwritten after redact ended\n");
+    assert!(
+        std::fs::read(&log).unwrap() == expected,
+        "the file at the path lost the daemon's lines"
+    );
+}
