@@ -24,9 +24,10 @@ use crate::detect::Detector;
 use crate::file_meta::{FileMeta, MetaError};
 use crate::finding::Finding;
 use crate::live_writers::{find_writer, LeaseAttempt, LiveWriters, WriteLease, Writer};
-use crate::rules::Kind;
+use crate::rules::{Confidence, Kind};
 use crate::stream::{Sink, StreamScanner};
 use crate::walk::OpenError;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -179,6 +180,11 @@ pub enum RewriteError {
     Remaining(u64),
     /// Same-length passes kept finding new credentials (a live log).
     StillGaining,
+    /// A credential at the end of a file that is being written may still be
+    /// growing: left in place (the others were redacted).
+    IncompleteAtEnd,
+    /// Same-length passes kept being cut short by the file being truncated.
+    Truncated,
     /// An I/O error, with what was being done.
     Io(&'static str, io::Error),
 }
@@ -219,6 +225,17 @@ impl std::fmt::Display for RewriteError {
                 f,
                 "new credentials kept arriving while it was redacted in place (a live log): \
                  redacted what was there; findings remaining — run redact again"
+            ),
+            RewriteError::IncompleteAtEnd => write!(
+                f,
+                "incomplete at end of file: a credential at its end is still being written; \
+                 left as it is, since masking its head would hide the rest from every later scan \
+                 (the others were redacted); run redact again once the line is complete"
+            ),
+            RewriteError::Truncated => write!(
+                f,
+                "kept being truncated while it was redacted in place (log rotation?): \
+                 nothing was written past its end; run redact again"
             ),
             RewriteError::Remaining(n) => write!(
                 f,
@@ -609,18 +626,164 @@ fn append_redacted(
         .map_err(io_err("cannot carry late appends over"))
 }
 
-/// The sink of a same-length rewrite: `pwrite`s each replacement.
+/// Raised inside a same-length pass when the file shrank or its content
+/// moved (a log rotated with `copytruncate`): every offset the pass holds
+/// is stale, so it stops and starts over on the new content.
+#[derive(Debug)]
+struct Truncated;
+
+impl std::fmt::Display for Truncated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the file was truncated during the pass")
+    }
+}
+
+impl std::error::Error for Truncated {}
+
+fn truncated() -> io::Error {
+    io::Error::other(Truncated)
+}
+
+/// Bytes before a finding that must still be in place when it is
+/// overwritten: the check that the content did not move.
+const CONTEXT: usize = 32;
+
+/// What a same-length pass knows about the file it reads and writes.
+struct Watch<'f> {
+    file: &'f File,
+    /// The largest size seen during the pass: a smaller one means truncated.
+    high_water: Cell<u64>,
+    /// How far the pass has read.
+    read_to: Cell<u64>,
+}
+
+impl Watch<'_> {
+    /// The file's size now; fails with [`Truncated`] if it shrank.
+    fn size(&self) -> io::Result<u64> {
+        let size = self.file.metadata()?.size();
+        if size < self.high_water.get() {
+            return Err(truncated());
+        }
+        self.high_water.set(size);
+        Ok(size)
+    }
+}
+
+impl Read for &Watch<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.size()?;
+        let n = self.file.read_at(buf, self.read_to.get())?;
+        self.read_to.set(self.read_to.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// The sink of a same-length rewrite: `pwrite`s each replacement, after
+/// checking that the file still holds what was scanned there.
 struct InPlaceSink<'a> {
-    file: &'a File,
+    watch: &'a Watch<'a>,
     replacement: &'a Replacement,
-    counts: FileCounts,
+    counts: &'a mut FileCounts,
+    /// The file's identity and size when the pass started.
+    start: Stamp,
+    /// Up to [`CONTEXT`] bytes of data just before the next finding.
+    context: Vec<u8>,
+    /// Findings left in place because a writer may still be adding to them.
+    held_back: u64,
+}
+
+/// Whether a finding that ends where the file ends may be the head of a
+/// longer value still being written: all but a checksum-valid scannable
+/// token, whose length is fixed.
+fn may_continue(f: &Finding) -> bool {
+    let fixed = matches!(
+        f.kind,
+        Kind::UserToken | Kind::AccountToken | Kind::GlobalKey | Kind::AccessServiceSecret
+    );
+    !(fixed && f.confidence == Confidence::High)
+}
+
+impl InPlaceSink<'_> {
+    /// Whether another process is adding to the file: its size changed
+    /// during the pass (the pass's own writes keep it), or someone holds it
+    /// open for writing.
+    fn is_live(&self, size: u64) -> bool {
+        size != self.start.size || find_writer(self.start.dev, self.start.ino).is_some()
+    }
 }
 
 impl Sink for InPlaceSink<'_> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let keep = bytes.len().min(CONTEXT);
+        let drop = (self.context.len() + keep).saturating_sub(CONTEXT);
+        self.context.drain(..drop);
+        self.context.extend_from_slice(&bytes[bytes.len() - keep..]);
+        Ok(())
+    }
+
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        let context = std::mem::take(&mut self.context);
+        // Never write past the end, nor where the content has moved.
+        let size = self.watch.size()?;
+        if f.end() > size {
+            return Err(truncated());
+        }
+        let mut now = vec![0u8; context.len()];
+        self.watch
+            .file
+            .read_exact_at(&mut now, f.offset - context.len() as u64)?;
+        if now != context {
+            return Err(truncated());
+        }
+        // A value cut off by the end of what was read, in a file being
+        // written: masking its head would hide its tail from every later
+        // scan. Leave it for the next pass.
+        if f.end() == self.watch.read_to.get() && may_continue(f) && self.is_live(size) {
+            self.held_back += 1;
+            return Ok(());
+        }
+        self.watch
+            .file
+            .write_all_at(&self.replacement.same_length(f.length), f.offset)?;
         self.counts.add(f);
-        self.file
-            .write_all_at(&self.replacement.same_length(f.length), f.offset)
+        Ok(())
+    }
+}
+
+/// How a same-length pass ended.
+enum Pass {
+    /// Read to the end; this many findings at the end were left in place.
+    Done { held_back: u64 },
+    /// The file was truncated: start over.
+    Truncated,
+}
+
+/// One pass over `file`, overwriting every finding it can.
+fn same_length_pass(
+    file: &File,
+    counts: &mut FileCounts,
+    opts: RewriteOptions,
+) -> Result<Pass, RewriteError> {
+    let meta = file.metadata().map_err(io_err("cannot stat"))?;
+    let watch = Watch {
+        file,
+        high_water: Cell::new(meta.size()),
+        read_to: Cell::new(0),
+    };
+    let mut sink = InPlaceSink {
+        watch: &watch,
+        replacement: opts.replacement,
+        counts,
+        start: Stamp::of(&meta),
+        context: Vec::new(),
+        held_back: 0,
+    };
+    match StreamScanner::new(opts.detector, true).scan_reader(&mut &watch, &mut sink) {
+        Ok(_) => Ok(Pass::Done {
+            held_back: sink.held_back,
+        }),
+        Err(e) if e.get_ref().is_some_and(|inner| inner.is::<Truncated>()) => Ok(Pass::Truncated),
+        Err(e) => Err(RewriteError::Io("cannot overwrite in place", e)),
     }
 }
 
@@ -647,34 +810,34 @@ pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, 
     if (again.dev(), again.ino()) != (meta.dev(), meta.ino()) {
         return Err(RewriteError::KeptChanging);
     }
-    let mut sink = InPlaceSink {
-        file: &file,
-        replacement: opts.replacement,
-        counts: FileCounts::default(),
-    };
-    // A live log may gain new credentials while this runs: go over it
-    // again until a pass leaves nothing behind.
+    let mut counts = FileCounts::default();
+    // A live log may gain new credentials, finish one, or be truncated
+    // while this runs: go over it again until a pass leaves nothing behind.
+    let mut last = RewriteError::StillGaining;
     for _ in 0..ATTEMPTS {
-        StreamScanner::new(opts.detector, true)
-            .scan_reader(
-                &mut ReadAt {
-                    file: &file,
-                    pos: 0,
-                },
-                &mut sink,
-            )
-            .map_err(io_err("cannot overwrite in place"))?;
+        let held_back = match same_length_pass(&file, &mut counts, opts)? {
+            Pass::Truncated => {
+                last = RewriteError::Truncated;
+                continue;
+            }
+            Pass::Done { held_back } => held_back,
+        };
         file.sync_data().map_err(io_err("cannot sync"))?;
         let remaining = count_remaining(&file, opts.detector).map_err(io_err("cannot re-read"))?;
         if remaining.total() == 0 {
             return Ok(Outcome {
-                counts: sink.counts,
+                counts,
                 method: Method::SameLength,
                 carried_over: 0,
             });
         }
+        last = if held_back > 0 {
+            RewriteError::IncompleteAtEnd
+        } else {
+            RewriteError::StillGaining
+        };
     }
-    Err(RewriteError::StillGaining)
+    Err(last)
 }
 
 #[cfg(test)]

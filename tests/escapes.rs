@@ -320,3 +320,128 @@ fn a_writer_that_opens_the_file_after_redact_started_loses_no_line() {
         "the file at the path lost the daemon's lines"
     );
 }
+
+/// What `--same-length` puts in place of a value of `len` characters.
+fn marker(len: usize) -> String {
+    format!("[REDACTED_CF_TOKEN]{}", "*".repeat(len - 19))
+}
+
+#[test]
+fn same_length_restarts_on_a_log_truncated_during_the_pass_and_never_writes_past_its_end() {
+    use std::io::Write;
+    let t = Tree::new();
+    let mut g = FakeGen::new(107);
+    let mut p = Planted::default();
+    for round in 0..3 {
+        // The old log: a token on its first line and a few in every
+        // 256 KiB read after it.
+        let mut old = format!("x {}\n", p.add(g.scannable("cfut_", true))).into_bytes();
+        for i in 1.. {
+            if old.len() >= 4 << 20 {
+                break;
+            }
+            if i % 2000 == 0 {
+                old.extend(format!("{i} token={}\n", p.add(g.scannable("cfat_", true))).bytes());
+            } else {
+                old.extend(format!("{i} 2024-05-01T12:00:00Z step ok\n").bytes());
+            }
+        }
+        // What the daemon writes after the rotation: other lines, other offsets.
+        let mut new = String::from("rotated\n");
+        let mut expected = new.clone();
+        for i in 0..300 {
+            if i % 100 == 50 {
+                let token = p.add(g.scannable("cfk_", true));
+                new.push_str(&format!("{i} new key {token}\n"));
+                expected.push_str(&format!("{i} new key {}\n", marker(token.len())));
+            } else {
+                new.push_str(&format!("{i} after rotation\n"));
+                expected.push_str(&format!("{i} after rotation\n"));
+            }
+        }
+        let log = t.write("app.log", &old);
+        let mut daemon = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        let child = spawn_cfscrub(&["redact", "--same-length"], &[&log]);
+        wait_for("the pass to be under way", || {
+            std::fs::read(&log).is_ok_and(|b| b.starts_with(b"x [REDACTED"))
+        });
+        // copytruncate: the copy is done, the file is cut to nothing, the
+        // daemon (O_APPEND) goes on writing from the start.
+        daemon.set_len(0).unwrap();
+        daemon.write_all(new.as_bytes()).unwrap();
+        let ran = finish(child);
+        p.assert_absent("stdout", &ran.stdout);
+        p.assert_absent("stderr", &ran.stderr);
+        // Tokens the daemon wrote after cfscrub's last pass are reported.
+        assert!(
+            ran.code == Some(0)
+                || (ran.code == Some(2) && ran.stderr().contains("remaining after the rewrite")),
+            "round {round}: {}",
+            ran.stderr()
+        );
+        let after = std::fs::read(&log).unwrap();
+        assert!(
+            after.len() == new.len() && !after.contains(&0),
+            "round {round}: {} bytes after a pass over a {}-byte file{}",
+            after.len(),
+            new.len(),
+            if after.contains(&0) {
+                ", with NUL holes"
+            } else {
+                ""
+            }
+        );
+        // Whatever the first run reached, a second one leaves exactly the
+        // new lines with their own tokens masked: no stray markers.
+        run(cfscrub().args(["redact", "--same-length"]).arg(&log)).expect(0);
+        assert_same(
+            &format!("round {round}: the rotated log"),
+            std::fs::read(&log).unwrap(),
+            &expected,
+        );
+    }
+}
+
+#[test]
+fn a_token_still_being_written_at_the_end_of_a_live_log_is_left_for_the_next_pass() {
+    use std::io::Write;
+    let t = Tree::new();
+    let mut g = FakeGen::new(108);
+    let mut p = Planted::default();
+    let done = p.add(g.scannable("cfat_", true));
+    let token = p.add(g.scannable("cfut_", true));
+    // A block-buffered writer has flushed the prefix and 20 characters.
+    let (head, tail) = token.split_at(25);
+    let log = t.write("live.log", format!("start {done}\nlast: {head}"));
+    let mut writer = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let ran = run(cfscrub().args(["redact", "--same-length"]).arg(&log));
+    p.assert_absent("stderr", &ran.stderr);
+    let ran = ran.expect(2);
+    assert!(
+        ran.stderr().contains("incomplete at end of file"),
+        "{}",
+        ran.stderr()
+    );
+    assert_same(
+        "after the first run",
+        std::fs::read(&log).unwrap(),
+        format!("start {}\nlast: {head}", marker(53)),
+    );
+    writer.write_all(format!("{tail}\n").as_bytes()).unwrap();
+    run(cfscrub().args(["redact", "--same-length"]).arg(&log)).expect(0);
+    assert_same(
+        "after the second run",
+        std::fs::read(&log).unwrap(),
+        format!("start {0}\nlast: {0}\n", marker(53)),
+    );
+    run(cfscrub().arg("verify").arg(&log)).expect(0);
+    drop(writer);
+    // Nobody writes this one: its partial at the end is masked at once.
+    let still = t.write("done.log", format!("grep {head}"));
+    run(cfscrub().args(["redact", "--same-length"]).arg(&still)).expect(0);
+    assert_same(
+        "a file nobody writes",
+        std::fs::read(&still).unwrap(),
+        format!("grep {}", marker(25)),
+    );
+}
