@@ -1,19 +1,29 @@
 //! Rewriting files in place without losing a byte: the redaction consumers.
 //!
-//! Two strategies, both fed by the [`StreamScanner`]:
+//! Two strategies, both fed by the [`StreamScanner`], both reaching the file
+//! from its root through directory descriptors ([`crate::beneath`]): a
+//! directory swapped for a link after the walk is refused, and with
+//! `--follow` the link's target is rewritten in its own directory.
 //!
 //! * [`redact_by_rename`] — the default. Opens the file without following
-//!   links, writes the redacted stream to a mode-0600 temp file in the same
-//!   directory, **re-scans the temp file** and refuses to commit if anything
-//!   remains, restores owner then mode, fsyncs, checks the original did not
-//!   change meanwhile (a writer appending: redo, then refuse), renames over
-//!   it and fsyncs the directory. A kill at any instant leaves the old file
-//!   or the new one. Temp files only ever receive redacted bytes.
+//!   links, creates a mode-0600 temp file in the same directory and gives
+//!   it the original's owner, extended attributes, ACL and mode before the
+//!   first byte ([`crate::file_meta`]), writes the redacted stream to it,
+//!   **re-scans the temp file** and refuses to commit if anything remains,
+//!   fsyncs, takes a write lease on the original (no other process may have
+//!   it open; one that opens it now waits, and is seen: [`WriteLease`]),
+//!   checks the original did not change meanwhile (a writer appending or
+//!   arriving: redo, then refuse), renames over it and fsyncs the
+//!   directory. A kill at any instant leaves the old file or the new one.
+//!   Temp files only ever receive redacted bytes.
 //! * [`redact_same_length`] — overwrites each finding in the same inode with
 //!   a replacement of exactly its length (`pwrite`). Size, inode, hard links,
 //!   offsets and open writers survive: the mode for live logs, binary files
 //!   (SQLite stays valid) and hard-linked files. Not atomic per file, never
-//!   truncating.
+//!   truncating, never writing past the end: a file that shrinks during a
+//!   pass (`copytruncate`) is gone over again from the start, and a value
+//!   cut off by the end of a file that is being written is left for the
+//!   next pass rather than masked by its head.
 //!
 //! A temp file is only created once a first finding shows up (data before
 //! it is buffered up to [`BUFFER_BEFORE_TEMP`]), so clean files cost one read
@@ -313,8 +323,9 @@ enum Target<'a> {
     Buffering(Vec<u8>),
     /// No finding in the first [`BUFFER_BEFORE_TEMP`] bytes: only scanning.
     ScanOnly,
-    /// Writing the temp file.
-    Writing(BufWriter<TempFile<'a>>),
+    /// Writing the temp file, which took the original's metadata (some of
+    /// it is set again once the content is in: [`FileMeta::apply_after_write`]).
+    Writing(BufWriter<TempFile<'a>>, FileMeta),
 }
 
 /// The sink of a rename rewrite.
@@ -323,8 +334,6 @@ struct RenameSink<'a> {
     dir: &'a Dir,
     /// The file being rewritten, whose metadata the temp file takes.
     original: (&'a File, &'a std::fs::Metadata),
-    /// That metadata, once a temp file exists.
-    kept: Option<FileMeta>,
     replacement: &'a Replacement,
     counts: FileCounts,
 }
@@ -350,10 +359,9 @@ impl RenameSink<'_> {
         let temp = self.dir.create_temp()?;
         kept.apply_before_write(temp.file())
             .map_err(io::Error::other)?;
-        self.kept = Some(kept);
         let mut w = BufWriter::with_capacity(256 * 1024, temp);
         w.write_all(prefix)?;
-        self.target = Target::Writing(w);
+        self.target = Target::Writing(w, kept);
         Ok(())
     }
 }
@@ -361,7 +369,7 @@ impl RenameSink<'_> {
 impl Sink for RenameSink<'_> {
     fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
         match &mut self.target {
-            Target::Writing(w) => w.write_all(bytes),
+            Target::Writing(w, _) => w.write_all(bytes),
             Target::Buffering(buf) if buf.len() + bytes.len() <= BUFFER_BEFORE_TEMP => {
                 buf.extend_from_slice(bytes);
                 Ok(())
@@ -384,7 +392,7 @@ impl Sink for RenameSink<'_> {
             }
             Target::Writing(..) => {}
         }
-        let Target::Writing(w) = &mut self.target else {
+        let Target::Writing(w, _) = &mut self.target else {
             unreachable!("a temp file was just started")
         };
         w.write_all(self.replacement.text())
@@ -459,7 +467,6 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
         target: Target::Buffering(Vec::new()),
         dir: &at.dir,
         original: (&file, &meta),
-        kept: None,
         replacement: opts.replacement,
         counts: FileCounts::default(),
     };
@@ -488,7 +495,7 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
                 .map_err(|e| sink_error(e, "cannot rewrite"))?;
         }
         Err(e) => {
-            let doing = if matches!(sink.target, Target::Writing(_)) {
+            let doing = if matches!(sink.target, Target::Writing(..)) {
                 "cannot write the temp file"
             } else {
                 "cannot read"
@@ -497,8 +504,7 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
         }
     }
     let counts = sink.counts;
-    let kept = sink.kept;
-    let Target::Writing(writer) = sink.target else {
+    let Target::Writing(writer, kept) = sink.target else {
         return Ok(Outcome {
             counts,
             method: Method::Untouched,
@@ -516,8 +522,7 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
         return Err(RewriteError::Remaining(remaining.total()));
     }
     let fd = temp.file();
-    kept.expect("set with the temp file")
-        .apply_after_write(fd)
+    kept.apply_after_write(fd)
         .map_err(|e| RewriteError::Io(e.what, e.error))?;
     fd.sync_all().map_err(io_err("cannot sync the temp file"))?;
     let new_identity = fd.metadata().map_err(io_err("cannot stat"))?;
@@ -630,18 +635,18 @@ fn append_redacted(
 /// moved (a log rotated with `copytruncate`): every offset the pass holds
 /// is stale, so it stops and starts over on the new content.
 #[derive(Debug)]
-struct Truncated;
+struct Stale;
 
-impl std::fmt::Display for Truncated {
+impl std::fmt::Display for Stale {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("the file was truncated during the pass")
     }
 }
 
-impl std::error::Error for Truncated {}
+impl std::error::Error for Stale {}
 
-fn truncated() -> io::Error {
-    io::Error::other(Truncated)
+fn stale() -> io::Error {
+    io::Error::other(Stale)
 }
 
 /// Bytes before a finding that must still be in place when it is
@@ -658,11 +663,11 @@ struct Watch<'f> {
 }
 
 impl Watch<'_> {
-    /// The file's size now; fails with [`Truncated`] if it shrank.
+    /// The file's size now; fails with [`Stale`] if it shrank.
     fn size(&self) -> io::Result<u64> {
         let size = self.file.metadata()?.size();
         if size < self.high_water.get() {
-            return Err(truncated());
+            return Err(stale());
         }
         self.high_water.set(size);
         Ok(size)
@@ -726,14 +731,14 @@ impl Sink for InPlaceSink<'_> {
         // Never write past the end, nor where the content has moved.
         let size = self.watch.size()?;
         if f.end() > size {
-            return Err(truncated());
+            return Err(stale());
         }
-        let mut now = vec![0u8; context.len()];
+        let mut on_disk = vec![0u8; context.len()];
         self.watch
             .file
-            .read_exact_at(&mut now, f.offset - context.len() as u64)?;
-        if now != context {
-            return Err(truncated());
+            .read_exact_at(&mut on_disk, f.offset - context.len() as u64)?;
+        if on_disk != context {
+            return Err(stale());
         }
         // A value cut off by the end of what was read, in a file being
         // written: masking its head would hide its tail from every later
@@ -782,7 +787,7 @@ fn same_length_pass(
         Ok(_) => Ok(Pass::Done {
             held_back: sink.held_back,
         }),
-        Err(e) if e.get_ref().is_some_and(|inner| inner.is::<Truncated>()) => Ok(Pass::Truncated),
+        Err(e) if e.get_ref().is_some_and(|inner| inner.is::<Stale>()) => Ok(Pass::Truncated),
         Err(e) => Err(RewriteError::Io("cannot overwrite in place", e)),
     }
 }

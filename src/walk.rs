@@ -6,7 +6,8 @@
 //! a note, since reading them could block or never end. Files are opened
 //! with `O_NOFOLLOW | O_NONBLOCK` and checked with `fstat` on the open
 //! descriptor, so a path swapped for a link or a FIFO after the walk is
-//! still refused.
+//! still refused. (That guards the last component only: what a rewrite
+//! opens is reached from its root through [`crate::beneath`].)
 
 use crate::sanitize::display_path;
 use globset::{Glob, GlobSet, GlobSetBuilder};

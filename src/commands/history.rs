@@ -106,17 +106,18 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
     } else {
         LiveWriters::snapshot()
     };
-    let places = Places::new(args.home.as_deref());
-    // Histories are reached from the home through directory descriptors.
-    let roots = Roots::new(std::slice::from_ref(&places.home));
     let opts = RewriteOptions {
         detector: &detector,
         replacement: &replacement,
         follow: false,
-        roots: &roots,
+        // Histories are found by name, not walked: each is opened from its
+        // own directory as written (links to a directory, as dotfile
+        // managers make, keep working).
+        roots: &Roots::default(),
         live_writers: &live_writers,
     };
     crate::cleanup::install_signal_cleanup();
+    let places = Places::new(args.home.as_deref());
     let histories = places.histories();
     let (mut found, mut errors) = (0u64, 0usize);
     let mut owners = Vec::new();
