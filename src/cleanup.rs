@@ -2,23 +2,46 @@
 //!
 //! `Drop` removes a temp file on every normal path, but a signal ends the
 //! process without running destructors. Every temp file cfscrub creates is
-//! registered here while it exists; on SIGINT, SIGTERM or SIGHUP a
-//! background thread removes them all and exits with 128 + the signal. Once
-//! shutdown starts, no new temp file may be registered.
+//! registered here while it exists — by path, or by name in a directory
+//! held open ([`TempGuard::register_at`], removed with `unlinkat` through
+//! that descriptor, so a directory renamed meanwhile cannot redirect it);
+//! on SIGINT, SIGTERM or SIGHUP a background thread removes them all and
+//! exits with 128 + the signal. Once shutdown starts, no new temp file may
+//! be registered.
 //!
 //! (Temp files only ever hold already-redacted bytes, so even a SIGKILL,
 //! which nobody can catch, leaves no secret behind — only clutter.)
 
+use std::ffi::{OsStr, OsString};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, Once};
 
+/// Where a registered temp file is.
+enum Place {
+    Path(PathBuf),
+    /// A name in a directory held open (a duplicate of the caller's descriptor).
+    At(OwnedFd, OsString),
+}
+
+impl Place {
+    fn remove(&self) {
+        let _ = match self {
+            Place::Path(p) => std::fs::remove_file(p),
+            Place::At(dir, name) => crate::beneath::unlink_at(dir.as_fd(), name),
+        };
+    }
+}
+
 struct Registry {
-    paths: Vec<PathBuf>,
+    entries: Vec<(u64, Place)>,
+    next_id: u64,
     shutting_down: bool,
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
-    paths: Vec::new(),
+    entries: Vec::new(),
+    next_id: 0,
     shutting_down: false,
 });
 
@@ -38,8 +61,8 @@ pub fn install_signal_cleanup() {
             if let Some(signal) = signals.forever().next() {
                 let mut reg = registry();
                 reg.shutting_down = true;
-                for path in reg.paths.drain(..) {
-                    let _ = std::fs::remove_file(path);
+                for (_, place) in reg.entries.drain(..) {
+                    place.remove();
                 }
                 std::process::exit(128 + signal);
             }
@@ -47,30 +70,42 @@ pub fn install_signal_cleanup() {
     });
 }
 
-/// A registered temp path; unregistered on drop.
+/// A registered temp file; unregistered on drop.
 #[derive(Debug)]
-pub struct TempGuard(PathBuf);
+pub struct TempGuard(u64);
 
 impl TempGuard {
     /// Registers `path`; fails once shutdown has started.
     pub fn register(path: &Path) -> std::io::Result<TempGuard> {
-        let mut reg = registry();
-        if reg.shutting_down {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::Interrupted,
-                "interrupted",
-            ));
-        }
-        reg.paths.push(path.to_path_buf());
-        Ok(TempGuard(path.to_path_buf()))
+        add(Place::Path(path.to_path_buf()))
     }
+
+    /// Registers the entry `name` of the directory `dir` (the descriptor is
+    /// duplicated); fails once shutdown has started.
+    pub fn register_at(dir: BorrowedFd<'_>, name: &OsStr) -> std::io::Result<TempGuard> {
+        add(Place::At(dir.try_clone_to_owned()?, name.to_os_string()))
+    }
+}
+
+fn add(place: Place) -> std::io::Result<TempGuard> {
+    let mut reg = registry();
+    if reg.shutting_down {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Interrupted,
+            "interrupted",
+        ));
+    }
+    let id = reg.next_id;
+    reg.next_id += 1;
+    reg.entries.push((id, place));
+    Ok(TempGuard(id))
 }
 
 impl Drop for TempGuard {
     fn drop(&mut self) {
         let mut reg = registry();
-        if let Some(i) = reg.paths.iter().position(|p| *p == self.0) {
-            reg.paths.swap_remove(i);
+        if let Some(i) = reg.entries.iter().position(|(id, _)| *id == self.0) {
+            reg.entries.swap_remove(i);
         }
     }
 }

@@ -8,6 +8,7 @@
 //! fingerprint.
 #![deny(missing_docs)]
 
+pub mod beneath;
 pub mod checklist;
 pub mod cleanup;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod commands;
 pub mod detect;
 pub mod diagnose;
 pub mod fake;
+pub mod file_meta;
 pub mod finding;
 pub mod history;
 pub mod live_writers;

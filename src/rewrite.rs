@@ -1,36 +1,48 @@
 //! Rewriting files in place without losing a byte: the redaction consumers.
 //!
-//! Two strategies, both fed by the [`StreamScanner`]:
+//! Two strategies, both fed by the [`StreamScanner`], both reaching the file
+//! from its root through directory descriptors ([`crate::beneath`]): a
+//! directory swapped for a link after the walk is refused, and with
+//! `--follow` the link's target is rewritten in its own directory.
 //!
 //! * [`redact_by_rename`] — the default. Opens the file without following
-//!   links, writes the redacted stream to a mode-0600 temp file in the same
-//!   directory, **re-scans the temp file** and refuses to commit if anything
-//!   remains, restores owner then mode, fsyncs, checks the original did not
-//!   change meanwhile (a writer appending: redo, then refuse), renames over
-//!   it and fsyncs the directory. A kill at any instant leaves the old file
-//!   or the new one. Temp files only ever receive redacted bytes.
+//!   links, creates a mode-0600 temp file in the same directory and gives
+//!   it the original's owner, extended attributes, ACL and mode before the
+//!   first byte ([`crate::file_meta`]), writes the redacted stream to it,
+//!   **re-scans the temp file** and refuses to commit if anything remains,
+//!   fsyncs, takes a write lease on the original (no other process may have
+//!   it open; one that opens it now waits, and is seen: [`WriteLease`]),
+//!   checks the original did not change meanwhile (a writer appending or
+//!   arriving: redo, then refuse), renames over it and fsyncs the
+//!   directory. A kill at any instant leaves the old file or the new one.
+//!   Temp files only ever receive redacted bytes.
 //! * [`redact_same_length`] — overwrites each finding in the same inode with
 //!   a replacement of exactly its length (`pwrite`). Size, inode, hard links,
 //!   offsets and open writers survive: the mode for live logs, binary files
 //!   (SQLite stays valid) and hard-linked files. Not atomic per file, never
-//!   truncating.
+//!   truncating, never writing past the end: a file that shrinks during a
+//!   pass (`copytruncate`) is gone over again from the start, and a value
+//!   cut off by the end of a file that is being written is left for the
+//!   next pass rather than masked by its head.
 //!
 //! A temp file is only created once a first finding shows up (data before
 //! it is buffered up to [`BUFFER_BEFORE_TEMP`]), so clean files cost one read
 //! and no write.
 
-use crate::cleanup::TempGuard;
+use crate::beneath::{locate, Dir, LocateError, Located, Roots, TempFile};
 use crate::detect::Detector;
+use crate::file_meta::{FileMeta, MetaError};
 use crate::finding::Finding;
-use crate::live_writers::{LiveWriters, Writer};
-use crate::rules::Kind;
+use crate::live_writers::{find_writer, LeaseAttempt, LiveWriters, WriteLease, Writer};
+use crate::rules::{Confidence, Kind};
 use crate::stream::{Sink, StreamScanner};
-use crate::walk::{open_with, OpenError};
+use crate::walk::OpenError;
+use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
-use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::Path;
 
 /// The default replacement text.
 pub const DEFAULT_REPLACEMENT: &str = "[REDACTED_CF_TOKEN]";
@@ -168,10 +180,21 @@ pub enum RewriteError {
     KeptChanging,
     /// Another process holds the file open for writing.
     LiveWriter(Writer),
+    /// Another process opened the file for writing at the instant of the
+    /// rename: it now writes to the replaced file.
+    WriterDuringRename(Writer),
+    /// The path no longer leads to a file beneath its root (a directory on
+    /// the way swapped for a link, or a followed link leading outside).
+    Escape(LocateError),
     /// The re-scan of the result still found credentials: nothing committed.
     Remaining(u64),
     /// Same-length passes kept finding new credentials (a live log).
     StillGaining,
+    /// A credential at the end of a file that is being written may still be
+    /// growing: left in place (the others were redacted).
+    IncompleteAtEnd,
+    /// Same-length passes kept being cut short by the file being truncated.
+    Truncated,
     /// An I/O error, with what was being done.
     Io(&'static str, io::Error),
 }
@@ -200,10 +223,29 @@ impl std::fmt::Display for RewriteError {
                  not rewritten (use --same-length, which keeps writers intact)",
                 w.pid, w.name
             ),
+            RewriteError::WriterDuringRename(w) => write!(
+                f,
+                "was opened for writing by process {} ({}) at the instant it was renamed: \
+                 that process now writes to the replaced file (restart it so that it reopens \
+                 the file; for files that are being written, use --same-length)",
+                w.pid, w.name
+            ),
+            RewriteError::Escape(e) => write!(f, "{e}: not rewritten"),
             RewriteError::StillGaining => write!(
                 f,
                 "new credentials kept arriving while it was redacted in place (a live log): \
                  redacted what was there; findings remaining — run redact again"
+            ),
+            RewriteError::IncompleteAtEnd => write!(
+                f,
+                "incomplete at end of file: a credential at its end is still being written; \
+                 left as it is, since masking its head would hide the rest from every later scan \
+                 (the others were redacted); run redact again once the line is complete"
+            ),
+            RewriteError::Truncated => write!(
+                f,
+                "kept being truncated while it was redacted in place (log rotation?): \
+                 nothing was written past its end; run redact again"
             ),
             RewriteError::Remaining(n) => write!(
                 f,
@@ -227,6 +269,15 @@ fn open_error(e: OpenError) -> RewriteError {
     }
 }
 
+impl From<LocateError> for RewriteError {
+    fn from(e: LocateError) -> RewriteError {
+        match e {
+            LocateError::Io(e) => RewriteError::Io("cannot open", e),
+            other => RewriteError::Escape(other),
+        }
+    }
+}
+
 /// What the rewrite needs besides the path.
 #[derive(Clone, Copy)]
 pub struct RewriteOptions<'a> {
@@ -234,8 +285,12 @@ pub struct RewriteOptions<'a> {
     pub detector: &'a Detector,
     /// The replacement text.
     pub replacement: &'a Replacement,
-    /// Follow a symbolic link at `path` (the caller checks where it leads).
+    /// Follow symbolic links: the file is rewritten where the link leads,
+    /// which must be beneath one of `roots`; the link stays.
     pub follow: bool,
+    /// The trees the paths were found in: every file is reached from its
+    /// root through directory descriptors ([`crate::beneath`]).
+    pub roots: &'a Roots,
     /// Files other processes are writing to: never renamed over.
     pub live_writers: &'a LiveWriters,
 }
@@ -263,19 +318,22 @@ pub fn count_remaining(file: &File, detector: &Detector) -> io::Result<FileCount
 }
 
 /// Where redacted output goes before a temp file exists.
-enum Target {
+enum Target<'a> {
     /// No finding yet: data kept in memory.
     Buffering(Vec<u8>),
     /// No finding in the first [`BUFFER_BEFORE_TEMP`] bytes: only scanning.
     ScanOnly,
-    /// Writing the temp file.
-    Writing(BufWriter<tempfile::NamedTempFile>, TempGuard),
+    /// Writing the temp file, which took the original's metadata (some of
+    /// it is set again once the content is in: [`FileMeta::apply_after_write`]).
+    Writing(BufWriter<TempFile<'a>>, FileMeta),
 }
 
 /// The sink of a rename rewrite.
 struct RenameSink<'a> {
-    target: Target,
-    dir: &'a Path,
+    target: Target<'a>,
+    dir: &'a Dir,
+    /// The file being rewritten, whose metadata the temp file takes.
+    original: (&'a File, &'a std::fs::Metadata),
     replacement: &'a Replacement,
     counts: FileCounts,
 }
@@ -294,15 +352,16 @@ impl std::fmt::Display for Restart {
 impl std::error::Error for Restart {}
 
 impl RenameSink<'_> {
+    /// Creates the temp file and gives it the original's owner, attributes,
+    /// ACL and mode before the first byte is written to it.
     fn start_temp(&mut self, prefix: &[u8]) -> io::Result<()> {
-        let temp = tempfile::Builder::new()
-            .prefix(".cfscrub-")
-            .suffix(".tmp")
-            .tempfile_in(self.dir)?;
-        let guard = TempGuard::register(temp.path())?;
+        let kept = FileMeta::read(self.original.0, self.original.1).map_err(io::Error::other)?;
+        let temp = self.dir.create_temp()?;
+        kept.apply_before_write(temp.file())
+            .map_err(io::Error::other)?;
         let mut w = BufWriter::with_capacity(256 * 1024, temp);
         w.write_all(prefix)?;
-        self.target = Target::Writing(w, guard);
+        self.target = Target::Writing(w, kept);
         Ok(())
     }
 }
@@ -340,6 +399,20 @@ impl Sink for RenameSink<'_> {
     }
 }
 
+/// The error of a scan into a [`RenameSink`]: a metadata step that failed
+/// says so, anything else is `doing`.
+fn sink_error(e: io::Error, doing: &'static str) -> RewriteError {
+    if !e.get_ref().is_some_and(|inner| inner.is::<MetaError>()) {
+        return RewriteError::Io(doing, e);
+    }
+    let kind = e.kind();
+    match e.into_inner().map(|inner| inner.downcast::<MetaError>()) {
+        Some(Ok(meta)) => RewriteError::Io(meta.what, meta.error),
+        Some(Err(inner)) => RewriteError::Io(doing, io::Error::new(kind, inner)),
+        None => RewriteError::Io(doing, kind.into()),
+    }
+}
+
 /// The identity and state of a file, to notice it changing.
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 struct Stamp {
@@ -368,13 +441,6 @@ fn check_writable(meta: &std::fs::Metadata) -> Result<(), RewriteError> {
     Ok(())
 }
 
-fn parent_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
 /// Redacts `path` through a temp file and a rename (see the module docs).
 pub fn redact_by_rename(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> {
     let mut last = RewriteError::KeptChanging;
@@ -388,8 +454,8 @@ pub fn redact_by_rename(path: &Path, opts: RewriteOptions) -> Result<Outcome, Re
 }
 
 fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> {
-    let (file, meta) =
-        open_with(path, opts.follow, OpenOptions::new().read(true)).map_err(open_error)?;
+    let at = locate(path, opts.roots, opts.follow)?;
+    let (file, meta) = at.dir.open_file(&at.name, false).map_err(open_error)?;
     if meta.nlink() > 1 {
         return Err(RewriteError::HardLinked(meta.nlink()));
     }
@@ -397,10 +463,10 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
         return Err(RewriteError::LiveWriter(writer.clone()));
     }
     let before = Stamp::of(&meta);
-    let dir = parent_dir(path);
     let mut sink = RenameSink {
         target: Target::Buffering(Vec::new()),
-        dir: &dir,
+        dir: &at.dir,
+        original: (&file, &meta),
         replacement: opts.replacement,
         counts: FileCounts::default(),
     };
@@ -417,7 +483,7 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
             // A finding past the in-memory window: write from the start.
             sink.counts = FileCounts::default();
             sink.start_temp(&[])
-                .map_err(io_err("cannot create a temp file"))?;
+                .map_err(|e| sink_error(e, "cannot create a temp file"))?;
             StreamScanner::new(opts.detector, true)
                 .scan_reader(
                     &mut ReadAt {
@@ -426,21 +492,19 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
                     },
                     &mut sink,
                 )
-                .map_err(io_err("cannot rewrite"))?;
+                .map_err(|e| sink_error(e, "cannot rewrite"))?;
         }
         Err(e) => {
-            return Err(RewriteError::Io(
-                if matches!(sink.target, Target::Writing(..)) {
-                    "cannot write the temp file"
-                } else {
-                    "cannot read"
-                },
-                e,
-            ))
+            let doing = if matches!(sink.target, Target::Writing(..)) {
+                "cannot write the temp file"
+            } else {
+                "cannot read"
+            };
+            return Err(sink_error(e, doing));
         }
     }
     let counts = sink.counts;
-    let Target::Writing(writer, guard) = sink.target else {
+    let Target::Writing(writer, kept) = sink.target else {
         return Ok(Outcome {
             counts,
             method: Method::Untouched,
@@ -452,39 +516,51 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
         .into_inner()
         .map_err(|e| RewriteError::Io("cannot write the temp file", e.into_error()))?;
     // Prove the result is clean before it replaces anything.
-    let remaining = count_remaining(temp.as_file(), opts.detector)
+    let remaining = count_remaining(temp.file(), opts.detector)
         .map_err(io_err("cannot re-read the temp file"))?;
     if remaining.total() > 0 {
         return Err(RewriteError::Remaining(remaining.total()));
     }
-    // Owner first (chown may clear set-id bits), then mode.
-    let fd = temp.as_file();
-    if let Err(e) = std::os::unix::fs::fchown(fd, Some(meta.uid()), Some(meta.gid())) {
-        if e.raw_os_error() != Some(libc::EPERM) || meta.uid() != unsafe { libc::geteuid() } {
-            return Err(RewriteError::Io("cannot keep the owner", e));
-        }
-    }
-    fd.set_permissions(meta.permissions())
-        .map_err(io_err("cannot keep the mode"))?;
+    let fd = temp.file();
+    kept.apply_after_write(fd)
+        .map_err(|e| RewriteError::Io(e.what, e.error))?;
     fd.sync_all().map_err(io_err("cannot sync the temp file"))?;
-    // Did a writer touch the original meanwhile, or was the path swapped?
-    let now = file.metadata().map_err(io_err("cannot stat"))?;
-    let at_path = std::fs::symlink_metadata(path).map_err(io_err("cannot stat"))?;
-    let target_ok = if opts.follow {
-        std::fs::metadata(path).map(|m| (m.dev(), m.ino()) == (before.dev, before.ino))
-    } else {
-        Ok((at_path.dev(), at_path.ino()) == (before.dev, before.ino))
+    let new_identity = fd.metadata().map_err(io_err("cannot stat"))?;
+    let new_identity = (new_identity.dev(), new_identity.ino());
+    // Right before the rename: nobody else may hold the file open for
+    // writing, and whoever opens it now waits until the rename is done.
+    let lease = match WriteLease::take(&file) {
+        LeaseAttempt::Held(lease) => Some(lease),
+        LeaseAttempt::Busy | LeaseAttempt::Unavailable => {
+            if let Some(writer) = find_writer(before.dev, before.ino) {
+                return Err(RewriteError::LiveWriter(writer));
+            }
+            None
+        }
     };
-    if Stamp::of(&now) != before || !target_ok.unwrap_or(false) {
+    let writer_waiting = || lease.as_ref().is_some_and(WriteLease::writer_waiting);
+    // Did a writer touch the original meanwhile, or was the name swapped?
+    let now = file.metadata().map_err(io_err("cannot stat"))?;
+    let at_name = at
+        .dir
+        .identity_of(&at.name)
+        .map_err(io_err("cannot stat"))?;
+    if Stamp::of(&now) != before || at_name != (before.dev, before.ino) || writer_waiting() {
+        // A writer waiting for the lease gets the old file, intact; the
+        // next attempt finds it holding the file.
         return Err(RewriteError::KeptChanging);
     }
-    temp.persist(path)
-        .map_err(|e| RewriteError::Io("cannot rename over the original", e.error))?;
-    drop(guard);
-    File::open(&dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err("cannot sync the directory"))?;
-    let carried_over = carry_over_late_appends(path, &file, before.size, opts)?;
+    temp.persist(&at.name)
+        .map_err(io_err("cannot rename over the original"))?;
+    let opened_during_rename = writer_waiting();
+    drop(lease);
+    at.dir.sync().map_err(io_err("cannot sync the directory"))?;
+    let carried_over = carry_over_late_appends(&at, new_identity, &file, before.size, opts)?;
+    if opened_during_rename {
+        if let Some(writer) = find_writer(before.dev, before.ino) {
+            return Err(RewriteError::WriterDuringRename(writer));
+        }
+    }
     Ok(Outcome {
         counts,
         method: Method::Renamed,
@@ -497,7 +573,8 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
 /// Polls until the old file has been still for a moment, so an appender
 /// that opened it just before the rename is caught too.
 fn carry_over_late_appends(
-    path: &Path,
+    new: &Located,
+    new_identity: (u64, u64),
     old: &File,
     verified: u64,
     opts: RewriteOptions,
@@ -506,7 +583,7 @@ fn carry_over_late_appends(
     for _ in 0..SETTLE_CHECKS {
         let size = old.metadata().map_err(io_err("cannot stat"))?.size();
         if size > copied_to {
-            append_redacted(path, old, copied_to, opts)?;
+            append_redacted(new, new_identity, old, copied_to, opts)?;
             copied_to = size;
         } else if size == copied_to {
             std::thread::sleep(SETTLE_PAUSE);
@@ -520,17 +597,25 @@ fn carry_over_late_appends(
     Ok(copied_to - verified)
 }
 
-/// Streams `old[from..]` through the detector onto the end of `path`.
+/// Streams `old[from..]` through the detector onto the end of the new file.
 fn append_redacted(
-    path: &Path,
+    at: &Located,
+    new_identity: (u64, u64),
     old: &File,
     from: u64,
     opts: RewriteOptions,
 ) -> Result<(), RewriteError> {
-    let new = OpenOptions::new()
-        .append(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)
+    let new = at
+        .dir
+        .open_append(&at.name)
+        .and_then(|f| {
+            let m = f.metadata()?;
+            if (m.dev(), m.ino()) == new_identity {
+                Ok(f)
+            } else {
+                Err(io::Error::other("the file was replaced after the rename"))
+            }
+        })
         .map_err(io_err("cannot reopen to carry late appends over"))?;
     let mut sink = crate::mask::Masker::new(BufWriter::new(&new), opts.replacement);
     StreamScanner::new(opts.detector, false)
@@ -546,26 +631,172 @@ fn append_redacted(
         .map_err(io_err("cannot carry late appends over"))
 }
 
-/// The sink of a same-length rewrite: `pwrite`s each replacement.
+/// Raised inside a same-length pass when the file shrank or its content
+/// moved (a log rotated with `copytruncate`): every offset the pass holds
+/// is stale, so it stops and starts over on the new content.
+#[derive(Debug)]
+struct Stale;
+
+impl std::fmt::Display for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the file was truncated during the pass")
+    }
+}
+
+impl std::error::Error for Stale {}
+
+fn stale() -> io::Error {
+    io::Error::other(Stale)
+}
+
+/// Bytes before a finding that must still be in place when it is
+/// overwritten: the check that the content did not move.
+const CONTEXT: usize = 32;
+
+/// What a same-length pass knows about the file it reads and writes.
+struct Watch<'f> {
+    file: &'f File,
+    /// The largest size seen during the pass: a smaller one means truncated.
+    high_water: Cell<u64>,
+    /// How far the pass has read.
+    read_to: Cell<u64>,
+}
+
+impl Watch<'_> {
+    /// The file's size now; fails with [`Stale`] if it shrank.
+    fn size(&self) -> io::Result<u64> {
+        let size = self.file.metadata()?.size();
+        if size < self.high_water.get() {
+            return Err(stale());
+        }
+        self.high_water.set(size);
+        Ok(size)
+    }
+}
+
+impl Read for &Watch<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.size()?;
+        let n = self.file.read_at(buf, self.read_to.get())?;
+        self.read_to.set(self.read_to.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// The sink of a same-length rewrite: `pwrite`s each replacement, after
+/// checking that the file still holds what was scanned there.
 struct InPlaceSink<'a> {
-    file: &'a File,
+    watch: &'a Watch<'a>,
     replacement: &'a Replacement,
-    counts: FileCounts,
+    counts: &'a mut FileCounts,
+    /// The file's identity and size when the pass started.
+    start: Stamp,
+    /// Up to [`CONTEXT`] bytes of data just before the next finding.
+    context: Vec<u8>,
+    /// Findings left in place because a writer may still be adding to them.
+    held_back: u64,
+}
+
+/// Whether a finding that ends where the file ends may be the head of a
+/// longer value still being written: all but a checksum-valid scannable
+/// token, whose length is fixed.
+fn may_continue(f: &Finding) -> bool {
+    let fixed = matches!(
+        f.kind,
+        Kind::UserToken | Kind::AccountToken | Kind::GlobalKey | Kind::AccessServiceSecret
+    );
+    !(fixed && f.confidence == Confidence::High)
+}
+
+impl InPlaceSink<'_> {
+    /// Whether another process is adding to the file: its size changed
+    /// during the pass (the pass's own writes keep it), or someone holds it
+    /// open for writing.
+    fn is_live(&self, size: u64) -> bool {
+        size != self.start.size || find_writer(self.start.dev, self.start.ino).is_some()
+    }
 }
 
 impl Sink for InPlaceSink<'_> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let keep = bytes.len().min(CONTEXT);
+        let drop = (self.context.len() + keep).saturating_sub(CONTEXT);
+        self.context.drain(..drop);
+        self.context.extend_from_slice(&bytes[bytes.len() - keep..]);
+        Ok(())
+    }
+
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        let context = std::mem::take(&mut self.context);
+        // Never write past the end, nor where the content has moved.
+        let size = self.watch.size()?;
+        if f.end() > size {
+            return Err(stale());
+        }
+        let mut on_disk = vec![0u8; context.len()];
+        self.watch
+            .file
+            .read_exact_at(&mut on_disk, f.offset - context.len() as u64)?;
+        if on_disk != context {
+            return Err(stale());
+        }
+        // A value cut off by the end of what was read, in a file being
+        // written: masking its head would hide its tail from every later
+        // scan. Leave it for the next pass.
+        if f.end() == self.watch.read_to.get() && may_continue(f) && self.is_live(size) {
+            self.held_back += 1;
+            return Ok(());
+        }
+        self.watch
+            .file
+            .write_all_at(&self.replacement.same_length(f.length), f.offset)?;
         self.counts.add(f);
-        self.file
-            .write_all_at(&self.replacement.same_length(f.length), f.offset)
+        Ok(())
+    }
+}
+
+/// How a same-length pass ended.
+enum Pass {
+    /// Read to the end; this many findings at the end were left in place.
+    Done { held_back: u64 },
+    /// The file was truncated: start over.
+    Truncated,
+}
+
+/// One pass over `file`, overwriting every finding it can.
+fn same_length_pass(
+    file: &File,
+    counts: &mut FileCounts,
+    opts: RewriteOptions,
+) -> Result<Pass, RewriteError> {
+    let meta = file.metadata().map_err(io_err("cannot stat"))?;
+    let watch = Watch {
+        file,
+        high_water: Cell::new(meta.size()),
+        read_to: Cell::new(0),
+    };
+    let mut sink = InPlaceSink {
+        watch: &watch,
+        replacement: opts.replacement,
+        counts,
+        start: Stamp::of(&meta),
+        context: Vec::new(),
+        held_back: 0,
+    };
+    match StreamScanner::new(opts.detector, true).scan_reader(&mut &watch, &mut sink) {
+        Ok(_) => Ok(Pass::Done {
+            held_back: sink.held_back,
+        }),
+        Err(e) if e.get_ref().is_some_and(|inner| inner.is::<Stale>()) => Ok(Pass::Truncated),
+        Err(e) => Err(RewriteError::Io("cannot overwrite in place", e)),
     }
 }
 
 /// Redacts `path` in its own inode with same-length replacements.
 pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> {
     // Look before touching: a read-only file without findings is simply clean.
-    let (reader, meta) =
-        open_with(path, opts.follow, OpenOptions::new().read(true)).map_err(open_error)?;
+    let Located { dir, name } = locate(path, opts.roots, opts.follow)?;
+    let (reader, meta) = dir.open_file(&name, false).map_err(open_error)?;
     let first = count_remaining(&reader, opts.detector).map_err(io_err("cannot read"))?;
     if first.total() == 0 {
         return Ok(Outcome {
@@ -575,44 +806,43 @@ pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, 
         });
     }
     check_writable(&meta)?;
-    let (file, again) =
-        match open_with(path, opts.follow, OpenOptions::new().read(true).write(true)) {
-            Err(OpenError::Io(e)) if e.kind() == io::ErrorKind::PermissionDenied => {
-                return Err(RewriteError::ReadOnly(meta.mode() & 0o7777))
-            }
-            other => other.map_err(open_error)?,
-        };
+    let (file, again) = match dir.open_file(&name, true) {
+        Err(OpenError::Io(e)) if e.kind() == io::ErrorKind::PermissionDenied => {
+            return Err(RewriteError::ReadOnly(meta.mode() & 0o7777))
+        }
+        other => other.map_err(open_error)?,
+    };
     if (again.dev(), again.ino()) != (meta.dev(), meta.ino()) {
         return Err(RewriteError::KeptChanging);
     }
-    let mut sink = InPlaceSink {
-        file: &file,
-        replacement: opts.replacement,
-        counts: FileCounts::default(),
-    };
-    // A live log may gain new credentials while this runs: go over it
-    // again until a pass leaves nothing behind.
+    let mut counts = FileCounts::default();
+    // A live log may gain new credentials, finish one, or be truncated
+    // while this runs: go over it again until a pass leaves nothing behind.
+    let mut last = RewriteError::StillGaining;
     for _ in 0..ATTEMPTS {
-        StreamScanner::new(opts.detector, true)
-            .scan_reader(
-                &mut ReadAt {
-                    file: &file,
-                    pos: 0,
-                },
-                &mut sink,
-            )
-            .map_err(io_err("cannot overwrite in place"))?;
+        let held_back = match same_length_pass(&file, &mut counts, opts)? {
+            Pass::Truncated => {
+                last = RewriteError::Truncated;
+                continue;
+            }
+            Pass::Done { held_back } => held_back,
+        };
         file.sync_data().map_err(io_err("cannot sync"))?;
         let remaining = count_remaining(&file, opts.detector).map_err(io_err("cannot re-read"))?;
         if remaining.total() == 0 {
             return Ok(Outcome {
-                counts: sink.counts,
+                counts,
                 method: Method::SameLength,
                 carried_over: 0,
             });
         }
+        last = if held_back > 0 {
+            RewriteError::IncompleteAtEnd
+        } else {
+            RewriteError::StillGaining
+        };
     }
-    Err(RewriteError::StillGaining)
+    Err(last)
 }
 
 #[cfg(test)]
@@ -654,10 +884,12 @@ mod tests {
         std::fs::write(&path, format!("x {token} y\r\n\x00\u{e9}")).unwrap();
         let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
         let live = LiveWriters::default();
+        let roots = Roots::default();
         let opts = RewriteOptions {
             detector: &det,
             replacement: &r,
             follow: false,
+            roots: &roots,
             live_writers: &live,
         };
         let out = redact_by_rename(&path, opts).unwrap();
@@ -687,10 +919,12 @@ mod tests {
         std::fs::write(&path, &content).unwrap();
         let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
         let live = LiveWriters::default();
+        let roots = Roots::default();
         let opts = RewriteOptions {
             detector: &det,
             replacement: &r,
             follow: false,
+            roots: &roots,
             live_writers: &live,
         };
         let out = redact_by_rename(&path, opts).unwrap();
@@ -712,10 +946,12 @@ mod tests {
         let ino = std::fs::metadata(&path).unwrap().ino();
         let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
         let live = LiveWriters::default();
+        let roots = Roots::default();
         let opts = RewriteOptions {
             detector: &det,
             replacement: &r,
             follow: false,
+            roots: &roots,
             live_writers: &live,
         };
         let out = redact_same_length(&path, opts).unwrap();

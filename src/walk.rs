@@ -6,7 +6,8 @@
 //! a note, since reading them could block or never end. Files are opened
 //! with `O_NOFOLLOW | O_NONBLOCK` and checked with `fstat` on the open
 //! descriptor, so a path swapped for a link or a FIFO after the walk is
-//! still refused.
+//! still refused. (That guards the last component only: what a rewrite
+//! opens is reached from its root through [`crate::beneath`].)
 //!
 //! A git directory (`.git`, or a bare repository: `HEAD`, `objects/`,
 //! `refs/`) is walked like any other, except its `objects/`: the object
@@ -228,6 +229,11 @@ pub fn open_with(
         }
         Err(e) => return Err(OpenError::Io(e)),
     };
+    regular(file)
+}
+
+/// Checks on the open descriptor that `file` is a regular file.
+pub(crate) fn regular(file: File) -> Result<(File, Metadata), OpenError> {
     let meta = file.metadata().map_err(OpenError::Io)?;
     let ft = meta.file_type();
     if !ft.is_file() {

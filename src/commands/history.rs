@@ -3,6 +3,7 @@
 //! `cfscrub history hook SHELL` prints the capture-time hook.
 
 use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::beneath::Roots;
 use crate::cli::{HistoryArgs, HistoryCommand};
 use crate::detect::Detector;
 use crate::history::{hook, running_shell_advice, HistoryFile, Places};
@@ -109,6 +110,10 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
         detector: &detector,
         replacement: &replacement,
         follow: false,
+        // Histories are found by name, not walked: each is opened from its
+        // own directory as written (links to a directory, as dotfile
+        // managers make, keep working).
+        roots: &Roots::default(),
         live_writers: &live_writers,
     };
     crate::cleanup::install_signal_cleanup();

@@ -14,6 +14,7 @@
 
 use super::search::{scan_and_sniff, Head};
 use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::beneath::{open_beneath, Roots};
 use crate::cleanup::install_signal_cleanup;
 use crate::cli::RedactArgs;
 use crate::detect::Detector;
@@ -31,7 +32,7 @@ use anyhow::{bail, Result};
 use rayon::prelude::*;
 use serde_json::json;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 /// One file's result.
@@ -65,7 +66,13 @@ fn remedy(e: &RewriteError) -> Option<&'static str> {
             Some("run `cfscrub redact --same-length` on it")
         }
         RewriteError::ReadOnly(_) => Some("make it writable (`chmod u+w`), then run redact again"),
-        RewriteError::StillGaining => Some("run redact again (with --same-length)"),
+        RewriteError::StillGaining | RewriteError::IncompleteAtEnd | RewriteError::Truncated => {
+            Some("run redact again (with --same-length) once the writer is done")
+        }
+        RewriteError::WriterDuringRename(_) => {
+            Some("restart the writer, then run `cfscrub redact --same-length` on it")
+        }
+        RewriteError::Escape(_) => Some("give redact the path it really leads to"),
         RewriteError::NotRegular(_) | RewriteError::Remaining(_) | RewriteError::Io(..) => None,
     }
 }
@@ -83,14 +90,6 @@ fn lines_text(lines: &[u64]) -> String {
     let shown: Vec<String> = lines.iter().take(20).map(u64::to_string).collect();
     let more = if lines.len() > 20 { ", ..." } else { "" };
     format!("{}{more}", shown.join(", "))
-}
-
-/// With `--follow`, the canonical target must lie under a canonical root.
-fn within_roots(path: &Path, roots: &[PathBuf]) -> bool {
-    match std::fs::canonicalize(path) {
-        Ok(target) => roots.iter().any(|r| target.starts_with(r)),
-        Err(_) => false,
-    }
 }
 
 fn dry_run_one(path: &Path, detector: &Detector, follow: bool) -> FileResult {
@@ -165,12 +164,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
         bail!("redact rewrites files; to mask a stream use `cfscrub filter`");
     }
     let inputs = super::search::collect_inputs(&args.walk)?;
-    let roots: Vec<PathBuf> = args
-        .walk
-        .paths
-        .iter()
-        .filter_map(|p| std::fs::canonicalize(p).ok())
-        .collect();
+    let roots = Roots::new(&args.walk.paths);
     let live_writers = if args.same_length || args.dry_run {
         LiveWriters::default()
     } else {
@@ -180,6 +174,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
         detector: &detector,
         replacement: &replacement,
         follow: args.walk.follow,
+        roots: &roots,
         live_writers: &live_writers,
     };
     install_signal_cleanup();
@@ -196,7 +191,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
         files
             .par_iter()
             .map(|path| {
-                if args.walk.follow && !within_roots(path, &roots) {
+                if args.walk.follow && !roots.contains(path) {
                     return FileResult::Failed {
                         message: "leads outside the given paths: not rewritten".into(),
                         remedy: Some("give redact the path it leads to"),
@@ -224,7 +219,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
             .par_iter()
             .enumerate()
             .map(|(i, path)| {
-                let counts = open_regular(path, false)
+                let counts = open_beneath(path, &roots, args.walk.follow)
                     .map_err(|e| match e {
                         OpenError::NotRegular(what) => format!("is now a {what}"),
                         OpenError::Io(e) => e.to_string(),
