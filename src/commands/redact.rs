@@ -3,33 +3,47 @@
 //!
 //! Files are processed in parallel; per-file failures are collected and
 //! reported, the other files still processed. Results print in walk order.
+//! How each file is rewritten is [`crate::method`]'s decision.
 
 use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR};
 use crate::cleanup::install_signal_cleanup;
 use crate::cli::RedactArgs;
 use crate::detect::Detector;
 use crate::live_writers::LiveWriters;
+use crate::method::{self, Plan, Request};
 use crate::report::{human_bytes, Format, Tally};
 use crate::rewrite::{
-    count_remaining, redact_by_rename, redact_same_length, FileCounts, Method, Outcome,
-    Replacement, RewriteError, RewriteOptions,
+    count_remaining, FileCounts, Method, Outcome, Replacement, RewriteError, RewriteOptions,
 };
 use crate::sanitize::display_path;
-use crate::stream::StreamScanner;
+use crate::sniff::Opaque;
 use crate::walk::{self, open_regular, Input, OpenError};
 use anyhow::{bail, Result};
 use rayon::prelude::*;
 use serde_json::json;
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// One file's result.
 enum FileResult {
-    Done(Outcome),
-    Planned(FileCounts),
+    Done(Outcome, Plan),
+    Planned(FileCounts, Plan),
+    NotInspected(Opaque),
     Skipped(&'static str),
     Failed(String),
+}
+
+impl FileResult {
+    /// The file to re-read for the final proof: an SQLite `-wal` or
+    /// `-journal` file was redacted through its database.
+    fn rewritten<'p>(&'p self, path: &'p Path) -> &'p Path {
+        match self {
+            FileResult::Done(_, Plan::ThroughDatabase(db)) => db,
+            _ => path,
+        }
+    }
 }
 
 fn kinds_json(counts: &FileCounts) -> serde_json::Value {
@@ -55,30 +69,65 @@ fn within_roots(path: &Path, roots: &[PathBuf]) -> bool {
     }
 }
 
-fn dry_run_one(path: &Path, detector: &Detector, follow: bool) -> FileResult {
-    match open_regular(path, follow) {
-        Ok((mut file, _)) => {
-            let mut counts = FileCounts::default();
-            match StreamScanner::new(detector, true).scan_reader(&mut file, &mut counts) {
-                Ok(_) => FileResult::Planned(counts),
-                Err(e) => FileResult::Failed(format!("cannot read: {e}")),
-            }
-        }
-        Err(OpenError::NotRegular(what)) => FileResult::Skipped(what),
-        Err(OpenError::Io(e)) => FileResult::Failed(format!("cannot open: {e}")),
+/// `walked`: every file of the run, so that a `-wal`/`-journal` file whose
+/// database is also in the run is left to the database's turn.
+fn dry_run_one(
+    path: &Path,
+    detector: &Detector,
+    follow: bool,
+    request: Request,
+    walked: &HashSet<&Path>,
+) -> FileResult {
+    let plan = match method::plan_for(path, follow, request) {
+        Ok(plan) => plan,
+        Err(e) => return failure(e),
+    };
+    if covered(&plan, walked) {
+        return FileResult::Planned(FileCounts::default(), plan);
+    }
+    match method::survey(path, plan, follow, request, detector) {
+        Ok((Plan::Leave(opaque), _)) => FileResult::NotInspected(opaque),
+        Ok((plan, counts)) => FileResult::Planned(counts, plan),
+        Err(e) => failure(e),
     }
 }
 
-fn redact_one(path: &Path, opts: RewriteOptions, same_length: bool) -> FileResult {
-    let result = if same_length {
-        redact_same_length(path, opts)
-    } else {
-        redact_by_rename(path, opts)
+/// Whether `plan` goes through a database that has its own turn in the run.
+fn covered(plan: &Plan, walked: &HashSet<&Path>) -> bool {
+    matches!(plan, Plan::ThroughDatabase(db) if walked.contains(db.as_path()))
+}
+
+fn redact_one(
+    path: &Path,
+    opts: RewriteOptions,
+    request: Request,
+    walked: &HashSet<&Path>,
+) -> FileResult {
+    let plan = match method::plan_for(path, opts.follow, request) {
+        Ok(plan) => plan,
+        Err(e) => return failure(e),
     };
-    match result {
-        Ok(outcome) => FileResult::Done(outcome),
-        Err(RewriteError::NotRegular(what)) => FileResult::Skipped(what),
-        Err(e) => FileResult::Failed(e.to_string()),
+    match plan {
+        Plan::Leave(opaque) => FileResult::NotInspected(opaque),
+        plan if covered(&plan, walked) => FileResult::Done(
+            Outcome {
+                counts: FileCounts::default(),
+                method: Method::Untouched,
+                carried_over: 0,
+            },
+            plan,
+        ),
+        plan => match method::apply(path, plan, request, opts) {
+            Ok((plan, outcome)) => FileResult::Done(outcome, plan),
+            Err(e) => failure(e),
+        },
+    }
+}
+
+fn failure(e: RewriteError) -> FileResult {
+    match e {
+        RewriteError::NotRegular(what) => FileResult::Skipped(what),
+        e => FileResult::Failed(e.to_string()),
     }
 }
 
@@ -101,6 +150,11 @@ pub fn run(args: RedactArgs) -> Result<u8> {
         .iter()
         .filter_map(|p| std::fs::canonicalize(p).ok())
         .collect();
+    let request = Request {
+        same_length: args.same_length,
+        binary_rename: args.binary_rename,
+        in_place_when_held: false,
+    };
     let live_writers = if args.same_length || args.dry_run {
         LiveWriters::default()
     } else {
@@ -122,6 +176,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
             Input::Stdin => None,
         })
         .collect();
+    let walked: HashSet<&Path> = files.iter().copied().collect();
     let results: Vec<FileResult> = pool.install(|| {
         files
             .par_iter()
@@ -132,9 +187,9 @@ pub fn run(args: RedactArgs) -> Result<u8> {
                     );
                 }
                 if args.dry_run {
-                    dry_run_one(path, &detector, args.walk.follow)
+                    dry_run_one(path, &detector, args.walk.follow, request, &walked)
                 } else {
-                    redact_one(path, opts, args.same_length)
+                    redact_one(path, opts, request, &walked)
                 }
             })
             .collect()
@@ -143,8 +198,8 @@ pub fn run(args: RedactArgs) -> Result<u8> {
     let changed: Vec<&Path> = files
         .iter()
         .zip(&results)
-        .filter(|(_, r)| matches!(r, FileResult::Done(o) if o.method != Method::Untouched))
-        .map(|(p, _)| *p)
+        .filter(|(_, r)| matches!(r, FileResult::Done(o, _) if o.method != Method::Untouched))
+        .map(|(p, r)| r.rewritten(p))
         .collect();
     let remaining: Vec<(usize, std::result::Result<FileCounts, String>)> = pool.install(|| {
         changed
@@ -186,25 +241,22 @@ fn report(
         let name = display_path(path);
         tally.files += 1;
         match result {
-            FileResult::Done(o) if o.method != Method::Untouched => {
+            FileResult::Done(o, plan) if o.method != Method::Untouched => {
                 redacted += o.counts.total();
                 tally.files_with_findings += 1;
-                let method = if o.method == Method::SameLength {
-                    "same-length"
-                } else {
-                    "rename"
-                };
                 if json {
-                    let v = json!({"type": "file", "path": name, "action": "redacted", "method": method,
+                    let v = json!({"type": "file", "path": name, "action": "redacted",
+                        "method": plan.method(), "reason": plan.reason(), "format": plan.format(),
                         "redacted": o.counts.total(), "by_kind": kinds_json(&o.counts),
                         "carried_over_bytes": o.carried_over});
                     writeln!(out, "{v}")?;
                 } else {
                     writeln!(
                         out,
-                        "{name}: {} redacted ({})",
+                        "{name}: {} redacted ({}); method: {}",
                         o.counts.total(),
-                        o.counts.kinds_line()
+                        o.counts.kinds_line(),
+                        plan.describe()
                     )?;
                     if o.carried_over > 0 {
                         writeln!(
@@ -215,25 +267,31 @@ fn report(
                     }
                 }
             }
-            FileResult::Done(_) => {}
-            FileResult::Planned(c) if c.total() > 0 => {
+            FileResult::Done(..) => {}
+            FileResult::Planned(c, plan) if c.total() > 0 => {
                 tally.findings += c.total();
                 tally.files_with_findings += 1;
                 if json {
                     let v = json!({"type": "file", "path": name, "action": "would-redact",
+                        "method": plan.method(), "reason": plan.reason(), "format": plan.format(),
                         "redacted": c.total(), "by_kind": kinds_json(c), "lines": c.lines});
                     writeln!(out, "{v}")?;
                 } else {
                     writeln!(
                         out,
-                        "{name}: {} would be redacted ({}) at line(s) {}",
+                        "{name}: {} would be redacted ({}) at line(s) {}; method: {}",
                         c.total(),
                         c.kinds_line(),
-                        lines_text(&c.lines)
+                        lines_text(&c.lines),
+                        plan.describe()
                     )?;
                 }
             }
-            FileResult::Planned(_) => {}
+            FileResult::Planned(..) => {}
+            FileResult::NotInspected(o) => eprintln!(
+                "cfscrub: {name}: not inspected ({}): left untouched",
+                o.name()
+            ),
             FileResult::Skipped(what) => eprintln!("cfscrub: {name}: skipped {what}"),
             FileResult::Failed(msg) => {
                 tally.errors += 1;
