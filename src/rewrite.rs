@@ -14,7 +14,8 @@
 //! * [`redact_same_length`] — overwrites each finding in the same inode with
 //!   a replacement of exactly its length (`pwrite`). Size, inode, hard links,
 //!   offsets and open writers survive: the mode for live logs, binary files
-//!   (SQLite stays valid) and hard-linked files. Not atomic per file, never
+//!   (chosen in [`crate::method`]; SQLite databases go through
+//!   [`crate::sqlite`]) and hard-linked files. Not atomic per file, never
 //!   truncating.
 //!
 //! A temp file is only created once a first finding shows up (data before

@@ -502,3 +502,41 @@ fn sql(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> RewriteError {
         RewriteError::Io(doing, io::Error::other(message))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn side_files_are_named_after_the_database() {
+        let [wal, journal] = sidecars(Path::new("/h/history.db"));
+        assert_eq!(wal, Path::new("/h/history.db-wal"));
+        assert_eq!(journal, Path::new("/h/history.db-journal"));
+    }
+
+    #[test]
+    fn full_text_indexes_over_a_changed_table_are_found() {
+        let changed: BTreeSet<String> = ["history".to_string()].into();
+        let atuin = "CREATE VIRTUAL TABLE history_fts USING fts5(command, cwd, \
+                     content='history', tokenize='trigram')";
+        assert!(full_text_over("history_fts", atuin, &changed));
+        let own = "CREATE VIRTUAL TABLE notes USING fts4(body)";
+        assert!(!full_text_over("notes", own, &changed));
+        let shadow: BTreeSet<String> = ["notes_content".to_string()].into();
+        assert!(full_text_over("notes", own, &shadow));
+        let contentless = "CREATE VIRTUAL TABLE t USING fts5(a, content='', content_rowid=id)";
+        assert!(!full_text_over("t", contentless, &changed));
+        let rtree = "CREATE VIRTUAL TABLE history_rt USING rtree(id, a, b)";
+        assert!(!full_text_over("history_rt", rtree, &shadow));
+    }
+
+    #[test]
+    fn this_build_has_the_page_table() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (x)").unwrap();
+        let pages: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_dbpage", [], |r| r.get(0))
+            .unwrap();
+        assert!(pages >= 1);
+    }
+}

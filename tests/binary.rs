@@ -508,6 +508,43 @@ fn sqlite_database_another_program_is_writing_is_refused_unchanged() {
     );
 }
 
+#[test]
+fn sqlite_wal_database_another_program_is_reading_is_refused_then_done() {
+    let mut g = FakeGen::new(171);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfut_", true));
+    let t = Tree::new();
+    let db = t.join("history.db");
+    build(Case::WalOnly, &db, &token);
+    // An open read transaction pins the WAL: it cannot be checkpointed.
+    let reader = Connection::open(&db).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let rows: i64 = reader
+        .query_row("SELECT count(*) FROM history", [], |r| r.get(0))
+        .unwrap();
+    let ran = run(cfscrub().arg("redact").arg(&db));
+    p.assert_absent("output", &ran.stderr);
+    let ran = ran.expect(2);
+    assert!(
+        ran.stderr()
+            .contains("another program is using the database"),
+        "{}",
+        ran.stderr()
+    );
+    drop(reader);
+    run(cfscrub().arg("redact").arg(t.path())).expect(0);
+    for entry in std::fs::read_dir(t.path()).unwrap() {
+        p.assert_absent(
+            "database file",
+            &std::fs::read(entry.unwrap().path()).unwrap(),
+        );
+    }
+    assert_eq!(
+        sqlite3(&db, "SELECT count(*) FROM history").trim(),
+        rows.to_string()
+    );
+}
+
 /// A log with a token on its first line, `filler` bytes of text, and NUL
 /// bytes at `nul_at` (`None`: at the very end).
 fn log_with_nul(token: &str, filler: usize, nul_first: bool) -> Vec<u8> {
