@@ -11,8 +11,8 @@
 //!   the rename anyway); a PNG also gets the CRCs of the chunks it changed
 //!   recomputed ([`crate::png`]);
 //! * an SQLite database goes through SQLite ([`crate::sqlite`]), and its
-//!   `-wal` and `-journal` files through their database, never on their
-//!   own;
+//!   `-wal` and `-journal` files (binary files named after a database
+//!   beside them) through their database, never on their own;
 //! * compressed, archived and UTF-16 files are left untouched: cfscrub
 //!   cannot see their text, so it can neither redact it nor call them clean.
 //!
@@ -140,18 +140,22 @@ pub fn choose(path: &Path, content: Content, request: Request) -> Plan {
     match content {
         Content::Opaque(o) => Plan::Leave(o),
         Content::Binary(Binary::Sqlite) => Plan::Sqlite,
-        Content::Binary(b @ (Binary::SqliteWal | Binary::SqliteJournal)) => {
-            match crate::sqlite::database_of(path, b) {
-                Some(db) => Plan::ThroughDatabase(db),
-                // No database to go through: unreachable data, in place.
-                None => Plan::SameLength(Why::Binary(b)),
+        Content::Binary(b) => match crate::sqlite::database_of(path) {
+            Some(db) => Plan::ThroughDatabase(db),
+            // A -wal or -journal without its database is data SQLite can
+            // no longer reach: same-length, like any binary file.
+            None if request.binary_rename && !is_sqlite_side_file(b) => {
+                Plan::Rename(Why::Requested)
             }
-        }
-        Content::Binary(_) if request.binary_rename => Plan::Rename(Why::Requested),
-        Content::Binary(b) => Plan::SameLength(Why::Binary(b)),
+            None => Plan::SameLength(Why::Binary(b)),
+        },
         Content::Text if request.same_length => Plan::SameLength(Why::Requested),
         Content::Text => Plan::Rename(Why::Text),
     }
+}
+
+fn is_sqlite_side_file(b: Binary) -> bool {
+    matches!(b, Binary::SqliteWal | Binary::SqliteJournal)
 }
 
 /// Reads the head of `path` and [`choose`]s.
@@ -372,6 +376,12 @@ mod tests {
         std::fs::write(&db, header).unwrap();
         assert_eq!(
             choose(&wal, content, Request::default()),
+            Plan::ThroughDatabase(db.clone())
+        );
+        // A journal SQLite is done with (header zeroed) is still its.
+        let journal = dir.path().join("h.db-journal");
+        assert_eq!(
+            choose(&journal, Content::Binary(Binary::Other), Request::default()),
             Plan::ThroughDatabase(db)
         );
     }

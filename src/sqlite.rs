@@ -34,7 +34,6 @@
 use crate::detect::Detector;
 use crate::finding::Finding;
 use crate::rewrite::{count_remaining, FileCounts, Method, Outcome, RewriteError, RewriteOptions};
-use crate::sniff::Binary;
 use crate::stream::{Sink, StreamScanner};
 use crate::walk::{open_regular, OpenError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -59,15 +58,15 @@ pub fn sidecars(db: &Path) -> [PathBuf; 2] {
 }
 
 /// The database a `-wal` or `-journal` file belongs to: the same name
-/// without the suffix, when that file is an SQLite database.
-pub fn database_of(sidecar: &Path, kind: Binary) -> Option<PathBuf> {
-    let suffix = match kind {
-        Binary::SqliteWal => "-wal",
-        Binary::SqliteJournal => "-journal",
-        _ => return None,
-    };
+/// without the suffix, when that file is an SQLite database. (SQLite finds
+/// them by name too; a journal SQLite has finished with has its header
+/// zeroed, so its content no longer says what it is.)
+pub fn database_of(sidecar: &Path) -> Option<PathBuf> {
     let name = sidecar.file_name()?.to_str()?;
-    let db = sidecar.with_file_name(name.strip_suffix(suffix)?);
+    let stem = name
+        .strip_suffix("-wal")
+        .or_else(|| name.strip_suffix("-journal"))?;
+    let db = sidecar.with_file_name(stem);
     let (mut file, _) = open_regular(&db, false).ok()?;
     let mut magic = [0u8; 16];
     file.read_exact(&mut magic).ok()?;

@@ -442,6 +442,42 @@ fn sqlite_free_pages_holding_a_deleted_token_are_redacted() {
 }
 
 #[test]
+fn sqlite_persistent_journal_holding_a_deleted_token_is_cleared() {
+    let mut g = FakeGen::new(155);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfut_", true));
+    let t = Tree::new();
+    let db = t.join("history.db");
+    let conn = Connection::open(&db).unwrap();
+    // PERSIST keeps the journal file after each commit, header zeroed,
+    // old pages still in it; secure_delete keeps the database itself clean.
+    conn.execute_batch("PRAGMA journal_mode = PERSIST; PRAGMA secure_delete = ON")
+        .unwrap();
+    conn.execute_batch(ATUIN_SCHEMA).unwrap();
+    let committed = ordinary_rows(0, 300);
+    insert(&conn, &committed);
+    insert(&conn, &[token_row(&token)]);
+    conn.execute_batch("DELETE FROM history WHERE id = 'row-token'")
+        .unwrap();
+    drop(conn);
+    let journal = sidecar(&db, "-journal");
+    assert!(
+        !holds(&db, &token) && holds(&journal, &token),
+        "precondition: the token only in the persisted journal"
+    );
+    let ran = run(cfscrub().arg("redact").arg(t.path()));
+    p.assert_absent("output", &ran.stdout);
+    p.assert_absent("output", &ran.stderr);
+    ran.expect(0);
+    for entry in std::fs::read_dir(t.path()).unwrap() {
+        let path = entry.unwrap().path();
+        p.assert_absent("database file", &std::fs::read(&path).unwrap());
+    }
+    assert_eq!(sqlite3(&db, "PRAGMA integrity_check").trim(), "ok");
+    assert_same("rows", rows_now(&db), expected_rows(committed, &token));
+}
+
+#[test]
 fn sqlite_dry_runs_count_the_wal_and_change_nothing() {
     let mut g = FakeGen::new(160);
     let mut p = Planted::default();
