@@ -166,10 +166,9 @@ pub fn plan_for(path: &Path, follow: bool, request: Request) -> Result<Plan, Rew
 }
 
 /// The dry run of `plan` (from [`plan_for`]): the plan `path` would
-/// actually get and what it would replace (for an
-/// SQLite database, or one of its `-wal` and `-journal` files, in all the
-/// database's files). Nothing is written; a file left untouched is not
-/// read.
+/// actually get (a late NUL byte changes it) and what it would replace —
+/// for an SQLite database or one of its side files, in all the database's
+/// files. Nothing is written; a file left untouched is not read.
 pub fn survey(
     path: &Path,
     plan: Plan,
