@@ -127,9 +127,14 @@ pub struct RedactArgs {
     pub replacement: String,
     /// Overwrite each credential in the same inode with a replacement of the
     /// same length: keeps size, inode, hard links and appending writers
-    /// (live logs, binary files, SQLite databases).
+    /// (live logs). Binary files and SQLite databases always get this.
     #[arg(long)]
     pub same_length: bool,
+    /// Rewrite binary files (NUL bytes, a binary format) by rename too,
+    /// shifting every byte after a credential: only for text that merely
+    /// holds NUL bytes. Dangerous: most binary formats break (see README).
+    #[arg(long, conflicts_with = "same_length")]
+    pub binary_rename: bool,
     /// Print what would change; change nothing.
     #[arg(long)]
     pub dry_run: bool,

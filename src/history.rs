@@ -5,8 +5,8 @@
 //! replacing only the credential and keeping the rest of the command, the
 //! timestamps and zsh's metafied bytes (a 0x83 byte escapes the next one;
 //! credentials are ASCII, so a finding never touches such a pair). atuin's
-//! SQLite database is rewritten in place with same-length replacements so
-//! it stays a valid database.
+//! SQLite database, with its `-wal` and `-journal` files, is redacted
+//! through SQLite ([`crate::sqlite`]) so it stays a valid database.
 
 use std::path::{Path, PathBuf};
 

@@ -15,11 +15,14 @@
 //!   checks the original did not change meanwhile (a writer appending or
 //!   arriving: redo, then refuse), renames over it and fsyncs the
 //!   directory. A kill at any instant leaves the old file or the new one.
-//!   Temp files only ever receive redacted bytes.
+//!   Temp files only ever receive redacted bytes. It is for text: a NUL
+//!   byte met on the way abandons the temp file and fails with
+//!   [`RewriteError::Binary`] ([`redact_binary_by_rename`] goes on).
 //! * [`redact_same_length`] — overwrites each finding in the same inode with
 //!   a replacement of exactly its length (`pwrite`). Size, inode, hard links,
 //!   offsets and open writers survive: the mode for live logs, binary files
-//!   (SQLite stays valid) and hard-linked files. Not atomic per file, never
+//!   (chosen in [`crate::method`]; SQLite databases go through
+//!   [`crate::sqlite`]) and hard-linked files. Not atomic per file, never
 //!   truncating, never writing past the end: a file that shrinks during a
 //!   pass (`copytruncate`) is gone over again from the start, and a value
 //!   cut off by the end of a file that is being written is left for the
@@ -195,6 +198,9 @@ pub enum RewriteError {
     IncompleteAtEnd,
     /// Same-length passes kept being cut short by the file being truncated.
     Truncated,
+    /// The rename rewrite met a NUL byte: binary content, where shifting
+    /// bytes would corrupt the file. Nothing was changed.
+    Binary,
     /// An I/O error, with what was being done.
     Io(&'static str, io::Error),
 }
@@ -246,6 +252,10 @@ impl std::fmt::Display for RewriteError {
                 f,
                 "kept being truncated while it was redacted in place (log rotation?): \
                  nothing was written past its end; run redact again"
+            ),
+            RewriteError::Binary => write!(
+                f,
+                "holds NUL bytes (binary content): not rewritten by rename, which would shift its bytes"
             ),
             RewriteError::Remaining(n) => write!(
                 f,
@@ -336,6 +346,24 @@ struct RenameSink<'a> {
     original: (&'a File, &'a std::fs::Metadata),
     replacement: &'a Replacement,
     counts: FileCounts,
+    /// Fail with [`BinaryContent`] at the first NUL byte.
+    refuse_nul: bool,
+}
+
+/// Raised inside the scan at a NUL byte when the rewrite is for text only.
+#[derive(Debug)]
+struct BinaryContent;
+
+impl std::fmt::Display for BinaryContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NUL byte in a text-only rewrite")
+    }
+}
+
+impl std::error::Error for BinaryContent {}
+
+fn is_binary_content(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<BinaryContent>())
 }
 
 /// Raised inside the scan when a finding shows up after the sink gave up
@@ -368,6 +396,9 @@ impl RenameSink<'_> {
 
 impl Sink for RenameSink<'_> {
     fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.refuse_nul && crate::sniff::has_nul(bytes) {
+            return Err(io::Error::other(BinaryContent));
+        }
         match &mut self.target {
             Target::Writing(w, _) => w.write_all(bytes),
             Target::Buffering(buf) if buf.len() + bytes.len() <= BUFFER_BEFORE_TEMP => {
@@ -402,6 +433,9 @@ impl Sink for RenameSink<'_> {
 /// The error of a scan into a [`RenameSink`]: a metadata step that failed
 /// says so, anything else is `doing`.
 fn sink_error(e: io::Error, doing: &'static str) -> RewriteError {
+    if is_binary_content(&e) {
+        return RewriteError::Binary;
+    }
     if !e.get_ref().is_some_and(|inner| inner.is::<MetaError>()) {
         return RewriteError::Io(doing, e);
     }
@@ -441,11 +475,27 @@ fn check_writable(meta: &std::fs::Metadata) -> Result<(), RewriteError> {
     Ok(())
 }
 
-/// Redacts `path` through a temp file and a rename (see the module docs).
+/// Redacts the text file `path` through a temp file and a rename (see the
+/// module docs); [`RewriteError::Binary`] at a NUL byte, the original
+/// untouched and the temp file removed.
 pub fn redact_by_rename(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> {
+    rename_with_retries(path, opts, true)
+}
+
+/// [`redact_by_rename`] for a file whatever its content, NUL bytes
+/// included (`redact --binary-rename`: offsets inside the file shift).
+pub fn redact_binary_by_rename(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> {
+    rename_with_retries(path, opts, false)
+}
+
+fn rename_with_retries(
+    path: &Path,
+    opts: RewriteOptions,
+    refuse_nul: bool,
+) -> Result<Outcome, RewriteError> {
     let mut last = RewriteError::KeptChanging;
     for _ in 0..ATTEMPTS {
-        match rename_attempt(path, opts) {
+        match rename_attempt(path, opts, refuse_nul) {
             Err(RewriteError::KeptChanging) => last = RewriteError::KeptChanging,
             other => return other,
         }
@@ -453,7 +503,11 @@ pub fn redact_by_rename(path: &Path, opts: RewriteOptions) -> Result<Outcome, Re
     Err(last)
 }
 
-fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> {
+fn rename_attempt(
+    path: &Path,
+    opts: RewriteOptions,
+    refuse_nul: bool,
+) -> Result<Outcome, RewriteError> {
     let at = locate(path, opts.roots, opts.follow)?;
     let (file, meta) = at.dir.open_file(&at.name, false).map_err(open_error)?;
     if meta.nlink() > 1 {
@@ -469,6 +523,7 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
         original: (&file, &meta),
         replacement: opts.replacement,
         counts: FileCounts::default(),
+        refuse_nul,
     };
     let scanned = StreamScanner::new(opts.detector, true).scan_reader(
         &mut ReadAt {
@@ -479,6 +534,8 @@ fn rename_attempt(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteE
     );
     match scanned {
         Ok(_) => {}
+        // Dropping the sink removes the temp file, if one was started.
+        Err(e) if is_binary_content(&e) => return Err(RewriteError::Binary),
         Err(e) if e.get_ref().is_some_and(|inner| inner.is::<Restart>()) => {
             // A finding past the in-memory window: write from the start.
             sink.counts = FileCounts::default();
@@ -881,7 +938,7 @@ mod tests {
         let (det, dir, mut g) = setup();
         let token = g.scannable("cfut_", true);
         let path = dir.path().join("a.log");
-        std::fs::write(&path, format!("x {token} y\r\n\x00\u{e9}")).unwrap();
+        std::fs::write(&path, format!("x {token} y\r\n\u{e9}")).unwrap();
         let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
         let live = LiveWriters::default();
         let roots = Roots::default();
@@ -898,7 +955,7 @@ mod tests {
         crate::sanitize::assert_same(
             "rewritten file",
             &std::fs::read(&path).unwrap(),
-            "x [REDACTED_CF_TOKEN] y\r\n\x00\u{e9}".as_bytes(),
+            "x [REDACTED_CF_TOKEN] y\r\n\u{e9}".as_bytes(),
         );
         let again = redact_by_rename(&path, opts).unwrap();
         assert_eq!(again.method, Method::Untouched);
@@ -907,6 +964,38 @@ mod tests {
             1,
             "no temp file left"
         );
+    }
+
+    #[test]
+    fn rename_refuses_a_nul_past_the_first_chunk_and_leaves_no_temp_file() {
+        let (det, dir, mut g) = setup();
+        let path = dir.path().join("late-nul.log");
+        let mut content = format!("x {} y\n", g.scannable("cfut_", true)).into_bytes();
+        content.extend(std::iter::repeat_n(b'.', crate::stream::CHUNK * 2));
+        content.extend_from_slice(b"\0tail");
+        std::fs::write(&path, &content).unwrap();
+        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
+        let live = LiveWriters::default();
+        let roots = Roots::default();
+        let opts = RewriteOptions {
+            detector: &det,
+            replacement: &r,
+            follow: false,
+            roots: &roots,
+            live_writers: &live,
+        };
+        assert!(matches!(
+            redact_by_rename(&path, opts),
+            Err(RewriteError::Binary)
+        ));
+        crate::sanitize::assert_same("untouched", &std::fs::read(&path).unwrap(), &content);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temp file left"
+        );
+        let out = redact_binary_by_rename(&path, opts).unwrap();
+        assert_eq!((out.method, out.counts.total()), (Method::Renamed, 1));
     }
 
     #[test]

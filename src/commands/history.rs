@@ -8,55 +8,55 @@ use crate::cli::{HistoryArgs, HistoryCommand};
 use crate::detect::Detector;
 use crate::history::{hook, running_shell_advice, HistoryFile, Places};
 use crate::live_writers::LiveWriters;
+use crate::method::{self, Plan, Request};
 use crate::rewrite::{
-    count_remaining, redact_by_rename, redact_same_length, FileCounts, Method, Replacement,
-    RewriteError, RewriteOptions, DEFAULT_REPLACEMENT,
+    count_remaining, FileCounts, Method, Replacement, RewriteError, RewriteOptions,
+    DEFAULT_REPLACEMENT,
 };
 use crate::sanitize::display_path;
+use crate::sniff::Opaque;
 use crate::walk::{open_regular, OpenError};
 use anyhow::{Context, Result};
-use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-fn is_sqlite(path: &Path) -> bool {
-    let mut magic = [0u8; 16];
-    open_regular(path, false)
-        .ok()
-        .and_then(|(mut f, _)| f.read_exact(&mut magic).ok())
-        .is_some_and(|_| &magic == b"SQLite format 3\0")
-}
-
-/// Redacts one history; returns (counts, how) or an error message.
+/// Redacts one history with the method [`crate::method`] chooses (atuin's
+/// SQLite database goes through SQLite, its `-wal` and `-journal` with
+/// it); returns (counts, how) or an error message.
 fn scrub(
     file: &HistoryFile,
     opts: RewriteOptions,
     dry_run: bool,
 ) -> Result<(FileCounts, &'static str), String> {
-    if dry_run {
-        let (f, _) = open_regular(&file.path, false).map_err(open_message)?;
-        return count_remaining(&f, opts.detector)
-            .map(|c| (c, "would be redacted"))
-            .map_err(|e| e.to_string());
-    }
-    let in_place = file.same_length || is_sqlite(&file.path);
-    let result = if in_place {
-        redact_same_length(&file.path, opts)
-    } else {
-        match redact_by_rename(&file.path, opts) {
-            // A shell holding its history open: keep its descriptor valid.
-            Err(RewriteError::LiveWriter(_)) | Err(RewriteError::HardLinked(_)) => {
-                redact_same_length(&file.path, opts)
-            }
-            other => other,
-        }
+    let request = Request {
+        same_length: file.same_length,
+        binary_rename: false,
+        // A shell holding its history open: keep its descriptor valid.
+        in_place_when_held: true,
     };
-    match result {
-        Ok(o) if o.method == Method::SameLength => {
+    let message = |e: RewriteError| match e {
+        RewriteError::NotRegular(what) => format!("is a {what}: not touched"),
+        e => e.to_string(),
+    };
+    let not_inspected =
+        |opaque: Opaque| format!("not inspected ({}): left untouched", opaque.name());
+    let plan = method::plan_for(&file.path, false, request).map_err(message)?;
+    if dry_run {
+        return match method::survey(&file.path, plan, false, request, opts.detector) {
+            Ok((Plan::Leave(opaque), _)) => Err(not_inspected(opaque)),
+            Ok((_, c)) => Ok((c, "would be redacted")),
+            Err(e) => Err(message(e)),
+        };
+    }
+    match method::apply(&file.path, plan, request, opts).map_err(message)? {
+        (Plan::Leave(opaque), _) => Err(not_inspected(opaque)),
+        (Plan::Sqlite, o) if o.method == Method::SameLength => {
+            Ok((o.counts, "redacted in place (same length, through SQLite)"))
+        }
+        (_, o) if o.method == Method::SameLength => {
             Ok((o.counts, "redacted in place (same length)"))
         }
-        Ok(o) => Ok((o.counts, "redacted")),
-        Err(e) => Err(e.to_string()),
+        (_, o) => Ok((o.counts, "redacted")),
     }
 }
 

@@ -11,18 +11,20 @@
 //! database) is left untouched and reported as not inspected; what its raw
 //! bytes hold (a tar holds plain text) counts as remaining. Either one
 //! means the job is not done: exit 2.
+//!
+//! How each file is rewritten is [`crate::method`]'s decision.
 
-use super::search::{scan_and_sniff, Head};
+use super::search::Head;
 use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::beneath::{open_beneath, Roots};
 use crate::cleanup::install_signal_cleanup;
 use crate::cli::RedactArgs;
 use crate::detect::Detector;
 use crate::live_writers::LiveWriters;
+use crate::method::{self, Plan, Request};
 use crate::report::{human_bytes, Format, NotInspected, Tally};
 use crate::rewrite::{
-    count_remaining, redact_by_rename, redact_same_length, FileCounts, Method, Outcome,
-    Replacement, RewriteError, RewriteOptions,
+    count_remaining, FileCounts, Method, Outcome, Replacement, RewriteError, RewriteOptions,
 };
 use crate::sanitize::display_path;
 use crate::sniff::Opaque;
@@ -31,14 +33,15 @@ use crate::walk::{self, open_regular, Input, OpenError};
 use anyhow::{bail, Result};
 use rayon::prelude::*;
 use serde_json::json;
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
 /// One file's result.
 enum FileResult {
-    Done(Outcome),
-    Planned(FileCounts),
+    Done(Outcome, Plan),
+    Planned(FileCounts, Plan),
     Skipped(&'static str),
     /// Not (fully) rewritten: why, and what would get it done.
     Failed {
@@ -51,6 +54,15 @@ enum FileResult {
 }
 
 impl FileResult {
+    /// The file to re-read for the final proof: an SQLite `-wal` or
+    /// `-journal` file was redacted through its database.
+    fn rewritten<'p>(&'p self, path: &'p Path) -> &'p Path {
+        match self {
+            FileResult::Done(_, Plan::ThroughDatabase(db)) => db,
+            _ => path,
+        }
+    }
+
     fn failed(message: impl Into<String>) -> FileResult {
         FileResult::Failed {
             message: message.into(),
@@ -73,7 +85,10 @@ fn remedy(e: &RewriteError) -> Option<&'static str> {
             Some("restart the writer, then run `cfscrub redact --same-length` on it")
         }
         RewriteError::Escape(_) => Some("give redact the path it really leads to"),
-        RewriteError::NotRegular(_) | RewriteError::Remaining(_) | RewriteError::Io(..) => None,
+        RewriteError::NotRegular(_)
+        | RewriteError::Remaining(_)
+        | RewriteError::Binary
+        | RewriteError::Io(..) => None,
     }
 }
 
@@ -92,32 +107,67 @@ fn lines_text(lines: &[u64]) -> String {
     format!("{}{more}", shown.join(", "))
 }
 
-fn dry_run_one(path: &Path, detector: &Detector, follow: bool) -> FileResult {
-    match open_regular(path, follow) {
-        Ok((mut file, _)) => {
-            let mut counts = FileCounts::default();
-            let mut scanner = StreamScanner::new(detector, true);
-            match scan_and_sniff(&mut scanner, &mut file, &mut counts) {
-                Ok(None) => FileResult::Planned(counts),
-                Ok(Some(format)) => FileResult::NotInspected(format, counts),
-                Err(e) => FileResult::failed(format!("cannot read: {e}")),
-            }
-        }
-        Err(OpenError::NotRegular(what)) => FileResult::Skipped(what),
-        Err(OpenError::Io(e)) => FileResult::failed(format!("cannot open: {e}")),
+/// `walked`: every file of the run, so that a `-wal`/`-journal` file whose
+/// database is also in the run is left to the database's turn.
+fn dry_run_one(
+    path: &Path,
+    detector: &Detector,
+    follow: bool,
+    request: Request,
+    walked: &HashSet<&Path>,
+) -> FileResult {
+    let plan = match method::plan_for(path, follow, request) {
+        Ok(plan) => plan,
+        Err(e) => return failure(e),
+    };
+    if covered(&plan, walked) {
+        return FileResult::Planned(FileCounts::default(), plan);
+    }
+    match method::survey(path, plan, follow, request, detector) {
+        Ok((Plan::Leave(opaque), counts)) => FileResult::NotInspected(opaque, counts),
+        Ok((plan, counts)) => FileResult::Planned(counts, plan),
+        Err(e) => failure(e),
     }
 }
 
-fn redact_one(path: &Path, opts: RewriteOptions, same_length: bool) -> FileResult {
-    let result = if same_length {
-        redact_same_length(path, opts)
-    } else {
-        redact_by_rename(path, opts)
+/// Whether `plan` goes through a database that has its own turn in the run.
+fn covered(plan: &Plan, walked: &HashSet<&Path>) -> bool {
+    matches!(plan, Plan::ThroughDatabase(db) if walked.contains(db.as_path()))
+}
+
+fn redact_one(
+    path: &Path,
+    opts: RewriteOptions,
+    request: Request,
+    walked: &HashSet<&Path>,
+) -> FileResult {
+    let plan = match method::plan_for(path, opts.follow, request) {
+        Ok(plan) => plan,
+        Err(e) => return failure(e),
     };
-    match result {
-        Ok(outcome) => FileResult::Done(outcome),
-        Err(RewriteError::NotRegular(what)) => FileResult::Skipped(what),
-        Err(e) => FileResult::Failed {
+    match plan {
+        // Opaque content is sorted out before (with what its raw bytes
+        // hold); this is a file that changed format meanwhile.
+        Plan::Leave(opaque) => FileResult::NotInspected(opaque, FileCounts::default()),
+        plan if covered(&plan, walked) => FileResult::Done(
+            Outcome {
+                counts: FileCounts::default(),
+                method: Method::Untouched,
+                carried_over: 0,
+            },
+            plan,
+        ),
+        plan => match method::apply(path, plan, request, opts) {
+            Ok((plan, outcome)) => FileResult::Done(outcome, plan),
+            Err(e) => failure(e),
+        },
+    }
+}
+
+fn failure(e: RewriteError) -> FileResult {
+    match e {
+        RewriteError::NotRegular(what) => FileResult::Skipped(what),
+        e => FileResult::Failed {
             message: e.to_string(),
             remedy: remedy(&e),
         },
@@ -170,6 +220,11 @@ pub fn run(args: RedactArgs) -> Result<u8> {
     } else {
         LiveWriters::snapshot()
     };
+    let request = Request {
+        same_length: args.same_length,
+        binary_rename: args.binary_rename,
+        in_place_when_held: false,
+    };
     let opts = RewriteOptions {
         detector: &detector,
         replacement: &replacement,
@@ -187,6 +242,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
             Input::Stdin => None,
         })
         .collect();
+    let walked: HashSet<&Path> = files.iter().copied().collect();
     let results: Vec<FileResult> = pool.install(|| {
         files
             .par_iter()
@@ -198,11 +254,11 @@ pub fn run(args: RedactArgs) -> Result<u8> {
                     };
                 }
                 if args.dry_run {
-                    dry_run_one(path, &detector, args.walk.follow)
+                    dry_run_one(path, &detector, args.walk.follow, request, &walked)
                 } else if let Some(opaque) = opaque_content(path, &detector, args.walk.follow) {
                     opaque
                 } else {
-                    redact_one(path, opts, args.same_length)
+                    redact_one(path, opts, request, &walked)
                 }
             })
             .collect()
@@ -211,8 +267,8 @@ pub fn run(args: RedactArgs) -> Result<u8> {
     let changed: Vec<&Path> = files
         .iter()
         .zip(&results)
-        .filter(|(_, r)| matches!(r, FileResult::Done(o) if o.method != Method::Untouched))
-        .map(|(p, _)| *p)
+        .filter(|(_, r)| matches!(r, FileResult::Done(o, _) if o.method != Method::Untouched))
+        .map(|(p, r)| r.rewritten(p))
         .collect();
     let remaining: Vec<(usize, std::result::Result<FileCounts, String>)> = pool.install(|| {
         changed
@@ -277,25 +333,22 @@ fn report(
         let name = display_path(path);
         tally.files += 1;
         match result {
-            FileResult::Done(o) if o.method != Method::Untouched => {
+            FileResult::Done(o, plan) if o.method != Method::Untouched => {
                 redacted += o.counts.total();
                 tally.files_with_findings += 1;
-                let method = if o.method == Method::SameLength {
-                    "same-length"
-                } else {
-                    "rename"
-                };
                 if json {
-                    let v = json!({"type": "file", "path": name, "action": "redacted", "method": method,
+                    let v = json!({"type": "file", "path": name, "action": "redacted",
+                        "method": plan.method(), "reason": plan.reason(), "format": plan.format(),
                         "redacted": o.counts.total(), "by_kind": kinds_json(&o.counts),
                         "carried_over_bytes": o.carried_over});
                     writeln!(out, "{v}")?;
                 } else {
                     writeln!(
                         out,
-                        "{name}: {} redacted ({})",
+                        "{name}: {} redacted ({}); method: {}",
                         o.counts.total(),
-                        o.counts.kinds_line()
+                        o.counts.kinds_line(),
+                        plan.describe()
                     )?;
                     if o.carried_over > 0 {
                         writeln!(
@@ -306,25 +359,27 @@ fn report(
                     }
                 }
             }
-            FileResult::Done(_) => {}
-            FileResult::Planned(c) if c.total() > 0 => {
+            FileResult::Done(..) => {}
+            FileResult::Planned(c, plan) if c.total() > 0 => {
                 tally.findings += c.total();
                 tally.files_with_findings += 1;
                 if json {
                     let v = json!({"type": "file", "path": name, "action": "would-redact",
+                        "method": plan.method(), "reason": plan.reason(), "format": plan.format(),
                         "redacted": c.total(), "by_kind": kinds_json(c), "lines": c.lines});
                     writeln!(out, "{v}")?;
                 } else {
                     writeln!(
                         out,
-                        "{name}: {} would be redacted ({}) at line(s) {}",
+                        "{name}: {} would be redacted ({}) at line(s) {}; method: {}",
                         c.total(),
                         c.kinds_line(),
-                        lines_text(&c.lines)
+                        lines_text(&c.lines),
+                        plan.describe()
                     )?;
                 }
             }
-            FileResult::Planned(_) => {}
+            FileResult::Planned(..) => {}
             FileResult::Skipped(what) => eprintln!("cfscrub: {name}: skipped {what}"),
             FileResult::Failed { message, remedy } => {
                 tally.errors += 1;
