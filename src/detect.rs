@@ -17,7 +17,7 @@
 use crate::finding::Fingerprint;
 use crate::rules::{Confidence, Kind, Matcher, Rule, ValueShape, CLOUDFLARE_KEYWORDS, RULES};
 use crate::secrets::{
-    prefix_len, KnownSecrets, MAX_KNOWN_LEN, MIN_PREFIXED_BODY, MIN_UNPREFIXED_LEN,
+    prefix_len, KnownSecrets, KNOWN_PREFIXES, MAX_KNOWN_LEN, MIN_PREFIXED_BODY, MIN_UNPREFIXED_LEN,
 };
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::Engine;
@@ -792,6 +792,9 @@ fn context(
             (run == len || (specific && run > len))
                 && !value.iter().all(|b| b.is_ascii_hexdigit())
                 && !OTHER_VENDOR_PREFIXES.iter().any(|p| value.starts_with(p))
+                // A prefixed value is the new format's: its own rule names it
+                // (a wrong checksum stays low, not a medium legacy token).
+                && !KNOWN_PREFIXES.iter().any(|p| value.starts_with(p.as_bytes()))
         }
         ValueShape::Hex { len, generic_len } => {
             let hex = value.iter().take_while(|&&b| is_lower_hex(b)).count();
@@ -868,6 +871,16 @@ mod tests {
                 (2, 9, Kind::Partial, Confidence::Medium),
                 (7, 53, Kind::UserToken, Confidence::High)
             ]
+        );
+    }
+
+    #[test]
+    fn a_prefixed_value_after_a_token_keyword_is_not_a_legacy_token() {
+        let det = Detector::new(&KnownSecrets::new());
+        let bad = crate::fake::FakeGen::new(12).scannable("cfut_", false);
+        assert_eq!(
+            places(&det, &format!("CLOUDFLARE_API_TOKEN={bad}\n")),
+            [(21, 53, Kind::UserToken, Confidence::Low)]
         );
     }
 

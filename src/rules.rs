@@ -204,6 +204,7 @@ pub const RULES: &[Rule] = &[
             "https://example.net/hook?token={cfut}&retry=1",
             "glued:abc{cfut}",
             "same shape, wrong checksum: {cfut!}",
+            "CLOUDFLARE_API_TOKEN={cfut!}",
             "\x1b[33m{cfut}\x1b[0m",
             "\x1b[0K{cfut}",
             "prefix typed twice: X=«cfut_{cfut}»",
