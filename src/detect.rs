@@ -15,8 +15,10 @@
 //! ([`Candidate`]) holds positions, a kind and a fingerprint.
 
 use crate::finding::Fingerprint;
-use crate::rules::{Confidence, Kind, Matcher, Rule, ValueShape, RULES};
-use crate::secrets::{prefix_len, KnownSecrets, MIN_PREFIXED_BODY, MIN_UNPREFIXED_LEN};
+use crate::rules::{Confidence, Kind, Matcher, Rule, ValueShape, CLOUDFLARE_KEYWORDS, RULES};
+use crate::secrets::{
+    prefix_len, KnownSecrets, KNOWN_PREFIXES, MAX_KNOWN_LEN, MIN_PREFIXED_BODY, MIN_UNPREFIXED_LEN,
+};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::Engine;
 use zeroize::Zeroizing;
@@ -24,11 +26,15 @@ use zeroize::Zeroizing;
 /// Bytes before an anchor a matcher may look at.
 pub const LOOKBEHIND: usize = 512;
 /// Bytes from an anchor a matcher may look at (an `ARGO TUNNEL TOKEN` block
-/// is the longest shape).
+/// is the longest shape, a known secret may be as long).
 pub const MAX_LOOKAHEAD: usize = 16 * 1024;
+const _: () = assert!(MAX_KNOWN_LEN <= MAX_LOOKAHEAD);
 
 /// Longest run of body characters considered after a prefix.
 const RUN_CAP: usize = 256;
+/// A run this long after a prefix is a value (a scannable body is 40), not
+/// an identifier such as `cfast_version`: it needs no boundary before it.
+const VALUE_BODY: usize = 40;
 /// Longest base64 run considered for a tunnel token.
 const TUNNEL_CAP: usize = 4096;
 /// How far along the line a "nearby" word is looked for.
@@ -58,13 +64,13 @@ pub struct Candidate {
     pub fingerprint: Option<Fingerprint>,
 }
 
-/// A matcher's answer at one anchor.
+/// A matcher's answer at one anchor (or a step's answer inside a matcher).
 #[derive(Debug, PartialEq, Eq)]
-pub enum Eval {
+pub enum Eval<T = Candidate> {
     /// The window ends before the matcher could decide: ask again with more data.
     NeedMore,
     /// Decided: a credential starts here, or nothing does.
-    Done(Option<Candidate>),
+    Done(Option<T>),
 }
 
 /// The bytes around one anchor.
@@ -148,27 +154,78 @@ fn is_base64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-')
 }
 
-/// True when the byte before the anchor does not glue it to a word: not
-/// alphanumeric, or the final `m` of an ANSI colour sequence (`ESC [ 33 m`).
+/// True when the byte before the anchor does not glue it to a word: not a
+/// word byte, or the final byte of an ANSI control sequence (`ESC [ 33 m`,
+/// `ESC [ 0 K`), which coloured CI logs put right before values.
 fn left_boundary(w: &Window, is_word: impl Fn(u8) -> bool) -> bool {
     let behind = w.behind();
     match behind.last() {
         None => true,
-        Some(&b'm') => is_ansi_sgr_end(behind) || !is_word(b'm'),
-        Some(&b) => !is_word(b),
+        Some(&b) => !is_word(b) || ansi_csi_start(behind).is_some(),
     }
 }
 
-fn is_ansi_sgr_end(behind: &[u8]) -> bool {
-    let body = &behind[..behind.len() - 1];
-    let params = body
+const ESC: u8 = 0x1b;
+/// Longest ANSI control sequence recognised (`ESC [`, parameters, final byte).
+const MAX_CSI: usize = 32;
+
+/// Where the ANSI control sequence (CSI: `ESC [`, parameter bytes
+/// `0x30..=0x3f`, intermediate bytes `0x20..=0x2f`, a final byte
+/// `0x40..=0x7e`) that `text` ends with starts, if it ends with one.
+fn ansi_csi_start(text: &[u8]) -> Option<usize> {
+    let (&last, body) = text.split_last()?;
+    if !(0x40..=0x7e).contains(&last) {
+        return None;
+    }
+    let tail = &body[body.len().saturating_sub(MAX_CSI)..];
+    let inter = tail
         .iter()
         .rev()
-        .take(16)
-        .take_while(|b| b.is_ascii_digit() || **b == b';')
+        .take_while(|&&b| (0x20..=0x2f).contains(&b))
         .count();
-    let rest = &body[..body.len() - params];
-    rest.ends_with(b"\x1b[")
+    let params = tail[..tail.len() - inter]
+        .iter()
+        .rev()
+        .take_while(|&&b| (0x30..=0x3f).contains(&b))
+        .count();
+    let introducer = body.len() - inter - params;
+    body[..introducer]
+        .ends_with(&[ESC, b'['])
+        .then(|| introducer - 2)
+}
+
+/// What an ANSI control sequence at the start of `bytes` is.
+enum Csi {
+    /// A whole sequence of this many bytes.
+    Complete(usize),
+    /// The bytes end inside what may still become one.
+    Unfinished,
+    /// Not a control sequence.
+    Not,
+}
+
+fn ansi_csi_at(bytes: &[u8]) -> Csi {
+    match bytes {
+        [] | [ESC] | [ESC, b'['] => return Csi::Unfinished,
+        [ESC, b'[', ..] => {}
+        _ => return Csi::Not,
+    }
+    let body = &bytes[2..];
+    let params = body
+        .iter()
+        .take_while(|&&b| (0x30..=0x3f).contains(&b))
+        .count();
+    let inter = body[params..]
+        .iter()
+        .take_while(|&&b| (0x20..=0x2f).contains(&b))
+        .count();
+    let len = 2 + params + inter + 1;
+    match body.get(params + inter) {
+        _ if len > MAX_CSI => Csi::Not,
+        None => Csi::Unfinished,
+        Some(b) if (0x40..=0x7e).contains(b) => Csi::Complete(len),
+        Some(_) => Csi::Not,
+    }
 }
 
 fn contains_ignore_case(hay: &[u8], needle: &str) -> bool {
@@ -283,24 +340,35 @@ impl KnownHunter {
     fn eval(&self, w: &Window, value_index: usize, part: KnownPart) -> Eval {
         let known = &self.values[value_index];
         let ahead = w.ahead();
-        let (target, min_len) = match part {
+        // The whole value, or the whole body of a prefixed value, is found
+        // anywhere, glued to other text or not.
+        let (target, min_len, whole_kind, whole_confidence) = match part {
             KnownPart::Whole => {
-                let v = known.value.as_slice();
-                if ahead.starts_with(v) {
-                    return w.candidate(0, v.len(), Kind::KnownSecret, Confidence::High);
-                }
-                if v.starts_with(ahead) && w.ahead_is_open() {
-                    return Eval::NeedMore;
-                }
                 let min = if known.prefix_len > 0 {
                     known.prefix_len + MIN_PREFIXED_BODY
                 } else {
                     MIN_UNPREFIXED_LEN
                 };
-                (v, min)
+                (
+                    known.value.as_slice(),
+                    min,
+                    Kind::KnownSecret,
+                    Confidence::High,
+                )
             }
-            KnownPart::Body => (&known.value[known.prefix_len..], MIN_UNPREFIXED_LEN),
+            KnownPart::Body => (
+                &known.value[known.prefix_len..],
+                MIN_UNPREFIXED_LEN,
+                Kind::KnownSecretFragment,
+                Confidence::Medium,
+            ),
         };
+        if ahead.starts_with(target) {
+            return w.candidate(0, target.len(), whole_kind, whole_confidence);
+        }
+        if target.starts_with(ahead) && w.ahead_is_open() {
+            return Eval::NeedMore;
+        }
         let is_token = |b: u8| known.token_byte[b as usize];
         if !left_boundary(w, is_token) {
             return Eval::Done(None);
@@ -511,65 +579,76 @@ impl Detector {
 fn scannable(w: &Window, prefix: usize, kind: Kind) -> Eval {
     let run = need!(w.run(prefix, RUN_CAP, is_alnum));
     let body = &w.ahead()[prefix..];
+    // A complete shape needs no boundary before it: glued to other text it
+    // is still a leak, and the checksum (or the exact 48-character run)
+    // already says what it is.
     if run >= 48 && body[40..48].iter().all(|&b| is_lower_hex(b)) {
         let crc = crc32fast::hash(&body[..40]);
         if format!("{crc:08x}").as_bytes() == &body[40..48] {
             return w.candidate(0, prefix + 48, kind, Confidence::High);
         }
+        if run == 48 {
+            return w.candidate(0, prefix + 48, kind, Confidence::Low);
+        }
     }
-    if !left_boundary(w, is_alnum) {
-        return Eval::Done(None);
-    }
-    if run == 48 && body[40..48].iter().all(|&b| is_lower_hex(b)) {
-        return w.candidate(0, prefix + 48, kind, Confidence::Low);
-    }
-    if run >= MIN_PREFIXED_BODY {
+    if run >= MIN_PREFIXED_BODY && (run >= VALUE_BODY || left_boundary(w, is_alnum)) {
         return w.candidate(0, prefix + run, Kind::Partial, Confidence::Medium);
     }
     Eval::Done(None)
 }
 
 fn oauth(w: &Window, prefix: usize, kind: Kind) -> Eval {
-    if !left_boundary(w, is_alnum) {
-        return Eval::Done(None);
-    }
     let first = need!(w.run(prefix, RUN_CAP, is_url_safe));
-    let ahead = w.ahead();
-    if first == 43 && ahead.get(prefix + 43) == Some(&b'.') {
-        let second = need!(w.run(prefix + 44, RUN_CAP, is_url_safe));
-        if second == 43 {
-            return w.candidate(0, prefix + 87, kind, Confidence::High);
-        }
+    let dot = prefix + first;
+    let second = match w.ahead().get(dot) {
+        Some(b'.') => need!(w.run(dot + 1, RUN_CAP, is_url_safe)),
+        None if w.ahead_is_open() => return Eval::NeedMore,
+        _ => 0,
+    };
+    let through_second = if second > 0 { dot + 1 + second } else { dot };
+    // The complete shape needs no boundary before it; characters glued
+    // after it are masked with it.
+    if first == 43 && second >= 43 {
+        return w.candidate(0, through_second, kind, Confidence::High);
     }
-    if first >= MIN_PREFIXED_BODY {
-        return w.candidate(0, prefix + first, Kind::Partial, Confidence::Medium);
+    // Anything else is a partial, over both halves: never half a token.
+    if first >= MIN_PREFIXED_BODY && (first >= VALUE_BODY || left_boundary(w, is_alnum)) {
+        return w.candidate(0, through_second, Kind::Partial, Confidence::Medium);
     }
     Eval::Done(None)
 }
 
+/// The hex groups after `v1.0-` of the Origin CA key forms known: the
+/// common one and the three-group form of Cloudflare's SDK fixtures.
+const ORIGIN_CA_GROUPS: &[&[usize]] = &[&[24, 146], &[64, 128, 64]];
+
 fn origin_ca(w: &Window) -> Eval {
-    if !left_boundary(w, |b| is_alnum(b) || b == b'.') {
+    const HEAD: usize = "v1.0-".len();
+    let first = need!(w.run(HEAD, 65, is_lower_hex));
+    let Some(groups) = ORIGIN_CA_GROUPS.iter().find(|g| g[0] == first) else {
         return Eval::Done(None);
+    };
+    let mut at = HEAD + first;
+    for &len in &groups[1..] {
+        match w.ahead().get(at) {
+            Some(b'-') => {}
+            None if w.ahead_is_open() => return Eval::NeedMore,
+            _ => return Eval::Done(None),
+        }
+        if need!(w.run(at + 1, len, is_lower_hex)) != len {
+            return Eval::Done(None);
+        }
+        at += 1 + len;
     }
-    let first = need!(w.run(5, 25, is_lower_hex));
-    if first != 24 || w.ahead().get(29) != Some(&b'-') {
-        return Eval::Done(None);
-    }
-    let second = need!(w.run(30, 147, is_alnum));
-    let hex = w.ahead()[30..30 + second.min(146)]
-        .iter()
-        .all(|&b| is_lower_hex(b));
-    if second == 146 && hex {
-        return w.candidate(0, 176, Kind::OriginCaKey, Confidence::High);
-    }
-    Eval::Done(None)
+    // No boundary needed before the complete shape; letters or digits
+    // glued after it are masked with it.
+    let glued = need!(w.run(at, RUN_CAP, is_alnum));
+    w.candidate(0, at + glued, Kind::OriginCaKey, Confidence::High)
 }
 
 fn tunnel_token(w: &Window) -> Eval {
-    // `=` only pads the end of base64, so `TUNNEL_TOKEN=eyJ…` has a boundary.
-    if !left_boundary(w, |b| b != b'=' && is_base64(b)) {
-        return Eval::Done(None);
-    }
+    // No boundary needed before it: the decoded header below is specific
+    // enough, and base64 glued before it would hide a token.
     let run = need!(w.run(0, TUNNEL_CAP, is_base64));
     if run < 52 {
         return Eval::Done(None);
@@ -618,29 +697,75 @@ fn tunnel_pem(w: &Window) -> Eval {
     w.candidate(0, len, Kind::TunnelCert, Confidence::High)
 }
 
+/// Length of a Turnstile secret key (`0x4AAAAAA` + 26).
+const TURNSTILE_LEN: usize = 35;
+
 fn turnstile(w: &Window) -> Eval {
     if !left_boundary(w, is_alnum) {
         return Eval::Done(None);
     }
-    let run = need!(w.run(0, 36, is_url_safe));
+    // Characters glued after the key are masked with it.
+    let run = need!(w.run(0, RUN_CAP, is_url_safe));
     let behind = w.behind();
     let line_start = memchr::memrchr(b'\n', behind).map_or(0, |i| i + 1);
-    if run == 35 && contains_ignore_case(&behind[line_start..], "secret") {
-        return w.candidate(0, 35, Kind::TurnstileSecret, Confidence::Medium);
+    if run >= TURNSTILE_LEN && contains_ignore_case(&behind[line_start..], "secret") {
+        return w.candidate(0, run, Kind::TurnstileSecret, Confidence::Medium);
     }
     Eval::Done(None)
 }
 
-/// True when the identifier the keyword ends (`CLOUDFLARE_API_KEY`,
-/// `CF_API_TOKEN`) names Cloudflare.
-fn names_cloudflare(w: &Window) -> bool {
+/// True when `keyword` names Cloudflare by itself ([`CLOUDFLARE_KEYWORDS`])
+/// or ends an identifier that does (`CLOUDFLARE_API_KEY`, `CF_API_TOKEN`),
+/// an ANSI colour code right before the identifier left aside.
+fn names_cloudflare(w: &Window, keyword: &str) -> bool {
+    if CLOUDFLARE_KEYWORDS.contains(&keyword) {
+        return true;
+    }
     let behind = w.behind();
-    let ident_len = behind.iter().rev().take_while(|&&b| is_url_safe(b)).count();
-    let ident = &behind[behind.len() - ident_len..];
+    let mut start = behind.len() - behind.iter().rev().take_while(|&&b| is_url_safe(b)).count();
+    // `ESC [ 33 m CF_API_KEY`: the run above took the `33m` in.
+    let lo = start.saturating_sub(MAX_CSI);
+    if let Some(esc) = memchr::memrchr(ESC, &behind[lo..start]).map(|i| lo + i) {
+        if let Csi::Complete(n) = ansi_csi_at(&behind[esc..]) {
+            start = start.max(esc + n);
+        }
+    }
+    let ident = &behind[start..];
     contains_ignore_case(ident, "cloudflare")
         || ident
             .split(|&b| b == b'_' || b == b'-')
             .any(|part| part.eq_ignore_ascii_case(b"cf"))
+}
+
+/// Where a context value starts after its keyword: past 1 to
+/// [`MAX_SEPARATORS`] separator characters, ANSI colour codes among them
+/// skipped (`X-Auth-Key: ESC[32m…`). `None` when there is no value there.
+fn value_start(w: &Window, keyword_len: usize) -> Eval<usize> {
+    let ahead = w.ahead();
+    let is_separator =
+        |b: u8| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'`' | b':' | b'=' | b'\\');
+    let mut at = keyword_len;
+    let mut separators = 0;
+    loop {
+        match ahead.get(at) {
+            None if w.ahead_is_open() => return Eval::NeedMore,
+            None => break,
+            Some(&b) if is_separator(b) => {
+                separators += 1;
+                if separators > MAX_SEPARATORS {
+                    return Eval::Done(None);
+                }
+                at += 1;
+            }
+            Some(&ESC) => match ansi_csi_at(&ahead[at..]) {
+                Csi::Complete(n) => at += n,
+                Csi::Unfinished if w.ahead_is_open() => return Eval::NeedMore,
+                Csi::Unfinished | Csi::Not => break,
+            },
+            Some(_) => break,
+        }
+    }
+    Eval::Done((separators > 0).then_some(at))
 }
 
 fn context(
@@ -650,29 +775,34 @@ fn context(
     needs_nearby: Option<&str>,
     rule: &Rule,
 ) -> Eval {
+    let start = match value_start(w, keyword.len()) {
+        Eval::NeedMore => return Eval::NeedMore,
+        Eval::Done(None) => return Eval::Done(None),
+        Eval::Done(Some(start)) => start,
+    };
     let ahead = w.ahead();
-    let is_separator =
-        |b: u8| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'`' | b':' | b'=' | b'\\');
-    let seps = need!(w.run(keyword.len(), MAX_SEPARATORS + 1, is_separator));
-    if seps == 0 || seps > MAX_SEPARATORS {
-        return Eval::Done(None);
-    }
-    let start = keyword.len() + seps;
-    let run = need!(w.run(start, 128, is_url_safe));
+    let run = need!(w.run(start, RUN_CAP, is_url_safe));
     let value = &ahead[start..start + run];
+    // After a keyword naming Cloudflare the value is that credential even
+    // with characters glued after it (masked with it); after a generic
+    // keyword only the exact shape counts.
+    let specific = names_cloudflare(w, keyword);
     let shape_ok = match shape {
-        ValueShape::LegacyToken => {
-            run == 40
+        ValueShape::LegacyToken { len } => {
+            (run == len || (specific && run > len))
                 && !value.iter().all(|b| b.is_ascii_hexdigit())
                 && !OTHER_VENDOR_PREFIXES.iter().any(|p| value.starts_with(p))
+                // A prefixed value is the new format's: its own rule names it
+                // (a wrong checksum stays low, not a medium legacy token).
+                && !KNOWN_PREFIXES.iter().any(|p| value.starts_with(p.as_bytes()))
         }
-        ValueShape::Hex { strong, weak } => {
-            let (lo, hi) = if keyword == "x-auth-key" || names_cloudflare(w) {
-                strong
+        ValueShape::Hex { len, generic_len } => {
+            let hex = value.iter().take_while(|&&b| is_lower_hex(b)).count();
+            if specific {
+                hex >= len
             } else {
-                weak
-            };
-            (lo..=hi).contains(&run) && value.iter().all(|&b| is_lower_hex(b))
+                run == generic_len && hex == run
+            }
         }
     };
     if !shape_ok {
@@ -712,10 +842,180 @@ mod tests {
     }
 
     #[test]
-    fn ansi_colour_end_is_a_boundary() {
-        assert!(is_ansi_sgr_end(b"\x1b[33m"));
-        assert!(is_ansi_sgr_end(b"\x1b[1;31m"));
-        assert!(!is_ansi_sgr_end(b"form"));
+    fn ansi_control_sequence_end_is_a_boundary() {
+        assert_eq!(ansi_csi_start(b"\x1b[33m"), Some(0));
+        assert_eq!(ansi_csi_start(b"ab\x1b[1;31m"), Some(2));
+        assert_eq!(ansi_csi_start(b"\x1b[0K"), Some(0));
+        assert_eq!(ansi_csi_start(b"\x1b[?25h"), Some(0));
+        assert_eq!(ansi_csi_start(b"form"), None);
+        assert_eq!(ansi_csi_start(b"[33m"), None);
+    }
+
+    /// (start, length, kind, confidence) of each candidate: no value, no fingerprint.
+    fn places(det: &Detector, text: &str) -> Vec<(usize, usize, Kind, Confidence)> {
+        let mut c: Vec<_> = detect_all(det, text.as_bytes())
+            .into_iter()
+            .map(|c| (c.start, c.len, c.kind, c.confidence))
+            .collect();
+        c.sort();
+        c
+    }
+
+    #[test]
+    fn a_prefix_typed_twice_proposes_the_partial_and_the_token() {
+        let det = Detector::new(&KnownSecrets::new());
+        let t = crate::fake::FakeGen::new(1).scannable("cfut_", true);
+        assert_eq!(
+            places(&det, &format!("X=cfut_{t}")),
+            [
+                (2, 9, Kind::Partial, Confidence::Medium),
+                (7, 53, Kind::UserToken, Confidence::High)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_prefixed_value_after_a_token_keyword_is_not_a_legacy_token() {
+        let det = Detector::new(&KnownSecrets::new());
+        let bad = crate::fake::FakeGen::new(12).scannable("cfut_", false);
+        assert_eq!(
+            places(&det, &format!("CLOUDFLARE_API_TOKEN={bad}\n")),
+            [(21, 53, Kind::UserToken, Confidence::Low)]
+        );
+    }
+
+    #[test]
+    fn an_oauth_token_with_a_glued_letter_is_one_finding_over_both_halves() {
+        let det = Detector::new(&KnownSecrets::new());
+        let mut g = crate::fake::FakeGen::new(2);
+        let t = g.oauth("cfoat_");
+        assert_eq!(
+            places(&det, &format!("tok={t}Z;")),
+            [(4, 94, Kind::OAuthAccessToken, Confidence::High)]
+        );
+        // A second half of another length: a partial, still over both halves.
+        let r = g.oauth("cfort_");
+        assert_eq!(
+            places(&det, &format!("tok={}", &r[..r.len() - 2])),
+            [(4, 91, Kind::Partial, Confidence::Medium)]
+        );
+    }
+
+    #[test]
+    fn an_ansi_colour_before_cf_api_key_keeps_it_cloudflare_specific() {
+        let det = Detector::new(&KnownSecrets::new());
+        let mut g = crate::fake::FakeGen::new(3);
+        for (colour, n) in [("\x1b[33m", 38), ("\x1b[1;31m", 45), ("\x1b[0K", 40)] {
+            for name in ["CF_API_KEY", "CLOUDFLARE_API_KEY"] {
+                let text = format!("{colour}{name}={}\n", g.hex(n));
+                let at = colour.len() + name.len() + 1;
+                assert_eq!(
+                    places(&det, &text),
+                    [(at, n, Kind::LegacyGlobalKey, Confidence::Medium)],
+                    "{name} after {colour:?} with {n} hex"
+                );
+            }
+        }
+        // A letter glued before the name makes it another variable.
+        assert_eq!(places(&det, &format!("XCF_API_KEY={}", g.hex(40))), []);
+    }
+
+    #[test]
+    fn an_ansi_colour_between_keyword_and_value_is_skipped() {
+        let det = Detector::new(&KnownSecrets::new());
+        let hex = crate::fake::FakeGen::new(4).hex(37);
+        let text = format!("X-Auth-Key: \x1b[32m{hex}\x1b[0m");
+        assert_eq!(
+            places(&det, &text),
+            [(17, 37, Kind::LegacyGlobalKey, Confidence::Medium)]
+        );
+    }
+
+    #[test]
+    fn an_origin_ca_key_after_a_dot_or_a_letter_is_found() {
+        let det = Detector::new(&KnownSecrets::new());
+        let key = crate::fake::FakeGen::new(5).origin_ca();
+        for before in [".", "x", "9", "v1.0-"] {
+            let text = format!("key{before}{key}\n");
+            let at = 3 + before.len();
+            assert_eq!(
+                places(&det, &text),
+                [(at, 176, Kind::OriginCaKey, Confidence::High)],
+                "after {before:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn characters_glued_after_an_origin_ca_key_are_masked_with_it() {
+        let det = Detector::new(&KnownSecrets::new());
+        let key = crate::fake::FakeGen::new(6).origin_ca();
+        assert_eq!(
+            places(&det, &format!("{key}Zz9-x")),
+            [(0, 179, Kind::OriginCaKey, Confidence::High)]
+        );
+    }
+
+    #[test]
+    fn the_three_group_origin_ca_form_is_found() {
+        let det = Detector::new(&KnownSecrets::new());
+        let mut g = crate::fake::FakeGen::new(7);
+        let key = format!("v1.0-{}-{}-{}", g.hex(64), g.hex(128), g.hex(64));
+        assert_eq!(
+            places(&det, &format!("k={key}")),
+            [(2, 263, Kind::OriginCaKey, Confidence::High)]
+        );
+    }
+
+    #[test]
+    fn glued_characters_after_a_hex_key_are_masked_after_a_cloudflare_keyword_only() {
+        let det = Detector::new(&KnownSecrets::new());
+        let hex = crate::fake::FakeGen::new(8).hex(37);
+        assert_eq!(
+            places(&det, &format!("CF_API_KEY={hex}Zq_1 x")),
+            [(11, 41, Kind::LegacyGlobalKey, Confidence::Medium)]
+        );
+        assert_eq!(places(&det, &format!("api_key={hex}Zq")), []);
+    }
+
+    #[test]
+    fn a_turnstile_secret_with_glued_characters_is_masked_whole() {
+        let det = Detector::new(&KnownSecrets::new());
+        let key = crate::fake::FakeGen::new(9).turnstile();
+        assert_eq!(
+            places(&det, &format!("secret: {key}xY")),
+            [(8, 37, Kind::TurnstileSecret, Confidence::Medium)]
+        );
+    }
+
+    #[test]
+    fn a_full_length_body_needs_no_boundary_before_the_prefix() {
+        let det = Detector::new(&KnownSecrets::new());
+        let mut g = crate::fake::FakeGen::new(10);
+        let bad = g.scannable("cfut_", false);
+        assert_eq!(
+            places(&det, &format!("ab{bad}")),
+            [(2, 53, Kind::UserToken, Confidence::Low)]
+        );
+        assert_eq!(
+            places(&det, &format!("ab{bad}cd")),
+            [(2, 55, Kind::Partial, Confidence::Medium)]
+        );
+        assert_eq!(places(&det, "abcfut_AbCdEfGh"), []);
+    }
+
+    #[test]
+    fn the_whole_body_of_a_known_prefixed_value_is_found_glued() {
+        let token = crate::fake::FakeGen::new(11).scannable("cfut_", true);
+        let mut secrets = KnownSecrets::new();
+        secrets
+            .add(Zeroizing::new(token.clone().into_bytes()), "t", 1)
+            .unwrap();
+        let det = Detector::known_only(&secrets);
+        assert_eq!(
+            places(&det, &format!("[REDACTED]_{}", &token[5..])),
+            [(11, 48, Kind::KnownSecretFragment, Confidence::Medium)]
+        );
     }
 
     #[test]

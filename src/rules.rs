@@ -111,19 +111,26 @@ kinds! {
     KnownSecretFragment => "known-secret-fragment", "A leading fragment of the known leaked value", false;
 }
 
-/// What a context value must look like.
+/// What a context value must look like. After a keyword that names
+/// Cloudflare (one of [`CLOUDFLARE_KEYWORDS`], or the end of an identifier
+/// such as `CLOUDFLARE_API_KEY` or `CF_API_TOKEN`) the value is that
+/// credential even with letters or digits glued after it, and the finding
+/// covers them too; after a generic keyword only the exact shape counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueShape {
-    /// Exactly 40 characters of `[A-Za-z0-9_-]`, not all hex, not another
+    /// `len` characters of `[A-Za-z0-9_-]`, not all hex, not another
     /// vendor's prefixed token.
-    LegacyToken,
-    /// Lower-case hex, `strong` length range after a Cloudflare-specific
-    /// keyword, `weak` range after a generic one.
+    LegacyToken {
+        /// The token's length.
+        len: usize,
+    },
+    /// Lower-case hex: at least `len` digits (then anything glued) after a
+    /// Cloudflare keyword, exactly `generic_len` after a generic one.
     Hex {
-        /// Accepted lengths after `X-Auth-Key` or a `CLOUDFLARE_`/`CF_` keyword.
-        strong: (usize, usize),
-        /// Accepted lengths after a generic keyword (`api_key`, `auth_key`).
-        weak: (usize, usize),
+        /// Fewest hex digits after `X-Auth-Key` or a `CLOUDFLARE_`/`CF_` keyword.
+        len: usize,
+        /// The exact length after a generic keyword (`api_key`, `auth_key`).
+        generic_len: usize,
     },
 }
 
@@ -197,7 +204,11 @@ pub const RULES: &[Rule] = &[
             "https://example.net/hook?token={cfut}&retry=1",
             "glued:abc{cfut}",
             "same shape, wrong checksum: {cfut!}",
+            "CLOUDFLARE_API_TOKEN={cfut!}",
             "\x1b[33m{cfut}\x1b[0m",
+            "\x1b[0K{cfut}",
+            "prefix typed twice: X=«cfut_{cfut}»",
+            "partial glued before: «cfat_abcd{cfut}»",
         ],
         negatives: &["cfut_", "see the cfut_ prefix", "xcfut_AbCdEfGh", "CFUT_AbCdEfGhIjKl"],
     },
@@ -205,7 +216,11 @@ pub const RULES: &[Rule] = &[
         kind: Kind::AccountToken,
         confidence: Confidence::High,
         matcher: Matcher::Scannable { prefix: "cfat_" },
-        positives: &["CF_API_TOKEN=\"{cfat}\"", "token={cfat}\r\n"],
+        positives: &[
+            "CF_API_TOKEN=\"{cfat}\"",
+            "token={cfat}\r\n",
+            "X=«cfk_{cfat}»",
+        ],
         negatives: &["cfpat_AbCdEfGhIjKlMnOp (Contentful)", "CFPAT-AbCdEfGhIjKlMnOp"],
     },
     Rule {
@@ -232,6 +247,9 @@ pub const RULES: &[Rule] = &[
             "rg -n '«cfk_Zz09aB»' logs/",
             "\x1b[33m«cfut_AbCdEfGh»\x1b[0m",
             "bad checksum but too long: «cfut_{alnum60}»",
+            "a full-length body glued to a word: ab«cfut_{alnum60}»",
+            "\x1b[0K«cfut_AbCdEfGh»",
+            "second half of another length: «cfoat_{alnum43}.{alnum40}»",
         ],
         negatives: &["cfut_Ab", "xcfut_AbCdEf", "9cfut_AbCdEf"],
     },
@@ -239,7 +257,12 @@ pub const RULES: &[Rule] = &[
         kind: Kind::OAuthAccessToken,
         confidence: Confidence::High,
         matcher: Matcher::OAuth { prefix: "cfoat_" },
-        positives: &["oauth_token = \"{cfoat}\""],
+        positives: &[
+            "oauth_token = \"{cfoat}\"",
+            "glued before: x{cfoat}",
+            "glued after: «{cfoat}Z»",
+            "prefix typed twice: «cfoat_{cfoat}»",
+        ],
         negatives: &["cfoat_ prefix"],
     },
     Rule {
@@ -253,14 +276,25 @@ pub const RULES: &[Rule] = &[
         kind: Kind::OriginCaKey,
         confidence: Confidence::High,
         matcher: Matcher::OriginCa,
-        positives: &["X-Auth-User-Service-Key: {originca}", "key={originca}"],
+        positives: &[
+            "X-Auth-User-Service-Key: {originca}",
+            "key={originca}",
+            "after a dot: key.{originca}",
+            "glued before: x{originca}",
+            "glued after: «{originca}Zz9»",
+            "three groups: «v1.0-{hex64}-{hex128}-{hex64}»",
+        ],
         negatives: &["release v1.0-beta", "lib-v1.0-{hex24}"],
     },
     Rule {
         kind: Kind::TunnelToken,
         confidence: Confidence::High,
         matcher: Matcher::TunnelToken,
-        positives: &["cloudflared tunnel run --token {tunnel}", "TUNNEL_TOKEN={tunnel}"],
+        positives: &[
+            "cloudflared tunnel run --token {tunnel}",
+            "TUNNEL_TOKEN={tunnel}",
+            "glued before: abc{tunnel}",
+        ],
         negatives: &["eyJhIjoi", "jwt eyJhbGciOiJIUzI1NiJ9.e30.abc"],
     },
     Rule {
@@ -274,7 +308,11 @@ pub const RULES: &[Rule] = &[
         kind: Kind::TurnstileSecret,
         confidence: Confidence::Medium,
         matcher: Matcher::Turnstile,
-        positives: &["TURNSTILE_SECRET_KEY={turnstile}", "secret: '{turnstile}'"],
+        positives: &[
+            "TURNSTILE_SECRET_KEY={turnstile}",
+            "secret: '{turnstile}'",
+            "secret: «{turnstile}xY»",
+        ],
         negatives: &["sitekey: 0x4AAAAAAABkMYinukE8nzY", "data-sitekey=\"{turnstile}\""],
     },
     Rule {
@@ -282,7 +320,7 @@ pub const RULES: &[Rule] = &[
         confidence: Confidence::Medium,
         matcher: Matcher::Context {
             keywords: &["api_token", "api-token", "apitoken", "cloudflare_token", "cf_token"],
-            value: ValueShape::LegacyToken,
+            value: ValueShape::LegacyToken { len: 40 },
             needs_nearby: None,
         },
         positives: &[
@@ -295,6 +333,8 @@ pub const RULES: &[Rule] = &[
             "apiToken: {legacy}",
             "api_token = \"{legacy}\"",
             r#"{"env":"CLOUDFLARE_API_TOKEN=\"{legacy}\""}"#,
+            "CLOUDFLARE_API_TOKEN=«{legacy}x»",
+            "\x1b[36mCF_API_TOKEN\x1b[0m: {legacy}",
         ],
         negatives: &[
             "CLOUDFLARE_API_TOKEN={hex40}",
@@ -304,6 +344,7 @@ pub const RULES: &[Rule] = &[
             "cache-key: {legacy}",
             "X-Request-Id: {legacy}",
             "commit {hex40}",
+            "apiToken: {legacy}x",
         ],
     },
     Rule {
@@ -311,7 +352,7 @@ pub const RULES: &[Rule] = &[
         confidence: Confidence::Medium,
         matcher: Matcher::Context {
             keywords: &["bearer"],
-            value: ValueShape::LegacyToken,
+            value: ValueShape::LegacyToken { len: 40 },
             needs_nearby: Some("cloudflare"),
         },
         positives: &[
@@ -329,8 +370,8 @@ pub const RULES: &[Rule] = &[
         matcher: Matcher::Context {
             keywords: &["x-auth-key", "api_key", "auth_key", "api-key", "apikey"],
             value: ValueShape::Hex {
-                strong: (37, 45),
-                weak: (37, 37),
+                len: 37,
+                generic_len: 37,
             },
             needs_nearby: None,
         },
@@ -343,9 +384,15 @@ pub const RULES: &[Rule] = &[
             r#""cloudflare_api_key":"{hex37}""#,
             "curl -H \"X-Auth-Key: {hex37}\" https://api.cloudflare.com/client/v4/zones",
             "CLOUDFLARE_API_KEY={hex40}",
+            "\x1b[33mCF_API_KEY={hex40}",
+            "\x1b[0KCLOUDFLARE_API_KEY={hex45}",
+            "X-Auth-Key: \x1b[32m{hex37}\x1b[0m",
+            "CF_API_KEY=«{hex37}zz»",
         ],
         negatives: &[
             "api_key={hex40}",
+            "api_key={hex37}zz",
+            "XCF_API_KEY={hex40}",
             "X-Auth-Key: {hex32}",
             "CLOUDFLARE_API_KEY={legacy}",
             "account_id={hex32} zone_id={hex32}",
@@ -357,8 +404,8 @@ pub const RULES: &[Rule] = &[
         matcher: Matcher::Context {
             keywords: &["cf-access-client-secret"],
             value: ValueShape::Hex {
-                strong: (64, 64),
-                weak: (64, 64),
+                len: 64,
+                generic_len: 64,
             },
             needs_nearby: None,
         },
@@ -371,14 +418,23 @@ pub const RULES: &[Rule] = &[
         matcher: Matcher::Context {
             keywords: &["r2_secret_access_key"],
             value: ValueShape::Hex {
-                strong: (64, 64),
-                weak: (64, 64),
+                len: 64,
+                generic_len: 64,
             },
             needs_nearby: None,
         },
         positives: &["R2_SECRET_ACCESS_KEY={hex64}"],
         negatives: &["R2_ACCESS_KEY_ID={hex32}"],
     },
+];
+
+/// Context keywords that name Cloudflare by themselves (see [`ValueShape`]).
+pub const CLOUDFLARE_KEYWORDS: &[&str] = &[
+    "x-auth-key",
+    "cloudflare_token",
+    "cf_token",
+    "cf-access-client-secret",
+    "r2_secret_access_key",
 ];
 
 /// Every lower-cased context keyword with the rule that owns it.

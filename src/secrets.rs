@@ -23,6 +23,11 @@ pub const MIN_UNPREFIXED_LEN: usize = 8;
 /// Shortest body after a known prefix for a fragment to count.
 pub const MIN_PREFIXED_BODY: usize = 4;
 
+/// Longest value accepted (16 KiB): the detector looks at most this far
+/// ahead of where a value starts, so a longer one could not be masked
+/// whole. Cloudflare credentials are a few hundred bytes at most.
+pub const MAX_KNOWN_LEN: usize = 16 * 1024;
+
 /// Why a secret could not be loaded. Never contains the value.
 #[derive(Debug)]
 pub enum SecretError {
@@ -35,6 +40,13 @@ pub enum SecretError {
     },
     /// A value is too short to hunt without matching ordinary text.
     TooShort {
+        /// Where it was read from.
+        source_name: String,
+        /// 1-based line of the value.
+        line: usize,
+    },
+    /// A value is longer than [`MAX_KNOWN_LEN`].
+    TooLong {
         /// Where it was read from.
         source_name: String,
         /// 1-based line of the value.
@@ -63,6 +75,12 @@ impl fmt::Display for SecretError {
                 f,
                 "{source_name}, line {line}: value too short to hunt (needs {MIN_UNPREFIXED_LEN}+ characters, \
                  or a Cloudflare prefix and {MIN_PREFIXED_BODY}+ more)"
+            ),
+            SecretError::TooLong { source_name, line } => write!(
+                f,
+                "{source_name}, line {line}: value too long to hunt (at most {} KiB; \
+                 is this one value per line?)",
+                MAX_KNOWN_LEN / 1024
             ),
             SecretError::EnvMissing(var) => {
                 write!(f, "environment variable {var} is not set or is empty")
@@ -119,8 +137,9 @@ impl KnownSecrets {
         self.values.iter().map(|v| v.as_slice())
     }
 
-    /// Adds one value after checking it is long enough to hunt.
-    /// Duplicates are ignored.
+    /// Adds one value after checking it is long enough to hunt and no
+    /// longer than [`MAX_KNOWN_LEN`]. Duplicates are ignored. Every source
+    /// (file, stdin, terminal, environment) goes through here.
     pub fn add(
         &mut self,
         value: Zeroizing<Vec<u8>>,
@@ -135,6 +154,12 @@ impl KnownSecrets {
         };
         if !long_enough {
             return Err(SecretError::TooShort {
+                source_name: source_name.to_string(),
+                line,
+            });
+        }
+        if value.len() > MAX_KNOWN_LEN {
+            return Err(SecretError::TooLong {
                 source_name: source_name.to_string(),
                 line,
             });
@@ -287,6 +312,20 @@ mod tests {
     fn empty_source_is_an_error() {
         let mut s = KnownSecrets::new();
         assert!(s.add_from_reader(&b"\n \n"[..], "x").is_err());
+    }
+
+    #[test]
+    fn values_longer_than_the_detector_window_are_refused() {
+        let mut s = KnownSecrets::new();
+        let longest = "k".repeat(MAX_KNOWN_LEN);
+        assert!(s.add(Zeroizing::new(longest.into_bytes()), "x", 1).is_ok());
+        let too_long = format!("ok-value-1\n{}\n", "k".repeat(MAX_KNOWN_LEN + 1));
+        let msg = s
+            .add_from_reader(too_long.as_bytes(), "vault.txt")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("vault.txt, line 2: value too long"), "{msg}");
+        assert!(msg.contains("16 KiB") && !msg.contains("kkkkkkkk"), "{msg}");
     }
 
     #[test]

@@ -11,8 +11,14 @@
 //! bytes that may start a token.
 //!
 //! Memory: one buffer of [`CHUNK`] plus the detector's window (a few KiB),
-//! whatever the file size or line length. Findings are reported exactly once
-//! and, where two overlap, the earlier (then longer) one wins.
+//! whatever the file size or line length.
+//!
+//! Overlapping findings are merged, never dropped: where two candidates
+//! share a byte (`cfut_cfut_<token>`: a partial prefix over the start of a
+//! token), one finding covers their union, reported once, with the kind,
+//! confidence and fingerprint of the strongest ([`overlap_rank`]). A merged
+//! span longer than [`MERGE_CAP`] (a pathological chain of overlapping
+//! candidates) is handed over in pieces, each wholly masked.
 //!
 //! ```
 //! use cfscrub::{detect::Detector, secrets::KnownSecrets, stream::scan_bytes};
@@ -24,13 +30,17 @@
 
 use crate::detect::{Anchor, Candidate, Detector, LOOKBEHIND, MAX_LOOKAHEAD};
 use crate::finding::Finding;
-use crate::rules::Kind;
+use crate::rules::{Confidence, Kind};
 use std::io::{self, Read};
 
 /// Bytes read per call.
 pub const CHUNK: usize = 256 * 1024;
-/// Room kept beyond a chunk for the undecided tail and the look-behind.
-const SLACK: usize = 2 * (MAX_LOOKAHEAD + LOOKBEHIND) + 4096;
+/// Longest merged finding held back while more overlapping candidates may
+/// join it; a longer one is handed over and the rest follows as another.
+pub const MERGE_CAP: usize = MAX_LOOKAHEAD;
+/// Room kept beyond a chunk for the undecided tail, the look-behind and an
+/// open merged finding.
+const SLACK: usize = 2 * (MAX_LOOKAHEAD + LOOKBEHIND) + MERGE_CAP + 4096;
 
 /// A consumer of a scanned stream.
 pub trait Sink {
@@ -62,6 +72,9 @@ pub struct StreamScanner<'d> {
     /// Bytes before this offset have been handed to the sink.
     emitted: u64,
     pending: Vec<Finding>,
+    /// Overlapping findings merged so far, not yet handed over; it starts
+    /// at `emitted` and may still grow.
+    open: Option<Merged>,
     anchors: Vec<Anchor>,
     lowered: Vec<u8>,
     candidates: Vec<Candidate>,
@@ -97,8 +110,51 @@ impl LineTracker {
     }
 }
 
-fn overlap_priority(kind: Kind) -> u8 {
-    matches!(kind, Kind::KnownSecret | Kind::KnownSecretFragment) as u8
+/// How strong a finding is when it overlaps another: confidence first,
+/// then known secrets (the user named them), then checksum-validated
+/// tokens, then the longer value. The strongest gives a merged finding its
+/// kind, confidence and fingerprint.
+pub fn overlap_rank(f: &Finding) -> (Confidence, u8, usize) {
+    let class = match f.kind {
+        Kind::KnownSecret | Kind::KnownSecretFragment => 2,
+        Kind::UserToken | Kind::AccountToken | Kind::GlobalKey | Kind::AccessServiceSecret
+            if f.confidence == Confidence::High =>
+        {
+            1
+        }
+        _ => 0,
+    };
+    (f.confidence, class, f.length)
+}
+
+/// A finding covering the union of overlapping candidates.
+struct Merged {
+    /// The union's place, with the strongest member's kind, confidence
+    /// and fingerprint.
+    span: Finding,
+    /// The strongest member's rank.
+    rank: (Confidence, u8, usize),
+}
+
+impl Merged {
+    fn new(f: Finding) -> Merged {
+        Merged {
+            rank: overlap_rank(&f),
+            span: f,
+        }
+    }
+
+    fn absorb(&mut self, f: Finding) {
+        let end = self.span.end().max(f.end());
+        let rank = overlap_rank(&f);
+        if rank > self.rank {
+            self.rank = rank;
+            self.span.kind = f.kind;
+            self.span.confidence = f.confidence;
+            self.span.fingerprint = f.fingerprint;
+        }
+        self.span.length = (end - self.span.offset) as usize;
+    }
 }
 
 impl<'d> StreamScanner<'d> {
@@ -124,6 +180,7 @@ impl<'d> StreamScanner<'d> {
             decided: 0,
             emitted: 0,
             pending: Vec::new(),
+            open: None,
             anchors: Vec::new(),
             lowered: Vec::new(),
             candidates: Vec::new(),
@@ -248,46 +305,92 @@ impl<'d> StreamScanner<'d> {
         self.emit(sink)
     }
 
+    /// Hands over, in stream order, every finding and every byte of data
+    /// that nothing undecided can touch any more.
     fn emit(&mut self, sink: &mut impl Sink) -> io::Result<()> {
-        if self.pending.len() > 1 {
-            self.pending.sort_by(|a, b| {
-                a.offset
-                    .cmp(&b.offset)
-                    .then(b.length.cmp(&a.length))
-                    .then(overlap_priority(b.kind).cmp(&overlap_priority(a.kind)))
-            });
-        }
+        // Findings start at or after their anchor, so every finding starting
+        // before `decided` is known: those can be merged and placed.
+        self.pending.sort_by_key(|f| f.offset);
         let ready = self.pending.partition_point(|f| f.offset < self.decided);
-        for mut finding in self.pending.drain(..ready) {
-            if finding.offset < self.emitted {
-                continue; // overlaps a finding already reported
-            }
-            let gap_start = (self.emitted - self.base) as usize;
-            let gap_end = (finding.offset - self.base) as usize;
-            let gap = &self.buf[gap_start..gap_end];
-            sink.data(gap)?;
-            if let Some(lines) = &mut self.lines {
-                lines.advance(gap, self.emitted);
-                (finding.line, finding.column) = lines.place(finding.offset);
-                let value = &self.buf[gap_end..gap_end + finding.length];
-                lines.advance(value, finding.offset);
-            }
-            sink.finding(&finding)?;
-            self.emitted = finding.end();
+        let mut pending = std::mem::take(&mut self.pending);
+        for finding in pending.drain(..ready) {
+            self.merge(finding, sink)?;
         }
-        let safe = self
-            .pending
-            .first()
-            .map_or(self.decided, |f| f.offset.min(self.decided));
-        if safe > self.emitted {
-            let from = (self.emitted - self.base) as usize;
-            let to = (safe - self.base) as usize;
-            sink.data(&self.buf[from..to])?;
-            if let Some(lines) = &mut self.lines {
-                lines.advance(&self.buf[from..to], self.emitted);
-            }
-            self.emitted = safe;
+        self.pending = pending;
+        // No later finding can start before `decided`, so a merged finding
+        // ending by then is complete.
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|m| m.span.end() <= self.decided)
+        {
+            self.hand_over(sink)?;
         }
+        if self.open.is_none() && self.decided > self.emitted {
+            self.data_up_to(self.decided, sink)?;
+        }
+        Ok(())
+    }
+
+    /// Adds one finding (in offset order) to the open merged finding, or
+    /// hands that over and opens a new one.
+    fn merge(&mut self, mut finding: Finding, sink: &mut impl Sink) -> io::Result<()> {
+        if finding.end() <= self.emitted {
+            return Ok(()); // wholly inside a span already handed over
+        }
+        if finding.offset < self.emitted {
+            // Overlaps a piece of a merged span cut at MERGE_CAP: the rest.
+            finding.length = (finding.end() - self.emitted) as usize;
+            finding.offset = self.emitted;
+        }
+        match &mut self.open {
+            Some(open) if finding.offset < open.span.end() => open.absorb(finding),
+            _ => {
+                self.hand_over(sink)?;
+                self.data_up_to(finding.offset, sink)?;
+                if let Some(lines) = &self.lines {
+                    (finding.line, finding.column) = lines.place(finding.offset);
+                }
+                self.open = Some(Merged::new(finding));
+            }
+        }
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|m| m.span.length > MERGE_CAP)
+        {
+            self.hand_over(sink)?;
+        }
+        Ok(())
+    }
+
+    /// Hands the open merged finding, if any, to the sink.
+    fn hand_over(&mut self, sink: &mut impl Sink) -> io::Result<()> {
+        let Some(merged) = self.open.take() else {
+            return Ok(());
+        };
+        let finding = merged.span;
+        sink.finding(&finding)?;
+        if let Some(lines) = &mut self.lines {
+            let start = (finding.offset - self.base) as usize;
+            lines.advance(&self.buf[start..start + finding.length], finding.offset);
+        }
+        self.emitted = finding.end();
+        Ok(())
+    }
+
+    /// Hands the data from `emitted` up to stream offset `to` to the sink.
+    fn data_up_to(&mut self, to: u64, sink: &mut impl Sink) -> io::Result<()> {
+        if to <= self.emitted {
+            return Ok(());
+        }
+        let from = (self.emitted - self.base) as usize;
+        let end = (to - self.base) as usize;
+        sink.data(&self.buf[from..end])?;
+        if let Some(lines) = &mut self.lines {
+            lines.advance(&self.buf[from..end], self.emitted);
+        }
+        self.emitted = to;
         Ok(())
     }
 }
@@ -305,6 +408,7 @@ pub fn scan_bytes(detector: &Detector, bytes: &[u8]) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Fingerprint;
     use crate::secrets::KnownSecrets;
 
     /// Passes data through, replacing findings with `#`.
@@ -343,6 +447,65 @@ mod tests {
         let mut s = StreamScanner::new(&det, false);
         s.feed(b"progress 10%\nstep two cf", &mut out).unwrap();
         assert_eq!(out.0, b"progress 10%\nstep two ");
+    }
+
+    #[test]
+    fn overlapping_findings_merge_into_one_with_the_strongest_kind() {
+        let det = Detector::new(&KnownSecrets::new());
+        let mut g = crate::fake::FakeGen::new(6);
+        for (debris, token) in [
+            ("cfut_", g.scannable("cfut_", true)),
+            ("cfk_", g.scannable("cfat_", true)),
+            ("cfat_abcd", g.scannable("cfut_", true)),
+        ] {
+            let text = format!("X={debris}{token}\n");
+            let f = scan_bytes(&det, text.as_bytes());
+            assert_eq!(f.len(), 1, "after {debris:?}");
+            let want = if token.starts_with("cfut_") {
+                Kind::UserToken
+            } else {
+                Kind::AccountToken
+            };
+            assert_eq!((f[0].kind, f[0].confidence), (want, Confidence::High));
+            assert_eq!((f[0].offset, f[0].length), (2, debris.len() + 53));
+            assert_eq!(f[0].fingerprint, Some(Fingerprint::of(token.as_bytes())));
+            let mut out = Masker(Vec::new());
+            StreamScanner::with_chunk(&det, false, 7)
+                .scan_reader(&mut text.as_bytes(), &mut out)
+                .unwrap();
+            let masked = "#".repeat(debris.len() + 53);
+            crate::sanitize::assert_same("masked", &out.0, format!("X={masked}\n").as_bytes());
+        }
+    }
+
+    #[test]
+    fn a_chain_of_overlaps_longer_than_the_merge_cap_is_masked_in_pieces() {
+        // `cfut_cfut_cfut_…`: each partial overlaps the next, over 2 chunks.
+        let det = Detector::new(&KnownSecrets::new());
+        let text = format!("a {}cfut_AbCd b\n", "cfut_".repeat(120_000));
+        let mut out = Masker(Vec::new());
+        let mut s = StreamScanner::new(&det, true);
+        let mut found = 0;
+        struct Count<'a>(&'a mut Masker, &'a mut usize);
+        impl Sink for Count<'_> {
+            fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+                self.0.data(bytes)
+            }
+            fn finding(&mut self, f: &Finding) -> io::Result<()> {
+                *self.1 += 1;
+                self.0.finding(f)
+            }
+        }
+        s.scan_reader(&mut text.as_bytes(), &mut Count(&mut out, &mut found))
+            .unwrap();
+        assert_eq!(s.buf.len(), CHUNK + SLACK, "memory stays bounded");
+        let chain: usize = 5 * 120_000 + 9;
+        assert!(
+            (2..=chain / MERGE_CAP + 1).contains(&found),
+            "{found} pieces"
+        );
+        let masked = format!("a {} b\n", "#".repeat(chain));
+        crate::sanitize::assert_same("masked chain", &out.0, masked.as_bytes());
     }
 
     #[test]

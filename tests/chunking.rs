@@ -1,20 +1,29 @@
 //! The chunked scanner agrees with a whole-buffer scan and with a naive
-//! regex reference, whatever the chunk boundaries.
+//! regex reference, whatever the chunk boundaries and whatever is glued
+//! around the credentials (a prefix typed twice, partial prefixes, letters,
+//! dots, ANSI codes); and no planted credential survives masking.
 //!
 //! Inputs are built inside the test from a seed, so a failing case prints
-//! seeds and sizes, never a generated credential.
+//! seeds, sizes, offsets and kinds, never a generated credential.
 
 use cfscrub::detect::Detector;
 use cfscrub::fake::FakeGen;
 use cfscrub::finding::Finding;
-use cfscrub::rules::Kind;
+use cfscrub::mask::mask_stream;
+use cfscrub::rewrite::{Replacement, DEFAULT_REPLACEMENT};
+use cfscrub::rules::{Confidence, Kind};
 use cfscrub::secrets::KnownSecrets;
 use cfscrub::stream::{scan_bytes, StreamScanner};
 use proptest::prelude::*;
 use regex::bytes::Regex;
+use std::collections::HashSet;
+use std::io::Read;
+use std::ops::Range;
 
 const PREFIXES: [&str; 4] = ["cfut_", "cfat_", "cfk_", "cfast_"];
-const SEPARATORS: [&[u8]; 9] = [
+/// What goes before each piece: separators, and debris glued to the piece
+/// (and to the end of the piece before it).
+const BEFORE: [&[u8]; 26] = [
     b" ",
     b"\n",
     b"\"",
@@ -24,42 +33,128 @@ const SEPARATORS: [&[u8]; 9] = [
     b": ",
     b"\x1b[33m",
     b"...",
+    b"cfut_",
+    b"cfat_",
+    b"cfk_",
+    b"cfast_",
+    b"cfat_abcd",
+    b"cfk_Zz09",
+    b"cfoat_",
+    b"cfort_AbCd.",
+    b"v1.0-",
+    b"x",
+    b"Q7",
+    b".",
+    b"_",
+    b"\x1b[0K",
+    b"\x1b[1;31m",
+    b"eyJhIjo",
+    b"0x4AAAAAA",
 ];
 
-/// Builds a text from `pieces` (kind, separator) with fakes from `seed`.
-fn build(seed: u64, pieces: &[(u8, u8)]) -> Vec<u8> {
-    let mut g = FakeGen::new(seed);
-    let mut out = Vec::new();
-    for &(kind, sep) in pieces {
-        out.extend_from_slice(SEPARATORS[sep as usize % SEPARATORS.len()]);
-        let prefix = PREFIXES[(kind as usize / 16) % 4];
-        let piece: Vec<u8> = match kind % 12 {
-            0 | 1 => g.scannable(prefix, true).into_bytes(),
-            2 => g.scannable(prefix, false).into_bytes(),
-            3 => {
-                let n = 4 + (kind as usize % 5);
-                format!("{prefix}{}", g.alnum(n)).into_bytes()
-            }
-            4 => g.origin_ca().into_bytes(),
-            5 => g.alnum(3 + kind as usize % 9).into_bytes(),
-            6 => format!("CLOUDFLARE_API_TOKEN={}", g.legacy_token()).into_bytes(),
-            7 => format!("X-Auth-Key: {}", g.hex(37)).into_bytes(),
-            8 => (0..(kind as usize % 20))
-                .map(|i| {
-                    (seed as u8)
-                        .wrapping_mul(31)
-                        .wrapping_add((i as u8).wrapping_mul(97))
-                })
-                .collect(),
-            9 => format!("Bearer {} https://api.cloudflare.com/", g.legacy_token()).into_bytes(),
-            10 => g.tunnel_token().into_bytes(),
-            _ => g.argo_pem().into_bytes(),
-        };
-        out.extend_from_slice(&piece);
-    }
-    out
+/// A generated text and where the credentials in it are.
+struct Built {
+    text: Vec<u8>,
+    /// The planted credential values (not partials or junk).
+    planted: Vec<Range<usize>>,
 }
 
+/// Builds a text from `pieces` (kind, what goes before) with fakes from `seed`.
+fn build(seed: u64, pieces: &[(u8, u8)]) -> Built {
+    let mut g = FakeGen::new(seed);
+    let mut text = Vec::new();
+    let mut planted = Vec::new();
+    for &(kind, before) in pieces {
+        text.extend_from_slice(BEFORE[before as usize % BEFORE.len()]);
+        let prefix = PREFIXES[(kind as usize / 16) % 4];
+        let ansi = ["", "\x1b[33m", "\x1b[1;31m", "\x1b[0K"][(kind as usize / 16) % 4];
+        // (text before the value, the value, text after it, planted?)
+        let (head, value, tail, secret): (String, Vec<u8>, &str, bool) = match kind % 16 {
+            0 | 1 => (
+                String::new(),
+                g.scannable(prefix, true).into_bytes(),
+                "",
+                true,
+            ),
+            2 => (
+                String::new(),
+                g.scannable(prefix, false).into_bytes(),
+                "",
+                true,
+            ),
+            3 => {
+                let n = 4 + (kind as usize % 5);
+                let partial = format!("{prefix}{}", g.alnum(n));
+                (String::new(), partial.into_bytes(), "", false)
+            }
+            4 => (String::new(), g.origin_ca().into_bytes(), "", true),
+            5 => {
+                let junk = g.alnum(3 + kind as usize % 9);
+                (String::new(), junk.into_bytes(), "", false)
+            }
+            6 => (
+                "CLOUDFLARE_API_TOKEN=".into(),
+                g.legacy_token().into_bytes(),
+                "",
+                true,
+            ),
+            7 => ("X-Auth-Key: ".into(), g.hex(37).into_bytes(), "", true),
+            8 => {
+                let bytes = (0..(kind as usize % 20))
+                    .map(|i| {
+                        (seed as u8)
+                            .wrapping_mul(31)
+                            .wrapping_add((i as u8).wrapping_mul(97))
+                    })
+                    .collect();
+                (String::new(), bytes, "", false)
+            }
+            9 => (
+                "Bearer ".into(),
+                g.legacy_token().into_bytes(),
+                " https://api.cloudflare.com/",
+                true,
+            ),
+            10 => (String::new(), g.tunnel_token().into_bytes(), "", true),
+            11 => {
+                let pem = g.argo_pem();
+                let body_start = pem.find('\n').expect("header line") + 1;
+                let body_end = pem.rfind('\n').expect("footer line");
+                text.extend_from_slice(&pem.as_bytes()[..body_start]);
+                planted.push(text.len()..text.len() + body_end - body_start);
+                text.extend_from_slice(&pem.as_bytes()[body_start..]);
+                continue;
+            }
+            12 => {
+                let prefix = ["cfoat_", "cfort_"][kind as usize / 16 % 2];
+                (String::new(), g.oauth(prefix).into_bytes(), "", true)
+            }
+            13 => {
+                let key = format!("v1.0-{}-{}-{}", g.hex(64), g.hex(128), g.hex(64));
+                (String::new(), key.into_bytes(), "", true)
+            }
+            14 => {
+                let n = 37 + kind as usize / 16 % 9;
+                (
+                    format!(" {ansi}CF_API_KEY="),
+                    g.hex(n).into_bytes(),
+                    "",
+                    true,
+                )
+            }
+            _ => ("secret: ".into(), g.turnstile().into_bytes(), "", true),
+        };
+        text.extend_from_slice(head.as_bytes());
+        if secret {
+            planted.push(text.len()..text.len() + value.len());
+        }
+        text.extend_from_slice(&value);
+        text.extend_from_slice(tail.as_bytes());
+    }
+    Built { text, planted }
+}
+
+/// Feeds `text` to a scanner in pieces of the given sizes, in turn.
 fn scan_chunked(detector: &Detector, text: &[u8], sizes: &[usize]) -> Vec<Finding> {
     let mut found = Vec::new();
     let mut scanner = StreamScanner::new(detector, true);
@@ -75,26 +170,86 @@ fn scan_chunked(detector: &Detector, text: &[u8], sizes: &[usize]) -> Vec<Findin
     found
 }
 
-fn left_boundary(text: &[u8], at: usize) -> bool {
-    if at == 0 {
-        return true;
-    }
-    let prev = text[at - 1];
-    if !prev.is_ascii_alphanumeric() {
-        return true;
-    }
-    let sgr = Regex::new(r"\x1b\[[0-9;]{0,16}m$").unwrap();
-    prev == b'm' && sgr.is_match(&text[at.saturating_sub(20)..at])
+/// A reader handing its data out in pieces of the given sizes, in turn.
+struct Trickle<'a> {
+    rest: &'a [u8],
+    sizes: &'a [usize],
+    i: usize,
 }
 
-/// The naive reference for the scannable, partial and Origin CA shapes:
-/// try the regex at every position over the whole buffer.
-fn reference(text: &[u8]) -> Vec<(u64, usize, Kind)> {
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.sizes[self.i % self.sizes.len()]
+            .min(self.rest.len())
+            .min(buf.len());
+        self.i += 1;
+        buf[..n].copy_from_slice(&self.rest[..n]);
+        self.rest = &self.rest[n..];
+        Ok(n)
+    }
+}
+
+/// A candidate: offset, length, kind, confidence.
+type Span = (u64, usize, Kind, Confidence);
+
+/// Every candidate the detector proposes over the whole text, before the
+/// stream scanner merges overlaps.
+fn raw_candidates(detector: &Detector, text: &[u8]) -> Vec<Span> {
+    let mut anchors = Vec::new();
+    detector.find_anchors(text, 0, &mut Vec::new(), &mut anchors);
+    let mut out = Vec::new();
+    for anchor in anchors {
+        assert!(detector.evaluate(text, anchor, true, &mut out));
+    }
+    let mut spans: Vec<Span> = out
+        .into_iter()
+        .map(|c| (c.start as u64, c.len, c.kind, c.confidence))
+        .collect();
+    spans.sort();
+    spans
+}
+
+fn is_hex(b: &u8) -> bool {
+    b.is_ascii_digit() || (b'a'..=b'f').contains(b)
+}
+
+/// The naive boundary rule: nothing before, not a letter or digit, or the
+/// end of an ANSI control sequence.
+fn left_boundary(text: &[u8], at: usize) -> bool {
+    let csi = Regex::new(r"\x1b\[[0-?]*[ -/]*[@-~]$").unwrap();
+    at == 0
+        || !text[at - 1].is_ascii_alphanumeric()
+        || csi.is_match(&text[at.saturating_sub(40)..at])
+}
+
+/// Whether the identifier ending right before `at` (an ANSI code before
+/// it left aside) names Cloudflare: `CLOUDFLARE_…`, `CF_…`.
+fn ident_names_cloudflare(text: &[u8], at: usize) -> bool {
+    let ident = Regex::new(r"(?:\x1b\[[0-?]*[ -/]*[@-~])?([A-Za-z0-9_-]*)$").unwrap();
+    let before = &text[at.saturating_sub(512)..at];
+    let name = ident.captures(before).expect("may be empty")[1].to_ascii_lowercase();
+    name.windows(10).any(|w| w == b"cloudflare")
+        || name.split(|&b| b == b'_' || b == b'-').any(|p| p == b"cf")
+}
+
+/// The naive reference for the scannable, partial, OAuth, Origin CA and
+/// hex-key shapes: each regex tried at every position of the whole text.
+fn reference_candidates(text: &[u8]) -> Vec<Span> {
     let token = Regex::new(r"^(cfast_|cfut_|cfat_|cfk_)([A-Za-z0-9]{0,256})").unwrap();
-    let origin = Regex::new(r"^v1\.0-[0-9a-f]{24}-([A-Za-z0-9]*)").unwrap();
-    let mut out: Vec<(u64, usize, Kind)> = Vec::new();
+    let oauth =
+        Regex::new(r"^(cfoat_|cfort_)([A-Za-z0-9_-]{0,256})(\.([A-Za-z0-9_-]{0,256}))?").unwrap();
+    let origin = Regex::new(
+        r"^v1\.0-(?:[0-9a-f]{24}-[0-9a-f]{146}|[0-9a-f]{64}-[0-9a-f]{128}-[0-9a-f]{64})[A-Za-z0-9]{0,256}",
+    )
+    .unwrap();
+    let key_word = Regex::new(r"(?i-u)^(x-auth-key|api_key|auth_key|api-key|apikey)").unwrap();
+    let separators = Regex::new(r#"^(?:[ \t"'`:=\\]|\x1b\[[0-?]*[ -/]*[@-~])*"#).unwrap();
+    let csi = Regex::new(r"\x1b\[[0-?]*[ -/]*[@-~]").unwrap();
+    let value = Regex::new(r"^[A-Za-z0-9_-]{0,256}").unwrap();
+    let mut out: Vec<Span> = Vec::new();
     for at in 0..text.len() {
         let hay = &text[at..];
+        let o = at as u64;
         if let Some(c) = token.captures(hay) {
             let p = c[1].len();
             let body = &c[2];
@@ -104,43 +259,67 @@ fn reference(text: &[u8]) -> Vec<(u64, usize, Kind)> {
                 b"cfk_" => Kind::GlobalKey,
                 _ => Kind::AccessServiceSecret,
             };
-            let hex = |s: &[u8]| {
-                s.iter()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
-            };
-            if body.len() >= 48
-                && hex(&body[40..48])
+            let hex_tail = body.len() >= 48 && body[40..48].iter().all(is_hex);
+            if hex_tail
                 && format!("{:08x}", crc32fast::hash(&body[..40])).as_bytes() == &body[40..48]
             {
-                out.push((at as u64, p + 48, kind));
-            } else if left_boundary(text, at) {
-                if body.len() == 48 && hex(&body[40..]) {
-                    out.push((at as u64, p + 48, kind));
-                } else if body.len() >= 4 {
-                    out.push((at as u64, p + body.len(), Kind::Partial));
-                }
+                out.push((o, p + 48, kind, Confidence::High));
+            } else if hex_tail && body.len() == 48 {
+                out.push((o, p + 48, kind, Confidence::Low));
+            } else if body.len() >= 4 && (body.len() >= 40 || left_boundary(text, at)) {
+                out.push((o, p + body.len(), Kind::Partial, Confidence::Medium));
             }
         }
-        if let Some(c) = origin.captures(hay) {
-            let hex = c[1]
-                .iter()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b));
-            let prev_ok = left_boundary(text, at) && (at == 0 || text[at - 1] != b'.');
-            if c[1].len() == 146 && hex && prev_ok {
-                out.push((at as u64, 176, Kind::OriginCaKey));
+        if let Some(c) = oauth.captures(hay) {
+            let first = c[2].len();
+            let second = c.get(4).map_or(0, |m| m.len());
+            let len = if second > 0 {
+                c[0].len()
+            } else {
+                c[1].len() + first
+            };
+            let kind = if &c[1] == b"cfoat_" {
+                Kind::OAuthAccessToken
+            } else {
+                Kind::OAuthRefreshToken
+            };
+            if first == 43 && second >= 43 {
+                out.push((o, len, kind, Confidence::High));
+            } else if first >= 4 && (first >= 40 || left_boundary(text, at)) {
+                out.push((o, len, Kind::Partial, Confidence::Medium));
+            }
+        }
+        if let Some(m) = origin.find(hay) {
+            out.push((o, m.len(), Kind::OriginCaKey, Confidence::High));
+        }
+        if let Some(c) = key_word.captures(hay) {
+            let word = c[1].to_ascii_lowercase();
+            let seps = separators.find(&hay[word.len()..]).unwrap();
+            let count = seps.len()
+                - csi
+                    .find_iter(seps.as_bytes())
+                    .map(|m| m.len())
+                    .sum::<usize>();
+            let start = word.len() + seps.len();
+            let v = value.find(&hay[start..]).unwrap().as_bytes();
+            let hex = v.iter().take_while(|b| is_hex(b)).count();
+            let specific = word == b"x-auth-key" || ident_names_cloudflare(text, at);
+            let shape = if specific {
+                hex >= 37
+            } else {
+                v.len() == 37 && hex == 37
+            };
+            if (1..=8).contains(&count) && shape {
+                out.push((
+                    o + start as u64,
+                    v.len(),
+                    Kind::LegacyGlobalKey,
+                    Confidence::Medium,
+                ));
             }
         }
     }
-    // Overlaps: the earlier (then longer) finding wins, as in the engine.
-    out.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    let mut end = 0;
-    out.retain(|&(at, len, _)| {
-        let keep = at >= end;
-        if keep {
-            end = at + len as u64;
-        }
-        keep
-    });
+    out.sort();
     out
 }
 
@@ -152,15 +331,87 @@ fn in_reference_scope(kind: Kind) -> bool {
             | Kind::GlobalKey
             | Kind::AccessServiceSecret
             | Kind::Partial
+            | Kind::OAuthAccessToken
+            | Kind::OAuthRefreshToken
             | Kind::OriginCaKey
+            | Kind::LegacyGlobalKey
     )
 }
 
-fn summary(findings: &[Finding]) -> Vec<(u64, usize, Kind)> {
+/// The naive merge: candidates sharing a byte become one span over their
+/// union, with the kind and confidence of the strongest (confidence, then
+/// a known secret, then a checksum-valid token, then the longer).
+fn naive_merge(mut spans: Vec<Span>) -> Vec<Span> {
+    let rank = |s: &Span| {
+        let class = match s.2 {
+            Kind::KnownSecret | Kind::KnownSecretFragment => 2,
+            Kind::UserToken | Kind::AccountToken | Kind::GlobalKey | Kind::AccessServiceSecret
+                if s.3 == Confidence::High =>
+            {
+                1
+            }
+            _ => 0,
+        };
+        (s.3, class, s.1)
+    };
+    spans.sort_by_key(|s| s.0);
+    let mut out: Vec<(Span, Span)> = Vec::new(); // (union, strongest member)
+    for s in spans {
+        match out.last_mut() {
+            Some((union, best)) if s.0 < union.0 + union.1 as u64 => {
+                let end = (union.0 + union.1 as u64).max(s.0 + s.1 as u64);
+                union.1 = (end - union.0) as usize;
+                if rank(&s) > rank(best) {
+                    *best = s;
+                }
+                (union.2, union.3) = (best.2, best.3);
+            }
+            _ => out.push((s, s)),
+        }
+    }
+    out.into_iter().map(|(union, _)| union).collect()
+}
+
+fn summary(findings: &[Finding]) -> Vec<Span> {
     findings
         .iter()
-        .map(|f| (f.offset, f.length, f.kind))
+        .map(|f| (f.offset, f.length, f.kind, f.confidence))
         .collect()
+}
+
+/// Fails if `masked` holds an 8-byte window of a planted value that the
+/// input does not also hold outside every planted value (constant parts
+/// such as a tunnel token's `eyJhIjoi` occur in debris too). The message
+/// names the value's index and offsets only.
+fn assert_nothing_planted_survives(built: &Built, masked: &[u8]) -> Result<(), TestCaseError> {
+    let text = &built.text;
+    let inside = |r: &Range<usize>| {
+        built
+            .planted
+            .iter()
+            .any(|p| p.start <= r.start && r.end <= p.end)
+    };
+    let elsewhere: HashSet<&[u8]> = (0..text.len().saturating_sub(7))
+        .map(|i| i..i + 8)
+        .filter(|r| !inside(r))
+        .map(|r| &text[r])
+        .collect();
+    for (index, value) in built.planted.iter().enumerate() {
+        let windows: HashSet<&[u8]> = text[value.clone()]
+            .windows(8)
+            .filter(|w| !elsewhere.contains(w))
+            .collect();
+        if let Some(at) = masked.windows(8).position(|w| windows.contains(w)) {
+            return Err(TestCaseError::fail(format!(
+                "planted value #{index} (input bytes {value:?}) survives: an 8-byte window of it at output byte {at}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn pieces() -> impl Strategy<Value = Vec<(u8, u8)>> {
+    prop::collection::vec((any::<u8>(), any::<u8>()), 1..40)
 }
 
 proptest! {
@@ -169,11 +420,11 @@ proptest! {
     #[test]
     fn chunked_equals_whole_buffer(
         seed in any::<u64>(),
-        pieces in prop::collection::vec((any::<u8>(), any::<u8>()), 1..40),
+        pieces in pieces(),
         sizes in prop::collection::vec(1usize..300, 1..8),
     ) {
         let detector = Detector::new(&KnownSecrets::new());
-        let text = build(seed, &pieces);
+        let text = build(seed, &pieces).text;
         let whole = scan_bytes(&detector, &text);
         let chunked = scan_chunked(&detector, &text, &sizes);
         prop_assert!(whole == chunked, "chunked scan differs from whole-buffer scan");
@@ -182,21 +433,36 @@ proptest! {
     #[test]
     fn agrees_with_naive_regex(
         seed in any::<u64>(),
-        pieces in prop::collection::vec((any::<u8>(), any::<u8>()), 1..40),
+        pieces in pieces(),
         sizes in prop::collection::vec(1usize..100, 1..8),
     ) {
         let detector = Detector::new(&KnownSecrets::new());
-        let text = build(seed, &pieces);
-        let (engine, other): (Vec<_>, Vec<_>) = summary(&scan_chunked(&detector, &text, &sizes))
-            .into_iter()
-            .partition(|f| in_reference_scope(f.2));
-        // Shapes the reference does not model (a tunnel token's base64 run can
-        // swallow a glued token) win their overlaps in the engine.
-        let naive: Vec<_> = reference(&text)
-            .into_iter()
-            .filter(|r| !other.iter().any(|o| r.0 < o.0 + o.1 as u64 && o.0 < r.0 + r.1 as u64))
-            .collect();
-        prop_assert!(engine == naive, "engine {:?} vs naive {:?} (offsets, lengths, kinds)", engine, naive);
+        let text = build(seed, &pieces).text;
+        let raw = raw_candidates(&detector, &text);
+        let (engine, other): (Vec<Span>, Vec<Span>) =
+            raw.into_iter().partition(|s| in_reference_scope(s.2));
+        let naive = reference_candidates(&text);
+        prop_assert!(engine == naive, "detector {:?} vs naive {:?} (offsets, lengths, kinds)", engine, naive);
+        // The stream merges what the reference finds plus the shapes it
+        // does not model (legacy tokens, tunnel tokens, PEM blocks, Turnstile).
+        let expected = naive_merge(naive.into_iter().chain(other).collect());
+        let streamed = summary(&scan_chunked(&detector, &text, &sizes));
+        prop_assert!(streamed == expected, "stream {:?} vs naive merge {:?}", streamed, expected);
+    }
+
+    #[test]
+    fn no_planted_value_survives_masking_whatever_is_glued_around_it(
+        seed in any::<u64>(),
+        pieces in pieces(),
+        sizes in prop::collection::vec(1usize..300, 1..8),
+    ) {
+        let detector = Detector::new(&KnownSecrets::new());
+        let replacement = Replacement::new(DEFAULT_REPLACEMENT, &detector).unwrap();
+        let built = build(seed, &pieces);
+        let mut masked = Vec::new();
+        let mut input = Trickle { rest: &built.text, sizes: &sizes, i: 0 };
+        mask_stream(&detector, &replacement, &mut input, &mut masked).unwrap();
+        assert_nothing_planted_survives(&built, &masked)?;
     }
 }
 
@@ -217,7 +483,8 @@ fn a_split_at_every_offset_finds_each_token_exactly_once() {
             (11, 1),
             (16, 5),
         ],
-    );
+    )
+    .text;
     let whole = scan_bytes(&detector, &text);
     assert!(whole.len() >= 9, "{} findings", whole.len());
     for k in 0..=text.len() {
@@ -227,6 +494,32 @@ fn a_split_at_every_offset_finds_each_token_exactly_once() {
         s.feed(&text[k..], &mut found).unwrap();
         s.finish(&mut found).unwrap();
         assert!(found == whole, "split at {k} differs");
+    }
+}
+
+#[test]
+fn prefix_debris_split_at_every_offset_gives_one_merged_finding() {
+    let detector = Detector::new(&KnownSecrets::new());
+    // `cfut_` typed twice, `cfk_` before a `cfat_` token, `cfat_abcd` glued
+    // to a token, `cfoat_` twice, a dot before an Origin CA key.
+    let text = build(7, &[(0, 9), (16, 11), (32, 13), (12, 15), (4, 20)]).text;
+    let whole = scan_bytes(&detector, &text);
+    let kinds: Vec<Kind> = whole.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            Kind::UserToken,
+            Kind::AccountToken,
+            Kind::GlobalKey,
+            Kind::OAuthAccessToken,
+            Kind::OriginCaKey
+        ]
+    );
+    for k in 0..=text.len() {
+        assert!(
+            scan_chunked(&detector, &text, &[k.max(1), 1]) == whole,
+            "split at {k} differs"
+        );
     }
 }
 
