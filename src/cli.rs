@@ -67,9 +67,24 @@ pub struct WalkArgs {
     /// Leave out paths matching GLOB (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, value_name = "N")]
+    /// Worker threads, 1 to 1024 (default: one per core; `redact`: four per core).
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
+}
+
+/// Most worker threads `-j` accepts: far more than any machine has cores
+/// (`redact` runs four per core by default), far fewer than the thousands
+/// that exhaust a process's memory maps and the system's thread limit.
+pub const MAX_THREADS: usize = 1024;
+
+/// Parses `-j N`: a whole number from 1 to [`MAX_THREADS`].
+fn parse_threads(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a number of threads from 1 to {MAX_THREADS}"
+        )),
+    }
 }
 
 impl WalkArgs {
