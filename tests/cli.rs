@@ -1,0 +1,23 @@
+//! Command-line validation: values that would harm the machine or make no
+//! sense are refused before any work starts, with exit code 2.
+
+mod common;
+use common::*;
+
+#[test]
+fn absurd_thread_counts_are_refused() {
+    let t = Tree::new();
+    t.write("a.log", "nothing here\n");
+    for command in ["scan", "verify", "redact"] {
+        for n in ["100000", "257", "0", "-1", "many"] {
+            let ran = run(cfscrub().args([command, "-j", n, "--"]).arg(t.path())).expect(2);
+            assert!(
+                ran.stderr().contains("from 1 to 256")
+                    || ran.stderr().contains("unexpected argument"),
+                "{command} -j {n}: {}",
+                ran.stderr()
+            );
+        }
+        run(cfscrub().args([command, "-q", "-j", "256"]).arg(t.path())).expect(0);
+    }
+}
