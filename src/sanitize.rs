@@ -161,6 +161,46 @@ mod tests {
     }
 
     #[test]
+    fn registered_known_secrets_are_masked_until_forgotten() {
+        let value = crate::fake::FakeGen::new(2).legacy_token();
+        let path = format!("logs/{value}.log");
+        let mut secrets = KnownSecrets::new();
+        secrets
+            .add(zeroize::Zeroizing::new(value.clone().into_bytes()), "t", 1)
+            .unwrap();
+        register_known_secrets(&secrets);
+        let shown = display_path(Path::new(&path));
+        let message = mask_text(&format!("cannot run {value}: not found"));
+        forget_known_secrets();
+        assert!(
+            shown == "logs/[REDACTED_CF_TOKEN].log",
+            "the known value was not masked in a path"
+        );
+        assert!(
+            message == "cannot run [REDACTED_CF_TOKEN]: not found",
+            "the known value was not masked in a message"
+        );
+        // Without a shape, only the registry knew it.
+        assert!(display_path(Path::new(&path)) == path);
+    }
+
+    #[test]
+    fn excerpts_lose_long_token_runs_only() {
+        let mut g = crate::fake::FakeGen::new(3);
+        let legacy = g.legacy_token();
+        let key = g.hex(37);
+        let uuid = "0e4b5c2a-9d4f-4e3b-8a1c-2f6d7e8a9b0c";
+        let account = g.hex(32);
+        let text = format!("x = {legacy} # {key}\n/accounts/{account}/d1/database/{uuid}");
+        assert_eq!(
+            mask_excerpt(&text),
+            format!(
+                "x = [REDACTED_CF_TOKEN] # [REDACTED_CF_TOKEN]\n/accounts/{account}/d1/database/{uuid}"
+            )
+        );
+    }
+
+    #[test]
     fn escapes_control_and_invalid_bytes() {
         assert_eq!(escape_bytes(b"a\x1b[31mb\n\xff"), "a\\u{1b}[31mb\\n\\xff");
         assert_eq!(escape_bytes("dé.log".as_bytes()), "dé.log");
