@@ -118,7 +118,8 @@ impl<'a> Window<'a> {
         let start = self.pos + offset;
         let fingerprint = kind
             .fingerprinted()
-            .then(|| Fingerprint::of(&self.bytes[start..start + len]));
+            .then(|| Fingerprint::of(&self.bytes[start..start + len]))
+            .flatten();
         Eval::Done(Some(Candidate {
             start,
             len,
@@ -286,17 +287,22 @@ struct KnownHunter {
     targets: Vec<Vec<(usize, KnownPart)>>,
     values: Vec<KnownValue>,
     anchors: Vec<Zeroizing<Vec<u8>>>,
+    /// Indexes of `anchors` in byte order, to find the anchors a text
+    /// could be the start of by binary search.
+    sorted: Vec<usize>,
 }
 
 impl KnownHunter {
-    fn new(secrets: &KnownSecrets) -> KnownHunter {
+    fn new<'s>(secrets: &'s KnownSecrets) -> KnownHunter {
         let mut anchors: Vec<Zeroizing<Vec<u8>>> = Vec::new();
         let mut targets: Vec<Vec<(usize, KnownPart)>> = Vec::new();
         let mut values = Vec::new();
-        let mut add = |anchor: &[u8], target| {
-            if let Some(i) = anchors.iter().position(|a| a.as_slice() == anchor) {
-                targets[i].push(target);
-            } else {
+        // Anchor bytes (borrowed from `secrets`) → pattern id.
+        let mut ids: std::collections::HashMap<&'s [u8], usize> = Default::default();
+        let mut add = |anchor: &'s [u8], target| match ids.entry(anchor) {
+            std::collections::hash_map::Entry::Occupied(id) => targets[*id.get()].push(target),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(anchors.len());
                 anchors.push(Zeroizing::new(anchor.to_vec()));
                 targets.push(vec![target]);
             }
@@ -329,12 +335,28 @@ impl KnownHunter {
             .match_kind(MatchKind::LeftmostFirst)
             .build(anchors.iter().map(|a| a.as_slice()))
             .expect("known-secret anchors are small literals");
+        let mut sorted: Vec<usize> = (0..anchors.len()).collect();
+        sorted.sort_unstable_by(|&a, &b| anchors[a].cmp(&anchors[b]));
         KnownHunter {
             automaton,
             anchors,
             targets,
             values,
+            sorted,
         }
+    }
+
+    /// Whether some anchor is longer than `tail` and starts with it.
+    fn could_grow_into_anchor(&self, tail: &[u8]) -> bool {
+        let first = self
+            .sorted
+            .partition_point(|&i| self.anchors[i].as_slice() < tail);
+        // Anchors starting with `tail` follow in order, `tail` itself first.
+        self.sorted[first..]
+            .iter()
+            .map(|&i| &self.anchors[i])
+            .take_while(|a| a.starts_with(tail))
+            .any(|a| a.len() > tail.len())
     }
 
     fn eval(&self, w: &Window, value_index: usize, part: KnownPart) -> Eval {
@@ -543,12 +565,10 @@ impl Detector {
                         }
                 });
                 static_hit
-                    || self.known.as_ref().is_some_and(|known| {
-                        known
-                            .anchors
-                            .iter()
-                            .any(|a| a.len() > k && a.starts_with(tail))
-                    })
+                    || self
+                        .known
+                        .as_ref()
+                        .is_some_and(|known| known.could_grow_into_anchor(tail))
             })
             .unwrap_or(0)
     }

@@ -3,30 +3,33 @@
 //!
 //! wrangler prints the failing request and its code on separate lines:
 //! `✘ [ERROR] A request to the Cloudflare API (/accounts/…/d1/database/…) failed.`
-//! then `not authorized [code: 7403]`. Lines are read with ANSI colours and
-//! GitHub Actions timestamps stripped; each `[code: N]` is paired with the
-//! API path on its line or the nearest one above. The first error is the
-//! actionable one; later ones are explained as follow-ons. Quoted lines go
-//! through the masker, so a credential in the log is never repeated.
+//! then `not authorized [code: 7403]`. curl, Terraform debug logs and
+//! scripts show the API's own JSON instead: `{"code":10000,"message":…}`.
+//! Lines are read with ANSI colours and GitHub Actions timestamps
+//! stripped; each code is paired with the API path on its line or the
+//! nearest one above. The first error is the actionable one; later ones are
+//! explained as follow-ons. Everything quoted from the log — the line and
+//! the API path — goes through [`crate::sanitize::mask_excerpt`], so a
+//! credential in the log is never repeated.
 
-use crate::detect::Detector;
 use crate::wrangler::{self, Permission};
 use regex::Regex;
 use serde::Serialize;
 use std::io::BufRead;
 use std::sync::OnceLock;
 
-/// How far above a `[code: N]` line its API path may stand.
+/// How far above a code's line its API path may stand.
 const PATH_REACH: usize = 6;
 
 /// One Cloudflare API error found in a log.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ApiError {
-    /// 1-based line of the `[code: N]`.
+    /// 1-based line of the code.
     pub line: usize,
     /// The error code.
     pub code: u32,
-    /// The API path that failed, when the log names it.
+    /// The API path that failed, when the log names it, with credentials
+    /// masked.
     pub path: Option<String>,
     /// The log line, stripped and with credentials masked.
     pub quote: String,
@@ -45,41 +48,36 @@ pub struct Diagnosis {
     pub fix: String,
 }
 
-fn regexes() -> &'static (Regex, Regex, Regex, Regex) {
-    static R: OnceLock<(Regex, Regex, Regex, Regex)> = OnceLock::new();
-    R.get_or_init(|| {
-        (
-            Regex::new(r"\x1b\[[0-9;?]*[ -/]*[@-~]").expect("valid"),
-            Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z ").expect("valid"),
-            Regex::new(r"\[code: (\d+)\]").expect("valid"),
-            Regex::new(r"(/(?:accounts|zones|memberships|user)[A-Za-z0-9_./\-]*)").expect("valid"),
-        )
+struct Patterns {
+    ansi: Regex,
+    timestamp: Regex,
+    /// wrangler's `[code: N]` or the API's JSON `"code": N` (4 to 6
+    /// digits: Cloudflare's codes, not HTTP statuses).
+    code: Regex,
+    api_path: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static P: OnceLock<Patterns> = OnceLock::new();
+    P.get_or_init(|| Patterns {
+        ansi: Regex::new(r"\x1b\[[0-9;?]*[ -/]*[@-~]").expect("valid"),
+        timestamp: Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z ").expect("valid"),
+        code: Regex::new(r#"\[code: (\d+)\]|"code"\s*:\s*(\d{4,6})\b"#).expect("valid"),
+        api_path: Regex::new(r"(/(?:accounts|zones|memberships|user)[A-Za-z0-9_./\-]*)")
+            .expect("valid"),
     })
 }
 
 fn strip(line: &str) -> String {
-    let (ansi, stamp, _, _) = regexes();
-    let no_colour = ansi.replace_all(line, "");
-    stamp.replace(&no_colour, "").trim_end().to_string()
-}
-
-fn mask(detector: &Detector, replacement: &crate::rewrite::Replacement, text: &str) -> String {
-    let mut out = Vec::new();
-    crate::mask::mask_stream(detector, replacement, &mut text.as_bytes(), &mut out)
-        .expect("masking memory cannot fail");
-    String::from_utf8_lossy(&out).into_owned()
+    let p = patterns();
+    let no_colour = p.ansi.replace_all(line, "");
+    p.timestamp.replace(&no_colour, "").trim_end().to_string()
 }
 
 /// Finds every Cloudflare API error in a log, in order. The whole log is
 /// also searched for wrangler's "User->User Details->Read" hint.
-pub fn find_errors(
-    reader: impl BufRead,
-    detector: &Detector,
-) -> std::io::Result<(Vec<ApiError>, bool)> {
-    let (_, _, code_re, path_re) = regexes();
-    let replacement =
-        crate::rewrite::Replacement::new(crate::rewrite::DEFAULT_REPLACEMENT, detector)
-            .expect("the default marker is never detected");
+pub fn find_errors(reader: impl BufRead) -> std::io::Result<(Vec<ApiError>, bool)> {
+    let p = patterns();
     let mut errors = Vec::new();
     let mut recent: Vec<(usize, String)> = Vec::new();
     let mut user_details_hint = false;
@@ -89,18 +87,23 @@ pub fn find_errors(
         if line.contains("User->User Details->Read") {
             user_details_hint = true;
         }
-        let path_here = path_re
+        let path_here = p
+            .api_path
             .captures(&line)
-            .map(|c| c[1].trim_end_matches('.').to_string());
-        if let Some(p) = &path_here {
-            recent.push((number, p.clone()));
+            .map(|c| crate::sanitize::mask_excerpt(c[1].trim_end_matches('.')));
+        if let Some(path) = &path_here {
+            recent.push((number, path.clone()));
             if recent.len() > PATH_REACH {
                 recent.remove(0);
             }
         }
-        if let Some(c) = code_re.captures(&line) {
-            let Ok(code) = c[1].parse() else { continue };
-            let path = path_here.or_else(|| {
+        let mut quote = None;
+        for c in p.code.captures_iter(&line) {
+            let digits = c.get(1).or_else(|| c.get(2)).expect("one group matches");
+            let Ok(code) = digits.as_str().parse() else {
+                continue;
+            };
+            let path = path_here.clone().or_else(|| {
                 recent
                     .iter()
                     .rev()
@@ -111,7 +114,9 @@ pub fn find_errors(
                 line: number,
                 code,
                 path,
-                quote: mask(detector, &replacement, &line),
+                quote: quote
+                    .get_or_insert_with(|| crate::sanitize::mask_excerpt(&line))
+                    .clone(),
             });
         }
     }
@@ -188,7 +193,13 @@ pub fn explain(error: &ApiError, first: bool, user_details_hint: bool) -> Diagno
             "re-store the secret without surrounding whitespace: cfscrub vault store".into(),
         ),
         7000 | 7003 => ("no route for that URL: a wrong account or zone id".into(), None, "check account_id / CLOUDFLARE_ACCOUNT_ID and the zone".into()),
-        _ => ("an error code cfscrub does not know".into(), perm, "see the Cloudflare API error reference".into()),
+        10021 => (
+            "the Worker script was rejected at upload: it failed validation or threw at startup (an error in the code or bundle, not a token permission)".into(),
+            None,
+            "read the script error printed with the code and reproduce it locally (npx wrangler deploy --dry-run, or wrangler dev)".into(),
+        ),
+        // No permission advice for a code whose meaning is unknown.
+        _ => ("an error code cfscrub does not know".into(), None, "see the Cloudflare API error reference".into()),
     };
     let cause = if !first && error.code != 9106 {
         format!("{cause} (after an earlier failure: often a consequence of it)")
@@ -211,7 +222,6 @@ pub fn is_known(d: &Diagnosis) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secrets::KnownSecrets;
 
     #[test]
     fn pairs_codes_with_the_path_above_and_masks_quotes() {
@@ -222,8 +232,7 @@ mod tests {
              2026-01-01T00:00:00.001Z   Authentication error [code: 10000] token={token}\n\
              X [ERROR] A request to the Cloudflare API (/memberships) failed.\n  Authentication failed [code: 9106]\n"
         );
-        let det = Detector::new(&KnownSecrets::new());
-        let (errors, _) = find_errors(log.as_bytes(), &det).unwrap();
+        let (errors, _) = find_errors(log.as_bytes()).unwrap();
         assert_eq!(errors.len(), 2);
         assert_eq!(
             errors[0].path.as_deref(),
@@ -239,5 +248,68 @@ mod tests {
         );
         let follow = explain(&errors[1], false, false);
         assert!(follow.cause.contains("follow-on"));
+    }
+
+    #[test]
+    fn a_token_inside_the_api_path_is_masked() {
+        let mut g = crate::fake::FakeGen::new(2);
+        let token = g.scannable("cfat_", true);
+        let legacy = g.legacy_token();
+        let log = format!(
+            "A request to the Cloudflare API (/accounts/{token}/d1/database/x) failed.\n  not authorized [code: 7403]\n\
+             A request to the Cloudflare API (/user/tokens/{legacy}/value) failed.\n  Authentication error [code: 10000]\n"
+        );
+        let (errors, _) = find_errors(log.as_bytes()).unwrap();
+        let paths: Vec<_> = errors.iter().map(|e| e.path.as_deref()).collect();
+        assert_eq!(
+            paths,
+            [
+                Some("/accounts/[REDACTED_CF_TOKEN]/d1/database/x"),
+                Some("/user/tokens/[REDACTED_CF_TOKEN]/value")
+            ]
+        );
+        // The permission is still read from the masked path.
+        assert_eq!(
+            explain(&errors[0], true, false)
+                .missing_permission
+                .as_deref(),
+            Some("Account · D1 · Edit")
+        );
+    }
+
+    #[test]
+    fn unknown_codes_get_no_permission_advice() {
+        let log = "A request to the Cloudflare API (/accounts/abc/d1/database/x) failed.\n  odd [code: 12345]\n";
+        let (errors, _) = find_errors(log.as_bytes()).unwrap();
+        let d = explain(&errors[0], true, false);
+        assert!(!is_known(&d));
+        assert_eq!(d.missing_permission, None);
+    }
+
+    #[test]
+    fn code_10021_is_a_script_error_not_a_permission() {
+        let log = "A request to the Cloudflare API (/accounts/abc/workers/scripts/api) failed.\n  \
+                   Uncaught ReferenceError: x is not defined [code: 10021]\n";
+        let (errors, _) = find_errors(log.as_bytes()).unwrap();
+        let d = explain(&errors[0], true, false);
+        assert!(is_known(&d), "{}", d.cause);
+        assert!(d.cause.contains("script"), "{}", d.cause);
+        assert_eq!(d.missing_permission, None);
+    }
+
+    #[test]
+    fn raw_api_json_errors_are_recognised() {
+        let log = "+ curl -s https://api.cloudflare.com/client/v4/accounts/abc/r2/buckets\n\
+                   {\"success\":false,\"errors\":[{\"code\":10000,\"message\":\"Authentication error\"}],\"messages\":[],\"result\":null}\n\
+                   {\n  \"errors\": [\n    {\n      \"code\": 9109,\n      \"message\": \"Unauthorized\"\n    }\n  ]\n}\n\
+                   {\"status\": 200, \"code\": 404}\n";
+        let (errors, _) = find_errors(log.as_bytes()).unwrap();
+        let codes: Vec<_> = errors.iter().map(|e| (e.line, e.code)).collect();
+        assert_eq!(codes, [(2, 10000), (6, 9109)]);
+        let d = explain(&errors[0], true, false);
+        assert_eq!(
+            d.missing_permission.as_deref(),
+            Some("Account · Workers R2 Storage · Edit")
+        );
     }
 }

@@ -198,11 +198,13 @@ zshaddhistory() {{
 # (add to ~/.bashrc; the command is checked through a pipe, never on a command line)
 __cfscrub_exe={exe}
 __cfscrub_history_guard() {{
-  local entry number command
+  local entry number
+  # The last entry with every line of it (a quoted newline continues a command).
   entry=$(HISTTIMEFORMAT= builtin history 1) || return 0
-  read -r number command <<< "$entry"
+  number=${{entry#"${{entry%%[![:space:]]*}}"}}
+  number=${{number%%[!0-9]*}}
   [ -n "$number" ] || return 0
-  printf '%s\n' "$command" | "$__cfscrub_exe" scan -q - >/dev/null 2>&1
+  printf '%s\n' "$entry" | "$__cfscrub_exe" scan -q - >/dev/null 2>&1
   if [ $? -eq 1 ]; then
     builtin history -d "$number"
     printf 'cfscrub: removed from history (it holds a Cloudflare credential)\n' >&2

@@ -41,5 +41,6 @@ fn main() -> ExitCode {
         }
         Err(_) => cfscrub::commands::EXIT_ERROR,
     };
+    cfscrub::sanitize::forget_known_secrets();
     ExitCode::from(code)
 }

@@ -6,8 +6,16 @@
 //! [`Zeroizing`] buffers that are wiped when dropped, and nothing here
 //! formats a value: [`KnownSecrets`]'s `Debug` prints only a count, and
 //! every error names a line number, never content.
+//!
+//! A `--secret-from` file may be a bare list of values or an env/YAML file:
+//! [`value_of_line`] takes the value out of `KEY=VALUE`, `export KEY=VALUE`
+//! and `KEY: VALUE` lines, so that a variable name is never hunted as a
+//! secret (its leading characters would be "fragments" found in unrelated
+//! files).
 
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::BuildHasher;
 use std::io::{self, BufRead, IsTerminal, Read};
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -100,6 +108,10 @@ impl std::error::Error for SecretError {}
 #[derive(Default)]
 pub struct KnownSecrets {
     values: Vec<Zeroizing<Vec<u8>>>,
+    /// Indexes of `values` by a keyed hash of the value, to find duplicates
+    /// in constant time (the key is random per process).
+    by_hash: HashMap<u64, Vec<usize>>,
+    hasher: std::collections::hash_map::RandomState,
 }
 
 impl fmt::Debug for KnownSecrets {
@@ -174,14 +186,19 @@ impl KnownSecrets {
                 line,
             });
         }
-        if !self.values.iter().any(|v| **v == *value) {
+        let hash = self.hasher.hash_one(value.as_slice());
+        let same = self.by_hash.entry(hash).or_default();
+        if !same.iter().any(|&i| *self.values[i] == *value) {
+            same.push(self.values.len());
             self.values.push(value);
         }
         Ok(())
     }
 
-    /// Reads values, one per line (surrounding white space and a trailing
-    /// `\r` are dropped, blank lines skipped).
+    /// Reads values, one per line: a leading UTF-8 byte order mark, `\r\n`
+    /// line ends, surrounding white space, blank lines and `#` comments are
+    /// skipped, and `KEY=VALUE` / `export KEY=VALUE` / `KEY: VALUE` lines
+    /// give their value ([`value_of_line`]).
     pub fn add_from_reader(
         &mut self,
         reader: impl Read,
@@ -203,8 +220,12 @@ impl KnownSecrets {
                 break;
             }
             number += 1;
-            let value = line.trim_ascii();
-            if !value.is_empty() {
+            let text = if number == 1 {
+                line.strip_prefix(UTF8_BOM).unwrap_or(&line)
+            } else {
+                &line
+            };
+            if let Some(value) = value_of_line(text) {
                 self.add(Zeroizing::new(value.to_vec()), source_name, number)?;
             }
         }
@@ -245,15 +266,16 @@ impl KnownSecrets {
                     error,
                 })?);
             number += 1;
-            let trimmed = value.trim();
-            if trimmed.is_empty() {
+            let text = value
+                .as_bytes()
+                .strip_prefix(UTF8_BOM)
+                .unwrap_or(value.as_bytes());
+            if text.trim_ascii().is_empty() {
                 break;
             }
-            self.add(
-                Zeroizing::new(trimmed.as_bytes().to_vec()),
-                "terminal",
-                number,
-            )?;
+            if let Some(value) = value_of_line(text) {
+                self.add(Zeroizing::new(value.to_vec()), "terminal", number)?;
+            }
         }
         if self.len() == before {
             return Err(SecretError::Empty("terminal input".into()));
@@ -261,17 +283,96 @@ impl KnownSecrets {
         Ok(())
     }
 
-    /// Loads `--secret-env VAR`.
+    /// Loads `--secret-env VAR` (the whole value, without a leading byte
+    /// order mark and surrounding white space).
     pub fn add_from_env(&mut self, var: &str) -> Result<(), SecretError> {
         let value = std::env::var_os(var)
             .map(|v| Zeroizing::new(std::os::unix::ffi::OsStringExt::into_vec(v)))
-            .filter(|v| !v.trim_ascii().is_empty())
             .ok_or_else(|| SecretError::EnvMissing(var.to_string()))?;
-        self.add(
-            Zeroizing::new(value.trim_ascii().to_vec()),
-            &format!("${var}"),
-            1,
-        )
+        let value = value.strip_prefix(UTF8_BOM).unwrap_or(&value).trim_ascii();
+        if value.is_empty() {
+            return Err(SecretError::EnvMissing(var.to_string()));
+        }
+        self.add(Zeroizing::new(value.to_vec()), &format!("${var}"), 1)
+    }
+}
+
+/// The UTF-8 byte order mark some editors put at the start of a file.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// The secret value on one line of a `--secret-from` source, or `None` for
+/// a blank or `#` comment line.
+///
+/// White space around the line (and a `\r` before its `\n`) is dropped.
+/// An assignment gives its value only: `KEY=VALUE` and `export KEY=VALUE`
+/// (KEY a shell variable name: letters, digits and `_`, not starting with a
+/// digit) and `KEY: VALUE` (KEY may also hold `-` and `.`, as YAML keys
+/// do). A quoted value (`"` or `'`) is what stands between the quotes; an
+/// unquoted value ends at a ` #` comment; an empty value is skipped like a
+/// blank line. A line of any other form is the value itself — including a
+/// base64 value ending in `=` padding (see [`assigned_value`]).
+pub fn value_of_line(line: &[u8]) -> Option<&[u8]> {
+    let line = line.trim_ascii();
+    if line.is_empty() || line.starts_with(b"#") {
+        return None;
+    }
+    let Some(value) = assigned_value(line) else {
+        return Some(line);
+    };
+    let value = value.trim_ascii();
+    let unquoted = match value.split_first() {
+        Some((&quote @ (b'"' | b'\''), inner)) => {
+            let end = inner.iter().position(|&b| b == quote);
+            &inner[..end.unwrap_or(inner.len())]
+        }
+        _ => {
+            let comment = value
+                .windows(2)
+                .position(|w| w[0].is_ascii_whitespace() && w[1] == b'#');
+            comment.map_or(value, |i| value[..i].trim_ascii_end())
+        }
+    };
+    (!unquoted.is_empty()).then_some(unquoted)
+}
+
+/// The text after `KEY=` / `export KEY=` / `KEY:` when `line` is such an
+/// assignment.
+///
+/// base64 values end in `=` padding: `eyJ…==` and `eyJ…=` are values, not
+/// assignments. An empty `KEY=` is an (unset) assignment only when it is
+/// spelled like one: after `export`, with a space before the `=`, or with
+/// an upper-case name (`CLOUDFLARE_ACCOUNT_ID=`).
+fn assigned_value(line: &[u8]) -> Option<&[u8]> {
+    let is_start = |b: u8| b.is_ascii_alphabetic() || b == b'_';
+    let is_var = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let is_key = |b: u8| is_var(b) || b == b'-' || b == b'.';
+    let (exported, rest) = match line.strip_prefix(b"export") {
+        Some(after) if after.first().is_some_and(|b| b.is_ascii_whitespace()) => {
+            (true, after.trim_ascii_start())
+        }
+        _ => (false, line),
+    };
+    if !rest.first().copied().is_some_and(is_start) {
+        return None;
+    }
+    let key_len = rest.iter().take_while(|&&b| is_key(b)).count();
+    let (name, after_name) = rest.split_at(key_len);
+    let spaced = after_name.first().is_some_and(u8::is_ascii_whitespace);
+    let after_name = after_name.trim_ascii_start();
+    match after_name.split_first() {
+        Some((b'=', value)) if name.iter().all(|&b| is_var(b)) => {
+            let upper_case = name
+                .iter()
+                .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            let padding = if value.is_empty() {
+                !(exported || spaced || upper_case)
+            } else {
+                value.iter().all(|&b| b == b'=')
+            };
+            (!padding).then_some(value)
+        }
+        Some((b':', value)) => Some(value),
+        _ => None,
     }
 }
 
@@ -312,6 +413,109 @@ mod tests {
     fn empty_source_is_an_error() {
         let mut s = KnownSecrets::new();
         assert!(s.add_from_reader(&b"\n \n"[..], "x").is_err());
+    }
+
+    /// The values loaded from `text`, for comparison in tests.
+    fn loaded(text: &[u8]) -> Vec<Vec<u8>> {
+        let mut s = KnownSecrets::new();
+        s.add_from_reader(text, "t").unwrap();
+        s.values().map(<[u8]>::to_vec).collect()
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_not_part_of_the_value() {
+        let value = crate::fake::FakeGen::new(1).legacy_token();
+        let with_bom = format!("\u{feff}{value}\r\n");
+        assert_eq!(loaded(with_bom.as_bytes()), [value.as_bytes()]);
+    }
+
+    #[test]
+    fn assignments_give_their_value_never_the_variable_name() {
+        let mut g = crate::fake::FakeGen::new(2);
+        let values: Vec<String> = (0..8).map(|_| g.legacy_token()).collect();
+        let tunnel = g.tunnel_token();
+        let padded = format!("eyJ{}==", g.alnum(40));
+        let padded_once = format!("eyJ{}=", g.alnum(41));
+        let text = format!(
+            "# CI secrets\r\n\
+             CLOUDFLARE_API_TOKEN={}\r\n\
+             export CF_API_TOKEN=\"{}\"\n\
+             \texport  CF_TOKEN = '{}'  # rotated\n\
+             cloudflare-api-token: {}\n\
+             apiToken: \"{}\"\n\
+             TOKEN={} # staging\n\
+             CLOUDFLARE_ACCOUNT_ID=\n\
+             {}\n\
+             {}\n\
+             KEY='{}\n\
+             {}\n\
+             {}\n\
+             export UNSET=\n\
+             lower_case =\n",
+            values[0],
+            values[1],
+            values[2],
+            values[3],
+            values[4],
+            values[5],
+            values[6],
+            padded,
+            values[7],
+            tunnel,
+            padded_once,
+        );
+        let got = loaded(text.as_bytes());
+        let want: Vec<&[u8]> = vec![
+            values[0].as_bytes(),
+            values[1].as_bytes(),
+            values[2].as_bytes(),
+            values[3].as_bytes(),
+            values[4].as_bytes(),
+            values[5].as_bytes(),
+            values[6].as_bytes(),
+            // base64 padding is part of the value, not an assignment
+            padded.as_bytes(),
+            values[7].as_bytes(),
+            tunnel.as_bytes(),
+            padded_once.as_bytes(),
+        ];
+        assert_eq!(got.len(), want.len(), "number of values loaded");
+        for (i, (got, want)) in got.iter().zip(&want).enumerate() {
+            assert!(got == want, "value #{i} differs from the expected one");
+        }
+        for name in [
+            &b"CLOUDFLARE"[..],
+            b"CF_API",
+            b"export",
+            b"apiToken",
+            b"cloudflare-api",
+        ] {
+            assert!(
+                got.iter().all(|v| !v.starts_with(name)),
+                "a variable name was taken as a secret"
+            );
+        }
+    }
+
+    #[test]
+    fn loading_100k_values_takes_linear_time() {
+        let mut g = crate::fake::FakeGen::new(3);
+        let mut text = String::new();
+        for _ in 0..100_000 {
+            text.push_str(&g.alnum(24));
+            text.push('\n');
+        }
+        // Repeats are dropped.
+        let repeated = text[..25 * 1000].to_string();
+        text.push_str(&repeated);
+        let start = std::time::Instant::now();
+        let mut s = KnownSecrets::new();
+        s.add_from_reader(text.as_bytes(), "t").unwrap();
+        let took = start.elapsed();
+        assert_eq!(s.len(), 100_000);
+        // A linear load takes well under a second even unoptimised on a
+        // busy machine; the former duplicate search took minutes.
+        assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
     }
 
     #[test]

@@ -468,7 +468,7 @@ mod tests {
             };
             assert_eq!((f[0].kind, f[0].confidence), (want, Confidence::High));
             assert_eq!((f[0].offset, f[0].length), (2, debris.len() + 53));
-            assert_eq!(f[0].fingerprint, Some(Fingerprint::of(token.as_bytes())));
+            assert_eq!(f[0].fingerprint, Fingerprint::of(token.as_bytes()));
             let mut out = Masker(Vec::new());
             StreamScanner::with_chunk(&det, false, 7)
                 .scan_reader(&mut text.as_bytes(), &mut out)

@@ -120,20 +120,44 @@ impl std::fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// Parses a wrangler config file (by its extension) into JSON values.
+///
+/// JSONC is JSON plus comments and trailing commas, as wrangler reads it:
+/// JSON5 leniencies (unquoted keys, single quotes, missing commas, hex
+/// numbers) are errors, and so is a file without a top-level object. A
+/// parse error quotes the config (TOML shows the broken line): it is
+/// masked with [`crate::sanitize::mask_excerpt`], so a credential on that
+/// line is not printed.
 pub fn parse(path: &Path, text: &str) -> Result<Value, ConfigError> {
     let name = crate::sanitize::display_path(path);
-    if path.extension().is_some_and(|e| e == "toml") {
-        toml::from_str::<Value>(text)
-            .map_err(|e| ConfigError(format!("{name}: not valid TOML: {e}")))
+    let invalid = |what: &str, e: &dyn std::fmt::Display| {
+        ConfigError(crate::sanitize::mask_excerpt(&format!(
+            "{name}: not valid {what}: {e}"
+        )))
+    };
+    let value = if path.extension().is_some_and(|e| e == "toml") {
+        toml::from_str::<Value>(text).map_err(|e| invalid("TOML", &e))?
     } else {
         let options = jsonc_parser::ParseOptions {
             allow_comments: true,
             allow_trailing_commas: true,
-            ..Default::default()
+            allow_loose_object_property_names: false,
+            allow_missing_commas: false,
+            allow_single_quoted_strings: false,
+            allow_hexadecimal_numbers: false,
+            allow_unary_plus_numbers: false,
+            allow_bare_decimal_point_numbers: false,
+            allow_non_finite_numbers: false,
+            allow_extended_string_escapes: false,
         };
         jsonc_parser::parse_to_serde_value::<Value>(text, &options)
-            .map_err(|e| ConfigError(format!("{name}: not valid JSONC: {e}")))
+            .map_err(|e| invalid("JSONC", &e))?
+    };
+    if !value.is_object() {
+        return Err(ConfigError(format!(
+            "{name}: not a wrangler config: it holds no top-level object"
+        )));
     }
+    Ok(value)
 }
 
 fn non_empty(v: Option<&Value>) -> bool {
@@ -277,5 +301,56 @@ custom_domain = true
     #[test]
     fn bad_config_is_an_error() {
         assert!(parse(Path::new("wrangler.jsonc"), "{ nope").is_err());
+    }
+
+    #[test]
+    fn invalid_jsonc_is_refused() {
+        for text in [
+            "",
+            "// only a comment\n",
+            "[1, 2]",
+            "{ name: \"x\" }",
+            "{ \"name\": 'x' }",
+            "{ \"name\": \"x\" \"main\": \"y\" }",
+            "{ \"n\": 0x1F }",
+            "{ \"n\": +1 }",
+            "{ \"n\": .5 }",
+            "{ \"n\": NaN }",
+            "{ \"s\": \"\\x41\" }",
+            "{ \"a\": 1 } { \"b\": 2 }",
+        ] {
+            let err = parse(Path::new("wrangler.jsonc"), text)
+                .expect_err(&format!("accepted invalid JSONC: {text}"));
+            assert!(err.to_string().starts_with("wrangler.jsonc: not"), "{err}");
+        }
+    }
+
+    #[test]
+    fn toml_parse_error_masks_the_quoted_line() {
+        let mut g = crate::fake::FakeGen::new(21);
+        let legacy = g.legacy_token();
+        let scannable = g.scannable("cfut_", true);
+        for line in [
+            format!("token = {legacy}\n"),
+            format!("token = \"{legacy}\" x\n"),
+            format!("[{scannable}\n"),
+        ] {
+            let err = parse(Path::new("wrangler.toml"), &format!("name = \"w\"\n{line}"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("not valid TOML"),
+                "{}",
+                crate::sanitize::mask_text(&err)
+            );
+            assert!(
+                !err.contains(&legacy[..8]) && !err.contains(&scannable[5..13]),
+                "the quoted line was printed unmasked"
+            );
+            assert!(
+                err.contains("[REDACTED_CF_TOKEN]"),
+                "no marker where the value stood"
+            );
+        }
     }
 }

@@ -260,3 +260,93 @@ fn diagnose_masks_a_token_quoted_from_the_log() {
         assert!(ran.stdout().contains("Workers Scripts"), "{}", ran.stdout());
     }
 }
+
+#[test]
+fn diagnose_masks_a_token_inside_the_api_path() {
+    let mut g = FakeGen::new(31);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfat_", true));
+    let legacy = p.add(g.legacy_token());
+    let log = format!(
+        "✘ [ERROR] A request to the Cloudflare API (/accounts/{token}/d1/database/x) failed.\n  not authorized [code: 7403]\n\
+         ✘ [ERROR] A request to the Cloudflare API (/user/tokens/{legacy}/value) failed.\n  Authentication error [code: 10000]\n"
+    );
+    for format in ["human", "json"] {
+        let ran = run(cfscrub()
+            .args(["diagnose", "--format", format, "-"])
+            .write_stdin(log.clone()));
+        p.assert_absent(&format!("diagnose --format {format}"), &ran.stdout);
+        p.assert_absent(&format!("diagnose --format {format}"), &ran.stderr);
+        let ran = ran.expect(0);
+        assert!(
+            ran.stdout()
+                .contains("/accounts/[REDACTED_CF_TOKEN]/d1/database/x"),
+            "{}",
+            ran.stdout()
+        );
+        assert!(ran.stdout().contains("D1 · Edit"), "{}", ran.stdout());
+    }
+}
+
+#[test]
+fn diagnose_gives_no_permission_for_an_unknown_code() {
+    let log = "✘ [ERROR] A request to the Cloudflare API (/accounts/abc/r2/buckets/b) failed.\n  something new [code: 31337]\n";
+    let ran = run(cfscrub()
+        .args(["diagnose", "--format", "json", "-"])
+        .write_stdin(log))
+    .expect(1);
+    let doc: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+    assert_eq!(doc["first"]["error"]["code"], 31337);
+    assert_eq!(doc["first"]["missing_permission"], serde_json::Value::Null);
+    let ran = run(cfscrub().args(["diagnose", "-"]).write_stdin(log)).expect(1);
+    assert!(!ran.stdout().contains("missing:"), "{}", ran.stdout());
+}
+
+#[test]
+fn diagnose_explains_a_script_error_10021() {
+    let log =
+        "✘ [ERROR] A request to the Cloudflare API (/accounts/abc/workers/scripts/api) failed.\n  \
+               Uncaught ReferenceError: process is not defined [code: 10021]\n";
+    let ran = run(cfscrub().args(["diagnose", "-"]).write_stdin(log)).expect(0);
+    assert!(ran.stdout().contains("Worker script"), "{}", ran.stdout());
+    assert!(!ran.stdout().contains("missing:"), "{}", ran.stdout());
+}
+
+#[test]
+fn diagnose_reads_the_raw_api_json_of_curl_and_terraform() {
+    let log = "$ curl -s -H \"Authorization: Bearer $CLOUDFLARE_API_TOKEN\" https://api.cloudflare.com/client/v4/accounts/abc/d1/database\n\
+               {\"result\":null,\"success\":false,\"errors\":[{\"code\":7403,\"message\":\"The given account is not valid or is not authorized to access this service\"}],\"messages\":[]}\n";
+    let ran = run(cfscrub()
+        .args(["diagnose", "--format", "json", "-"])
+        .write_stdin(log))
+    .expect(0);
+    let doc: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+    assert_eq!(doc["first"]["error"]["code"], 7403);
+    assert_eq!(doc["first"]["error"]["line"], 2);
+    assert_eq!(doc["first"]["missing_permission"], "Account · D1 · Edit");
+}
+
+#[test]
+fn checklist_refuses_invalid_jsonc() {
+    let t = Tree::new();
+    for (name, text) in [
+        ("empty.jsonc", ""),
+        (
+            "unquoted.jsonc",
+            "{ name: \"api\", main: \"src/index.ts\" }",
+        ),
+        (
+            "missing-comma.jsonc",
+            "{ \"name\": \"api\" \"d1_databases\": [] }",
+        ),
+        ("array.json", "[]"),
+    ] {
+        let config = t.write(name, text);
+        let ran = run(cfscrub().args(["checklist", "--wrangler"]).arg(&config)).expect(2);
+        assert!(
+            ran.stderr().contains(name) && ran.stderr().contains("not"),
+            "{name}: {}",
+            ran.stderr()
+        );
+    }
+}

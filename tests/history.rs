@@ -2,13 +2,26 @@
 //! interactively under `script` with a temporary HOME, a command holding a
 //! generated token is typed, and the history files are checked after the
 //! scrub — and with the capture-time hook installed.
+//!
+//! Synchronisation is on what the terminal shows, never on fixed sleeps:
+//! nothing is typed before the shell shows its first prompt ([`PROMPT`]),
+//! and after each command a ` printf` prints a numbered marker, so the
+//! marker's output proves that the command and the hooks run before the
+//! next prompt are done. (A leading space keeps it out of every history.)
 
 mod common;
 use common::*;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// The prompt the test shells print.
+const PROMPT: &str = "<cfscrub-prompt>";
+
+/// How long a shell may take to answer (the machine may be busy).
+const DEADLINE: Duration = Duration::from_secs(60);
 
 fn require(tool: &str) {
     let ok = Command::new("sh")
@@ -22,54 +35,178 @@ fn require(tool: &str) {
     );
 }
 
-/// Runs `shell -i` under `script` with HOME=`home`, typing `lines`.
-fn interactive(shell: &str, home: &Path, lines: &[String]) -> String {
-    require("script");
-    require(shell);
-    let mut child = Command::new("script")
-        .args(["-qec", &format!("{shell} -i"), "/dev/null"])
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TERM", "dumb")
-        .env("SHELL", format!("/bin/{shell}"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    std::thread::sleep(Duration::from_millis(if shell == "fish" {
-        1500
-    } else {
-        600
-    }));
-    for line in lines {
-        stdin.write_all(line.as_bytes()).unwrap();
-        stdin.write_all(b"\n").unwrap();
-        stdin.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(400));
+/// What the terminal showed so far and whether it has closed, filled by a
+/// reader thread.
+type Screen = Arc<(Mutex<(Vec<u8>, bool)>, Condvar)>;
+
+/// An interactive shell under `script`, driven by what it shows.
+struct Session {
+    shell: String,
+    child: Child,
+    stdin: ChildStdin,
+    screen: Screen,
+    syncs: usize,
+}
+
+impl Session {
+    /// Starts `shell -i` with HOME=`home` and waits for its first prompt.
+    fn start(shell: &str, home: &Path) -> Session {
+        require("script");
+        require(shell);
+        let mut child = Command::new("script")
+            .args(["-qec", &format!("{shell} -i"), "/dev/null"])
+            .env_clear()
+            .env("HOME", home)
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("TERM", "dumb")
+            .env("SHELL", format!("/bin/{shell}"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let screen: Screen = Default::default();
+        let filled = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = stdout.read(&mut buf).unwrap_or(0);
+                let (lock, changed) = &*filled;
+                let mut state = lock.lock().unwrap();
+                if n == 0 {
+                    state.1 = true;
+                } else {
+                    state.0.extend_from_slice(&buf[..n]);
+                }
+                changed.notify_all();
+                if n == 0 {
+                    break;
+                }
+            }
+        });
+        let session = Session {
+            shell: shell.to_string(),
+            child,
+            stdin,
+            screen,
+            syncs: 0,
+        };
+        session.wait_until_shown(PROMPT);
+        session
     }
-    stdin.write_all(b"exit\n").unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+
+    /// Waits until the terminal has shown `text`.
+    fn wait_until_shown(&self, text: &str) {
+        let (lock, changed) = &*self.screen;
+        let start = Instant::now();
+        let mut state = lock.lock().unwrap();
+        while !contains(&state.0, text.as_bytes()) {
+            let left = DEADLINE.saturating_sub(start.elapsed());
+            assert!(
+                !state.1 && !left.is_zero(),
+                "{}: {text} not shown within {DEADLINE:?} (or the shell ended)",
+                self.shell
+            );
+            state = changed.wait_timeout(state, left).unwrap().0;
+        }
+    }
+
+    /// Types `lines` (one command, or the lines of a multi-line one), then
+    /// waits until the shell has run it and its hooks.
+    fn type_lines(&mut self, lines: &[&str]) {
+        self.syncs += 1;
+        let marker = format!("<sync{}>", self.syncs);
+        for line in lines {
+            self.stdin.write_all(line.as_bytes()).unwrap();
+            self.stdin.write_all(b"\n").unwrap();
+        }
+        // The echo shows `<sync%s>`; only printf's output shows the marker.
+        writeln!(self.stdin, " printf '<sync%s>\\n' {}", self.syncs).unwrap();
+        self.stdin.flush().unwrap();
+        self.wait_until_shown(&marker);
+    }
+
+    /// Types `exit` and waits for the shell to end; returns what it showed.
+    fn exit(mut self) -> String {
+        self.stdin.write_all(b"exit\n").unwrap();
+        self.stdin.flush().unwrap();
+        let (lock, changed) = &*self.screen;
+        let start = Instant::now();
+        let mut state = lock.lock().unwrap();
+        while !state.1 {
+            let left = DEADLINE.saturating_sub(start.elapsed());
+            if left.is_zero() {
+                let _ = self.child.kill();
+                panic!("{}: still running {DEADLINE:?} after exit", self.shell);
+            }
+            state = changed.wait_timeout(state, left).unwrap().0;
+        }
+        let shown = String::from_utf8_lossy(&state.0).into_owned();
+        drop(state);
+        self.child.wait().unwrap();
+        shown
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Runs `shell -i` under `script` with HOME=`home`, typing `lines` one
+/// command at a time; returns what the terminal showed.
+fn interactive(shell: &str, home: &Path, lines: &[String]) -> String {
+    let mut session = Session::start(shell, home);
+    for line in lines {
+        session.type_lines(&[line]);
+    }
+    session.exit()
+}
+
+/// fish hides history entries stamped at or after its own start (they
+/// belong to sessions running alongside): waits until the clock has left
+/// the second of the newest entry in `history`, so a new fish lists them.
+fn wait_past_fish_timestamps(history: &Path) {
+    let text = std::fs::read_to_string(history).unwrap();
+    let newest = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("when: "))
+        .filter_map(|n| n.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+    };
+    let start = Instant::now();
+    while now().as_secs() <= newest {
+        assert!(start.elapsed() < DEADLINE, "the clock does not advance");
+        // Sleep exactly until the next second begins.
+        std::thread::sleep(Duration::from_nanos(
+            1_000_000_000 - u64::from(now().subsec_nanos()),
+        ));
+    }
 }
 
 fn prepare_home(shell: &str, hook: Option<&str>) -> Tree {
     let t = Tree::new();
     match shell {
         "zsh" => {
-            t.write(".zshrc", "HISTFILE=$HOME/.zsh_history\nSAVEHIST=1000\nHISTSIZE=1000\nsetopt EXTENDED_HISTORY\nPROMPT='%% '\n");
+            t.write(".zshrc", format!("HISTFILE=$HOME/.zsh_history\nSAVEHIST=1000\nHISTSIZE=1000\nsetopt EXTENDED_HISTORY HIST_IGNORE_SPACE\nPROMPT='{PROMPT} '\n"));
         }
         "bash" => {
             t.write(
                 ".bashrc",
-                "HISTFILE=$HOME/.bash_history\nHISTTIMEFORMAT='%s '\nPS1='$ '\n",
+                format!("HISTFILE=$HOME/.bash_history\nHISTTIMEFORMAT='%s '\nHISTCONTROL=ignorespace\nPS1='{PROMPT} '\n"),
             );
         }
         _ => {
-            t.write(".config/fish/config.fish", "");
+            t.write(
+                ".config/fish/config.fish",
+                format!("function fish_prompt\n    printf '%s ' '{PROMPT}'\nend\n"),
+            );
         }
     }
     if let Some(hook) = hook {
@@ -143,8 +280,12 @@ fn scrub_then_check(shell: &str, seed: u64) {
         "{shell}: the history changed beyond the token"
     );
     // The shell still reads its history.
+    if shell == "fish" {
+        wait_past_fish_timestamps(&path);
+    }
     let listing = match shell {
         "zsh" => "fc -l 1",
+        "fish" => "history | cat", // on a terminal, fish pages its history
         _ => "history",
     };
     let out = interactive(shell, home.path(), &[listing.into()]);
@@ -215,6 +356,57 @@ fn zsh_hook_keeps_the_command_out() {
 #[test]
 fn fish_hook_keeps_the_command_out() {
     hook_keeps_token_out("fish", 6);
+}
+
+/// A command whose credential is on its second line (an open quote
+/// continued) is kept out of the session's history and the history file.
+fn hook_keeps_a_multi_line_command_out(shell: &str, seed: u64) {
+    let mut g = FakeGen::new(seed);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfut_", true));
+    let hook = run(cfscrub().args(["history", "hook", shell]))
+        .expect(0)
+        .stdout();
+    let home = prepare_home(shell, Some(&hook));
+    let mut session = Session::start(shell, home.path());
+    session.type_lines(&["echo \"first line", &format!("{token}\" > /dev/null")]);
+    session.type_lines(&["echo kept"]);
+    let listing = match shell {
+        "zsh" => "fc -l 1 > \"$HOME/listing.txt\"",
+        _ => "history > \"$HOME/listing.txt\"",
+    };
+    session.type_lines(&[listing]);
+    let shown = session.exit();
+    assert!(
+        shown.contains("cfscrub: removed from history")
+            || shown.contains("cfscrub: not saved to history"),
+        "{shell}: no notice printed"
+    );
+    let in_session = std::fs::read(home.join("listing.txt")).unwrap();
+    p.assert_absent(&format!("{shell}: history in the session"), &in_session);
+    let file = std::fs::read(history_path(shell, home.path())).unwrap();
+    p.assert_absent(&format!("{shell}: history file"), &file);
+    for (what, text) in [("session", &in_session), ("file", &file)] {
+        assert!(
+            contains(text, b"echo kept"),
+            "{shell}: other commands must still be in the {what} history"
+        );
+    }
+}
+
+#[test]
+fn bash_hook_keeps_a_multi_line_command_out() {
+    hook_keeps_a_multi_line_command_out("bash", 12);
+}
+
+#[test]
+fn zsh_hook_keeps_a_multi_line_command_out() {
+    hook_keeps_a_multi_line_command_out("zsh", 13);
+}
+
+#[test]
+fn fish_hook_keeps_a_multi_line_command_out() {
+    hook_keeps_a_multi_line_command_out("fish", 14);
 }
 
 #[test]

@@ -3,22 +3,19 @@
 
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::{DiagnoseArgs, DocFormat};
-use crate::detect::Detector;
 use crate::diagnose::{explain, find_errors, is_known};
-use crate::secrets::KnownSecrets;
 use anyhow::Result;
 use serde_json::json;
 use std::io::BufReader;
 
 /// Runs `cfscrub diagnose`.
 pub fn run(args: DiagnoseArgs) -> Result<u8> {
-    let detector = Detector::new(&KnownSecrets::new());
     let name = crate::sanitize::display_path(&args.log);
     let found = if args.log.as_os_str() == "-" {
-        find_errors(std::io::stdin().lock(), &detector)
+        find_errors(std::io::stdin().lock())
     } else {
         match crate::walk::open_regular(&args.log, true) {
-            Ok((file, _)) => find_errors(BufReader::new(file), &detector),
+            Ok((file, _)) => find_errors(BufReader::new(file)),
             Err(crate::walk::OpenError::NotRegular(what)) => {
                 eprintln!("cfscrub diagnose: {name}: is a {what}");
                 return Ok(EXIT_ERROR);
@@ -47,7 +44,7 @@ pub fn run(args: DiagnoseArgs) -> Result<u8> {
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
         DocFormat::Human => match diagnoses.split_first() {
-            None => println!("No Cloudflare API error ([code: N]) in {name}."),
+            None => println!("No Cloudflare API error ([code: N] or \"code\": N) in {name}."),
             Some((first, rest)) => {
                 let e = &first.error;
                 println!(

@@ -56,7 +56,9 @@ pub fn exit_code(tally: &Tally) -> u8 {
 }
 
 /// Loads `--secret-from` / `--secret-env` values. Once secrets are in
-/// memory the process is made non-dumpable, so no core dump holds them.
+/// memory the process is made non-dumpable, so no core dump holds them,
+/// and they are registered with [`crate::sanitize`], so that no printed
+/// path or message shows them either.
 /// `stdin_use` names what else reads standard input in this run (the
 /// filtered stream, a `-` path), so that `--secret-from -` is refused there.
 pub fn load_secrets(args: &SecretArgs, stdin_use: Option<&str>) -> Result<KnownSecrets> {
@@ -77,6 +79,7 @@ pub fn load_secrets(args: &SecretArgs, stdin_use: Option<&str>) -> Result<KnownS
         unsafe {
             libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
         }
+        crate::sanitize::register_known_secrets(&secrets);
     }
     Ok(secrets)
 }
@@ -87,10 +90,10 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
 }
 
 /// A pool for work that mostly waits on `fsync`: four workers per core
-/// unless `threads` says otherwise.
+/// (at most [`crate::cli::MAX_THREADS`]) unless `threads` says otherwise.
 pub fn io_thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    sized_pool(threads.unwrap_or(4 * cores))
+    sized_pool(threads.unwrap_or((4 * cores).min(crate::cli::MAX_THREADS)))
 }
 
 fn sized_pool(n: usize) -> Result<rayon::ThreadPool> {

@@ -35,7 +35,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         .with_context(|| {
             format!(
                 "cannot run {}",
-                crate::sanitize::escape_bytes(program.as_encoded_bytes())
+                crate::sanitize::display_path(std::path::Path::new(program))
             )
         })?;
     let pid = child.id() as libc::pid_t;

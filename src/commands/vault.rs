@@ -9,9 +9,6 @@ use anyhow::Result;
 use std::io::{IsTerminal, Read};
 use zeroize::Zeroizing;
 
-/// Shortest value whose fingerprint is printed.
-const MIN_FINGERPRINTED: usize = 32;
-
 /// Runs `cfscrub vault`.
 pub fn run(args: VaultArgs) -> Result<u8> {
     match args.action {
@@ -66,12 +63,9 @@ pub fn run(args: VaultArgs) -> Result<u8> {
             match vault::store(&path, &value, force) {
                 Ok(()) => {
                     let kind = crate::checklist::LeakedType::of(&value);
-                    // A fingerprint of a short value could be brute-forced back.
-                    let fp = if value.len() >= MIN_FINGERPRINTED {
-                        format!(" (fp:{})", Fingerprint::of(&value))
-                    } else {
-                        String::new()
-                    };
+                    // A weak value gets none: it could be brute-forced back.
+                    let fp = Fingerprint::of(&value)
+                        .map_or_else(String::new, |fp| format!(" (fp:{fp})"));
                     println!("{name}: stored a {}{fp}, mode 0600", kind.name());
                     Ok(EXIT_CLEAN)
                 }
