@@ -2,31 +2,32 @@
 //!
 //! `Drop` removes a temp file on every normal path, but a signal ends the
 //! process without running destructors. Every temp file cfscrub creates is
-//! registered here while it exists; on SIGINT, SIGTERM or SIGHUP a
-//! background thread removes them all and exits with 128 + the signal. Once
-//! shutdown starts, no new temp file may be registered.
+//! made by [`create_temp`], which creates and registers it in one step under
+//! the registry lock: there is no moment at which a temp file exists
+//! without being registered. On SIGINT, SIGTERM or SIGHUP a background
+//! thread takes that lock and keeps it until the process is gone (so no
+//! temp file can be created meanwhile), removes every registered file and
+//! exits with 128 + the signal.
 //!
-//! (Temp files only ever hold already-redacted bytes, so even a SIGKILL,
-//! which nobody can catch, leaves no secret behind — only clutter.)
+//! (Temp files only ever hold already-redacted bytes — or, for `vault
+//! store`, the secret being stored — so even a SIGKILL, which nobody can
+//! catch, leaves no *new* copy of a leaked value behind: only clutter, or
+//! the value the user was storing anyway.)
 
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, Once};
+use std::sync::{Mutex, MutexGuard, Once};
+use tempfile::NamedTempFile;
 
-struct Registry {
-    paths: Vec<PathBuf>,
-    shutting_down: bool,
-}
+/// The temp files that exist right now.
+static REGISTRY: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
-    paths: Vec::new(),
-    shutting_down: false,
-});
-
-fn registry() -> std::sync::MutexGuard<'static, Registry> {
+fn registry() -> MutexGuard<'static, Vec<PathBuf>> {
     REGISTRY.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Starts the signal thread (once per process).
+/// Starts the signal thread (once per process). Call it before creating
+/// temp files: until then SIGINT/SIGTERM/SIGHUP keep their default action.
 pub fn install_signal_cleanup() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
@@ -36,9 +37,10 @@ pub fn install_signal_cleanup() {
         };
         std::thread::spawn(move || {
             if let Some(signal) = signals.forever().next() {
-                let mut reg = registry();
-                reg.shutting_down = true;
-                for path in reg.paths.drain(..) {
+                // Held until exit: workers block in `create_temp` or in a
+                // guard's drop instead of adding or forgetting a path.
+                let paths = registry();
+                for path in paths.iter() {
                     let _ = std::fs::remove_file(path);
                 }
                 std::process::exit(128 + signal);
@@ -47,30 +49,51 @@ pub fn install_signal_cleanup() {
     });
 }
 
-/// A registered temp path; unregistered on drop.
+/// Keeps a temp file registered for removal on a signal; unregisters it on
+/// drop. Drop it only once the file is gone (removed or renamed into place).
 #[derive(Debug)]
 pub struct TempGuard(PathBuf);
 
-impl TempGuard {
-    /// Registers `path`; fails once shutdown has started.
-    pub fn register(path: &Path) -> std::io::Result<TempGuard> {
-        let mut reg = registry();
-        if reg.shutting_down {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::Interrupted,
-                "interrupted",
-            ));
-        }
-        reg.paths.push(path.to_path_buf());
-        Ok(TempGuard(path.to_path_buf()))
-    }
+/// Creates a temp file in `dir` as `builder` describes and registers it,
+/// in one step. The guard comes first so that `let (guard, temp) = …`
+/// drops (removes) the file before the guard unregisters it.
+pub fn create_temp(
+    builder: &tempfile::Builder,
+    dir: &Path,
+) -> io::Result<(TempGuard, NamedTempFile)> {
+    let mut paths = registry();
+    let temp = builder.tempfile_in(dir)?;
+    paths.push(temp.path().to_path_buf());
+    Ok((TempGuard(temp.path().to_path_buf()), temp))
 }
 
 impl Drop for TempGuard {
     fn drop(&mut self) {
-        let mut reg = registry();
-        if let Some(i) = reg.paths.iter().position(|p| *p == self.0) {
-            reg.paths.swap_remove(i);
+        let mut paths = registry();
+        if let Some(i) = paths.iter().position(|p| *p == self.0) {
+            paths.swap_remove(i);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registered(path: &Path) -> bool {
+        registry().iter().any(|p| p == path)
+    }
+
+    #[test]
+    fn a_temp_file_is_registered_from_its_creation_until_its_guard_drops() {
+        let dir = tempfile::tempdir().unwrap();
+        let (guard, temp) =
+            create_temp(tempfile::Builder::new().prefix(".cfscrub-"), dir.path()).unwrap();
+        let path = temp.path().to_path_buf();
+        assert!(path.exists() && registered(&path));
+        drop(temp);
+        assert!(registered(&path), "registered until the guard drops");
+        drop(guard);
+        assert!(!registered(&path));
     }
 }

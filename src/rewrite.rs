@@ -19,7 +19,7 @@
 //! it is buffered up to [`BUFFER_BEFORE_TEMP`]), so clean files cost one read
 //! and no write.
 
-use crate::cleanup::TempGuard;
+use crate::cleanup::{create_temp, TempGuard};
 use crate::detect::Detector;
 use crate::finding::Finding;
 use crate::live_writers::{LiveWriters, Writer};
@@ -295,11 +295,10 @@ impl std::error::Error for Restart {}
 
 impl RenameSink<'_> {
     fn start_temp(&mut self, prefix: &[u8]) -> io::Result<()> {
-        let temp = tempfile::Builder::new()
-            .prefix(".cfscrub-")
-            .suffix(".tmp")
-            .tempfile_in(self.dir)?;
-        let guard = TempGuard::register(temp.path())?;
+        let (guard, temp) = create_temp(
+            tempfile::Builder::new().prefix(".cfscrub-").suffix(".tmp"),
+            self.dir,
+        )?;
         let mut w = BufWriter::with_capacity(256 * 1024, temp);
         w.write_all(prefix)?;
         self.target = Target::Writing(w, guard);

@@ -169,11 +169,12 @@ pub fn store(path: &Path, value: &[u8], force: bool) -> Result<(), VaultError> {
         Ok(_) | Err(_) => {}
     }
     let dir = parent(path);
-    let temp = tempfile::Builder::new()
-        .prefix(".cfscrub-vault-")
-        .permissions(std::fs::Permissions::from_mode(0o600))
-        .tempfile_in(dir)?;
-    let guard = crate::cleanup::TempGuard::register(temp.path())?;
+    let (guard, temp) = crate::cleanup::create_temp(
+        tempfile::Builder::new()
+            .prefix(".cfscrub-vault-")
+            .permissions(std::fs::Permissions::from_mode(0o600)),
+        dir,
+    )?;
     {
         let f: &File = temp.as_file();
         f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
