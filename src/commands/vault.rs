@@ -11,6 +11,13 @@ use zeroize::Zeroizing;
 
 /// Shortest value whose fingerprint is printed.
 const MIN_FINGERPRINTED: usize = 32;
+/// Most bytes `vault store` takes from a pipe: far more than any credential
+/// (a PEM-wrapped key is a few KiB); more is refused, never cut.
+const MAX_STORED: usize = 64 << 10;
+
+/// Why a path argument was refused when it looks like a credential.
+const CREDENTIAL_PATH: &str = "the path looks like a credential, not a file name: refused. \
+If it is one, it is now in your shell history: run `cfscrub history`, then rotate it (`cfscrub checklist`)";
 
 /// Runs `cfscrub vault`.
 pub fn run(args: VaultArgs) -> Result<u8> {
@@ -18,6 +25,11 @@ pub fn run(args: VaultArgs) -> Result<u8> {
         VaultAction::Check { paths } => {
             let (mut problems, mut errors) = (0, 0);
             for path in &paths {
+                if vault::looks_like_credential(path) {
+                    errors += 1;
+                    eprintln!("cfscrub vault check: {CREDENTIAL_PATH}");
+                    continue;
+                }
                 let name = display_path(path);
                 match vault::check(path) {
                     Ok(found) if found.is_empty() => {
@@ -46,6 +58,11 @@ pub fn run(args: VaultArgs) -> Result<u8> {
         VaultAction::Fix { paths } => {
             let mut failed = false;
             for path in &paths {
+                if vault::looks_like_credential(path) {
+                    failed = true;
+                    eprintln!("cfscrub vault fix: {CREDENTIAL_PATH}");
+                    continue;
+                }
                 let name = display_path(path);
                 match vault::fix(path) {
                     Ok(f) if f.before == f.after => {
@@ -61,8 +78,14 @@ pub fn run(args: VaultArgs) -> Result<u8> {
             Ok(if failed { EXIT_ERROR } else { EXIT_CLEAN })
         }
         VaultAction::Store { path, force } => {
+            if vault::looks_like_credential(&path) {
+                eprintln!("cfscrub vault store: {CREDENTIAL_PATH}");
+                return Ok(EXIT_ERROR);
+            }
             let value = read_one_secret()?;
             let name = display_path(&path);
+            // From here on a temp file holds the secret: a signal removes it.
+            crate::cleanup::install_signal_cleanup();
             match vault::store(&path, &value, force) {
                 Ok(()) => {
                     let kind = crate::checklist::LeakedType::of(&value);
@@ -85,15 +108,26 @@ pub fn run(args: VaultArgs) -> Result<u8> {
 }
 
 /// One secret from stdin: without echo on a terminal, else the whole
-/// input with surrounding white space dropped; it must be a single line.
+/// input (at most [`MAX_STORED`] bytes) with surrounding white space
+/// dropped; it must be a single line.
 fn read_one_secret() -> Result<Zeroizing<Vec<u8>>> {
     let stdin = std::io::stdin();
     let raw = if stdin.is_terminal() {
         eprint!("Paste the secret (not echoed): ");
         Zeroizing::new(rpassword::read_password()?.into_bytes())
     } else {
-        let mut buf = Zeroizing::new(Vec::new());
-        stdin.lock().take(1 << 16).read_to_end(&mut buf)?;
+        // Allocated once at full size: growing would leave unwiped copies.
+        let mut buf = Zeroizing::new(Vec::with_capacity(MAX_STORED + 1));
+        stdin
+            .lock()
+            .take(MAX_STORED as u64 + 1)
+            .read_to_end(&mut buf)?;
+        if buf.len() > MAX_STORED {
+            anyhow::bail!(
+                "standard input holds more than {} KiB: refused, nothing written (a vault file holds one secret)",
+                MAX_STORED >> 10
+            );
+        }
         buf
     };
     let value = Zeroizing::new(raw.trim_ascii().to_vec());

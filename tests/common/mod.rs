@@ -153,3 +153,33 @@ pub fn assert_same(what: &str, actual: impl AsRef<[u8]>, expected: impl AsRef<[u
         );
     }
 }
+
+/// Polls `done` until it holds, failing after 30 s with `what` — a bounded
+/// wait on an observable condition, in place of a sleep.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after 30 s waiting until {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+}
+
+/// Bytes written to the pipe `writer` that its reader has not read yet.
+pub fn unread_in_pipe(writer: &impl std::os::fd::AsRawFd) -> usize {
+    let mut pending: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int through the pointer.
+    let r = unsafe { libc::ioctl(writer.as_raw_fd(), libc::FIONREAD, &mut pending) };
+    assert_eq!(r, 0, "FIONREAD on a pipe");
+    pending as usize
+}
+
+/// Waits until the reader of the pipe `writer` has read everything written
+/// to it: the next write arrives in a read of its own.
+pub fn wait_until_read(writer: &impl std::os::fd::AsRawFd) {
+    wait_until("the reader took the bytes written so far", || {
+        unread_in_pipe(writer) == 0
+    });
+}
