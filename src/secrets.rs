@@ -7,6 +7,7 @@
 //! formats a value: [`KnownSecrets`]'s `Debug` prints only a count, and
 //! every error names a line number, never content.
 
+use crate::errln;
 use std::fmt;
 use std::io::{self, BufRead, IsTerminal, Read};
 use std::path::Path;
@@ -210,7 +211,7 @@ impl KnownSecrets {
         if !stdin.is_terminal() {
             return self.add_from_reader(stdin.lock(), "stdin");
         }
-        eprintln!("Paste the leaked value(s), one per line (not echoed); an empty line ends:");
+        errln!("Paste the leaked value(s), one per line (not echoed); an empty line ends:");
         let before = self.len();
         let mut number = 0;
         loop {

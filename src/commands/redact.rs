@@ -8,6 +8,7 @@ use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR};
 use crate::cleanup::install_signal_cleanup;
 use crate::cli::RedactArgs;
 use crate::detect::Detector;
+use crate::errln;
 use crate::live_writers::LiveWriters;
 use crate::report::{human_bytes, Format, Tally};
 use crate::rewrite::{
@@ -234,10 +235,10 @@ fn report(
                 }
             }
             FileResult::Planned(_) => {}
-            FileResult::Skipped(what) => eprintln!("cfscrub: {name}: skipped {what}"),
+            FileResult::Skipped(what) => errln!("cfscrub: {name}: skipped {what}"),
             FileResult::Failed(msg) => {
                 tally.errors += 1;
-                eprintln!("cfscrub: {name}: {msg}");
+                errln!("cfscrub: {name}: {msg}");
                 if json {
                     writeln!(
                         out,
@@ -255,7 +256,7 @@ fn report(
         match counts {
             Ok(c) if c.total() > 0 => {
                 left += c.total();
-                eprintln!(
+                errln!(
                     "cfscrub: {name}: {} remaining after the rewrite ({}) at line(s) {}",
                     c.total(),
                     c.kinds_line(),
@@ -265,7 +266,7 @@ fn report(
             Ok(_) => {}
             Err(e) => {
                 tally.errors += 1;
-                eprintln!("cfscrub: {name}: cannot verify: {e}");
+                errln!("cfscrub: {name}: cannot verify: {e}");
             }
         }
     }
@@ -297,12 +298,14 @@ fn report(
             .map(|m| m.len())
             .sum();
         if args.dry_run {
-            eprintln!(
+            errln!(
                 "cfscrub redact --dry-run: {} would be redacted in {} of {} files; nothing changed",
-                tally.findings, tally.files_with_findings, tally.files
+                tally.findings,
+                tally.files_with_findings,
+                tally.files
             );
         } else {
-            eprintln!(
+            errln!(
                 "cfscrub redact: {redacted} redacted in {} of {} files ({}, {:.2} s); verification: {left} remaining{}",
                 changed.len(),
                 tally.files,

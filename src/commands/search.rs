@@ -2,6 +2,7 @@
 //! every input through one [`StreamScanner`] into one [`Output`].
 
 use crate::detect::Detector;
+use crate::errln;
 use crate::progress::Progress;
 use crate::report::{Format, Output, Tally};
 use crate::sanitize::display_path;
@@ -41,7 +42,7 @@ pub fn input_name(input: &Input) -> String {
 /// Prints the walk's notes on stderr; returns how many were errors.
 pub fn print_notes(inputs: &Inputs) -> u64 {
     for note in &inputs.notes {
-        eprintln!("cfscrub: {note}");
+        errln!("cfscrub: {note}");
     }
     inputs.error_count() as u64
 }
@@ -81,7 +82,7 @@ impl Search<'_> {
             Input::File(path) => match open_regular(path, self.follow) {
                 Ok((mut file, _)) => scanner.scan_reader(&mut file, &mut report),
                 Err(OpenError::NotRegular(what)) => {
-                    eprintln!(
+                    errln!(
                         "cfscrub: {}",
                         Note::Skipped {
                             path: name.clone(),
@@ -97,7 +98,7 @@ impl Search<'_> {
         let mut tally = match report.finish(bytes) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("cfscrub: writing the report: {e}");
+                errln!("cfscrub: writing the report: {e}");
                 Tally {
                     errors: 1,
                     ..Tally::default()
@@ -108,7 +109,7 @@ impl Search<'_> {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe && self.output.is_closed() => {}
             Err(e) => {
-                eprintln!("cfscrub: {name}: {e}");
+                errln!("cfscrub: {name}: {e}");
                 tally.errors += 1;
             }
         }

@@ -5,6 +5,7 @@ use crate::cli::{VaultAction, VaultArgs};
 use crate::finding::Fingerprint;
 use crate::sanitize::display_path;
 use crate::vault;
+use crate::{err, errln, outln};
 use anyhow::Result;
 use std::io::{IsTerminal, Read};
 use zeroize::Zeroizing;
@@ -27,23 +28,23 @@ pub fn run(args: VaultArgs) -> Result<u8> {
             for path in &paths {
                 if vault::looks_like_credential(path) {
                     errors += 1;
-                    eprintln!("cfscrub vault check: {CREDENTIAL_PATH}");
+                    errln!("cfscrub vault check: {CREDENTIAL_PATH}");
                     continue;
                 }
                 let name = display_path(path);
                 match vault::check(path) {
                     Ok(found) if found.is_empty() => {
-                        println!("{name}: ok (0600, yours, regular file)")
+                        outln!("{name}: ok (0600, yours, regular file)")
                     }
                     Ok(found) => {
                         problems += found.len();
                         for p in found {
-                            println!("{name}: {p}");
+                            outln!("{name}: {p}");
                         }
                     }
                     Err(e) => {
                         errors += 1;
-                        eprintln!("cfscrub vault: {name}: {e}");
+                        errln!("cfscrub vault: {name}: {e}");
                     }
                 }
             }
@@ -60,18 +61,18 @@ pub fn run(args: VaultArgs) -> Result<u8> {
             for path in &paths {
                 if vault::looks_like_credential(path) {
                     failed = true;
-                    eprintln!("cfscrub vault fix: {CREDENTIAL_PATH}");
+                    errln!("cfscrub vault fix: {CREDENTIAL_PATH}");
                     continue;
                 }
                 let name = display_path(path);
                 match vault::fix(path) {
                     Ok(f) if f.before == f.after => {
-                        println!("{name}: {:04o} (already private)", f.after)
+                        outln!("{name}: {:04o} (already private)", f.after)
                     }
-                    Ok(f) => println!("{name}: {:04o} -> {:04o}", f.before, f.after),
+                    Ok(f) => outln!("{name}: {:04o} -> {:04o}", f.before, f.after),
                     Err(e) => {
                         failed = true;
-                        eprintln!("cfscrub vault: {name}: {e}");
+                        errln!("cfscrub vault: {name}: {e}");
                     }
                 }
             }
@@ -79,7 +80,7 @@ pub fn run(args: VaultArgs) -> Result<u8> {
         }
         VaultAction::Store { path, force } => {
             if vault::looks_like_credential(&path) {
-                eprintln!("cfscrub vault store: {CREDENTIAL_PATH}");
+                errln!("cfscrub vault store: {CREDENTIAL_PATH}");
                 return Ok(EXIT_ERROR);
             }
             let value = read_one_secret()?;
@@ -95,11 +96,11 @@ pub fn run(args: VaultArgs) -> Result<u8> {
                     } else {
                         String::new()
                     };
-                    println!("{name}: stored a {}{fp}, mode 0600", kind.name());
+                    outln!("{name}: stored a {}{fp}, mode 0600", kind.name());
                     Ok(EXIT_CLEAN)
                 }
                 Err(e) => {
-                    eprintln!("cfscrub vault: {name}: {e}");
+                    errln!("cfscrub vault: {name}: {e}");
                     Ok(EXIT_ERROR)
                 }
             }
@@ -113,7 +114,7 @@ pub fn run(args: VaultArgs) -> Result<u8> {
 fn read_one_secret() -> Result<Zeroizing<Vec<u8>>> {
     let stdin = std::io::stdin();
     let raw = if stdin.is_terminal() {
-        eprint!("Paste the secret (not echoed): ");
+        err!("Paste the secret (not echoed): ");
         Zeroizing::new(rpassword::read_password()?.into_bytes())
     } else {
         // Allocated once at full size: growing would leave unwiped copies.

@@ -8,6 +8,7 @@ use super::search::Search;
 use super::{exit_code, load_secrets, thread_pool};
 use crate::cli::VerifyArgs;
 use crate::detect::Detector;
+use crate::errln;
 use crate::report::{human_bytes, Format, Output};
 use anyhow::Result;
 use std::time::Instant;
@@ -51,7 +52,7 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
                 tally.errors
             ));
         }
-        eprintln!("{line}");
+        errln!("{line}");
     }
     Ok(exit_code(&tally))
 }
