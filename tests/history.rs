@@ -5,10 +5,10 @@
 
 mod common;
 use common::*;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 fn require(tool: &str) {
     let ok = Command::new("sh")
@@ -22,7 +22,13 @@ fn require(tool: &str) {
     );
 }
 
-/// Runs `shell -i` under `script` with HOME=`home`, typing `lines`.
+/// What every test shell prints once before each prompt (a hook set by
+/// `prepare_home`; the prompt itself can be redrawn as input arrives):
+/// seeing the next one is seeing the shell ready for the next line.
+const READY: &str = "cfscrub-test-ready";
+
+/// Runs `shell -i` under `script` with HOME=`home`, typing each of `lines`
+/// once the shell is ready for it, then `exit`; returns what it printed.
 fn interactive(shell: &str, home: &Path, lines: &[String]) -> String {
     require("script");
     require(shell);
@@ -32,6 +38,7 @@ fn interactive(shell: &str, home: &Path, lines: &[String]) -> String {
         .env("HOME", home)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("TERM", "dumb")
+        .env("PAGER", "cat") // fish pages `history` on a terminal
         .env("SHELL", format!("/bin/{shell}"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -39,37 +46,58 @@ fn interactive(shell: &str, home: &Path, lines: &[String]) -> String {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    std::thread::sleep(Duration::from_millis(if shell == "fish" {
-        1500
-    } else {
-        600
-    }));
-    for line in lines {
+    let mut stdout = child.stdout.take().unwrap();
+    let printed = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let printed = Arc::clone(&printed);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                printed.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let ready = || {
+        let printed = printed.lock().unwrap();
+        printed
+            .windows(READY.len())
+            .filter(|w| *w == READY.as_bytes())
+            .count()
+    };
+    for (k, line) in lines.iter().chain([&"exit".to_string()]).enumerate() {
+        wait_until(&format!("{shell} is ready for line #{}", k + 1), || {
+            ready() > k
+        });
         stdin.write_all(line.as_bytes()).unwrap();
         stdin.write_all(b"\n").unwrap();
         stdin.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(400));
     }
-    stdin.write_all(b"exit\n").unwrap();
     drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    wait_until(&format!("{shell} exits"), || {
+        child.try_wait().unwrap().is_some()
+    });
+    reader.join().unwrap();
+    let printed = printed.lock().unwrap();
+    String::from_utf8_lossy(&printed).into_owned()
 }
 
 fn prepare_home(shell: &str, hook: Option<&str>) -> Tree {
     let t = Tree::new();
     match shell {
         "zsh" => {
-            t.write(".zshrc", "HISTFILE=$HOME/.zsh_history\nSAVEHIST=1000\nHISTSIZE=1000\nsetopt EXTENDED_HISTORY\nPROMPT='%% '\n");
+            t.write(".zshrc", format!("HISTFILE=$HOME/.zsh_history\nSAVEHIST=1000\nHISTSIZE=1000\nsetopt EXTENDED_HISTORY\nPROMPT='%% '\nprecmd() {{ print -n '{READY}'; }}\n"));
         }
         "bash" => {
             t.write(
                 ".bashrc",
-                "HISTFILE=$HOME/.bash_history\nHISTTIMEFORMAT='%s '\nPS1='$ '\n",
+                format!("HISTFILE=$HOME/.bash_history\nHISTTIMEFORMAT='%s '\nPS1='$ '\nPROMPT_COMMAND=\"printf '{READY}'\"\n"),
             );
         }
         _ => {
-            t.write(".config/fish/config.fish", "");
+            t.write(
+                ".config/fish/config.fish",
+                format!("function __test_ready --on-event fish_prompt; printf '{READY}'; end\n"),
+            );
         }
     }
     if let Some(hook) = hook {

@@ -183,3 +183,54 @@ pub fn wait_until_read(writer: &impl std::os::fd::AsRawFd) {
         unread_in_pipe(writer) == 0
     });
 }
+
+/// The uid and gid (`nobody`) of [`cfscrub_unprivileged`] runs as root.
+pub const UNPRIVILEGED: u32 = 65534;
+
+/// The `cfscrub` binary run by a user that file permissions bind. As root
+/// (CI), it drops to uid and gid [`UNPRIVILEGED`] without supplementary
+/// groups through `setpriv` before exec; otherwise the test user already is
+/// unprivileged. What the run reads or writes must be accessible to that
+/// user: see [`Tree::hand_to_unprivileged`].
+pub fn cfscrub_unprivileged() -> Command {
+    if !is_root() {
+        return cfscrub();
+    }
+    let found = std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "setpriv is required to drop root (bash .ci/run installs util-linux)"
+    );
+    let mut cmd = Command::new("setpriv");
+    cmd.arg(format!("--reuid={UNPRIVILEGED}"))
+        .arg(format!("--regid={UNPRIVILEGED}"))
+        .args(["--clear-groups", "--"])
+        .arg(assert_cmd::cargo::cargo_bin("cfscrub"))
+        .env_remove("CLOUDFLARE_API_TOKEN")
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS");
+    cmd
+}
+
+impl Tree {
+    /// As root, gives the whole tree (its root included, links not
+    /// followed) to [`UNPRIVILEGED`], so that a [`cfscrub_unprivileged`]
+    /// run meets the tree's mode bits as its owner would; otherwise the
+    /// test user owns it already.
+    pub fn hand_to_unprivileged(&self) {
+        fn give(path: &Path) {
+            std::os::unix::fs::lchown(path, Some(UNPRIVILEGED), Some(UNPRIVILEGED)).unwrap();
+            if std::fs::symlink_metadata(path).unwrap().is_dir() {
+                for entry in std::fs::read_dir(path).unwrap() {
+                    give(&entry.unwrap().path());
+                }
+            }
+        }
+        if is_root() {
+            give(self.path());
+        }
+    }
+}
