@@ -27,26 +27,41 @@ fn require(tool: &str) {
 /// seeing the next one is seeing the shell ready for the next line.
 const READY: &str = "cfscrub-test-ready";
 
+/// The `script` process of a session: killed if the test fails before the
+/// shell has exited, so that no shell is left waiting for input.
+struct Session(std::process::Child);
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Runs `shell -i` under `script` with HOME=`home`, typing each of `lines`
 /// once the shell is ready for it, then `exit`; returns what it printed.
 fn interactive(shell: &str, home: &Path, lines: &[String]) -> String {
     require("script");
     require(shell);
-    let mut child = Command::new("script")
-        .args(["-qec", &format!("{shell} -i"), "/dev/null"])
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TERM", "dumb")
-        .env("PAGER", "cat") // fish pages `history` on a terminal
-        .env("SHELL", format!("/bin/{shell}"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
+    let mut session = Session(
+        Command::new("script")
+            .args(["-qec", &format!("{shell} -i"), "/dev/null"])
+            .env_clear()
+            .env("HOME", home)
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("TERM", "dumb")
+            .env("PAGER", "cat") // fish pages `history` on a terminal
+            .env("SHELL", format!("/bin/{shell}"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stdin = session.0.stdin.take().unwrap();
+    let mut stdout = session.0.stdout.take().unwrap();
     let printed = Arc::new(Mutex::new(Vec::new()));
     let reader = {
         let printed = Arc::clone(&printed);
@@ -74,7 +89,7 @@ fn interactive(shell: &str, home: &Path, lines: &[String]) -> String {
     }
     drop(stdin);
     wait_until(&format!("{shell} exits"), || {
-        child.try_wait().unwrap().is_some()
+        session.0.try_wait().unwrap().is_some()
     });
     reader.join().unwrap();
     let printed = printed.lock().unwrap();

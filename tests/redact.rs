@@ -5,8 +5,9 @@ mod common;
 use common::*;
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().mode() & 0o7777
@@ -321,64 +322,117 @@ fn sqlite_database_stays_valid_with_same_length() {
     run(cfscrub().arg("verify").arg(&db)).expect(0);
 }
 
+/// Writes `originals` (name, content) to a fresh tree, redacts it, and
+/// returns what each file becomes.
+fn redacted_versions(originals: &[(String, String)]) -> Vec<Vec<u8>> {
+    let reference = Tree::new();
+    for (name, content) in originals {
+        reference.write(name, content);
+    }
+    run(cfscrub().args(["redact", "-q"]).arg(reference.path())).expect(0);
+    originals
+        .iter()
+        .map(|(name, _)| std::fs::read(reference.join(name)).unwrap())
+        .collect()
+}
+
+/// The `.cfscrub-*` temp files in `dir`.
+fn temp_files(dir: &Path) -> Vec<std::fs::DirEntry> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".cfscrub-"))
+        .collect()
+}
+
+/// Runs `cfscrub redact -q` on `dir`, holding the originals of `files`
+/// (path, size once redacted), and sends `signal` at a random point of its
+/// progress: once a random share of the redacted bytes is on disk, in temp
+/// files or renamed into place (a share of 0: right after the start).
+/// Anchoring on progress rather than on time keeps the signals spread over
+/// the run however slow the machine is. Returns the status and whether the
+/// signal was sent before the run ended.
+fn interrupt_redact(
+    dir: &Path,
+    files: &[(std::path::PathBuf, usize)],
+    signal: i32,
+    rng: &mut fastrand::Rng,
+) -> (std::process::ExitStatus, bool) {
+    let inode = |p: &Path| std::fs::symlink_metadata(p).unwrap().ino();
+    let originals: Vec<u64> = files.iter().map(|(p, _)| inode(p)).collect();
+    let total: usize = files.iter().map(|(_, len)| len).sum();
+    let target = (total as f64 * rng.f64()) as u64;
+    let progress = || {
+        let in_temp: u64 = temp_files(dir)
+            .iter()
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+        let renamed: usize = files
+            .iter()
+            .zip(&originals)
+            .filter(|((p, _), ino)| inode(p) != **ino)
+            .map(|((_, len), _)| len)
+            .sum();
+        in_temp + renamed as u64
+    };
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
+        .args(["redact", "-q"])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut ended = false;
+    wait_until("the run reaches its random point or ends", || {
+        ended = child.try_wait().unwrap().is_some();
+        ended || progress() >= target
+    });
+    if !ended {
+        // Not reaped (try_wait found it running): the pid is still ours.
+        unsafe { libc::kill(child.id() as i32, signal) };
+    }
+    (child.wait().unwrap(), !ended)
+}
+
 #[test]
 fn killed_at_random_moments_leaves_old_or_new_files_and_no_secret_in_temp_files() {
     let t = Tree::new();
-    let reference = Tree::new();
     let mut g = FakeGen::new(10);
     let mut p = Planted::default();
-    let mut originals = Vec::new();
-    for i in 0..4 {
-        let content = log_with_tokens(&mut g, &mut p, 8_000 + i * 2000);
-        originals.push((format!("f{i}.log"), content));
-    }
-    for (name, content) in &originals {
-        reference.write(name, content);
-    }
-    run(cfscrub().arg("redact").arg(reference.path())).expect(0);
-    let redacted: Vec<Vec<u8>> = originals
-        .iter()
-        .map(|(n, _)| std::fs::read(reference.join(n)).unwrap())
+    let originals: Vec<(String, String)> = (0..4)
+        .map(|i| {
+            let content = log_with_tokens(&mut g, &mut p, 8_000 + i * 2000);
+            (format!("f{i}.log"), content)
+        })
         .collect();
-    // Kills are spread over [0, the longest run seen]; only those that
-    // interrupted a run count, so a loaded machine takes more rounds, not
-    // a weaker test.
-    for (name, content) in &originals {
-        t.write(name, content);
-    }
-    let start = Instant::now();
-    run(cfscrub().args(["redact", "-q"]).arg(t.path())).expect(0);
-    let mut longest = start.elapsed();
+    let redacted = redacted_versions(&originals);
     let mut rng = fastrand::Rng::with_seed(10);
     let (wanted, mut killed, mut round) = (15, 0, 0);
-    let deadline = Instant::now() + Duration::from_secs(300);
     while killed < wanted {
         assert!(
-            Instant::now() < deadline,
+            round < 4 * wanted,
             "only {killed} of {wanted} kills landed during a run in {round} rounds"
         );
-        if round % 3 == 0 {
+        round += 1;
+        // Every third round starts from a half-done state: some files
+        // already redacted (as a killed run leaves them).
+        if round % 3 != 2 {
             for (name, content) in &originals {
                 t.write(name, content);
             }
         }
-        round += 1;
-        let started = Instant::now();
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
-            .args(["redact", "-q"])
-            .arg(t.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(longest.mul_f64(rng.f64()));
-        let _ = child.kill(); // SIGKILL
-        let status = child.wait().unwrap();
-        if status.code().is_none() {
-            killed += 1;
-        } else {
-            longest = longest.max(started.elapsed());
-        }
+        // The files left to do (all but in the half-done rounds).
+        let files: Vec<_> = originals
+            .iter()
+            .zip(&redacted)
+            .filter(|((name, content), _)| {
+                std::fs::read(t.join(name)).unwrap() == content.as_bytes()
+            })
+            .map(|((name, _), done)| (t.join(name), done.len()))
+            .collect();
+        let (status, sent) = interrupt_redact(t.path(), &files, libc::SIGKILL, &mut rng);
+        killed += (sent && status.signal() == Some(libc::SIGKILL)) as usize;
         for ((name, original), done) in originals.iter().zip(&redacted) {
             let now = std::fs::read(t.join(name)).unwrap();
             assert!(
@@ -387,18 +441,15 @@ fn killed_at_random_moments_leaves_old_or_new_files_and_no_secret_in_temp_files(
                 now.len()
             );
         }
-        for entry in std::fs::read_dir(t.path()).unwrap().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with(".cfscrub-") {
-                let bytes = std::fs::read(entry.path()).unwrap();
-                p.assert_absent(&format!("leftover temp file in round {round}"), &bytes);
-                std::fs::remove_file(entry.path()).unwrap();
-            }
+        for entry in temp_files(t.path()) {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            p.assert_absent(&format!("leftover temp file in round {round}"), &bytes);
+            std::fs::remove_file(entry.path()).unwrap();
         }
     }
 }
 
-/// SIGINT, SIGTERM and SIGHUP at random moments of runs over many small
+/// SIGINT, SIGTERM and SIGHUP at random points of runs over many small
 /// files (each gets a temp file, filled, renamed over it): whenever the
 /// signal lands, the run ends with 128 + the signal and leaves no
 /// `.cfscrub-*.tmp` behind.
@@ -410,59 +461,39 @@ fn signals_at_random_moments_leave_no_temp_file() {
     let originals: Vec<(String, String)> = (0..150)
         .map(|i| (format!("f{i:03}.log"), log_with_tokens(&mut g, &mut p, 30)))
         .collect();
+    let files: Vec<_> = originals
+        .iter()
+        .zip(redacted_versions(&originals))
+        .map(|((name, _), done)| (t.join(name), done.len()))
+        .collect();
     let signals = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
     let mut rng = fastrand::Rng::with_seed(11);
-    // Signals are spread over [0, the longest run seen]; only those that
-    // interrupted a run count, so a loaded machine takes more rounds, not
-    // a weaker test.
-    let mut longest = Duration::from_millis(20);
-    let (wanted, mut landed, mut rounds) = (45, 0, 0);
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let (wanted, mut landed, mut round) = (45, 0, 0);
     while landed < wanted {
         assert!(
-            Instant::now() < deadline,
-            "only {landed} of {wanted} signals landed during a run in {rounds} rounds"
+            round < 4 * wanted,
+            "only {landed} of {wanted} signals landed during a run in {round} rounds"
         );
         for (name, content) in &originals {
             t.write(name, content);
         }
-        let signal = signals[rounds % signals.len()];
-        rounds += 1;
-        let started = Instant::now();
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
-            .args(["redact", "-q"])
-            .arg(t.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(longest.mul_f64(rng.f64()));
-        unsafe { libc::kill(child.id() as i32, signal) };
-        let status = child.wait().unwrap();
-        longest = longest.max(started.elapsed());
-        let leftovers: Vec<String> = std::fs::read_dir(t.path())
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with(".cfscrub-"))
-            .collect();
-        assert!(
-            leftovers.is_empty(),
-            "signal {signal} in round {rounds} ({status:?}) left {} temp file(s)",
-            leftovers.len()
+        let signal = signals[round % signals.len()];
+        round += 1;
+        let (status, sent) = interrupt_redact(t.path(), &files, signal, &mut rng);
+        let left = temp_files(t.path()).len();
+        assert_eq!(
+            left, 0,
+            "signal {signal} in round {round} ({status:?}) left {left} temp file(s)"
         );
-        match status.code() {
-            Some(0) => {} // finished before the signal
-            Some(code) => {
-                assert_eq!(code, 128 + signal, "round {rounds}");
-                landed += 1;
+        match (status.code(), status.signal()) {
+            (Some(0), _) => {} // finished before the signal
+            (Some(code), _) => {
+                assert_eq!(code, 128 + signal, "round {round}");
+                landed += sent as usize;
             }
             // Before the handler was installed (process start-up), the
             // default action ends it: nothing was written yet.
-            None => assert_eq!(
-                std::os::unix::process::ExitStatusExt::signal(&status),
-                Some(signal)
-            ),
+            (None, s) => assert_eq!(s, Some(signal), "round {round}"),
         }
     }
 }

@@ -154,14 +154,14 @@ pub fn assert_same(what: &str, actual: impl AsRef<[u8]>, expected: impl AsRef<[u
     }
 }
 
-/// Polls `done` until it holds, failing after 30 s with `what` — a bounded
+/// Polls `done` until it holds, failing after 120 s with `what` — a bounded
 /// wait on an observable condition, in place of a sleep.
 pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while !done() {
         assert!(
             std::time::Instant::now() < deadline,
-            "timed out after 30 s waiting until {what}"
+            "timed out after 120 s waiting until {what}"
         );
         std::thread::sleep(std::time::Duration::from_micros(200));
     }
