@@ -9,10 +9,9 @@
 //! temp file can be created meanwhile), removes every registered file and
 //! exits with 128 + the signal.
 //!
-//! (Temp files only ever hold already-redacted bytes — or, for `vault
-//! store`, the secret being stored — so even a SIGKILL, which nobody can
-//! catch, leaves no *new* copy of a leaked value behind: only clutter, or
-//! the value the user was storing anyway.)
+//! (A SIGKILL, which nobody can catch, can still leave one behind: for
+//! `redact` it holds only already-redacted bytes; for `vault store`, the
+//! value being stored, mode 0600, beside the file it was meant for.)
 
 use std::io;
 use std::path::{Path, PathBuf};
