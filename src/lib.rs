@@ -7,12 +7,15 @@
 //! consumers receive [`finding::Finding`]s, which hold a kind, a place and a
 //! fingerprint.
 #![deny(missing_docs)]
+// Printing goes through `console`, which never panics on a closed stream.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod beneath;
 pub mod checklist;
 pub mod cleanup;
 pub mod cli;
 pub mod commands;
+pub mod console;
 pub mod detect;
 pub mod diagnose;
 pub mod fake;

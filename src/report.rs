@@ -8,6 +8,7 @@
 //! past [`FLUSH_AT`] is written early. A closed pipe (`| head`) marks the
 //! output closed and the run winds down quietly.
 
+use crate::errln;
 use crate::finding::Finding;
 use crate::rules::{Confidence, Kind, RULES};
 use crate::stream::Sink;
@@ -222,7 +223,7 @@ impl Output {
 
     /// Prints `item` on stderr and adds it to the report (to `buf` for JSON).
     fn note_not_inspected(&self, item: NotInspected, buf: &mut Vec<u8>) {
-        eprintln!("{}", item.line());
+        errln!("{}", item.line());
         match self.format {
             Format::Human => {}
             Format::Json => {

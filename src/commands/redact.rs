@@ -20,6 +20,7 @@ use crate::beneath::{open_beneath, Roots};
 use crate::cleanup::install_signal_cleanup;
 use crate::cli::RedactArgs;
 use crate::detect::Detector;
+use crate::errln;
 use crate::live_writers::LiveWriters;
 use crate::method::{self, Plan, Request};
 use crate::report::{human_bytes, Format, NotInspected, Tally};
@@ -380,15 +381,15 @@ fn report(
                 }
             }
             FileResult::Planned(..) => {}
-            FileResult::Skipped(what) => eprintln!("cfscrub: {name}: skipped {what}"),
+            FileResult::Skipped(what) => errln!("cfscrub: {name}: skipped {what}"),
             FileResult::Failed { message, remedy } => {
                 tally.errors += 1;
-                eprintln!("cfscrub: {name}: {message}");
+                errln!("cfscrub: {name}: {message}");
                 let still = left_in_failed.as_ref().map(FileCounts::total);
                 if let Some(c) = left_in_failed.as_ref().filter(|c| c.total() > 0) {
                     left += c.total();
                     files_left += 1;
-                    eprintln!(
+                    errln!(
                         "cfscrub: {name}: not redacted: {} remaining ({}) at line(s) {}{}",
                         c.total(),
                         c.kinds_line(),
@@ -422,7 +423,7 @@ fn report(
                         format.name()
                     );
                     if !args.dry_run {
-                        eprintln!("cfscrub: {name}: not redacted: {found}");
+                        errln!("cfscrub: {name}: not redacted: {found}");
                     } else if !json {
                         writeln!(out, "{name}: would remain: {found}")?;
                     }
@@ -445,7 +446,7 @@ fn report(
             Ok(c) if c.total() > 0 => {
                 left += c.total();
                 files_left += 1;
-                eprintln!(
+                errln!(
                     "cfscrub: {name}: {} remaining after the rewrite ({}) at line(s) {}",
                     c.total(),
                     c.kinds_line(),
@@ -455,7 +456,7 @@ fn report(
             Ok(_) => {}
             Err(e) => {
                 tally.errors += 1;
-                eprintln!("cfscrub: {name}: cannot verify: {e}");
+                errln!("cfscrub: {name}: cannot verify: {e}");
             }
         }
     }
@@ -501,12 +502,12 @@ fn report(
             } else {
                 String::new()
             };
-            eprintln!(
+            errln!(
                 "cfscrub redact --dry-run: {} would be redacted in {} of {} files{would_remain}{uninspected}; nothing changed",
                 tally.findings, tally.files_with_findings, tally.files
             );
         } else {
-            eprintln!(
+            errln!(
                 "cfscrub redact: {redacted} redacted in {} of {} files ({}, {:.2} s); verification: {left} remaining{uninspected}{}",
                 changed.len(),
                 tally.files,
@@ -515,7 +516,7 @@ fn report(
                 if tally.errors > 0 { format!("; {} error(s)", tally.errors) } else { String::new() }
             );
             if left > 0 || tally.uninspected > 0 {
-                eprintln!(
+                errln!(
                     "cfscrub redact: not done: {left} credential(s) remain in {files_left} file(s), {} not inspected (each named above)",
                     tally.uninspected
                 );
@@ -535,7 +536,7 @@ fn not_inspected(
     item: NotInspected,
     found: Option<u64>,
 ) -> std::io::Result<()> {
-    eprintln!("{}", item.line());
+    errln!("{}", item.line());
     tally.uninspected += 1;
     if json {
         let mut record = item.json();

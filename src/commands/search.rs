@@ -10,6 +10,7 @@
 //! object databases the walk did not enter. Neither is ever counted clean.
 
 use crate::detect::Detector;
+use crate::errln;
 use crate::progress::Progress;
 use crate::report::{Format, Output, Tally};
 use crate::sanitize::display_path;
@@ -53,7 +54,7 @@ pub fn input_name(input: &Input) -> String {
 /// Prints the walk's notes on stderr; returns how many were errors.
 pub fn print_notes(inputs: &Inputs) -> u64 {
     for note in &inputs.notes {
-        eprintln!("cfscrub: {note}");
+        errln!("cfscrub: {note}");
     }
     inputs.error_count() as u64
 }
@@ -173,7 +174,7 @@ impl Search<'_> {
             Input::File(path) => match open_regular(path, self.follow) {
                 Ok((mut file, _)) => scan_and_sniff(&mut scanner, &mut file, &mut report),
                 Err(OpenError::NotRegular(what)) => {
-                    eprintln!(
+                    errln!(
                         "cfscrub: {}",
                         Note::Skipped {
                             path: name.clone(),
@@ -193,7 +194,7 @@ impl Search<'_> {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe && self.output.is_closed() => {}
             Err(e) => {
-                eprintln!("cfscrub: {name}: {e}");
+                errln!("cfscrub: {name}: {e}");
                 tally.errors += 1;
             }
         }
@@ -204,7 +205,7 @@ impl Search<'_> {
 /// A report's counts, or one error when the report could not be written.
 fn counted(written: io::Result<Tally>) -> Tally {
     written.unwrap_or_else(|e| {
-        eprintln!("cfscrub: writing the report: {e}");
+        errln!("cfscrub: writing the report: {e}");
         Tally {
             errors: 1,
             ..Tally::default()
