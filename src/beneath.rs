@@ -20,7 +20,7 @@
 //! library caller passing no roots) is opened from its parent directory as
 //! written; everything after that still goes through that one descriptor.
 
-use crate::cleanup::TempGuard;
+use crate::cleanup::{unlink_at, TempGuard};
 use crate::walk::OpenError;
 use std::ffi::{CString, OsStr, OsString};
 use std::fs::{File, Metadata};
@@ -359,12 +359,6 @@ impl AsFd for Dir {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.0.as_fd()
     }
-}
-
-/// Removes `name` from the directory `dir`.
-pub(crate) fn unlink_at(dir: BorrowedFd<'_>, name: &OsStr) -> io::Result<()> {
-    let c = c_name(name)?;
-    cvt(unsafe { libc::unlinkat(dir.as_raw_fd(), c.as_ptr(), 0) }).map(drop)
 }
 
 /// A temp file in a [`Dir`]: removed on drop unless renamed into place.

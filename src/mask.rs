@@ -6,9 +6,9 @@
 //! as its newline arrives; the scanner holds back only bytes that may still
 //! start a credential.
 
+use crate::counts::{FileCounts, Replacement};
 use crate::detect::Detector;
 use crate::finding::Finding;
-use crate::rewrite::{FileCounts, Replacement};
 use crate::stream::{Sink, StreamScanner};
 use std::io::{self, Read, Write};
 
@@ -88,7 +88,7 @@ pub fn shape_masker() -> &'static (Detector, Replacement) {
     static MASKER: std::sync::OnceLock<(Detector, Replacement)> = std::sync::OnceLock::new();
     MASKER.get_or_init(|| {
         let detector = Detector::new(&crate::secrets::KnownSecrets::new());
-        let replacement = Replacement::new(crate::rewrite::DEFAULT_REPLACEMENT, &detector)
+        let replacement = Replacement::new(crate::counts::DEFAULT_REPLACEMENT, &detector)
             .expect("the default marker is never detected");
         (detector, replacement)
     })
@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn masks_and_passes_everything_else_through() {
         let det = Detector::new(&KnownSecrets::new());
-        let r = Replacement::new(crate::rewrite::DEFAULT_REPLACEMENT, &det).unwrap();
+        let r = Replacement::new(crate::counts::DEFAULT_REPLACEMENT, &det).unwrap();
         let mut g = crate::fake::FakeGen::new(3);
         let input = format!(
             "\x1b[33m{}\x1b[0m\r\n\u{0}\u{ff}",

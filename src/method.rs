@@ -21,11 +21,12 @@
 //! redacted bytes), and [`apply`] redoes the file with same-length
 //! replacements; the dry run ([`survey`]) watches the same way.
 
+use crate::counts::FileCounts;
 use crate::detect::Detector;
 use crate::finding::Finding;
 use crate::rewrite::{
-    redact_binary_by_rename, redact_by_rename, redact_same_length, FileCounts, Method, Outcome,
-    RewriteError, RewriteOptions,
+    redact_binary_by_rename, redact_by_rename, redact_same_length, Method, Outcome, RewriteError,
+    RewriteOptions,
 };
 use crate::sanitize::display_path;
 use crate::sniff::{self, Binary, Content, Opaque};

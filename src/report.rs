@@ -91,7 +91,7 @@ impl Tally {
 
     /// `3 cloudflare-user-token, 1 cloudflare-partial`.
     pub fn kinds_line(&self) -> String {
-        kinds_line(&self.by_kind)
+        crate::counts::kinds_line(&self.by_kind)
     }
 
     /// The counts per kind as a JSON object.
@@ -102,15 +102,6 @@ impl Tally {
             .collect::<serde_json::Map<_, _>>()
             .into()
     }
-}
-
-/// Counts per kind as `3 cloudflare-user-token, 1 cloudflare-partial`.
-pub fn kinds_line(by_kind: &BTreeMap<Kind, u64>) -> String {
-    let parts: Vec<String> = by_kind
-        .iter()
-        .map(|(k, n)| format!("{n} {}", k.id()))
-        .collect();
-    parts.join(", ")
 }
 
 /// A file or directory cfscrub could not see through, and why (`gzip`,

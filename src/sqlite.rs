@@ -31,9 +31,10 @@
 //! `-journal` files it creates the database's owner, and deletes them when
 //! the last connection closes.
 
+use crate::counts::FileCounts;
 use crate::detect::Detector;
 use crate::finding::Finding;
-use crate::rewrite::{count_remaining, FileCounts, Method, Outcome, RewriteError, RewriteOptions};
+use crate::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
 use crate::stream::{Sink, StreamScanner};
 use crate::walk::{open_regular, OpenError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};

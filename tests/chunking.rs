@@ -6,11 +6,11 @@
 //! Inputs are built inside the test from a seed, so a failing case prints
 //! seeds, sizes, offsets and kinds, never a generated credential.
 
+use cfscrub::counts::{Replacement, DEFAULT_REPLACEMENT};
 use cfscrub::detect::Detector;
 use cfscrub::fake::FakeGen;
 use cfscrub::finding::Finding;
 use cfscrub::mask::mask_stream;
-use cfscrub::rewrite::{Replacement, DEFAULT_REPLACEMENT};
 use cfscrub::rules::{Confidence, Kind};
 use cfscrub::secrets::KnownSecrets;
 use cfscrub::stream::{scan_bytes, StreamScanner};

@@ -291,7 +291,7 @@ fn run_forwards_sigterm_to_the_command() {
 proptest::proptest! {
     #[test]
     fn random_bytes_pass_through_byte_identical(input in proptest::collection::vec(proptest::num::u8::ANY, 0..4096)) {
-        use cfscrub::{detect::Detector, rewrite::Replacement, secrets::KnownSecrets};
+        use cfscrub::{counts::Replacement, detect::Detector, secrets::KnownSecrets};
         let detector = Detector::new(&KnownSecrets::new());
         proptest::prop_assume!(cfscrub::stream::scan_bytes(&detector, &input).is_empty());
         let replacement = Replacement::new("[REDACTED_CF_TOKEN]", &detector).unwrap();

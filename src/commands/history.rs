@@ -5,14 +5,12 @@
 use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::beneath::Roots;
 use crate::cli::{HistoryArgs, HistoryCommand};
+use crate::counts::{FileCounts, Replacement, DEFAULT_REPLACEMENT};
 use crate::detect::Detector;
 use crate::history::{hook, running_shell_advice, HistoryFile, Places};
 use crate::live_writers::LiveWriters;
 use crate::method::{self, Plan, Request};
-use crate::rewrite::{
-    count_remaining, FileCounts, Method, Replacement, RewriteError, RewriteOptions,
-    DEFAULT_REPLACEMENT,
-};
+use crate::rewrite::{count_remaining, Method, RewriteError, RewriteOptions};
 use crate::sanitize::display_path;
 use crate::sniff::Opaque;
 use crate::walk::{open_regular, OpenError};

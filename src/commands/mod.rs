@@ -69,7 +69,9 @@ pub fn load_secrets(args: &SecretArgs, stdin_use: Option<&str>) -> Result<KnownS
     }
     let mut secrets = KnownSecrets::new();
     for path in &args.secret_from {
-        secrets.add_from_path(path).context("--secret-from")?;
+        secrets
+            .add_from_path(path, &crate::sanitize::display_path(path))
+            .context("--secret-from")?;
     }
     for var in &args.secret_env {
         secrets.add_from_env(var).context("--secret-env")?;

@@ -19,13 +19,12 @@ use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::beneath::{open_beneath, Roots};
 use crate::cleanup::install_signal_cleanup;
 use crate::cli::RedactArgs;
+use crate::counts::{FileCounts, Replacement};
 use crate::detect::Detector;
 use crate::live_writers::LiveWriters;
 use crate::method::{self, Plan, Request};
 use crate::report::{human_bytes, Format, NotInspected, Tally};
-use crate::rewrite::{
-    count_remaining, FileCounts, Method, Outcome, Replacement, RewriteError, RewriteOptions,
-};
+use crate::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
 use crate::sanitize::display_path;
 use crate::sniff::Opaque;
 use crate::stream::StreamScanner;

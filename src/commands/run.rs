@@ -9,8 +9,8 @@
 use super::filter::{masking_setup, print_summary, widen_pipe};
 use super::EXIT_ERROR;
 use crate::cli::RunArgs;
+use crate::counts::FileCounts;
 use crate::mask::mask_stream;
-use crate::rewrite::FileCounts;
 use anyhow::{Context, Result};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::exfiltrator::origin::WithOrigin;

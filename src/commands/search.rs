@@ -53,7 +53,7 @@ pub fn input_name(input: &Input) -> String {
 /// Prints the walk's notes on stderr; returns how many were errors.
 pub fn print_notes(inputs: &Inputs) -> u64 {
     for note in &inputs.notes {
-        eprintln!("cfscrub: {note}");
+        eprintln!("cfscrub: {}", note.describe(display_path));
     }
     inputs.error_count() as u64
 }
@@ -173,13 +173,11 @@ impl Search<'_> {
             Input::File(path) => match open_regular(path, self.follow) {
                 Ok((mut file, _)) => scan_and_sniff(&mut scanner, &mut file, &mut report),
                 Err(OpenError::NotRegular(what)) => {
-                    eprintln!(
-                        "cfscrub: {}",
-                        Note::Skipped {
-                            path: name.clone(),
-                            what
-                        }
-                    );
+                    let note = Note::Skipped {
+                        path: path.clone(),
+                        what,
+                    };
+                    eprintln!("cfscrub: {}", note.describe(display_path));
                     return Tally::default();
                 }
                 Err(OpenError::Io(e)) => Err(e),
