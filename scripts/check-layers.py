@@ -26,37 +26,19 @@ FLOORS = {
     # 0: leaves, importing nothing from the crate.
     "text": 0,
     "fake": 0,
-    # 1: the detecting core: what a credential is, finding it in bytes.
-    "rules": 1,
-    "finding": 1,
-    "secrets": 1,
-    "detect": 1,
-    "stream": 1,
-    "counts": 1,
-    "sniff": 1,
-    # 2: where bytes come from (walk, opening beneath a root, temp files).
-    "walk": 2,
-    "beneath": 2,
-    "cleanup": 2,
-    # 3: masking: the streaming masker and safe display of paths and text.
+    # 1: the detecting core: rules, finding, secrets, detect, stream,
+    # counts, sniff.
+    "core": 1,
+    # 2: where bytes come from: walk, beneath, cleanup, head.
+    "source": 2,
+    # 3: masking: the streaming masker, safe display of paths and text.
     "mask": 3,
-    "sanitize": 3,
-    # 4: rewriting files in place.
+    # 4: changing files: method, rename and same-length, sqlite, png, ...
     "rewrite": 4,
-    "method": 4,
-    "sqlite": 4,
-    "png": 4,
-    "file_meta": 4,
-    "live_writers": 4,
-    # 5: output.
+    # 5: output: reporters, tallies, progress.
     "report": 5,
-    "progress": 5,
     # 6: incident response beyond the bytes.
-    "checklist": 6,
-    "diagnose": 6,
-    "wrangler": 6,
-    "vault": 6,
-    "history": 6,
+    "incident": 6,
     # 7: flags; 8: commands (wiring); 9: the binary.
     "cli": 7,
     "commands": 8,

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     let cli = match cfscrub::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
-            let text = cfscrub::sanitize::mask_text(&err.render().to_string());
+            let text = cfscrub::mask::sanitize::mask_text(&err.render().to_string());
             if err.use_stderr() {
                 eprint!("{text}");
             } else {
@@ -35,12 +35,12 @@ fn main() -> ExitCode {
         Ok(Err(err)) => {
             eprintln!(
                 "cfscrub: {}",
-                cfscrub::sanitize::mask_text(&format!("{err:#}"))
+                cfscrub::mask::sanitize::mask_text(&format!("{err:#}"))
             );
             cfscrub::commands::EXIT_ERROR
         }
         Err(_) => cfscrub::commands::EXIT_ERROR,
     };
-    cfscrub::sanitize::forget_known_secrets();
+    cfscrub::mask::sanitize::forget_known_secrets();
     ExitCode::from(code)
 }

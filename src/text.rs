@@ -1,7 +1,7 @@
 //! Escaping untrusted bytes for a terminal or a log: control characters and
 //! invalid UTF-8 become visible escapes (ESC → `\u{1b}`, 0xff → `\xff`). A
 //! leaf: pure functions, no detector, no masking (that is
-//! [`crate::sanitize`], which uses this after masking).
+//! [`crate::mask::sanitize`], which uses this after masking).
 
 /// Escapes control characters and invalid UTF-8 in `bytes`.
 pub fn escape_bytes(bytes: &[u8]) -> String {

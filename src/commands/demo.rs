@@ -75,7 +75,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
     say!(
         "cfscrub demo: a fake incident in {} (CI log, shell history, .env, wrangler config;\n\
          every credential in it is a fake generated just now)",
-        crate::sanitize::display_path(&root)
+        crate::mask::sanitize::display_path(&root)
     );
     let scan = step(&root, "1. Find every credential", &["scan", "."])?;
     let json = step(
@@ -135,7 +135,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         && checklist == 0;
     if args.keep {
         let kept = dir.keep();
-        say!("\nKept {}", crate::sanitize::display_path(&kept));
+        say!("\nKept {}", crate::mask::sanitize::display_path(&kept));
     }
     say!(
         "\ncfscrub demo: {}",

@@ -8,9 +8,11 @@
 //! past [`FLUSH_AT`] is written early. A closed pipe (`| head`) marks the
 //! output closed and the run winds down quietly.
 
-use crate::finding::Finding;
-use crate::rules::{Confidence, Kind, RULES};
-use crate::stream::Sink;
+pub mod progress;
+
+use crate::core::finding::Finding;
+use crate::core::rules::{Confidence, Kind, RULES};
+use crate::core::stream::Sink;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
@@ -91,7 +93,7 @@ impl Tally {
 
     /// `3 cloudflare-user-token, 1 cloudflare-partial`.
     pub fn kinds_line(&self) -> String {
-        crate::counts::kinds_line(&self.by_kind)
+        crate::core::counts::kinds_line(&self.by_kind)
     }
 
     /// The counts per kind as a JSON object.

@@ -1,14 +1,14 @@
 //! Rewriting files in place without losing a byte: the redaction consumers.
 //!
 //! Two strategies, both fed by the [`StreamScanner`], both reaching the file
-//! from its root through directory descriptors ([`crate::beneath`]): a
+//! from its root through directory descriptors ([`crate::source::beneath`]): a
 //! directory swapped for a link after the walk is refused, and with
 //! `--follow` the link's target is rewritten in its own directory.
 //!
 //! * [`redact_by_rename`] — the default. Opens the file without following
 //!   links, creates a mode-0600 temp file in the same directory and gives
 //!   it the original's owner, extended attributes, ACL and mode before the
-//!   first byte ([`crate::file_meta`]), writes the redacted stream to it,
+//!   first byte ([`crate::rewrite::file_meta`]), writes the redacted stream to it,
 //!   **re-scans the temp file** and refuses to commit if anything remains,
 //!   fsyncs, takes a write lease on the original (no other process may have
 //!   it open; one that opens it now waits, and is seen: [`WriteLease`]),
@@ -21,8 +21,8 @@
 //! * [`redact_same_length`] — overwrites each finding in the same inode with
 //!   a replacement of exactly its length (`pwrite`). Size, inode, hard links,
 //!   offsets and open writers survive: the mode for live logs, binary files
-//!   (chosen in [`crate::method`]; SQLite databases go through
-//!   [`crate::sqlite`]) and hard-linked files. Not atomic per file, never
+//!   (chosen in [`crate::rewrite::method`]; SQLite databases go through
+//!   [`crate::rewrite::sqlite`]) and hard-linked files. Not atomic per file, never
 //!   truncating, never writing past the end: a file that shrinks during a
 //!   pass (`copytruncate`) is gone over again from the start, and a value
 //!   cut off by the end of a file that is being written is left for the
@@ -32,15 +32,21 @@
 //! it is buffered up to [`BUFFER_BEFORE_TEMP`]), so clean files cost one read
 //! and no write.
 
-use crate::beneath::{locate, Dir, LocateError, Located, Roots, TempFile};
-use crate::counts::{FileCounts, Replacement};
-use crate::detect::Detector;
-use crate::file_meta::{FileMeta, MetaError};
-use crate::finding::Finding;
-use crate::live_writers::{find_writer, LeaseAttempt, LiveWriters, WriteLease, Writer};
-use crate::rules::{Confidence, Kind};
-use crate::stream::{Sink, StreamScanner};
-use crate::walk::OpenError;
+pub mod file_meta;
+pub mod live_writers;
+pub mod method;
+pub mod png;
+pub mod sqlite;
+
+use crate::core::counts::{FileCounts, Replacement};
+use crate::core::detect::Detector;
+use crate::core::finding::Finding;
+use crate::core::rules::{Confidence, Kind};
+use crate::core::stream::{Sink, StreamScanner};
+use crate::rewrite::file_meta::{FileMeta, MetaError};
+use crate::rewrite::live_writers::{find_writer, LeaseAttempt, LiveWriters, WriteLease, Writer};
+use crate::source::beneath::{locate, Dir, LocateError, Located, Roots, TempFile};
+use crate::source::walk::OpenError;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -208,7 +214,7 @@ pub struct RewriteOptions<'a> {
     /// which must be beneath one of `roots`; the link stays.
     pub follow: bool,
     /// The trees the paths were found in: every file is reached from its
-    /// root through directory descriptors ([`crate::beneath`]).
+    /// root through directory descriptors ([`crate::source::beneath`]).
     pub roots: &'a Roots,
     /// Files other processes are writing to: never renamed over.
     pub live_writers: &'a LiveWriters,
@@ -305,7 +311,7 @@ impl RenameSink<'_> {
 
 impl Sink for RenameSink<'_> {
     fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        if self.refuse_nul && crate::sniff::has_nul(bytes) {
+        if self.refuse_nul && crate::core::sniff::has_nul(bytes) {
             return Err(io::Error::other(BinaryContent));
         }
         match &mut self.target {
@@ -583,7 +589,7 @@ fn append_redacted(
             }
         })
         .map_err(io_err("cannot reopen to carry late appends over"))?;
-    let mut sink = crate::mask::Masker::new(BufWriter::new(&new), opts.replacement);
+    let mut sink = crate::mask::masker::Masker::new(BufWriter::new(&new), opts.replacement);
     StreamScanner::new(opts.detector, false)
         .scan_reader(
             &mut ReadAt {
@@ -814,9 +820,9 @@ pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::counts::DEFAULT_REPLACEMENT;
+    use crate::core::counts::DEFAULT_REPLACEMENT;
+    use crate::core::secrets::KnownSecrets;
     use crate::fake::FakeGen;
-    use crate::secrets::KnownSecrets;
 
     fn setup() -> (Detector, tempfile::TempDir, FakeGen) {
         (
@@ -845,7 +851,7 @@ mod tests {
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.method, Method::Renamed);
         assert_eq!(out.counts.total(), 1);
-        crate::sanitize::assert_same(
+        crate::mask::sanitize::assert_same(
             "rewritten file",
             &std::fs::read(&path).unwrap(),
             "x [REDACTED_CF_TOKEN] y\r\n\u{e9}".as_bytes(),
@@ -864,7 +870,7 @@ mod tests {
         let (det, dir, mut g) = setup();
         let path = dir.path().join("late-nul.log");
         let mut content = format!("x {} y\n", g.scannable("cfut_", true)).into_bytes();
-        content.extend(std::iter::repeat_n(b'.', crate::stream::CHUNK * 2));
+        content.extend(std::iter::repeat_n(b'.', crate::core::stream::CHUNK * 2));
         content.extend_from_slice(b"\0tail");
         std::fs::write(&path, &content).unwrap();
         let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
@@ -881,7 +887,7 @@ mod tests {
             redact_by_rename(&path, opts),
             Err(RewriteError::Binary)
         ));
-        crate::sanitize::assert_same("untouched", &std::fs::read(&path).unwrap(), &content);
+        crate::mask::sanitize::assert_same("untouched", &std::fs::read(&path).unwrap(), &content);
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
             1,
@@ -944,7 +950,7 @@ mod tests {
         let mut expected = b"a ".to_vec();
         expected.extend(r.same_length(token.len()));
         expected.extend_from_slice(b" b grep ********** c\n");
-        crate::sanitize::assert_same("same-length file", after.as_bytes(), &expected);
+        crate::mask::sanitize::assert_same("same-length file", after.as_bytes(), &expected);
         assert!(after.starts_with("a [REDACTED_CF_TOKEN]****"));
     }
 }

@@ -7,7 +7,7 @@
 //! (`O_EXCL`, mode 0600, `fchmod` again since the umask applies) in the
 //! target's directory and renamed into place.
 
-use crate::walk::{open_regular, OpenError};
+use crate::source::walk::{open_regular, OpenError};
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -173,7 +173,7 @@ pub fn store(path: &Path, value: &[u8], force: bool) -> Result<(), VaultError> {
         .prefix(".cfscrub-vault-")
         .permissions(std::fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)?;
-    let guard = crate::cleanup::TempGuard::register(temp.path())?;
+    let guard = crate::source::cleanup::TempGuard::register(temp.path())?;
     {
         let f: &File = temp.as_file();
         f.set_permissions(std::fs::Permissions::from_mode(0o600))?;

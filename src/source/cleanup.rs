@@ -35,7 +35,7 @@ impl Place {
 }
 
 /// Removes `name` from the directory `dir` (here rather than in
-/// [`crate::beneath`], which registers its temp files with this module).
+/// [`crate::source::beneath`], which registers its temp files with this module).
 pub(crate) fn unlink_at(dir: BorrowedFd<'_>, name: &OsStr) -> std::io::Result<()> {
     let c = std::ffi::CString::new(name.as_bytes())
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in a file name"))?;

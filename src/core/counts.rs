@@ -2,10 +2,10 @@
 //! one file ([`FileCounts`]): shared by the streaming masker and the
 //! rewriters, below both, so that neither imports the other.
 
-use crate::detect::Detector;
-use crate::finding::Finding;
-use crate::rules::Kind;
-use crate::stream::Sink;
+use crate::core::detect::Detector;
+use crate::core::finding::Finding;
+use crate::core::rules::Kind;
+use crate::core::stream::Sink;
 use std::collections::BTreeMap;
 use std::io;
 
@@ -38,7 +38,7 @@ impl Replacement {
         if text.is_empty() {
             return Err(BadReplacement("it is empty"));
         }
-        if !crate::stream::scan_bytes(detector, text.as_bytes()).is_empty() {
+        if !crate::core::stream::scan_bytes(detector, text.as_bytes()).is_empty() {
             return Err(BadReplacement(
                 "it would itself be detected as a credential",
             ));
@@ -114,7 +114,7 @@ pub fn kinds_line(by_kind: &BTreeMap<Kind, u64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secrets::KnownSecrets;
+    use crate::core::secrets::KnownSecrets;
 
     #[test]
     fn same_length_replacement_pads_or_stars() {

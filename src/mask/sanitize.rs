@@ -18,9 +18,9 @@
 //! log line, an API path) go through [`mask_excerpt`], which also masks
 //! every long run of token characters (see [`EXCERPT_RUN`]).
 
-use crate::counts::Replacement;
-use crate::detect::Detector;
-use crate::secrets::KnownSecrets;
+use crate::core::counts::Replacement;
+use crate::core::detect::Detector;
+use crate::core::secrets::KnownSecrets;
 use crate::text::escape_bytes;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -41,7 +41,7 @@ pub fn register_known_secrets(secrets: &KnownSecrets) {
         return;
     }
     let detector = Detector::new(secrets);
-    let replacement = Replacement::new(crate::counts::DEFAULT_REPLACEMENT, &detector)
+    let replacement = Replacement::new(crate::core::counts::DEFAULT_REPLACEMENT, &detector)
         .expect("a known secret is never a redaction marker (refused at load)");
     *KNOWN_MASKER.write().unwrap_or_else(PoisonError::into_inner) =
         Some(Arc::new((detector, replacement)));
@@ -65,11 +65,11 @@ fn mask_known(bytes: &[u8]) -> Vec<u8> {
     let (detector, replacement) = match &known {
         Some(masker) => (&masker.0, &masker.1),
         None => {
-            let shapes = crate::mask::shape_masker();
+            let shapes = crate::mask::masker::shape_masker();
             (&shapes.0, &shapes.1)
         }
     };
-    crate::mask::mask_bytes(detector, replacement, bytes)
+    crate::mask::masker::mask_bytes(detector, replacement, bytes)
 }
 
 /// The path with credentials masked and control characters and invalid
@@ -96,7 +96,7 @@ pub const EXCERPT_RUN: usize = 37;
 /// context has no shape to be recognised by.
 pub fn mask_excerpt(text: &str) -> String {
     let masked = mask_known(text.as_bytes());
-    let marker = crate::counts::DEFAULT_REPLACEMENT.as_bytes();
+    let marker = crate::core::counts::DEFAULT_REPLACEMENT.as_bytes();
     let is_token = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-';
     let mut out = Vec::with_capacity(masked.len());
     let mut rest = &masked[..];

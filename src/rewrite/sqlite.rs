@@ -31,12 +31,12 @@
 //! `-journal` files it creates the database's owner, and deletes them when
 //! the last connection closes.
 
-use crate::counts::FileCounts;
-use crate::detect::Detector;
-use crate::finding::Finding;
+use crate::core::counts::FileCounts;
+use crate::core::detect::Detector;
+use crate::core::finding::Finding;
+use crate::core::stream::{Sink, StreamScanner};
 use crate::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
-use crate::stream::{Sink, StreamScanner};
-use crate::walk::{open_regular, OpenError};
+use crate::source::walk::{open_regular, OpenError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{self, Read};
@@ -424,7 +424,7 @@ fn quote(name: &str) -> String {
 /// complaint (which names tables, indexes and row ids, never values).
 fn integrity(conn: &Connection) -> rusqlite::Result<Option<String>> {
     let first: String = conn.query_row("PRAGMA integrity_check(1)", [], |r| r.get(0))?;
-    Ok((first != "ok").then(|| crate::sanitize::mask_text(&first)))
+    Ok((first != "ok").then(|| crate::mask::sanitize::mask_text(&first)))
 }
 
 /// A rollback journal that is left once the write lock is held is not hot
@@ -433,7 +433,7 @@ fn integrity(conn: &Connection) -> rusqlite::Result<Option<String>> {
 /// mode journal keeps old pages), it is truncated.
 fn clear_stale_journal(db: &Path, detector: &Detector) -> Result<(), RewriteError> {
     let [_, journal] = sidecars(db);
-    let file = match crate::walk::open_with(
+    let file = match crate::source::walk::open_with(
         &journal,
         false,
         std::fs::OpenOptions::new().read(true).write(true),
@@ -493,7 +493,7 @@ fn sql(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> RewriteError {
             e.sqlite_error_code(),
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
         );
-        let text = crate::sanitize::mask_text(&e.to_string());
+        let text = crate::mask::sanitize::mask_text(&e.to_string());
         let message = if busy {
             format!("{text}: {IN_USE}")
         } else {

@@ -7,7 +7,7 @@
 //! with `O_NOFOLLOW | O_NONBLOCK` and checked with `fstat` on the open
 //! descriptor, so a path swapped for a link or a FIFO after the walk is
 //! still refused. (That guards the last component only: what a rewrite
-//! opens is reached from its root through [`crate::beneath`].)
+//! opens is reached from its root through [`crate::source::beneath`].)
 //!
 //! A git directory (`.git`, or a bare repository: `HEAD`, `objects/`,
 //! `refs/`) is walked like any other, except its `objects/`: the object
