@@ -13,6 +13,10 @@
 //! means the job is not done: exit 2.
 //!
 //! How each file is rewritten is [`crate::rewrite::method`]'s decision.
+//!
+//! Over 500 lines because the summary reporter (`report`, `not_inspected`,
+//! `FileResult`) still lives here; it belongs in `report/`, once it takes
+//! its options as its own struct rather than the CLI's `RedactArgs`.
 
 use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::RedactArgs;

@@ -13,6 +13,9 @@
 //! assert!(RULES.iter().any(|r| r.kind == Kind::UserToken));
 //! assert_eq!(Kind::UserToken.id(), "cloudflare-user-token");
 //! ```
+//!
+//! Long because it is data: one entry per credential kind with its
+//! matcher parameters and examples.
 
 use serde::Serialize;
 

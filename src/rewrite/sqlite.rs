@@ -30,6 +30,10 @@
 //! left as it was. Running as root, SQLite gives the `-wal`, `-shm` and
 //! `-journal` files it creates the database's owner, and deletes them when
 //! the last connection closes.
+//!
+//! One file (about 500 lines before the tests): the WAL, journal, page
+//! rewrite, index rebuild and rollback steps form one transaction and are
+//! only correct together.
 
 use crate::core::counts::FileCounts;
 use crate::core::detect::Detector;
