@@ -2,7 +2,7 @@
 //!
 //! The crate is built in floors; each imports only its own floor and those
 //! below (`scripts/check-layers.py` checks it in CI, DESIGN.md explains it):
-//! leaves ([`text`], [`fake`]); the detecting [`core`]; where bytes come
+//! leaves ([`text`], [`console`], [`fake`]); the detecting [`core`]; where bytes come
 //! from ([`source`]); masking ([`mask`]); changing files ([`rewrite`]);
 //! output ([`report`]); incident response beyond the bytes ([`incident`]);
 //! flags ([`cli`]) and the subcommands that wire it all ([`commands`]).
@@ -10,9 +10,12 @@
 //! detection: consumers receive [`core::finding::Finding`]s, which hold a
 //! kind, a place and a fingerprint.
 #![deny(missing_docs)]
+// Printing goes through `console`, which never panics on a closed stream.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
 pub mod commands;
+pub mod console;
 pub mod core;
 pub mod fake;
 pub mod incident;

@@ -1,46 +1,59 @@
 //! The `cfscrub` binary: parse flags, run, exit with a grep-like code.
+// Printing goes through `cfscrub::console`, which never panics on a closed stream.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
+use cfscrub::commands::EXIT_ERROR;
+use cfscrub::{err, errln, out};
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // A panic message can quote the data being processed (a slice, a
-    // string): print where it happened, never what it said.
+    // string): print where it happened, never what it said. `errln!` cannot
+    // panic, so neither can the hook.
     std::panic::set_hook(Box::new(|info| {
         let place = info
             .location()
             .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
-        eprintln!("cfscrub: internal error{place} (details withheld: they may quote scanned data); please report it");
+        errln!("cfscrub: internal error{place} (details withheld: they may quote scanned data); please report it");
     }));
     // Errors can quote what was typed (a token given where a path or a
     // variable name was expected): every one is masked before printing.
     let cli = match cfscrub::cli::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => {
-            let text = cfscrub::mask::sanitize::mask_text(&err.render().to_string());
-            if err.use_stderr() {
-                eprint!("{text}");
-            } else {
-                print!("{text}");
+        Err(e) => {
+            let text = cfscrub::mask::sanitize::mask_text(&e.render().to_string());
+            if e.use_stderr() {
+                err!("{text}");
+                return ExitCode::from(EXIT_ERROR);
             }
-            return ExitCode::from(if err.use_stderr() {
-                cfscrub::commands::EXIT_ERROR
-            } else {
-                0
-            });
+            out!("{text}"); // --help, --version
+            return ExitCode::from(stdout_checked(0));
         }
     };
     let code = match std::panic::catch_unwind(|| cfscrub::commands::run(cli)) {
         Ok(Ok(code)) => code,
-        Ok(Err(err)) => {
-            eprintln!(
+        Ok(Err(e)) => {
+            errln!(
                 "cfscrub: {}",
-                cfscrub::mask::sanitize::mask_text(&format!("{err:#}"))
+                cfscrub::mask::sanitize::mask_text(&format!("{e:#}"))
             );
-            cfscrub::commands::EXIT_ERROR
+            EXIT_ERROR
         }
-        Err(_) => cfscrub::commands::EXIT_ERROR,
+        Err(_) => EXIT_ERROR,
     };
     cfscrub::mask::sanitize::forget_known_secrets();
-    ExitCode::from(code)
+    ExitCode::from(stdout_checked(code))
+}
+
+/// `code`, or 2 when standard output could not be written for a reason
+/// other than a closed pipe (a full disk): the output is incomplete.
+fn stdout_checked(code: u8) -> u8 {
+    match cfscrub::console::take_stdout_failure() {
+        Some(e) => {
+            errln!("cfscrub: cannot write standard output: {e}");
+            EXIT_ERROR
+        }
+        None => code,
+    }
 }

@@ -55,8 +55,7 @@ fn a_token_written_one_byte_at_a_time_is_masked() {
     let mut stdin = child.stdin.take().unwrap();
     for b in format!("a {token} b\n").bytes() {
         stdin.write_all(&[b]).unwrap();
-        stdin.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(2));
+        wait_until_read(&stdin); // so each byte comes in a read of its own
     }
     drop(stdin);
     let out = child.wait_with_output().unwrap();
@@ -78,8 +77,7 @@ fn a_split_at_every_offset_is_masked() {
         let mut child = spawn(&["filter"]);
         let mut stdin = child.stdin.take().unwrap();
         stdin.write_all(&input.as_bytes()[..k]).unwrap();
-        stdin.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(3));
+        wait_until_read(&stdin); // so the split is a split between reads
         stdin.write_all(&input.as_bytes()[k..]).unwrap();
         drop(stdin);
         let out = child.wait_with_output().unwrap();

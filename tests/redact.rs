@@ -5,8 +5,9 @@ mod common;
 use common::*;
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().mode() & 0o7777
@@ -125,20 +126,29 @@ fn custom_replacement_and_a_replacement_that_would_match() {
 fn modes_and_owner_are_kept() {
     let t = Tree::new();
     let mut g = FakeGen::new(4);
-    for (name, m) in [("a.log", 0o600), ("b.log", 0o640), ("c.log", 0o755)] {
+    let files = [("a.log", 0o600), ("b.log", 0o640), ("c.log", 0o755)];
+    for (name, m) in files {
         let p = t.write(name, format!("{}\n", g.scannable("cfut_", true)));
         set_mode(&p, m);
     }
     if is_root() {
+        // Another user's file (only root can make one): its owner is kept.
         std::os::unix::fs::chown(t.join("b.log"), Some(1234), Some(2345)).unwrap();
     }
+    let owner = |name: &str| {
+        let m = std::fs::metadata(t.join(name)).unwrap();
+        (m.uid(), m.gid())
+    };
+    let owners: Vec<_> = files.iter().map(|(name, _)| owner(name)).collect();
     run(cfscrub().arg("redact").arg(t.path())).expect(0);
-    assert_eq!(mode(&t.join("a.log")), 0o600);
-    assert_eq!(mode(&t.join("b.log")), 0o640);
-    assert_eq!(mode(&t.join("c.log")), 0o755);
-    if is_root() {
-        let m = std::fs::metadata(t.join("b.log")).unwrap();
-        assert_eq!((m.uid(), m.gid()), (1234, 2345));
+    for ((name, m), before) in files.iter().zip(owners) {
+        assert_same(
+            name,
+            std::fs::read(t.join(name)).unwrap(),
+            "[REDACTED_CF_TOKEN]\n",
+        );
+        assert_eq!(mode(&t.join(name)), *m, "{name}: mode");
+        assert_eq!(owner(name), before, "{name}: owner and group");
     }
     let leftovers: Vec<_> = std::fs::read_dir(t.path())
         .unwrap()
@@ -234,15 +244,19 @@ fn read_only_file_is_an_error_and_untouched_while_others_proceed() {
 
 #[test]
 fn directory_without_write_permission_is_an_error() {
-    if is_root() {
-        return; // root writes anywhere; the read-only test covers the refusal path
-    }
     let t = Tree::new();
     let mut g = FakeGen::new(8);
     let content = format!("{}\n", g.scannable("cfut_", true));
     let f = t.write("locked/a.log", &content);
     set_mode(&t.join("locked"), 0o555);
-    run(cfscrub().arg("redact").arg(t.path())).expect(2);
+    // As an unprivileged owner: root would write into the directory anyway.
+    t.hand_to_unprivileged();
+    let ran = run(cfscrub_unprivileged().arg("redact").arg(t.path())).expect(2);
+    assert!(
+        ran.stderr().contains("locked/a.log") && ran.stderr().contains("Permission denied"),
+        "{}",
+        ran.stderr()
+    );
     set_mode(&t.join("locked"), 0o755);
     assert_same(
         "file in a locked directory",
@@ -308,51 +322,117 @@ fn sqlite_database_stays_valid_with_same_length() {
     run(cfscrub().arg("verify").arg(&db)).expect(0);
 }
 
+/// Writes `originals` (name, content) to a fresh tree, redacts it, and
+/// returns what each file becomes.
+fn redacted_versions(originals: &[(String, String)]) -> Vec<Vec<u8>> {
+    let reference = Tree::new();
+    for (name, content) in originals {
+        reference.write(name, content);
+    }
+    run(cfscrub().args(["redact", "-q"]).arg(reference.path())).expect(0);
+    originals
+        .iter()
+        .map(|(name, _)| std::fs::read(reference.join(name)).unwrap())
+        .collect()
+}
+
+/// The `.cfscrub-*` temp files in `dir`.
+fn temp_files(dir: &Path) -> Vec<std::fs::DirEntry> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".cfscrub-"))
+        .collect()
+}
+
+/// Runs `cfscrub redact -q` on `dir`, holding the originals of `files`
+/// (path, size once redacted), and sends `signal` at a random point of its
+/// progress: once a random share of the redacted bytes is on disk, in temp
+/// files or renamed into place (a share of 0: right after the start).
+/// Anchoring on progress rather than on time keeps the signals spread over
+/// the run however slow the machine is. Returns the status and whether the
+/// signal was sent before the run ended.
+fn interrupt_redact(
+    dir: &Path,
+    files: &[(std::path::PathBuf, usize)],
+    signal: i32,
+    rng: &mut fastrand::Rng,
+) -> (std::process::ExitStatus, bool) {
+    let inode = |p: &Path| std::fs::symlink_metadata(p).unwrap().ino();
+    let originals: Vec<u64> = files.iter().map(|(p, _)| inode(p)).collect();
+    let total: usize = files.iter().map(|(_, len)| len).sum();
+    let target = (total as f64 * rng.f64()) as u64;
+    let progress = || {
+        let in_temp: u64 = temp_files(dir)
+            .iter()
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+        let renamed: usize = files
+            .iter()
+            .zip(&originals)
+            .filter(|((p, _), ino)| inode(p) != **ino)
+            .map(|((_, len), _)| len)
+            .sum();
+        in_temp + renamed as u64
+    };
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
+        .args(["redact", "-q"])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut ended = false;
+    wait_until("the run reaches its random point or ends", || {
+        ended = child.try_wait().unwrap().is_some();
+        ended || progress() >= target
+    });
+    if !ended {
+        // Not reaped (try_wait found it running): the pid is still ours.
+        unsafe { libc::kill(child.id() as i32, signal) };
+    }
+    (child.wait().unwrap(), !ended)
+}
+
 #[test]
 fn killed_at_random_moments_leaves_old_or_new_files_and_no_secret_in_temp_files() {
     let t = Tree::new();
-    let reference = Tree::new();
     let mut g = FakeGen::new(10);
     let mut p = Planted::default();
-    let mut originals = Vec::new();
-    for i in 0..4 {
-        let content = log_with_tokens(&mut g, &mut p, 8_000 + i * 2000);
-        originals.push((format!("f{i}.log"), content));
-    }
-    for (name, content) in &originals {
-        reference.write(name, content);
-    }
-    run(cfscrub().arg("redact").arg(reference.path())).expect(0);
-    let redacted: Vec<Vec<u8>> = originals
-        .iter()
-        .map(|(n, _)| std::fs::read(reference.join(n)).unwrap())
+    let originals: Vec<(String, String)> = (0..4)
+        .map(|i| {
+            let content = log_with_tokens(&mut g, &mut p, 8_000 + i * 2000);
+            (format!("f{i}.log"), content)
+        })
         .collect();
-    // How long a full run takes, to spread the kills over it.
-    for (name, content) in &originals {
-        t.write(name, content);
-    }
-    let start = Instant::now();
-    run(cfscrub().args(["redact", "-q"]).arg(t.path())).expect(0);
-    let full = start.elapsed().max(Duration::from_millis(20));
+    let redacted = redacted_versions(&originals);
     let mut rng = fastrand::Rng::with_seed(10);
-    let mut interrupted = 0;
-    for round in 0..20 {
-        if round % 3 == 0 {
+    let (wanted, mut killed, mut round) = (15, 0, 0);
+    while killed < wanted {
+        assert!(
+            round < 4 * wanted,
+            "only {killed} of {wanted} kills landed during a run in {round} rounds"
+        );
+        round += 1;
+        // Every third round starts from a half-done state: some files
+        // already redacted (as a killed run leaves them).
+        if round % 3 != 2 {
             for (name, content) in &originals {
                 t.write(name, content);
             }
         }
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
-            .args(["redact", "-q"])
-            .arg(t.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(full.mul_f64(rng.f64()));
-        let _ = child.kill(); // SIGKILL
-        let status = child.wait().unwrap();
-        interrupted += status.code().is_none() as usize;
+        // The files left to do (all but in the half-done rounds).
+        let files: Vec<_> = originals
+            .iter()
+            .zip(&redacted)
+            .filter(|((name, content), _)| {
+                std::fs::read(t.join(name)).unwrap() == content.as_bytes()
+            })
+            .map(|((name, _), done)| (t.join(name), done.len()))
+            .collect();
+        let (status, sent) = interrupt_redact(t.path(), &files, libc::SIGKILL, &mut rng);
+        killed += (sent && status.signal() == Some(libc::SIGKILL)) as usize;
         for ((name, original), done) in originals.iter().zip(&redacted) {
             let now = std::fs::read(t.join(name)).unwrap();
             assert!(
@@ -361,84 +441,93 @@ fn killed_at_random_moments_leaves_old_or_new_files_and_no_secret_in_temp_files(
                 now.len()
             );
         }
-        for entry in std::fs::read_dir(t.path()).unwrap().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with(".cfscrub-") {
-                let bytes = std::fs::read(entry.path()).unwrap();
-                p.assert_absent(&format!("leftover temp file in round {round}"), &bytes);
-                std::fs::remove_file(entry.path()).unwrap();
-            }
+        for entry in temp_files(t.path()) {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            p.assert_absent(&format!("leftover temp file in round {round}"), &bytes);
+            std::fs::remove_file(entry.path()).unwrap();
         }
     }
-    assert!(
-        interrupted > 5,
-        "only {interrupted} runs were interrupted: the kills came too late"
-    );
 }
 
+/// SIGINT, SIGTERM and SIGHUP at random points of runs over many small
+/// files (each gets a temp file, filled, renamed over it): whenever the
+/// signal lands, the run ends with 128 + the signal and leaves no
+/// `.cfscrub-*.tmp` behind.
 #[test]
-fn sigterm_removes_temp_files() {
+fn signals_at_random_moments_leave_no_temp_file() {
     let t = Tree::new();
     let mut g = FakeGen::new(11);
     let mut p = Planted::default();
-    for i in 0..4 {
-        t.write(
-            &format!("f{i}.log"),
-            log_with_tokens(&mut g, &mut p, 60_000),
+    let originals: Vec<(String, String)> = (0..150)
+        .map(|i| (format!("f{i:03}.log"), log_with_tokens(&mut g, &mut p, 30)))
+        .collect();
+    let files: Vec<_> = originals
+        .iter()
+        .zip(redacted_versions(&originals))
+        .map(|((name, _), done)| (t.join(name), done.len()))
+        .collect();
+    let signals = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+    let mut rng = fastrand::Rng::with_seed(11);
+    let (wanted, mut landed, mut round) = (45, 0, 0);
+    while landed < wanted {
+        assert!(
+            round < 4 * wanted,
+            "only {landed} of {wanted} signals landed during a run in {round} rounds"
         );
+        for (name, content) in &originals {
+            t.write(name, content);
+        }
+        let signal = signals[round % signals.len()];
+        round += 1;
+        let (status, sent) = interrupt_redact(t.path(), &files, signal, &mut rng);
+        let left = temp_files(t.path()).len();
+        assert_eq!(
+            left, 0,
+            "signal {signal} in round {round} ({status:?}) left {left} temp file(s)"
+        );
+        match (status.code(), status.signal()) {
+            (Some(0), _) => {} // finished before the signal
+            (Some(code), _) => {
+                assert_eq!(code, 128 + signal, "round {round}");
+                landed += sent as usize;
+            }
+            // Before the handler was installed (process start-up), the
+            // default action ends it: nothing was written yet.
+            (None, s) => assert_eq!(s, Some(signal), "round {round}"),
+        }
     }
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
-        .args(["redact", "-q", "-j", "4"])
-        .arg(t.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait until a temp file exists, then interrupt.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let has_temp = || {
-        std::fs::read_dir(t.path())
-            .unwrap()
-            .flatten()
-            .any(|e| e.file_name().to_string_lossy().starts_with(".cfscrub-"))
-    };
-    while !has_temp() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let status = child.wait().unwrap();
-    if status.code() == Some(0) {
-        return; // finished before the signal landed: nothing to clean
-    }
-    assert_eq!(status.code(), Some(128 + libc::SIGTERM));
-    assert!(!has_temp(), "a temp file was left behind after SIGTERM");
 }
 
 #[test]
 fn concurrent_appender_loses_no_line() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
     let t = Tree::new();
-    let mut g = FakeGen::new(12);
     let log = t.join("live.log");
-    std::fs::write(&log, "").unwrap();
-    let lines = 3000;
-    let tokens: Vec<String> = (0..lines).map(|_| g.scannable("cfut_", true)).collect();
-    for same_length in [true, false] {
+    // The appender keeps going until both are reached, so that every one
+    // of those runs overlaps the appending however loaded the machine is.
+    let (min_lines, min_runs) = (3000, 6);
+    for (seed, same_length) in [(12, true), (13, false)] {
         std::fs::write(&log, "").unwrap();
         let path = log.clone();
-        let tokens = tokens.clone();
+        let runs_done = Arc::new(AtomicUsize::new(0));
+        let runs_seen = Arc::clone(&runs_done);
         // Same-length: one long-lived descriptor; rename mode: open-append-close per line.
         let appender = std::thread::spawn(move || {
+            let mut g = FakeGen::new(seed);
             let mut held = same_length.then(|| {
                 std::fs::OpenOptions::new()
                     .append(true)
                     .open(&path)
                     .unwrap()
             });
-            for (i, token) in tokens.iter().enumerate() {
+            let mut i = 0;
+            while i < min_lines || runs_seen.load(Ordering::SeqCst) < min_runs {
+                assert!(i < 1_000_000, "line numbers have six digits");
                 let line = if i % 10 == 0 {
-                    format!("line {i:05} t={token}\n")
+                    format!("line {i:06} t={}\n", g.scannable("cfut_", true))
                 } else {
-                    format!("line {i:05} ok\n")
+                    format!("line {i:06} ok\n")
                 };
                 if let Some(held) = &mut held {
                     held.write_all(line.as_bytes()).unwrap();
@@ -450,12 +539,15 @@ fn concurrent_appender_loses_no_line() {
                         .write_all(line.as_bytes())
                         .unwrap();
                 }
-                if i % 50 == 0 {
+                i += 1;
+                // Pacing, so that the log grows over many runs rather than
+                // in one burst.
+                if i % 10 == 0 {
                     std::thread::sleep(Duration::from_millis(1));
                 }
             }
+            i
         });
-        let mut runs = 0;
         while !appender.is_finished() {
             let mut cmd = cfscrub();
             cmd.args(["redact", "-q"]);
@@ -469,9 +561,9 @@ fn concurrent_appender_loses_no_line() {
                 let expected = ["kept changing", "remaining", "open for writing"];
                 assert!(expected.iter().any(|e| err.contains(e)), "{err}");
             }
-            runs += 1;
+            runs_done.fetch_add(1, Ordering::SeqCst);
         }
-        appender.join().unwrap();
+        let lines = appender.join().unwrap();
         let mut cmd = cfscrub();
         cmd.args(["redact", "-q"]);
         if same_length {
@@ -479,11 +571,12 @@ fn concurrent_appender_loses_no_line() {
         }
         run(cmd.arg(&log)).expect(0);
         let text = std::fs::read_to_string(&log).unwrap();
-        let numbers: Vec<usize> = text.lines().map(|l| l[5..10].parse().unwrap()).collect();
+        let numbers: Vec<usize> = text.lines().map(|l| l[5..11].parse().unwrap()).collect();
         assert_eq!(
             numbers,
             (0..lines).collect::<Vec<_>>(),
-            "same_length={same_length}: lines lost or reordered after {runs} runs"
+            "same_length={same_length}: lines lost or reordered after {} runs",
+            runs_done.load(Ordering::SeqCst)
         );
         assert!(
             !text.contains("cfut_"),
@@ -500,12 +593,15 @@ fn rename_mode_refuses_a_file_held_open_for_writing() {
     let log = t.write("held.log", &content);
     let mut child = std::process::Command::new("sh")
         .arg("-c")
-        .arg("exec 3>>\"$1\"; sleep 10")
+        .arg("exec 3>>\"$1\"; exec sleep 3600")
         .arg("sh")
         .arg(&log)
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(200));
+    let fd3 = format!("/proc/{}/fd/3", child.id());
+    wait_until("the writer holds the log open", || {
+        std::fs::read_link(&fd3).is_ok_and(|target| target == log)
+    });
     let ran = run(cfscrub().arg("redact").arg(&log));
     child.kill().unwrap();
     child.wait().unwrap();

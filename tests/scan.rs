@@ -120,18 +120,21 @@ fn symlinks_fifos_and_missing_paths() {
 
 #[test]
 fn unreadable_file_is_reported_and_the_run_continues() {
-    if is_root() {
-        return; // root reads any file; the missing-path test covers the error path
-    }
     use std::os::unix::fs::PermissionsExt;
     let t = Tree::new();
     let mut g = FakeGen::new(5);
     let locked = t.write("locked.log", "x");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     t.write("open.log", format!("{}\n", g.scannable("cfk_", true)));
-    let out = cfscrub().arg("scan").arg(t.path()).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("cloudflare-global-key"));
+    // As an unprivileged owner: root would read the file anyway.
+    t.hand_to_unprivileged();
+    let ran = run(cfscrub_unprivileged().arg("scan").arg(t.path())).expect(2);
+    assert!(
+        ran.stderr().contains("locked.log") && ran.stderr().contains("Permission denied"),
+        "{}",
+        ran.stderr()
+    );
+    assert!(ran.stdout().contains("open.log:1:1: cloudflare-global-key"));
 }
 
 #[test]

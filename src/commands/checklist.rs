@@ -4,6 +4,7 @@ use super::{load_secrets, EXIT_CLEAN};
 use crate::cli::{ChecklistArgs, DocFormat};
 use crate::incident::checklist::{build, markdown, LeakedType};
 use crate::incident::wrangler::needs_of_files;
+use crate::{out, outln};
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -27,8 +28,8 @@ pub fn run(args: ChecklistArgs) -> Result<u8> {
     };
     let list = build(&leaked, needs.as_ref());
     match args.format {
-        DocFormat::Human => print!("{}", markdown(&list)),
-        DocFormat::Json => println!("{}", serde_json::to_string_pretty(&list)?),
+        DocFormat::Human => out!("{}", markdown(&list)),
+        DocFormat::Json => outln!("{}", serde_json::to_string_pretty(&list)?),
     }
     Ok(EXIT_CLEAN)
 }

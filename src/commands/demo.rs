@@ -4,8 +4,8 @@
 
 use crate::cli::DemoArgs;
 use crate::fake::FakeGen;
+use crate::outln;
 use anyhow::{Context, Result};
-use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
@@ -43,16 +43,9 @@ pub fn write_incident(root: &Path, seed: u64) -> Result<()> {
     Ok(())
 }
 
-/// Prints a line of the demo's own narration; a closed pipe is not an error.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
 fn step(root: &Path, title: &str, args: &[&str]) -> Result<i32> {
     let exe = std::env::current_exe().context("cannot find the cfscrub binary")?;
-    say!("\n## {title}\n$ cfscrub {}", args.join(" "));
+    outln!("\n## {title}\n$ cfscrub {}", args.join(" "));
     let status = Command::new(exe)
         .args(args)
         .current_dir(root)
@@ -60,7 +53,7 @@ fn step(root: &Path, title: &str, args: &[&str]) -> Result<i32> {
         .status()
         .context("cannot run cfscrub")?;
     let code = status.code().unwrap_or(2);
-    say!("(exit {code})");
+    outln!("(exit {code})");
     Ok(code)
 }
 
@@ -72,7 +65,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         .context("cannot create a temporary folder")?;
     let root = dir.path().join("incident");
     write_incident(&root, args.seed)?;
-    say!(
+    outln!(
         "cfscrub demo: a fake incident in {} (CI log, shell history, .env, wrangler config;\n\
          every credential in it is a fake generated just now)",
         crate::mask::sanitize::display_path(&root)
@@ -135,9 +128,9 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         && checklist == 0;
     if args.keep {
         let kept = dir.keep();
-        say!("\nKept {}", crate::mask::sanitize::display_path(&kept));
+        outln!("\nKept {}", crate::mask::sanitize::display_path(&kept));
     }
-    say!(
+    outln!(
         "\ncfscrub demo: {}",
         if ok {
             "done"

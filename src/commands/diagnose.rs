@@ -4,6 +4,7 @@
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::{DiagnoseArgs, DocFormat};
 use crate::incident::diagnose::{explain, find_errors, is_known};
+use crate::{errln, outln};
 use anyhow::Result;
 use serde_json::json;
 use std::io::BufReader;
@@ -17,7 +18,7 @@ pub fn run(args: DiagnoseArgs) -> Result<u8> {
         match crate::source::walk::open_regular(&args.log, true) {
             Ok((file, _)) => find_errors(BufReader::new(file)),
             Err(crate::source::walk::OpenError::NotRegular(what)) => {
-                eprintln!("cfscrub diagnose: {name}: is a {what}");
+                errln!("cfscrub diagnose: {name}: is a {what}");
                 return Ok(EXIT_ERROR);
             }
             Err(crate::source::walk::OpenError::Io(e)) => Err(e),
@@ -26,7 +27,7 @@ pub fn run(args: DiagnoseArgs) -> Result<u8> {
     let (errors, hint) = match found {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("cfscrub diagnose: {name}: {e}");
+            errln!("cfscrub diagnose: {name}: {e}");
             return Ok(EXIT_ERROR);
         }
     };
@@ -41,28 +42,28 @@ pub fn run(args: DiagnoseArgs) -> Result<u8> {
                 "first": diagnoses.first(),
                 "follow_on": diagnoses.get(1..).unwrap_or(&[]),
             });
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            outln!("{}", serde_json::to_string_pretty(&doc)?);
         }
         DocFormat::Human => match diagnoses.split_first() {
-            None => println!("No Cloudflare API error ([code: N] or \"code\": N) in {name}."),
+            None => outln!("No Cloudflare API error ([code: N] or \"code\": N) in {name}."),
             Some((first, rest)) => {
                 let e = &first.error;
-                println!(
+                outln!(
                     "First Cloudflare API error (line {}): code {} on {}",
                     e.line,
                     e.code,
                     e.path.as_deref().unwrap_or("an unnamed path")
                 );
-                println!("  log:     {}", e.quote.trim());
-                println!("  cause:   {}", first.cause);
+                outln!("  log:     {}", e.quote.trim());
+                outln!("  cause:   {}", first.cause);
                 if let Some(p) = &first.missing_permission {
-                    println!("  missing: {p}");
+                    outln!("  missing: {p}");
                 }
-                println!("  fix:     {}", first.fix);
+                outln!("  fix:     {}", first.fix);
                 if !rest.is_empty() {
-                    println!("\nLater errors:");
+                    outln!("\nLater errors:");
                     for d in rest {
-                        println!(
+                        outln!(
                             "  line {}: code {} on {}: {}",
                             d.error.line,
                             d.error.code,

@@ -5,6 +5,7 @@ use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::{FilterArgs, MaskArgs};
 use crate::core::counts::{FileCounts, Replacement};
 use crate::core::detect::Detector;
+use crate::errln;
 use crate::mask::masker::mask_stream;
 use anyhow::Result;
 use std::io::{self, Write};
@@ -27,7 +28,7 @@ pub fn print_summary(verb: &str, counts: &FileCounts, annotations: &mut dyn Writ
     } else {
         format!("{} credential(s): {kinds}", counts.total())
     };
-    eprintln!("cfscrub {verb}: masked {what}");
+    errln!("cfscrub {verb}: masked {what}");
     if counts.total() > 0 && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         let _ = writeln!(
             annotations,
@@ -48,22 +49,59 @@ pub fn widen_pipe(fd: std::os::fd::RawFd) {
     }
 }
 
+/// Standard output for `--fail-on-find`: once its reader is gone (`| head`),
+/// the rest of the input is still scanned — the gate must see every
+/// credential — and written nowhere.
+struct ScanOnWhenClosed<W: Write> {
+    out: W,
+    closed: bool,
+}
+
+impl<W: Write> Write for ScanOnWhenClosed<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !self.closed {
+            match self.out.write(buf) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => self.closed = true,
+                other => return other,
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.out.flush() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
 /// Runs `cfscrub filter`.
 pub fn run(args: FilterArgs) -> Result<u8> {
     let (detector, replacement) = masking_setup(&args.mask)?;
     widen_pipe(0);
     widen_pipe(1);
-    let result = mask_stream(
-        &detector,
-        &replacement,
-        &mut io::stdin().lock(),
-        io::stdout().lock(),
-    );
+    let stdin = &mut io::stdin().lock();
+    let result = if args.fail_on_find {
+        let out = ScanOnWhenClosed {
+            out: io::stdout().lock(),
+            closed: false,
+        };
+        mask_stream(&detector, &replacement, stdin, out)
+    } else {
+        mask_stream(&detector, &replacement, stdin, io::stdout().lock())
+    };
     let counts = match result {
         Ok(c) => c,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(EXIT_CLEAN),
         Err(e) => {
-            eprintln!("cfscrub filter: {e}");
+            errln!("cfscrub filter: {e}");
             return Ok(EXIT_ERROR);
         }
     };

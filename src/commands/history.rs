@@ -14,6 +14,7 @@ use crate::rewrite::method::{self, Plan, Request};
 use crate::rewrite::{count_remaining, Method, RewriteError, RewriteOptions};
 use crate::source::beneath::Roots;
 use crate::source::walk::{open_regular, OpenError};
+use crate::{errln, out, outln};
 use anyhow::{Context, Result};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -79,11 +80,11 @@ fn report_store(path: &Path, detector: &Detector) -> bool {
             } else {
                 format!("mode {mode:04o}")
             };
-            println!("{name}: credential store, {mode_note}; {found} credential(s) inside (not rewritten: rotate them)");
+            outln!("{name}: credential store, {mode_note}; {found} credential(s) inside (not rewritten: rotate them)");
             true
         }
         Err(e) => {
-            eprintln!("cfscrub history: {name}: {}", open_message(e));
+            errln!("cfscrub history: {name}: {}", open_message(e));
             false
         }
     }
@@ -93,7 +94,7 @@ fn report_store(path: &Path, detector: &Detector) -> bool {
 pub fn run(args: HistoryArgs) -> Result<u8> {
     if let Some(HistoryCommand::Hook { shell }) = args.hook {
         let exe = std::env::current_exe().context("cannot find the cfscrub binary")?;
-        print!("{}", hook(shell, &exe));
+        out!("{}", hook(shell, &exe));
         return Ok(EXIT_CLEAN);
     }
     let secrets = load_secrets(&args.secrets, None)?;
@@ -122,10 +123,10 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
     for file in &histories {
         let name = display_path(&file.path);
         match scrub(file, opts, args.dry_run) {
-            Ok((counts, _)) if counts.total() == 0 => println!("{name} ({}): clean", file.owner),
+            Ok((counts, _)) if counts.total() == 0 => outln!("{name} ({}): clean", file.owner),
             Ok((counts, how)) => {
                 found += counts.total();
-                println!(
+                outln!(
                     "{name} ({}): {} {how} ({})",
                     file.owner,
                     counts.total(),
@@ -134,7 +135,7 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
             }
             Err(message) => {
                 errors += 1;
-                eprintln!("cfscrub history: {name} ({}): {message}", file.owner);
+                errln!("cfscrub history: {name} ({}): {message}", file.owner);
             }
         }
         if !owners.contains(&file.owner) {
@@ -142,7 +143,7 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
         }
     }
     if histories.is_empty() {
-        println!(
+        outln!(
             "no shell or REPL history found under {}",
             display_path(&places.home)
         );
@@ -154,11 +155,11 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
     }
     for owner in owners {
         if let Some(advice) = running_shell_advice(owner) {
-            eprintln!("cfscrub history: note: {advice}");
+            errln!("cfscrub history: note: {advice}");
         }
     }
     if !histories.is_empty() {
-        eprintln!(
+        errln!(
             "cfscrub history: {found} credential(s) {} in {} history file(s); keep new ones out with `cfscrub history hook bash|zsh|fish`",
             if args.dry_run { "would be redacted" } else { "redacted" },
             histories.len()

@@ -24,6 +24,7 @@ use crate::core::counts::{FileCounts, Replacement};
 use crate::core::detect::Detector;
 use crate::core::sniff::Opaque;
 use crate::core::stream::StreamScanner;
+use crate::errln;
 use crate::mask::sanitize::display_path;
 use crate::report::{human_bytes, Format, NotInspected, Tally};
 use crate::rewrite::live_writers::LiveWriters;
@@ -383,15 +384,15 @@ fn report(
                 }
             }
             FileResult::Planned(..) => {}
-            FileResult::Skipped(what) => eprintln!("cfscrub: {name}: skipped {what}"),
+            FileResult::Skipped(what) => errln!("cfscrub: {name}: skipped {what}"),
             FileResult::Failed { message, remedy } => {
                 tally.errors += 1;
-                eprintln!("cfscrub: {name}: {message}");
+                errln!("cfscrub: {name}: {message}");
                 let still = left_in_failed.as_ref().map(FileCounts::total);
                 if let Some(c) = left_in_failed.as_ref().filter(|c| c.total() > 0) {
                     left += c.total();
                     files_left += 1;
-                    eprintln!(
+                    errln!(
                         "cfscrub: {name}: not redacted: {} remaining ({}) at line(s) {}{}",
                         c.total(),
                         c.kinds_line(),
@@ -425,7 +426,7 @@ fn report(
                         format.name()
                     );
                     if !args.dry_run {
-                        eprintln!("cfscrub: {name}: not redacted: {found}");
+                        errln!("cfscrub: {name}: not redacted: {found}");
                     } else if !json {
                         writeln!(out, "{name}: would remain: {found}")?;
                     }
@@ -448,7 +449,7 @@ fn report(
             Ok(c) if c.total() > 0 => {
                 left += c.total();
                 files_left += 1;
-                eprintln!(
+                errln!(
                     "cfscrub: {name}: {} remaining after the rewrite ({}) at line(s) {}",
                     c.total(),
                     c.kinds_line(),
@@ -458,7 +459,7 @@ fn report(
             Ok(_) => {}
             Err(e) => {
                 tally.errors += 1;
-                eprintln!("cfscrub: {name}: cannot verify: {e}");
+                errln!("cfscrub: {name}: cannot verify: {e}");
             }
         }
     }
@@ -504,12 +505,12 @@ fn report(
             } else {
                 String::new()
             };
-            eprintln!(
+            errln!(
                 "cfscrub redact --dry-run: {} would be redacted in {} of {} files{would_remain}{uninspected}; nothing changed",
                 tally.findings, tally.files_with_findings, tally.files
             );
         } else {
-            eprintln!(
+            errln!(
                 "cfscrub redact: {redacted} redacted in {} of {} files ({}, {:.2} s); verification: {left} remaining{uninspected}{}",
                 changed.len(),
                 tally.files,
@@ -518,7 +519,7 @@ fn report(
                 if tally.errors > 0 { format!("; {} error(s)", tally.errors) } else { String::new() }
             );
             if left > 0 || tally.uninspected > 0 {
-                eprintln!(
+                errln!(
                     "cfscrub redact: not done: {left} credential(s) remain in {files_left} file(s), {} not inspected (each named above)",
                     tally.uninspected
                 );
@@ -538,7 +539,7 @@ fn not_inspected(
     item: NotInspected,
     found: Option<u64>,
 ) -> std::io::Result<()> {
-    eprintln!("{}", item.line());
+    errln!("{}", item.line());
     tally.uninspected += 1;
     if json {
         let mut record = item.json();

@@ -10,6 +10,7 @@ use super::filter::{masking_setup, print_summary, widen_pipe};
 use super::EXIT_ERROR;
 use crate::cli::RunArgs;
 use crate::core::counts::FileCounts;
+use crate::errln;
 use crate::mask::masker::mask_stream;
 use anyhow::{Context, Result};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
@@ -91,7 +92,7 @@ fn drain(result: io::Result<FileCounts>, pipe: &mut impl io::Read) -> FileCounts
         Ok(counts) => counts,
         Err(e) => {
             if e.kind() != io::ErrorKind::BrokenPipe {
-                eprintln!("cfscrub run: {e}");
+                errln!("cfscrub run: {e}");
             }
             let _ = io::copy(pipe, &mut io::sink());
             FileCounts::default()

@@ -4,6 +4,7 @@ use super::search::Search;
 use super::{exit_code, load_secrets, thread_pool};
 use crate::cli::ScanArgs;
 use crate::core::detect::Detector;
+use crate::errln;
 use crate::report::{human_summary, Format, Output};
 use anyhow::Result;
 use std::time::Instant;
@@ -24,7 +25,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let elapsed = start.elapsed();
     output.finish(&tally, elapsed, "scan")?;
     if args.output.format == Format::Human && !args.output.quiet {
-        eprintln!("{}", human_summary(&tally, elapsed, ""));
+        errln!("{}", human_summary(&tally, elapsed, ""));
     }
     Ok(exit_code(&tally))
 }

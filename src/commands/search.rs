@@ -10,6 +10,7 @@
 
 use crate::core::detect::Detector;
 use crate::core::stream::StreamScanner;
+use crate::errln;
 use crate::mask::sanitize::display_path;
 use crate::report::progress::Progress;
 use crate::report::{Format, Output, Tally};
@@ -52,7 +53,7 @@ pub fn input_name(input: &Input) -> String {
 /// Prints the walk's notes on stderr; returns how many were errors.
 pub fn print_notes(inputs: &Inputs) -> u64 {
     for note in &inputs.notes {
-        eprintln!("cfscrub: {}", note.describe(display_path));
+        errln!("cfscrub: {}", note.describe(display_path));
     }
     inputs.error_count() as u64
 }
@@ -102,7 +103,7 @@ impl Search<'_> {
                         path: path.clone(),
                         what,
                     };
-                    eprintln!("cfscrub: {}", note.describe(display_path));
+                    errln!("cfscrub: {}", note.describe(display_path));
                     return Tally::default();
                 }
                 Err(OpenError::Io(e)) => Err(e),
@@ -116,7 +117,7 @@ impl Search<'_> {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe && self.output.is_closed() => {}
             Err(e) => {
-                eprintln!("cfscrub: {name}: {e}");
+                errln!("cfscrub: {name}: {e}");
                 tally.errors += 1;
             }
         }
@@ -127,7 +128,7 @@ impl Search<'_> {
 /// A report's counts, or one error when the report could not be written.
 fn counted(written: io::Result<Tally>) -> Tally {
     written.unwrap_or_else(|e| {
-        eprintln!("cfscrub: writing the report: {e}");
+        errln!("cfscrub: writing the report: {e}");
         Tally {
             errors: 1,
             ..Tally::default()

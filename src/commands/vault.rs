@@ -5,9 +5,18 @@ use crate::cli::{VaultAction, VaultArgs};
 use crate::core::finding::Fingerprint;
 use crate::incident::vault;
 use crate::mask::sanitize::display_path;
+use crate::{err, errln, outln};
 use anyhow::Result;
 use std::io::{IsTerminal, Read};
 use zeroize::Zeroizing;
+
+/// Most bytes `vault store` takes from a pipe: far more than any credential
+/// (a PEM-wrapped key is a few KiB); more is refused, never cut.
+const MAX_STORED: usize = 64 << 10;
+
+/// Why a path argument was refused when it looks like a credential.
+const CREDENTIAL_PATH: &str = "the path looks like a credential, not a file name: refused. \
+If it is one, it is now in your shell history: run `cfscrub history`, then rotate it (`cfscrub checklist`)";
 
 /// Runs `cfscrub vault`.
 pub fn run(args: VaultArgs) -> Result<u8> {
@@ -15,20 +24,25 @@ pub fn run(args: VaultArgs) -> Result<u8> {
         VaultAction::Check { paths } => {
             let (mut problems, mut errors) = (0, 0);
             for path in &paths {
+                if vault::looks_like_credential(path) {
+                    errors += 1;
+                    errln!("cfscrub vault check: {CREDENTIAL_PATH}");
+                    continue;
+                }
                 let name = display_path(path);
                 match vault::check(path) {
                     Ok(found) if found.is_empty() => {
-                        println!("{name}: ok (0600, yours, regular file)")
+                        outln!("{name}: ok (0600, yours, regular file)")
                     }
                     Ok(found) => {
                         problems += found.len();
                         for p in found {
-                            println!("{name}: {p}");
+                            outln!("{name}: {p}");
                         }
                     }
                     Err(e) => {
                         errors += 1;
-                        eprintln!("cfscrub vault: {name}: {e}");
+                        errln!("cfscrub vault: {name}: {e}");
                     }
                 }
             }
@@ -43,34 +57,45 @@ pub fn run(args: VaultArgs) -> Result<u8> {
         VaultAction::Fix { paths } => {
             let mut failed = false;
             for path in &paths {
+                if vault::looks_like_credential(path) {
+                    failed = true;
+                    errln!("cfscrub vault fix: {CREDENTIAL_PATH}");
+                    continue;
+                }
                 let name = display_path(path);
                 match vault::fix(path) {
                     Ok(f) if f.before == f.after => {
-                        println!("{name}: {:04o} (already private)", f.after)
+                        outln!("{name}: {:04o} (already private)", f.after)
                     }
-                    Ok(f) => println!("{name}: {:04o} -> {:04o}", f.before, f.after),
+                    Ok(f) => outln!("{name}: {:04o} -> {:04o}", f.before, f.after),
                     Err(e) => {
                         failed = true;
-                        eprintln!("cfscrub vault: {name}: {e}");
+                        errln!("cfscrub vault: {name}: {e}");
                     }
                 }
             }
             Ok(if failed { EXIT_ERROR } else { EXIT_CLEAN })
         }
         VaultAction::Store { path, force } => {
+            if vault::looks_like_credential(&path) {
+                errln!("cfscrub vault store: {CREDENTIAL_PATH}");
+                return Ok(EXIT_ERROR);
+            }
             let value = read_one_secret()?;
             let name = display_path(&path);
+            // From here on a temp file holds the secret: a signal removes it.
+            crate::source::cleanup::install_signal_cleanup();
             match vault::store(&path, &value, force) {
                 Ok(()) => {
                     let kind = crate::incident::checklist::LeakedType::of(&value);
                     // A weak value gets none: it could be brute-forced back.
                     let fp = Fingerprint::of(&value)
                         .map_or_else(String::new, |fp| format!(" (fp:{fp})"));
-                    println!("{name}: stored a {}{fp}, mode 0600", kind.name());
+                    outln!("{name}: stored a {}{fp}, mode 0600", kind.name());
                     Ok(EXIT_CLEAN)
                 }
                 Err(e) => {
-                    eprintln!("cfscrub vault: {name}: {e}");
+                    errln!("cfscrub vault: {name}: {e}");
                     Ok(EXIT_ERROR)
                 }
             }
@@ -79,15 +104,26 @@ pub fn run(args: VaultArgs) -> Result<u8> {
 }
 
 /// One secret from stdin: without echo on a terminal, else the whole
-/// input with surrounding white space dropped; it must be a single line.
+/// input (at most [`MAX_STORED`] bytes) with surrounding white space
+/// dropped; it must be a single line.
 fn read_one_secret() -> Result<Zeroizing<Vec<u8>>> {
     let stdin = std::io::stdin();
     let raw = if stdin.is_terminal() {
-        eprint!("Paste the secret (not echoed): ");
+        err!("Paste the secret (not echoed): ");
         Zeroizing::new(rpassword::read_password()?.into_bytes())
     } else {
-        let mut buf = Zeroizing::new(Vec::new());
-        stdin.lock().take(1 << 16).read_to_end(&mut buf)?;
+        // Allocated once at full size: growing would leave unwiped copies.
+        let mut buf = Zeroizing::new(Vec::with_capacity(MAX_STORED + 1));
+        stdin
+            .lock()
+            .take(MAX_STORED as u64 + 1)
+            .read_to_end(&mut buf)?;
+        if buf.len() > MAX_STORED {
+            anyhow::bail!(
+                "standard input holds more than {} KiB: refused, nothing written (a vault file holds one secret)",
+                MAX_STORED >> 10
+            );
+        }
         buf
     };
     let value = Zeroizing::new(raw.trim_ascii().to_vec());

@@ -12,6 +12,7 @@ use super::search::Search;
 use super::{load_secrets, thread_pool, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::VerifyArgs;
 use crate::core::detect::Detector;
+use crate::errln;
 use crate::report::{human_bytes, Format, Output, Tally};
 use anyhow::Result;
 use std::time::Instant;
@@ -61,7 +62,7 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
                 tally.uninspected
             ));
         }
-        eprintln!("{line}");
+        errln!("{line}");
     }
     Ok(verify_exit_code(&tally))
 }

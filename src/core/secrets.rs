@@ -13,6 +13,7 @@
 //! secret (its leading characters would be "fragments" found in unrelated
 //! files).
 
+use crate::errln;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::BuildHasher;
@@ -258,7 +259,7 @@ impl KnownSecrets {
         if !stdin.is_terminal() {
             return self.add_from_reader(stdin.lock(), "stdin");
         }
-        eprintln!("Paste the leaked value(s), one per line (not echoed); an empty line ends:");
+        errln!("Paste the leaked value(s), one per line (not echoed); an empty line ends:");
         let before = self.len();
         let mut number = 0;
         loop {

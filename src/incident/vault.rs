@@ -46,6 +46,26 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// Whether `path` looks like a credential rather than a file name — most
+/// likely a token typed or pasted where the path belongs. True when it holds
+/// a shape the scanner finds (the shapes masked in messages), or when one of
+/// its components is a bare value of a known shape (a legacy 40-character
+/// API token, a Global API Key in hex, ...) with both letters and digits.
+pub fn looks_like_credential(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let (detector, _) = crate::mask::masker::shape_masker();
+    if !crate::core::stream::scan_bytes(detector, path.as_os_str().as_bytes()).is_empty() {
+        return true;
+    }
+    path.components().any(|c| {
+        let bytes = c.as_os_str().as_bytes();
+        bytes.iter().any(u8::is_ascii_digit)
+            && bytes.iter().any(u8::is_ascii_alphabetic)
+            && crate::incident::checklist::LeakedType::of(bytes)
+                != crate::incident::checklist::LeakedType::Unknown
+    })
+}
+
 fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() }
@@ -169,11 +189,12 @@ pub fn store(path: &Path, value: &[u8], force: bool) -> Result<(), VaultError> {
         Ok(_) | Err(_) => {}
     }
     let dir = parent(path);
-    let temp = tempfile::Builder::new()
-        .prefix(".cfscrub-vault-")
-        .permissions(std::fs::Permissions::from_mode(0o600))
-        .tempfile_in(dir)?;
-    let guard = crate::source::cleanup::TempGuard::register(temp.path())?;
+    let (guard, temp) = crate::source::cleanup::create_temp(
+        tempfile::Builder::new()
+            .prefix(".cfscrub-vault-")
+            .permissions(std::fs::Permissions::from_mode(0o600)),
+        dir,
+    )?;
     {
         let f: &File = temp.as_file();
         f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
@@ -218,6 +239,32 @@ mod tests {
         );
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "value\n");
         assert!(check(&p).unwrap().is_empty());
+    }
+
+    #[test]
+    fn credential_shaped_paths_are_recognised() {
+        let mut g = crate::fake::FakeGen::new(1);
+        let shaped = [
+            g.scannable("cfut_", true),
+            format!("vault/{}", g.scannable("cfat_", true)),
+            format!("{}.txt", g.scannable("cfk_", false)),
+            g.legacy_token(),
+            format!("/tmp/{}", g.hex(37)),
+        ];
+        for (i, p) in shaped.iter().enumerate() {
+            assert!(
+                looks_like_credential(Path::new(p)),
+                "shape #{i} not recognised"
+            );
+        }
+        for name in [
+            "~/.config/cloudflare/token",
+            ".dev.vars",
+            "cloudflare_api_token_for_the_ci_pipeline",
+            "vault/api-token-2026.txt",
+        ] {
+            assert!(!looks_like_credential(Path::new(name)), "{name}");
+        }
     }
 
     #[test]

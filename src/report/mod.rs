@@ -17,6 +17,7 @@ pub mod progress;
 use crate::core::finding::Finding;
 use crate::core::rules::{Confidence, Kind, RULES};
 use crate::core::stream::Sink;
+use crate::errln;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
@@ -219,7 +220,7 @@ impl Output {
 
     /// Prints `item` on stderr and adds it to the report (to `buf` for JSON).
     fn note_not_inspected(&self, item: NotInspected, buf: &mut Vec<u8>) {
-        eprintln!("{}", item.line());
+        errln!("{}", item.line());
         match self.format {
             Format::Human => {}
             Format::Json => {

@@ -3,6 +3,7 @@
 //! Workers bump two counters; a background thread redraws one line every
 //! 200 ms once the run has taken more than a second, and erases it at the end.
 
+use crate::err;
 use crate::report::human_bytes;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -39,14 +40,14 @@ impl Progress {
                     }
                     let files = c.files.load(Ordering::Relaxed);
                     let bytes = c.bytes.load(Ordering::Relaxed);
-                    eprint!(
+                    err!(
                         "\r\x1b[Kcfscrub: {files}/{total_files} files, {}",
                         human_bytes(bytes)
                     );
                     drawn = true;
                 }
                 if drawn {
-                    eprint!("\r\x1b[K");
+                    err!("\r\x1b[K");
                     let _ = std::io::stderr().flush();
                 }
             })

@@ -20,7 +20,7 @@
 //! library caller passing no roots) is opened from its parent directory as
 //! written; everything after that still goes through that one descriptor.
 
-use crate::source::cleanup::{unlink_at, TempGuard};
+use crate::source::cleanup::{create_temp_at, unlink_at, TempGuard};
 use crate::source::walk::OpenError;
 use std::ffi::{CString, OsStr, OsString};
 use std::fs::{File, Metadata};
@@ -311,15 +311,12 @@ impl Dir {
             let name: String = (0..12).map(|_| rng.alphanumeric()).collect();
             let name = OsString::from(format!(".cfscrub-{name}.tmp"));
             let flags = libc::O_RDWR | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW;
-            match self.open_at(&name, flags, 0o600) {
-                Ok(fd) => {
-                    let guard = match TempGuard::register_at(self.as_fd(), &name) {
-                        Ok(guard) => guard,
-                        Err(e) => {
-                            let _ = self.unlink(&name);
-                            return Err(e);
-                        }
-                    };
+            // Created and registered in one step: a signal never finds an
+            // unregistered temp file.
+            match create_temp_at(self.as_fd(), || {
+                self.open_at(&name, flags, 0o600).map(|fd| (fd, name))
+            }) {
+                Ok((guard, fd, name)) => {
                     return Ok(TempFile {
                         dir: self,
                         file: File::from(fd),

@@ -153,3 +153,84 @@ pub fn assert_same(what: &str, actual: impl AsRef<[u8]>, expected: impl AsRef<[u
         );
     }
 }
+
+/// Polls `done` until it holds, failing after 120 s with `what` — a bounded
+/// wait on an observable condition, in place of a sleep.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after 120 s waiting until {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+}
+
+/// Bytes written to the pipe `writer` that its reader has not read yet.
+pub fn unread_in_pipe(writer: &impl std::os::fd::AsRawFd) -> usize {
+    let mut pending: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int through the pointer.
+    let r = unsafe { libc::ioctl(writer.as_raw_fd(), libc::FIONREAD, &mut pending) };
+    assert_eq!(r, 0, "FIONREAD on a pipe");
+    pending as usize
+}
+
+/// Waits until the reader of the pipe `writer` has read everything written
+/// to it: the next write arrives in a read of its own.
+pub fn wait_until_read(writer: &impl std::os::fd::AsRawFd) {
+    wait_until("the reader took the bytes written so far", || {
+        unread_in_pipe(writer) == 0
+    });
+}
+
+/// The uid and gid (`nobody`) of [`cfscrub_unprivileged`] runs as root.
+pub const UNPRIVILEGED: u32 = 65534;
+
+/// The `cfscrub` binary run by a user that file permissions bind. As root
+/// (CI), it drops to uid and gid [`UNPRIVILEGED`] without supplementary
+/// groups through `setpriv` before exec; otherwise the test user already is
+/// unprivileged. What the run reads or writes must be accessible to that
+/// user: see [`Tree::hand_to_unprivileged`].
+pub fn cfscrub_unprivileged() -> Command {
+    if !is_root() {
+        return cfscrub();
+    }
+    let found = std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "setpriv is required to drop root (bash .ci/run installs util-linux)"
+    );
+    let mut cmd = Command::new("setpriv");
+    cmd.arg(format!("--reuid={UNPRIVILEGED}"))
+        .arg(format!("--regid={UNPRIVILEGED}"))
+        .args(["--clear-groups", "--"])
+        .arg(assert_cmd::cargo::cargo_bin("cfscrub"))
+        .env_remove("CLOUDFLARE_API_TOKEN")
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS");
+    cmd
+}
+
+impl Tree {
+    /// As root, gives the whole tree (its root included, links not
+    /// followed) to [`UNPRIVILEGED`], so that a [`cfscrub_unprivileged`]
+    /// run meets the tree's mode bits as its owner would; otherwise the
+    /// test user owns it already.
+    pub fn hand_to_unprivileged(&self) {
+        fn give(path: &Path) {
+            std::os::unix::fs::lchown(path, Some(UNPRIVILEGED), Some(UNPRIVILEGED)).unwrap();
+            if std::fs::symlink_metadata(path).unwrap().is_dir() {
+                for entry in std::fs::read_dir(path).unwrap() {
+                    give(&entry.unwrap().path());
+                }
+            }
+        }
+        if is_root() {
+            give(self.path());
+        }
+    }
+}
