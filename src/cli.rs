@@ -139,7 +139,7 @@ pub struct RedactArgs {
     #[allow(missing_docs)]
     pub output: OutputArgs,
     /// Text that replaces each credential (must not itself be detected).
-    #[arg(long, value_name = "TEXT", default_value = crate::rewrite::DEFAULT_REPLACEMENT)]
+    #[arg(long, value_name = "TEXT", default_value = crate::core::counts::DEFAULT_REPLACEMENT)]
     pub replacement: String,
     /// Overwrite each credential in the same inode with a replacement of the
     /// same length: keeps size, inode, hard links and appending writers
@@ -177,7 +177,7 @@ pub struct MaskArgs {
     #[allow(missing_docs)]
     pub secrets: SecretArgs,
     /// Text that replaces each credential (must not itself be detected).
-    #[arg(long, value_name = "TEXT", default_value = crate::rewrite::DEFAULT_REPLACEMENT)]
+    #[arg(long, value_name = "TEXT", default_value = crate::core::counts::DEFAULT_REPLACEMENT)]
     pub replacement: String,
     /// Print a summary (count by kind, never a value) on stderr at the end;
     /// under GitHub Actions also a `::warning::` annotation.
@@ -307,7 +307,7 @@ pub enum HistoryCommand {
     Hook {
         /// The shell.
         #[arg(value_enum)]
-        shell: crate::history::Shell,
+        shell: crate::incident::history::Shell,
     },
 }
 

@@ -1,40 +1,26 @@
 //! cfscrub: Cloudflare credential leak containment.
 //!
-//! The crate is organised as ripgrep is: *detecting* ([`rules`], [`detect`]),
-//! *reading* ([`stream`], [`walk`]), and *consuming* (reporters, rewriters,
-//! filters) are apart, and meet in the command modules under [`commands`].
-//! No module outside [`detect`] sees a secret's bytes after detection:
-//! consumers receive [`finding::Finding`]s, which hold a kind, a place and a
-//! fingerprint.
+//! The crate is built in floors; each imports only its own floor and those
+//! below (`scripts/check-layers.py` checks it in CI, DESIGN.md explains it):
+//! leaves ([`text`], [`console`], [`fake`]); the detecting [`core`]; where bytes come
+//! from ([`source`]); masking ([`mask`]); changing files ([`rewrite`]);
+//! output ([`report`]); incident response beyond the bytes ([`incident`]);
+//! flags ([`cli`]) and the subcommands that wire it all ([`commands`]).
+//! No module outside [`core::detect`] sees a secret's bytes after
+//! detection: consumers receive [`core::finding::Finding`]s, which hold a
+//! kind, a place and a fingerprint.
 #![deny(missing_docs)]
 // Printing goes through `console`, which never panics on a closed stream.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod beneath;
-pub mod checklist;
-pub mod cleanup;
 pub mod cli;
 pub mod commands;
 pub mod console;
-pub mod detect;
-pub mod diagnose;
+pub mod core;
 pub mod fake;
-pub mod file_meta;
-pub mod finding;
-pub mod history;
-pub mod live_writers;
+pub mod incident;
 pub mod mask;
-pub mod method;
-pub mod png;
-pub mod progress;
 pub mod report;
 pub mod rewrite;
-pub mod rules;
-pub mod sanitize;
-pub mod secrets;
-pub mod sniff;
-pub mod sqlite;
-pub mod stream;
-pub mod vault;
-pub mod walk;
-pub mod wrangler;
+pub mod source;
+pub mod text;

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     let cli = match cfscrub::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let text = cfscrub::sanitize::mask_text(&e.render().to_string());
+            let text = cfscrub::mask::sanitize::mask_text(&e.render().to_string());
             if e.use_stderr() {
                 err!("{text}");
                 return ExitCode::from(EXIT_ERROR);
@@ -36,13 +36,13 @@ fn main() -> ExitCode {
         Ok(Err(e)) => {
             errln!(
                 "cfscrub: {}",
-                cfscrub::sanitize::mask_text(&format!("{e:#}"))
+                cfscrub::mask::sanitize::mask_text(&format!("{e:#}"))
             );
             EXIT_ERROR
         }
         Err(_) => EXIT_ERROR,
     };
-    cfscrub::sanitize::forget_known_secrets();
+    cfscrub::mask::sanitize::forget_known_secrets();
     ExitCode::from(stdout_checked(code))
 }
 

@@ -43,7 +43,7 @@ fn sqlite3(db: &Path, sql: &str) -> String {
     assert!(
         out.status.success(),
         "sqlite3 failed: {}",
-        cfscrub::sanitize::mask_text(&String::from_utf8_lossy(&out.stderr))
+        cfscrub::mask::sanitize::mask_text(&String::from_utf8_lossy(&out.stderr))
     );
     String::from_utf8(out.stdout).unwrap()
 }

@@ -6,14 +6,14 @@
 //! Inputs are built inside the test from a seed, so a failing case prints
 //! seeds, sizes, offsets and kinds, never a generated credential.
 
-use cfscrub::detect::Detector;
+use cfscrub::core::counts::{Replacement, DEFAULT_REPLACEMENT};
+use cfscrub::core::detect::Detector;
+use cfscrub::core::finding::Finding;
+use cfscrub::core::rules::{Confidence, Kind};
+use cfscrub::core::secrets::KnownSecrets;
+use cfscrub::core::stream::{scan_bytes, StreamScanner};
 use cfscrub::fake::FakeGen;
-use cfscrub::finding::Finding;
-use cfscrub::mask::mask_stream;
-use cfscrub::rewrite::{Replacement, DEFAULT_REPLACEMENT};
-use cfscrub::rules::{Confidence, Kind};
-use cfscrub::secrets::KnownSecrets;
-use cfscrub::stream::{scan_bytes, StreamScanner};
+use cfscrub::mask::masker::mask_stream;
 use proptest::prelude::*;
 use regex::bytes::Regex;
 use std::collections::HashSet;

@@ -258,7 +258,7 @@ fn every_command_keeps_its_exit_code_when_stdout_or_stderr_is_closed_or_full() {
                 want,
                 "{}: stdout {stdout:?}, stderr {stderr:?}; stderr:\n{}",
                 case.name,
-                cfscrub::sanitize::mask_text(&String::from_utf8_lossy(&err))
+                cfscrub::mask::sanitize::mask_text(&String::from_utf8_lossy(&err))
             );
         }
     }

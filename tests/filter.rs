@@ -289,12 +289,12 @@ fn run_forwards_sigterm_to_the_command() {
 proptest::proptest! {
     #[test]
     fn random_bytes_pass_through_byte_identical(input in proptest::collection::vec(proptest::num::u8::ANY, 0..4096)) {
-        use cfscrub::{detect::Detector, rewrite::Replacement, secrets::KnownSecrets};
+        use cfscrub::core::{counts::Replacement, detect::Detector, secrets::KnownSecrets};
         let detector = Detector::new(&KnownSecrets::new());
-        proptest::prop_assume!(cfscrub::stream::scan_bytes(&detector, &input).is_empty());
+        proptest::prop_assume!(cfscrub::core::stream::scan_bytes(&detector, &input).is_empty());
         let replacement = Replacement::new("[REDACTED_CF_TOKEN]", &detector).unwrap();
         let mut out = Vec::new();
-        cfscrub::mask::mask_stream(&detector, &replacement, &mut &input[..], &mut out).unwrap();
+        cfscrub::mask::masker::mask_stream(&detector, &replacement, &mut &input[..], &mut out).unwrap();
         proptest::prop_assert!(out == input, "output differs from input");
     }
 }

@@ -2,11 +2,11 @@
 //! negative examples give none. Examples are templates expanded with fresh
 //! fakes, under several seeds.
 
-use cfscrub::detect::Detector;
+use cfscrub::core::detect::Detector;
+use cfscrub::core::rules::{Confidence, RULES};
+use cfscrub::core::secrets::KnownSecrets;
+use cfscrub::core::stream::scan_bytes;
 use cfscrub::fake::FakeGen;
-use cfscrub::rules::{Confidence, RULES};
-use cfscrub::secrets::KnownSecrets;
-use cfscrub::stream::scan_bytes;
 
 #[test]
 fn rules_check() {

@@ -38,7 +38,7 @@ fn tool(cmd: &mut Command) {
     assert!(
         out.status.success(),
         "{program} failed: {}",
-        cfscrub::sanitize::mask_text(&String::from_utf8_lossy(&out.stderr))
+        cfscrub::mask::sanitize::mask_text(&String::from_utf8_lossy(&out.stderr))
     );
 }
 

@@ -1,9 +1,9 @@
 //! `cfscrub checklist`: the rotation checklist as Markdown or JSON.
 
 use super::{load_secrets, EXIT_CLEAN};
-use crate::checklist::{build, markdown, LeakedType};
 use crate::cli::{ChecklistArgs, DocFormat};
-use crate::wrangler::needs_of_files;
+use crate::incident::checklist::{build, markdown, LeakedType};
+use crate::incident::wrangler::needs_of_files;
 use crate::{out, outln};
 use anyhow::Result;
 use std::path::PathBuf;

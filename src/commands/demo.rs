@@ -68,7 +68,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
     outln!(
         "cfscrub demo: a fake incident in {} (CI log, shell history, .env, wrangler config;\n\
          every credential in it is a fake generated just now)",
-        crate::sanitize::display_path(&root)
+        crate::mask::sanitize::display_path(&root)
     );
     let scan = step(&root, "1. Find every credential", &["scan", "."])?;
     let json = step(
@@ -128,7 +128,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         && checklist == 0;
     if args.keep {
         let kept = dir.keep();
-        outln!("\nKept {}", crate::sanitize::display_path(&kept));
+        outln!("\nKept {}", crate::mask::sanitize::display_path(&kept));
     }
     outln!(
         "\ncfscrub demo: {}",

@@ -3,7 +3,7 @@
 
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::{DiagnoseArgs, DocFormat};
-use crate::diagnose::{explain, find_errors, is_known};
+use crate::incident::diagnose::{explain, find_errors, is_known};
 use crate::{errln, outln};
 use anyhow::Result;
 use serde_json::json;
@@ -11,17 +11,17 @@ use std::io::BufReader;
 
 /// Runs `cfscrub diagnose`.
 pub fn run(args: DiagnoseArgs) -> Result<u8> {
-    let name = crate::sanitize::display_path(&args.log);
+    let name = crate::mask::sanitize::display_path(&args.log);
     let found = if args.log.as_os_str() == "-" {
         find_errors(std::io::stdin().lock())
     } else {
-        match crate::walk::open_regular(&args.log, true) {
+        match crate::source::walk::open_regular(&args.log, true) {
             Ok((file, _)) => find_errors(BufReader::new(file)),
-            Err(crate::walk::OpenError::NotRegular(what)) => {
+            Err(crate::source::walk::OpenError::NotRegular(what)) => {
                 errln!("cfscrub diagnose: {name}: is a {what}");
                 return Ok(EXIT_ERROR);
             }
-            Err(crate::walk::OpenError::Io(e)) => Err(e),
+            Err(crate::source::walk::OpenError::Io(e)) => Err(e),
         }
     };
     let (errors, hint) = match found {

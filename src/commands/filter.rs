@@ -3,10 +3,10 @@
 
 use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::{FilterArgs, MaskArgs};
-use crate::detect::Detector;
+use crate::core::counts::{FileCounts, Replacement};
+use crate::core::detect::Detector;
 use crate::errln;
-use crate::mask::mask_stream;
-use crate::rewrite::{FileCounts, Replacement};
+use crate::mask::masker::mask_stream;
 use anyhow::Result;
 use std::io::{self, Write};
 

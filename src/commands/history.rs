@@ -3,25 +3,23 @@
 //! `cfscrub history hook SHELL` prints the capture-time hook.
 
 use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::beneath::Roots;
 use crate::cli::{HistoryArgs, HistoryCommand};
-use crate::detect::Detector;
-use crate::history::{hook, running_shell_advice, HistoryFile, Places};
-use crate::live_writers::LiveWriters;
-use crate::method::{self, Plan, Request};
-use crate::rewrite::{
-    count_remaining, FileCounts, Method, Replacement, RewriteError, RewriteOptions,
-    DEFAULT_REPLACEMENT,
-};
-use crate::sanitize::display_path;
-use crate::sniff::Opaque;
-use crate::walk::{open_regular, OpenError};
+use crate::core::counts::{FileCounts, Replacement, DEFAULT_REPLACEMENT};
+use crate::core::detect::Detector;
+use crate::core::sniff::Opaque;
+use crate::incident::history::{hook, running_shell_advice, HistoryFile, Places};
+use crate::mask::sanitize::display_path;
+use crate::rewrite::live_writers::LiveWriters;
+use crate::rewrite::method::{self, Plan, Request};
+use crate::rewrite::{count_remaining, Method, RewriteError, RewriteOptions};
+use crate::source::beneath::Roots;
+use crate::source::walk::{open_regular, OpenError};
 use crate::{errln, out, outln};
 use anyhow::{Context, Result};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-/// Redacts one history with the method [`crate::method`] chooses (atuin's
+/// Redacts one history with the method [`crate::rewrite::method`] chooses (atuin's
 /// SQLite database goes through SQLite, its `-wal` and `-journal` with
 /// it); returns (counts, how) or an error message.
 fn scrub(
@@ -117,7 +115,7 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
         roots: &Roots::default(),
         live_writers: &live_writers,
     };
-    crate::cleanup::install_signal_cleanup();
+    crate::source::cleanup::install_signal_cleanup();
     let places = Places::new(args.home.as_deref());
     let histories = places.histories();
     let (mut found, mut errors) = (0u64, 0usize);

@@ -17,8 +17,8 @@ pub mod vault;
 pub mod verify;
 
 use crate::cli::{Cli, Command, SecretArgs};
+use crate::core::secrets::KnownSecrets;
 use crate::report::Tally;
-use crate::secrets::KnownSecrets;
 use anyhow::{Context, Result};
 
 /// Nothing found.
@@ -57,7 +57,7 @@ pub fn exit_code(tally: &Tally) -> u8 {
 
 /// Loads `--secret-from` / `--secret-env` values. Once secrets are in
 /// memory the process is made non-dumpable, so no core dump holds them,
-/// and they are registered with [`crate::sanitize`], so that no printed
+/// and they are registered with [`crate::mask::sanitize`], so that no printed
 /// path or message shows them either.
 /// `stdin_use` names what else reads standard input in this run (the
 /// filtered stream, a `-` path), so that `--secret-from -` is refused there.
@@ -69,7 +69,9 @@ pub fn load_secrets(args: &SecretArgs, stdin_use: Option<&str>) -> Result<KnownS
     }
     let mut secrets = KnownSecrets::new();
     for path in &args.secret_from {
-        secrets.add_from_path(path).context("--secret-from")?;
+        secrets
+            .add_from_path(path, &crate::mask::sanitize::display_path(path))
+            .context("--secret-from")?;
     }
     for var in &args.secret_env {
         secrets.add_from_env(var).context("--secret-env")?;
@@ -79,7 +81,7 @@ pub fn load_secrets(args: &SecretArgs, stdin_use: Option<&str>) -> Result<KnownS
         unsafe {
             libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
         }
-        crate::sanitize::register_known_secrets(&secrets);
+        crate::mask::sanitize::register_known_secrets(&secrets);
     }
     Ok(secrets)
 }

@@ -9,9 +9,9 @@
 use super::filter::{masking_setup, print_summary, widen_pipe};
 use super::EXIT_ERROR;
 use crate::cli::RunArgs;
+use crate::core::counts::FileCounts;
 use crate::errln;
-use crate::mask::mask_stream;
-use crate::rewrite::FileCounts;
+use crate::mask::masker::mask_stream;
 use anyhow::{Context, Result};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::exfiltrator::origin::WithOrigin;
@@ -36,7 +36,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         .with_context(|| {
             format!(
                 "cannot run {}",
-                crate::sanitize::display_path(std::path::Path::new(program))
+                crate::mask::sanitize::display_path(std::path::Path::new(program))
             )
         })?;
     let pid = child.id() as libc::pid_t;

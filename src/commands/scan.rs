@@ -3,7 +3,7 @@
 use super::search::Search;
 use super::{exit_code, load_secrets, thread_pool};
 use crate::cli::ScanArgs;
-use crate::detect::Detector;
+use crate::core::detect::Detector;
 use crate::errln;
 use crate::report::{human_summary, Format, Output};
 use anyhow::Result;

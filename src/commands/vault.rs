@@ -2,9 +2,9 @@
 
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::{VaultAction, VaultArgs};
-use crate::finding::Fingerprint;
-use crate::sanitize::display_path;
-use crate::vault;
+use crate::core::finding::Fingerprint;
+use crate::incident::vault;
+use crate::mask::sanitize::display_path;
 use crate::{err, errln, outln};
 use anyhow::Result;
 use std::io::{IsTerminal, Read};
@@ -84,10 +84,10 @@ pub fn run(args: VaultArgs) -> Result<u8> {
             let value = read_one_secret()?;
             let name = display_path(&path);
             // From here on a temp file holds the secret: a signal removes it.
-            crate::cleanup::install_signal_cleanup();
+            crate::source::cleanup::install_signal_cleanup();
             match vault::store(&path, &value, force) {
                 Ok(()) => {
-                    let kind = crate::checklist::LeakedType::of(&value);
+                    let kind = crate::incident::checklist::LeakedType::of(&value);
                     // A weak value gets none: it could be brute-forced back.
                     let fp = Fingerprint::of(&value)
                         .map_or_else(String::new, |fp| format!(" (fp:{fp})"));

@@ -11,7 +11,7 @@
 use super::search::Search;
 use super::{load_secrets, thread_pool, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::VerifyArgs;
-use crate::detect::Detector;
+use crate::core::detect::Detector;
 use crate::errln;
 use crate::report::{human_bytes, Format, Output, Tally};
 use anyhow::Result;

@@ -121,8 +121,8 @@ impl Ran {
             self.code,
             Some(code),
             "exit code\n--- stdout (credentials masked)\n{}\n--- stderr (credentials masked)\n{}",
-            cfscrub::sanitize::mask_text(&self.stdout()),
-            cfscrub::sanitize::mask_text(&self.stderr())
+            cfscrub::mask::sanitize::mask_text(&self.stdout()),
+            cfscrub::mask::sanitize::mask_text(&self.stderr())
         );
         self
     }
@@ -145,7 +145,7 @@ pub fn run(cmd: &mut Command) -> Ran {
 pub fn assert_same(what: &str, actual: impl AsRef<[u8]>, expected: impl AsRef<[u8]>) {
     let (a, e) = (actual.as_ref(), expected.as_ref());
     if a != e {
-        let show = |b: &[u8]| cfscrub::sanitize::mask_text(&String::from_utf8_lossy(b));
+        let show = |b: &[u8]| cfscrub::mask::sanitize::mask_text(&String::from_utf8_lossy(b));
         panic!(
             "{what}: differs\n--- actual (credentials masked)\n{}\n--- expected (credentials masked)\n{}",
             show(a),

@@ -101,7 +101,7 @@ fn for_each_writer(mut visit: impl FnMut(u64, u64, &dyn Fn() -> Writer) -> bool)
                 let name = std::fs::read(dir.join("comm")).unwrap_or_default();
                 Writer {
                     pid,
-                    name: crate::sanitize::escape_bytes(name.trim_ascii_end()),
+                    name: crate::text::escape_bytes(name.trim_ascii_end()),
                 }
             };
             if visit(meta.dev(), meta.ino(), &writer) {

@@ -9,10 +9,10 @@
 //! stripped; each code is paired with the API path on its line or the
 //! nearest one above. The first error is the actionable one; later ones are
 //! explained as follow-ons. Everything quoted from the log — the line and
-//! the API path — goes through [`crate::sanitize::mask_excerpt`], so a
+//! the API path — goes through [`crate::mask::sanitize::mask_excerpt`], so a
 //! credential in the log is never repeated.
 
-use crate::wrangler::{self, Permission};
+use crate::incident::wrangler::{self, Permission};
 use regex::Regex;
 use serde::Serialize;
 use std::io::BufRead;
@@ -90,7 +90,7 @@ pub fn find_errors(reader: impl BufRead) -> std::io::Result<(Vec<ApiError>, bool
         let path_here = p
             .api_path
             .captures(&line)
-            .map(|c| crate::sanitize::mask_excerpt(c[1].trim_end_matches('.')));
+            .map(|c| crate::mask::sanitize::mask_excerpt(c[1].trim_end_matches('.')));
         if let Some(path) = &path_here {
             recent.push((number, path.clone()));
             if recent.len() > PATH_REACH {
@@ -115,7 +115,7 @@ pub fn find_errors(reader: impl BufRead) -> std::io::Result<(Vec<ApiError>, bool
                 code,
                 path,
                 quote: quote
-                    .get_or_insert_with(|| crate::sanitize::mask_excerpt(&line))
+                    .get_or_insert_with(|| crate::mask::sanitize::mask_excerpt(&line))
                     .clone(),
             });
         }

@@ -9,10 +9,13 @@
 //! the real detector and fails any rule whose examples misbehave.
 //!
 //! ```
-//! use cfscrub::rules::{Kind, RULES};
+//! use cfscrub::core::rules::{Kind, RULES};
 //! assert!(RULES.iter().any(|r| r.kind == Kind::UserToken));
 //! assert_eq!(Kind::UserToken.id(), "cloudflare-user-token");
 //! ```
+//!
+//! Long because it is data: one entry per credential kind with its
+//! matcher parameters and examples.
 
 use serde::Serialize;
 

@@ -6,10 +6,10 @@
 //! as its newline arrives; the scanner holds back only bytes that may still
 //! start a credential.
 
-use crate::detect::Detector;
-use crate::finding::Finding;
-use crate::rewrite::{FileCounts, Replacement};
-use crate::stream::{Sink, StreamScanner};
+use crate::core::counts::{FileCounts, Replacement};
+use crate::core::detect::Detector;
+use crate::core::finding::Finding;
+use crate::core::stream::{Sink, StreamScanner};
 use std::io::{self, Read, Write};
 
 /// A sink writing data through and a replacement for each finding.
@@ -87,8 +87,8 @@ pub fn mask_bytes(detector: &Detector, replacement: &Replacement, text: &[u8]) -
 pub fn shape_masker() -> &'static (Detector, Replacement) {
     static MASKER: std::sync::OnceLock<(Detector, Replacement)> = std::sync::OnceLock::new();
     MASKER.get_or_init(|| {
-        let detector = Detector::new(&crate::secrets::KnownSecrets::new());
-        let replacement = Replacement::new(crate::rewrite::DEFAULT_REPLACEMENT, &detector)
+        let detector = Detector::new(&crate::core::secrets::KnownSecrets::new());
+        let replacement = Replacement::new(crate::core::counts::DEFAULT_REPLACEMENT, &detector)
             .expect("the default marker is never detected");
         (detector, replacement)
     })
@@ -97,12 +97,12 @@ pub fn shape_masker() -> &'static (Detector, Replacement) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secrets::KnownSecrets;
+    use crate::core::secrets::KnownSecrets;
 
     #[test]
     fn masks_and_passes_everything_else_through() {
         let det = Detector::new(&KnownSecrets::new());
-        let r = Replacement::new(crate::rewrite::DEFAULT_REPLACEMENT, &det).unwrap();
+        let r = Replacement::new(crate::core::counts::DEFAULT_REPLACEMENT, &det).unwrap();
         let mut g = crate::fake::FakeGen::new(3);
         let input = format!(
             "\x1b[33m{}\x1b[0m\r\n\u{0}\u{ff}",
@@ -111,7 +111,7 @@ mod tests {
         let mut out = Vec::new();
         let counts = mask_stream(&det, &r, &mut input.as_bytes(), &mut out).unwrap();
         assert_eq!(counts.total(), 1);
-        crate::sanitize::assert_same(
+        crate::mask::sanitize::assert_same(
             "masked stream",
             &out,
             "\x1b[33m[REDACTED_CF_TOKEN]\x1b[0m\r\n\u{0}\u{ff}".as_bytes(),

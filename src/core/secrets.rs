@@ -237,12 +237,14 @@ impl KnownSecrets {
     }
 
     /// Loads `--secret-from PATH` (`-` = standard input; without echo when
-    /// standard input is a terminal).
-    pub fn add_from_path(&mut self, path: &Path) -> Result<(), SecretError> {
+    /// standard input is a terminal). `shown` is the path as messages show
+    /// it (escaped and masked by the caller: this module sits below the
+    /// masking layer).
+    pub fn add_from_path(&mut self, path: &Path, shown: &str) -> Result<(), SecretError> {
         if path.as_os_str() == "-" {
             return self.add_from_stdin();
         }
-        let name = crate::sanitize::display_path(path);
+        let name = shown.to_string();
         let file = std::fs::File::open(path).map_err(|error| SecretError::Io {
             source_name: name.clone(),
             error,

@@ -6,7 +6,7 @@
 //! timestamps and zsh's metafied bytes (a 0x83 byte escapes the next one;
 //! credentials are ASCII, so a finding never touches such a pair). atuin's
 //! SQLite database, with its `-wal` and `-journal` files, is redacted
-//! through SQLite ([`crate::sqlite`]) so it stays a valid database.
+//! through SQLite ([`crate::rewrite::sqlite`]) so it stays a valid database.
 
 use std::path::{Path, PathBuf};
 

@@ -3,20 +3,25 @@
 //!
 //! Detection is two steps. An Aho-Corasick automaton finds *anchors*
 //! (prefixes like `cfut_`, context words like `api_token`, the leading
-//! characters of known secrets); then the [`crate::rules::Matcher`] owning
+//! characters of known secrets); then the [`crate::core::rules::Matcher`] owning
 //! the anchor inspects a bounded [`Window`] around it — at most
 //! [`LOOKBEHIND`] bytes before and [`MAX_LOOKAHEAD`] after — and answers with
 //! an [`Eval`]. Because a decision depends only on that window, the chunked
-//! reader in [`crate::stream`] gets the same findings whatever its chunk
+//! reader in [`crate::core::stream`] gets the same findings whatever its chunk
 //! size; when a window runs off the end of the data read so far, the matcher
 //! answers [`Eval::NeedMore`] and is asked again with more.
 //!
 //! The detector is the only code that sees secret bytes; what it returns
 //! ([`Candidate`]) holds positions, a kind and a fingerprint.
+//!
+//! One file (about 850 lines before the tests) on purpose: the matchers
+//! share the anchor scan, the look-behind and look-ahead bounds and the
+//! overlap merging, and keeping them together keeps the only code that
+//! touches secret bytes in one place to review.
 
-use crate::finding::Fingerprint;
-use crate::rules::{Confidence, Kind, Matcher, Rule, ValueShape, CLOUDFLARE_KEYWORDS, RULES};
-use crate::secrets::{
+use crate::core::finding::Fingerprint;
+use crate::core::rules::{Confidence, Kind, Matcher, Rule, ValueShape, CLOUDFLARE_KEYWORDS, RULES};
+use crate::core::secrets::{
     prefix_len, KnownSecrets, KNOWN_PREFIXES, MAX_KNOWN_LEN, MIN_PREFIXED_BODY, MIN_UNPREFIXED_LEN,
 };
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};

@@ -125,12 +125,12 @@ impl std::error::Error for ConfigError {}
 /// JSON5 leniencies (unquoted keys, single quotes, missing commas, hex
 /// numbers) are errors, and so is a file without a top-level object. A
 /// parse error quotes the config (TOML shows the broken line): it is
-/// masked with [`crate::sanitize::mask_excerpt`], so a credential on that
+/// masked with [`crate::mask::sanitize::mask_excerpt`], so a credential on that
 /// line is not printed.
 pub fn parse(path: &Path, text: &str) -> Result<Value, ConfigError> {
-    let name = crate::sanitize::display_path(path);
+    let name = crate::mask::sanitize::display_path(path);
     let invalid = |what: &str, e: &dyn std::fmt::Display| {
-        ConfigError(crate::sanitize::mask_excerpt(&format!(
+        ConfigError(crate::mask::sanitize::mask_excerpt(&format!(
             "{name}: not valid {what}: {e}"
         )))
     };
@@ -239,8 +239,12 @@ pub fn needs(config: &Value) -> Needs {
 pub fn needs_of_files(paths: &[std::path::PathBuf]) -> Result<Needs, ConfigError> {
     let mut all = Needs::default();
     for path in paths {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("{}: {e}", crate::sanitize::display_path(path))))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!(
+                "{}: {e}",
+                crate::mask::sanitize::display_path(path)
+            ))
+        })?;
         let n = needs(&parse(path, &text)?);
         all.permissions.extend(n.permissions);
         all.account_id_set |= n.account_id_set;
@@ -341,7 +345,7 @@ custom_domain = true
             assert!(
                 err.contains("not valid TOML"),
                 "{}",
-                crate::sanitize::mask_text(&err)
+                crate::mask::sanitize::mask_text(&err)
             );
             assert!(
                 !err.contains(&legacy[..8]) && !err.contains(&scannable[5..13]),

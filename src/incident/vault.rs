@@ -7,7 +7,7 @@
 //! (`O_EXCL`, mode 0600, `fchmod` again since the umask applies) in the
 //! target's directory and renamed into place.
 
-use crate::walk::{open_regular, OpenError};
+use crate::source::walk::{open_regular, OpenError};
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -53,15 +53,16 @@ impl std::fmt::Display for Problem {
 /// API token, a Global API Key in hex, ...) with both letters and digits.
 pub fn looks_like_credential(path: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
-    let (detector, _) = crate::mask::shape_masker();
-    if !crate::stream::scan_bytes(detector, path.as_os_str().as_bytes()).is_empty() {
+    let (detector, _) = crate::mask::masker::shape_masker();
+    if !crate::core::stream::scan_bytes(detector, path.as_os_str().as_bytes()).is_empty() {
         return true;
     }
     path.components().any(|c| {
         let bytes = c.as_os_str().as_bytes();
         bytes.iter().any(u8::is_ascii_digit)
             && bytes.iter().any(u8::is_ascii_alphabetic)
-            && crate::checklist::LeakedType::of(bytes) != crate::checklist::LeakedType::Unknown
+            && crate::incident::checklist::LeakedType::of(bytes)
+                != crate::incident::checklist::LeakedType::Unknown
     })
 }
 
@@ -188,7 +189,7 @@ pub fn store(path: &Path, value: &[u8], force: bool) -> Result<(), VaultError> {
         Ok(_) | Err(_) => {}
     }
     let dir = parent(path);
-    let (guard, temp) = crate::cleanup::create_temp(
+    let (guard, temp) = crate::source::cleanup::create_temp(
         tempfile::Builder::new()
             .prefix(".cfscrub-vault-")
             .permissions(std::fs::Permissions::from_mode(0o600)),

@@ -9,8 +9,8 @@
 //!   byte anywhere — only ever gets same-length replacements, since a
 //!   shifted byte moves every offset after it (`--binary-rename` asks for
 //!   the rename anyway); a PNG also gets the CRCs of the chunks it changed
-//!   recomputed ([`crate::png`]);
-//! * an SQLite database goes through SQLite ([`crate::sqlite`]), and its
+//!   recomputed ([`crate::rewrite::png`]);
+//! * an SQLite database goes through SQLite ([`crate::rewrite::sqlite`]), and its
 //!   `-wal` and `-journal` files (binary files named after a database
 //!   beside them) through their database, never on their own;
 //! * compressed, archived and UTF-16 files are left untouched: cfscrub
@@ -21,16 +21,17 @@
 //! redacted bytes), and [`apply`] redoes the file with same-length
 //! replacements; the dry run ([`survey`]) watches the same way.
 
-use crate::detect::Detector;
-use crate::finding::Finding;
+use crate::core::counts::FileCounts;
+use crate::core::detect::Detector;
+use crate::core::finding::Finding;
+use crate::core::sniff::{self, Binary, Content, Opaque};
+use crate::core::stream::{Sink, StreamScanner};
+use crate::mask::sanitize::display_path;
 use crate::rewrite::{
-    redact_binary_by_rename, redact_by_rename, redact_same_length, FileCounts, Method, Outcome,
-    RewriteError, RewriteOptions,
+    redact_binary_by_rename, redact_by_rename, redact_same_length, Method, Outcome, RewriteError,
+    RewriteOptions,
 };
-use crate::sanitize::display_path;
-use crate::sniff::{self, Binary, Content, Opaque};
-use crate::stream::{Sink, StreamScanner};
-use crate::walk::{open_regular, open_with, OpenError};
+use crate::source::walk::{open_regular, open_with, OpenError};
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt};
@@ -140,7 +141,7 @@ pub fn choose(path: &Path, content: Content, request: Request) -> Plan {
     match content {
         Content::Opaque(o) => Plan::Leave(o),
         Content::Binary(Binary::Sqlite) => Plan::Sqlite,
-        Content::Binary(b) => match crate::sqlite::database_of(path) {
+        Content::Binary(b) => match crate::rewrite::sqlite::database_of(path) {
             Some(db) => Plan::ThroughDatabase(db),
             // A -wal or -journal without its database is data SQLite can
             // no longer reach: same-length, like any binary file.
@@ -178,10 +179,10 @@ pub fn survey(
 ) -> Result<(Plan, FileCounts), RewriteError> {
     match plan {
         Plan::Leave(_) => Ok((plan, FileCounts::default())),
-        Plan::Sqlite => crate::sqlite::count_files(path, follow, detector)
+        Plan::Sqlite => crate::rewrite::sqlite::count_files(path, follow, detector)
             .map(|counts| (plan, counts))
             .map_err(io_err("cannot read")),
-        Plan::ThroughDatabase(ref db) => crate::sqlite::count_files(db, false, detector)
+        Plan::ThroughDatabase(ref db) => crate::rewrite::sqlite::count_files(db, false, detector)
             .map(|counts| (plan, counts))
             .map_err(io_err("cannot read")),
         _ => {
@@ -215,8 +216,8 @@ pub fn apply(
             method: Method::Untouched,
             carried_over: 0,
         }),
-        Plan::Sqlite => crate::sqlite::redact(path, opts),
-        Plan::ThroughDatabase(db) => crate::sqlite::redact(db, opts),
+        Plan::Sqlite => crate::rewrite::sqlite::redact(path, opts),
+        Plan::ThroughDatabase(db) => crate::rewrite::sqlite::redact(db, opts),
         Plan::SameLength(Why::Binary(Binary::Png)) => same_length_png(path, opts),
         Plan::SameLength(_) => redact_same_length(path, opts),
         Plan::Rename(Why::Text) => redact_by_rename(path, opts),
@@ -241,7 +242,7 @@ pub fn apply(
 /// changed (and were intact before) recomputed.
 fn same_length_png(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> {
     let (file, before) = open_regular(path, opts.follow).map_err(open_error)?;
-    let intact = crate::png::intact_chunks(&file).map_err(io_err("cannot read"))?;
+    let intact = crate::rewrite::png::intact_chunks(&file).map_err(io_err("cannot read"))?;
     let outcome = redact_same_length(path, opts)?;
     if outcome.method == Method::Untouched {
         return Ok(outcome);
@@ -255,7 +256,7 @@ fn same_length_png(path: &Path, opts: RewriteOptions) -> Result<Outcome, Rewrite
     if (now.dev(), now.ino()) != (before.dev(), before.ino()) {
         return Err(RewriteError::KeptChanging);
     }
-    crate::png::restore_crcs(&file, &intact)
+    crate::rewrite::png::restore_crcs(&file, &intact)
         .and_then(|_| file.sync_data())
         .map_err(io_err("cannot rewrite the PNG chunk checksums"))?;
     Ok(outcome)

@@ -20,8 +20,8 @@
 //! library caller passing no roots) is opened from its parent directory as
 //! written; everything after that still goes through that one descriptor.
 
-use crate::cleanup::{create_temp_at, TempGuard};
-use crate::walk::OpenError;
+use crate::source::cleanup::{create_temp_at, unlink_at, TempGuard};
+use crate::source::walk::OpenError;
 use std::ffi::{CString, OsStr, OsString};
 use std::fs::{File, Metadata};
 use std::io::{self, Write};
@@ -267,7 +267,7 @@ impl Dir {
     pub fn open_file(&self, name: &OsStr, write: bool) -> Result<(File, Metadata), OpenError> {
         let access = if write { libc::O_RDWR } else { libc::O_RDONLY };
         match self.open_at(name, access | libc::O_NOFOLLOW | libc::O_NONBLOCK, 0) {
-            Ok(fd) => crate::walk::regular(File::from(fd)),
+            Ok(fd) => crate::source::walk::regular(File::from(fd)),
             Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
                 Err(OpenError::NotRegular("symbolic link"))
             }
@@ -356,12 +356,6 @@ impl AsFd for Dir {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.0.as_fd()
     }
-}
-
-/// Removes `name` from the directory `dir`.
-pub(crate) fn unlink_at(dir: BorrowedFd<'_>, name: &OsStr) -> io::Result<()> {
-    let c = c_name(name)?;
-    cvt(unsafe { libc::unlinkat(dir.as_raw_fd(), c.as_ptr(), 0) }).map(drop)
 }
 
 /// A temp file in a [`Dir`]: removed on drop unless renamed into place.

@@ -15,9 +15,10 @@
 //! (Temp files only ever hold already-redacted bytes, so even a SIGKILL,
 //! which nobody can catch, leaves no secret behind — only clutter.)
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, Once};
 use tempfile::NamedTempFile;
@@ -33,9 +34,21 @@ impl Place {
     fn remove(&self) {
         let _ = match self {
             Place::Path(p) => std::fs::remove_file(p),
-            Place::At(dir, name) => crate::beneath::unlink_at(dir.as_fd(), name),
+            Place::At(dir, name) => unlink_at(dir.as_fd(), name),
         };
     }
+}
+
+/// Removes `name` from the directory `dir` (here rather than in
+/// [`crate::source::beneath`], which registers its temp files with this module).
+pub(crate) fn unlink_at(dir: BorrowedFd<'_>, name: &OsStr) -> io::Result<()> {
+    let c = std::ffi::CString::new(name.as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in a file name"))?;
+    // SAFETY: `c` is a NUL-terminated name and `dir` an open descriptor.
+    if unsafe { libc::unlinkat(dir.as_raw_fd(), c.as_ptr(), 0) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 struct Registry {

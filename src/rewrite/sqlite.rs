@@ -30,12 +30,17 @@
 //! left as it was. Running as root, SQLite gives the `-wal`, `-shm` and
 //! `-journal` files it creates the database's owner, and deletes them when
 //! the last connection closes.
+//!
+//! One file (about 500 lines before the tests): the WAL, journal, page
+//! rewrite, index rebuild and rollback steps form one transaction and are
+//! only correct together.
 
-use crate::detect::Detector;
-use crate::finding::Finding;
-use crate::rewrite::{count_remaining, FileCounts, Method, Outcome, RewriteError, RewriteOptions};
-use crate::stream::{Sink, StreamScanner};
-use crate::walk::{open_regular, OpenError};
+use crate::core::counts::FileCounts;
+use crate::core::detect::Detector;
+use crate::core::finding::Finding;
+use crate::core::stream::{Sink, StreamScanner};
+use crate::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
+use crate::source::walk::{open_regular, OpenError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{self, Read};
@@ -423,7 +428,7 @@ fn quote(name: &str) -> String {
 /// complaint (which names tables, indexes and row ids, never values).
 fn integrity(conn: &Connection) -> rusqlite::Result<Option<String>> {
     let first: String = conn.query_row("PRAGMA integrity_check(1)", [], |r| r.get(0))?;
-    Ok((first != "ok").then(|| crate::sanitize::mask_text(&first)))
+    Ok((first != "ok").then(|| crate::mask::sanitize::mask_text(&first)))
 }
 
 /// A rollback journal that is left once the write lock is held is not hot
@@ -432,7 +437,7 @@ fn integrity(conn: &Connection) -> rusqlite::Result<Option<String>> {
 /// mode journal keeps old pages), it is truncated.
 fn clear_stale_journal(db: &Path, detector: &Detector) -> Result<(), RewriteError> {
     let [_, journal] = sidecars(db);
-    let file = match crate::walk::open_with(
+    let file = match crate::source::walk::open_with(
         &journal,
         false,
         std::fs::OpenOptions::new().read(true).write(true),
@@ -492,7 +497,7 @@ fn sql(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> RewriteError {
             e.sqlite_error_code(),
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
         );
-        let text = crate::sanitize::mask_text(&e.to_string());
+        let text = crate::mask::sanitize::mask_text(&e.to_string());
         let message = if busy {
             format!("{text}: {IN_USE}")
         } else {

@@ -9,7 +9,7 @@
 //! fingerprint of a short or simple value could be inverted by trying
 //! every value of its shape.
 
-use crate::rules::{Confidence, Kind};
+use crate::core::rules::{Confidence, Kind};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -40,7 +40,7 @@ const FIXED_LEADS: &[&str] = &[
 /// `cfut_` + 4 letters: 4 × log2(52) ≈ 23 bits; 8 lower-case letters ≈ 38;
 /// a 37-hex Global API Key 148; a 40-character legacy token ≥ 238.
 pub fn shape_entropy_bits(value: &[u8]) -> f64 {
-    let lead = crate::secrets::KNOWN_PREFIXES
+    let lead = crate::core::secrets::KNOWN_PREFIXES
         .iter()
         .chain(FIXED_LEADS)
         .filter(|p| value.starts_with(p.as_bytes()))

@@ -18,9 +18,10 @@
 //! log line, an API path) go through [`mask_excerpt`], which also masks
 //! every long run of token characters (see [`EXCERPT_RUN`]).
 
-use crate::detect::Detector;
-use crate::rewrite::Replacement;
-use crate::secrets::KnownSecrets;
+use crate::core::counts::Replacement;
+use crate::core::detect::Detector;
+use crate::core::secrets::KnownSecrets;
+use crate::text::escape_bytes;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -40,7 +41,7 @@ pub fn register_known_secrets(secrets: &KnownSecrets) {
         return;
     }
     let detector = Detector::new(secrets);
-    let replacement = Replacement::new(crate::rewrite::DEFAULT_REPLACEMENT, &detector)
+    let replacement = Replacement::new(crate::core::counts::DEFAULT_REPLACEMENT, &detector)
         .expect("a known secret is never a redaction marker (refused at load)");
     *KNOWN_MASKER.write().unwrap_or_else(PoisonError::into_inner) =
         Some(Arc::new((detector, replacement)));
@@ -64,11 +65,11 @@ fn mask_known(bytes: &[u8]) -> Vec<u8> {
     let (detector, replacement) = match &known {
         Some(masker) => (&masker.0, &masker.1),
         None => {
-            let shapes = crate::mask::shape_masker();
+            let shapes = crate::mask::masker::shape_masker();
             (&shapes.0, &shapes.1)
         }
     };
-    crate::mask::mask_bytes(detector, replacement, bytes)
+    crate::mask::masker::mask_bytes(detector, replacement, bytes)
 }
 
 /// The path with credentials masked and control characters and invalid
@@ -95,7 +96,7 @@ pub const EXCERPT_RUN: usize = 37;
 /// context has no shape to be recognised by.
 pub fn mask_excerpt(text: &str) -> String {
     let masked = mask_known(text.as_bytes());
-    let marker = crate::rewrite::DEFAULT_REPLACEMENT.as_bytes();
+    let marker = crate::core::counts::DEFAULT_REPLACEMENT.as_bytes();
     let is_token = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-';
     let mut out = Vec::with_capacity(masked.len());
     let mut rest = &masked[..];
@@ -111,27 +112,6 @@ pub fn mask_excerpt(text: &str) -> String {
         rest = &rest[run + gap..];
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Escapes control characters and invalid UTF-8 in `bytes`.
-pub fn escape_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\\' => out.push_str("\\\\"),
-                c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-                c => out.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    out
 }
 
 /// Unit-test assertion: equal bytes, or a failure message showing both
@@ -198,11 +178,5 @@ mod tests {
                 "x = [REDACTED_CF_TOKEN] # [REDACTED_CF_TOKEN]\n/accounts/{account}/d1/database/{uuid}"
             )
         );
-    }
-
-    #[test]
-    fn escapes_control_and_invalid_bytes() {
-        assert_eq!(escape_bytes(b"a\x1b[31mb\n\xff"), "a\\u{1b}[31mb\\n\\xff");
-        assert_eq!(escape_bytes("dé.log".as_bytes()), "dé.log");
     }
 }

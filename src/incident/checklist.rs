@@ -7,8 +7,8 @@
 //! tailors the rotate and delete steps; a wrangler config adds the minimal
 //! permission set.
 
-use crate::secrets::prefix_len;
-use crate::wrangler::{Needs, Permission, ACCOUNT_SETTINGS, EDIT_WORKERS_TEMPLATE};
+use crate::core::secrets::prefix_len;
+use crate::incident::wrangler::{Needs, Permission, ACCOUNT_SETTINGS, EDIT_WORKERS_TEMPLATE};
 use serde::Serialize;
 
 /// What kind of credential leaked.

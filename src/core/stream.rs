@@ -21,16 +21,16 @@
 //! candidates) is handed over in pieces, each wholly masked.
 //!
 //! ```
-//! use cfscrub::{detect::Detector, secrets::KnownSecrets, stream::scan_bytes};
+//! use cfscrub::core::{detect::Detector, secrets::KnownSecrets, stream::scan_bytes};
 //! let detector = Detector::new(&KnownSecrets::new());
 //! let findings = scan_bytes(&detector, b"grep cfut_AbCd build.log\n");
 //! assert_eq!(findings.len(), 1);
 //! assert_eq!((findings[0].line, findings[0].column), (1, 6));
 //! ```
 
-use crate::detect::{Anchor, Candidate, Detector, LOOKBEHIND, MAX_LOOKAHEAD};
-use crate::finding::Finding;
-use crate::rules::{Confidence, Kind};
+use crate::core::detect::{Anchor, Candidate, Detector, LOOKBEHIND, MAX_LOOKAHEAD};
+use crate::core::finding::Finding;
+use crate::core::rules::{Confidence, Kind};
 use std::io::{self, Read};
 
 /// Bytes read per call.
@@ -408,8 +408,8 @@ pub fn scan_bytes(detector: &Detector, bytes: &[u8]) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Fingerprint;
-    use crate::secrets::KnownSecrets;
+    use crate::core::finding::Fingerprint;
+    use crate::core::secrets::KnownSecrets;
 
     /// Passes data through, replacing findings with `#`.
     struct Masker(Vec<u8>);
@@ -437,7 +437,7 @@ mod tests {
         s.finish(&mut out).unwrap();
         assert_eq!(out.0.len(), text.len());
         let expected = format!("a {} b\nc grep {} x\n", "#".repeat(53), "#".repeat(9));
-        crate::sanitize::assert_same("masked stream", &out.0, expected.as_bytes());
+        crate::mask::sanitize::assert_same("masked stream", &out.0, expected.as_bytes());
     }
 
     #[test]
@@ -474,7 +474,11 @@ mod tests {
                 .scan_reader(&mut text.as_bytes(), &mut out)
                 .unwrap();
             let masked = "#".repeat(debris.len() + 53);
-            crate::sanitize::assert_same("masked", &out.0, format!("X={masked}\n").as_bytes());
+            crate::mask::sanitize::assert_same(
+                "masked",
+                &out.0,
+                format!("X={masked}\n").as_bytes(),
+            );
         }
     }
 
@@ -505,7 +509,7 @@ mod tests {
             "{found} pieces"
         );
         let masked = format!("a {} b\n", "#".repeat(chain));
-        crate::sanitize::assert_same("masked chain", &out.0, masked.as_bytes());
+        crate::mask::sanitize::assert_same("masked chain", &out.0, masked.as_bytes());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! with `O_NOFOLLOW | O_NONBLOCK` and checked with `fstat` on the open
 //! descriptor, so a path swapped for a link or a FIFO after the walk is
 //! still refused. (That guards the last component only: what a rewrite
-//! opens is reached from its root through [`crate::beneath`].)
+//! opens is reached from its root through [`crate::source::beneath`].)
 //!
 //! A git directory (`.git`, or a bare repository: `HEAD`, `objects/`,
 //! `refs/`) is walked like any other, except its `objects/`: the object
@@ -15,7 +15,6 @@
 //! directory in [`Inputs::git_object_dbs`] instead, once, so it can be
 //! reported as not inspected.
 
-use crate::sanitize::display_path;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::fs::{File, Metadata, OpenOptions};
 use std::io;
@@ -45,31 +44,33 @@ pub enum Input {
 pub enum Note {
     /// Left out on purpose (a link not followed, a FIFO, ...).
     Skipped {
-        /// The path, escaped for display.
-        path: String,
+        /// The path (shown masked by the caller: [`Note::describe`]).
+        path: PathBuf,
         /// What it is (`symbolic link`, `FIFO`, ...).
         what: &'static str,
     },
     /// Could not be read: counts as an error.
     Error {
-        /// The path, escaped for display.
-        path: String,
+        /// The path (shown masked by the caller: [`Note::describe`]).
+        path: PathBuf,
         /// The cause.
         message: String,
     },
 }
 
-impl std::fmt::Display for Note {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Note {
+    /// The note as printed, its path shown by `show` (which escapes and
+    /// masks it: the walk sits below the masking layer).
+    pub fn describe(&self, show: impl Fn(&Path) -> String) -> String {
         match self {
             Note::Skipped { path, what } if *what == "symbolic link" => {
-                write!(
-                    f,
-                    "{path}: skipped symbolic link (use --follow to read through it)"
+                format!(
+                    "{}: skipped symbolic link (use --follow to read through it)",
+                    show(path)
                 )
             }
-            Note::Skipped { path, what } => write!(f, "{path}: skipped {what}"),
-            Note::Error { path, message } => write!(f, "{path}: {message}"),
+            Note::Skipped { path, what } => format!("{}: skipped {what}", show(path)),
+            Note::Error { path, message } => format!("{}: {message}", show(path)),
         }
     }
 }
@@ -162,7 +163,7 @@ pub fn collect(roots: &[PathBuf], options: &WalkOptions) -> Result<Inputs, globs
                         .io_error()
                         .map_or_else(|| err.to_string(), |e| e.to_string());
                     inputs.notes.push(Note::Error {
-                        path: display_path(path),
+                        path: path.to_path_buf(),
                         message,
                     });
                     continue;
@@ -186,7 +187,7 @@ pub fn collect(roots: &[PathBuf], options: &WalkOptions) -> Result<Inputs, globs
                 inputs.items.push(Input::File(entry.into_path()));
             } else if let Some(what) = special_file_kind(&ft) {
                 inputs.notes.push(Note::Skipped {
-                    path: display_path(entry.path()),
+                    path: entry.path().to_path_buf(),
                     what,
                 });
             }
@@ -272,7 +273,11 @@ mod tests {
             })
             .collect();
         assert_eq!(names, [".hidden", "a.log"]);
-        let skipped: Vec<_> = inputs.notes.iter().map(|n| n.to_string()).collect();
+        let skipped: Vec<_> = inputs
+            .notes
+            .iter()
+            .map(|n| n.describe(|p| p.display().to_string()))
+            .collect();
         assert_eq!(skipped.len(), 2, "{skipped:?}");
         assert_eq!(inputs.error_count(), 0);
     }

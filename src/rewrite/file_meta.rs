@@ -1,7 +1,7 @@
 //! What a rename rewrite carries from the old file to the new one: owner,
 //! mode, POSIX ACL and extended attributes.
 //!
-//! The new file is created 0600 ([`crate::beneath::Dir::create_temp`]). In
+//! The new file is created 0600 ([`crate::source::beneath::Dir::create_temp`]). In
 //! a directory with a default ACL it inherits that ACL, masked by 0600 so
 //! that nobody else can use it yet. Before any byte is written to it,
 //! [`FileMeta::apply_before_write`] sets the owner, the extended attributes,

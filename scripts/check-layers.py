@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Layering check for cfscrub (run by .ci/run; python3 standard library only).
+
+Reads every `crate::…` path in src/ (and `cfscrub::…` in src/main.rs),
+maps each top-level module to a floor (FLOORS below, mirrored in DESIGN.md)
+and fails when
+  * a module imports one on a higher floor (each floor builds only on the
+    floors below it),
+  * two top-level modules import each other, directly or through others
+    (modules sharing a floor may use each other, but not in a circle),
+  * a top-level module is missing from FLOORS (a new module is placed
+    consciously).
+
+Comments are ignored (doc links are not imports), and so is everything from
+a `#[cfg(test)]` line to the end of its file: unit tests are the edge of
+their module and may use any floor (the masked assertion helpers, fakes).
+Exit status: 0 clean, 1 violations (listed on stderr), 2 usage error.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+# Top-level module -> floor. A module may import its own floor and below.
+FLOORS = {
+    # 0: leaves, importing nothing from the crate.
+    "text": 0,
+    "console": 0,
+    "fake": 0,
+    # 1: the detecting core: rules, finding, secrets, detect, stream,
+    # counts, sniff.
+    "core": 1,
+    # 2: where bytes come from: walk, beneath, cleanup, head.
+    "source": 2,
+    # 3: masking: the streaming masker, safe display of paths and text.
+    "mask": 3,
+    # 4: changing files: method, rename and same-length, sqlite, png, ...
+    "rewrite": 4,
+    # 5: output: reporters, tallies, progress.
+    "report": 5,
+    # 6: incident response beyond the bytes.
+    "incident": 6,
+    # 7: flags; 8: commands (wiring); 9: the binary.
+    "cli": 7,
+    "commands": 8,
+    "main": 9,
+}
+
+# Exported macros live at the crate root but belong to a module.
+MACROS = {"out": "console", "outln": "console", "err": "console", "errln": "console"}
+
+PATH = re.compile(r"\b(crate|cfscrub)::(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)", re.S)
+
+
+def top_module(src: Path, file: Path) -> str:
+    rel = file.relative_to(src)
+    if len(rel.parts) == 1:
+        return "lib" if rel.stem == "lib" else rel.stem
+    return rel.parts[0]
+
+
+def code_of(text: str) -> str:
+    """The production code of a file: comments dropped, tests cut off."""
+    lines = []
+    for line in text.splitlines():
+        if line.strip().startswith("#[cfg(test)]"):
+            break
+        lines.append(re.sub(r"//.*", "", line))
+    return "\n".join(lines)
+
+
+def imported(code: str, is_main: bool):
+    """Top-level module names a file's code refers to."""
+    for m in PATH.finditer(code):
+        root, rest = m.group(1), m.group(2)
+        if (root == "cfscrub") != is_main:
+            continue
+        if rest.startswith("{"):
+            # `use crate::{a::X, b::{self, Y}}`: the first segment of each item.
+            depth, item, items = 0, "", []
+            for ch in rest[1:-1]:
+                if ch == "{":
+                    depth += 1
+                elif ch == "}":
+                    depth -= 1
+                if ch == "," and depth == 0:
+                    items.append(item)
+                    item = ""
+                else:
+                    item += ch
+            items.append(item)
+            for it in items:
+                name = it.strip().split("::")[0].strip()
+                if name:
+                    yield name
+        else:
+            yield rest
+
+
+def cycles(graph):
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on, out = {}, {}, [], set(), []
+    counter = [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    sys.setrecursionlimit(10000)
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def main() -> int:
+    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent
+    src = root / "src"
+    if not src.is_dir():
+        print(f"check-layers: no src/ under {root}", file=sys.stderr)
+        return 2
+    problems = []
+    graph = {}
+    for file in sorted(src.rglob("*.rs")):
+        module = top_module(src, file)
+        if module == "lib":
+            continue
+        if module not in FLOORS:
+            problems.append(f"{file.relative_to(root)}: module `{module}` has no floor in scripts/check-layers.py")
+            continue
+        code = code_of(file.read_text(encoding="utf-8"))
+        for name in sorted({MACROS.get(n, n) for n in imported(code, module == "main")}):
+            if name in ("self", "super", module):
+                continue
+            graph.setdefault(module, set()).add(name)
+            if name not in FLOORS:
+                problems.append(f"{file.relative_to(root)}: imports `{name}`, which has no floor")
+            elif FLOORS[name] > FLOORS[module]:
+                problems.append(
+                    f"{file.relative_to(root)}: `{module}` (floor {FLOORS[module]}) imports "
+                    f"`{name}` (floor {FLOORS[name]}), a higher floor"
+                )
+    for comp in cycles(graph):
+        problems.append("cycle between top-level modules: " + " <-> ".join(comp))
+    for p in problems:
+        print(f"check-layers: {p}", file=sys.stderr)
+    if problems:
+        print(f"check-layers: {len(problems)} violation(s)", file=sys.stderr)
+        return 1
+    print("check-layers: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+//! Floor 6, incident response beyond the bytes: the rotation checklist
+//! ([`checklist`]), API error diagnosis ([`diagnose`]), wrangler configs and
+//! the permissions their bindings need ([`wrangler`]), vault files
+//! ([`vault`]), shell histories ([`history`]).
+
+pub mod checklist;
+pub mod diagnose;
+pub mod history;
+pub mod vault;
+pub mod wrangler;

@@ -1,0 +1,402 @@
+//! Rewriting files in place without losing a byte: the redaction consumers.
+//!
+//! Two strategies, both fed by the [`StreamScanner`], both reaching the file
+//! from its root through directory descriptors ([`crate::source::beneath`]): a
+//! directory swapped for a link after the walk is refused, and with
+//! `--follow` the link's target is rewritten in its own directory.
+//!
+//! * [`redact_by_rename`] — the default. Opens the file without following
+//!   links, creates a mode-0600 temp file in the same directory and gives
+//!   it the original's owner, extended attributes, ACL and mode before the
+//!   first byte ([`crate::rewrite::file_meta`]), writes the redacted stream to it,
+//!   **re-scans the temp file** and refuses to commit if anything remains,
+//!   fsyncs, takes a write lease on the original (no other process may have
+//!   it open; one that opens it now waits, and is seen: [`WriteLease`]),
+//!   checks the original did not change meanwhile (a writer appending or
+//!   arriving: redo, then refuse), renames over it and fsyncs the
+//!   directory. A kill at any instant leaves the old file or the new one.
+//!   Temp files only ever receive redacted bytes. It is for text: a NUL
+//!   byte met on the way abandons the temp file and fails with
+//!   [`RewriteError::Binary`] ([`redact_binary_by_rename`] goes on).
+//! * [`redact_same_length`] — overwrites each finding in the same inode with
+//!   a replacement of exactly its length (`pwrite`). Size, inode, hard links,
+//!   offsets and open writers survive: the mode for live logs, binary files
+//!   (chosen in [`crate::rewrite::method`]; SQLite databases go through
+//!   [`crate::rewrite::sqlite`]) and hard-linked files. Not atomic per file, never
+//!   truncating, never writing past the end: a file that shrinks during a
+//!   pass (`copytruncate`) is gone over again from the start, and a value
+//!   cut off by the end of a file that is being written is left for the
+//!   next pass rather than masked by its head.
+//!
+//! A temp file is only created once a first finding shows up (data before
+//! it is buffered up to [`BUFFER_BEFORE_TEMP`]), so clean files cost one read
+//! and no write.
+
+pub mod file_meta;
+pub mod live_writers;
+pub mod method;
+pub mod png;
+mod rename;
+mod same_length;
+pub mod sqlite;
+
+pub use rename::{redact_binary_by_rename, redact_by_rename, BUFFER_BEFORE_TEMP};
+pub use same_length::redact_same_length;
+
+use crate::core::counts::{FileCounts, Replacement};
+use crate::core::detect::Detector;
+use crate::core::stream::StreamScanner;
+use crate::rewrite::live_writers::{LiveWriters, Writer};
+use crate::source::beneath::{LocateError, Roots};
+use crate::source::walk::OpenError;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::fs::{FileExt, MetadataExt};
+
+/// How many times a file that changed during the rewrite is redone.
+const ATTEMPTS: usize = 3;
+
+/// How a file was rewritten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Nothing to do: no finding.
+    Untouched,
+    /// Temp file + rename.
+    Renamed,
+    /// Overwritten in the same inode.
+    SameLength,
+}
+
+/// The result of redacting one file.
+#[derive(Debug)]
+pub struct Outcome {
+    /// What was replaced.
+    pub counts: FileCounts,
+    /// How.
+    pub method: Method,
+    /// Bytes a writer appended to the old file during the rename, carried over.
+    pub carried_over: u64,
+}
+
+/// Why a file was not (fully) redacted. Messages never hold file content.
+#[derive(Debug)]
+pub enum RewriteError {
+    /// Not a regular file: skipped.
+    NotRegular(&'static str),
+    /// Hard-linked and not in same-length mode.
+    HardLinked(u64),
+    /// Mode without any write bit.
+    ReadOnly(u32),
+    /// The file kept changing while it was rewritten.
+    KeptChanging,
+    /// Another process holds the file open for writing.
+    LiveWriter(Writer),
+    /// Another process opened the file for writing at the instant of the
+    /// rename: it now writes to the replaced file.
+    WriterDuringRename(Writer),
+    /// The path no longer leads to a file beneath its root (a directory on
+    /// the way swapped for a link, or a followed link leading outside).
+    Escape(LocateError),
+    /// The re-scan of the result still found credentials: nothing committed.
+    Remaining(u64),
+    /// Same-length passes kept finding new credentials (a live log).
+    StillGaining,
+    /// A credential at the end of a file that is being written may still be
+    /// growing: left in place (the others were redacted).
+    IncompleteAtEnd,
+    /// Same-length passes kept being cut short by the file being truncated.
+    Truncated,
+    /// The rename rewrite met a NUL byte: binary content, where shifting
+    /// bytes would corrupt the file. Nothing was changed.
+    Binary,
+    /// An I/O error, with what was being done.
+    Io(&'static str, io::Error),
+}
+
+impl std::fmt::Display for RewriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RewriteError::NotRegular(what) => write!(f, "skipped {what}"),
+            RewriteError::HardLinked(n) => write!(
+                f,
+                "has {n} hard links: a rename would leave the other names holding the secret; \
+                 not rewritten (use --same-length to overwrite it in place)"
+            ),
+            RewriteError::ReadOnly(mode) => write!(
+                f,
+                "read-only (mode {mode:04o}): not rewritten (make it writable first if you mean to)"
+            ),
+            RewriteError::KeptChanging => write!(
+                f,
+                "kept changing while being rewritten (a live log?): not rewritten; \
+                 use --same-length, which keeps appending writers intact"
+            ),
+            RewriteError::LiveWriter(w) => write!(
+                f,
+                "is open for writing by process {} ({}): a rename would lose its next writes; \
+                 not rewritten (use --same-length, which keeps writers intact)",
+                w.pid, w.name
+            ),
+            RewriteError::WriterDuringRename(w) => write!(
+                f,
+                "was opened for writing by process {} ({}) at the instant it was renamed: \
+                 that process now writes to the replaced file (restart it so that it reopens \
+                 the file; for files that are being written, use --same-length)",
+                w.pid, w.name
+            ),
+            RewriteError::Escape(e) => write!(f, "{e}: not rewritten"),
+            RewriteError::StillGaining => write!(
+                f,
+                "new credentials kept arriving while it was redacted in place (a live log): \
+                 redacted what was there; findings remaining — run redact again"
+            ),
+            RewriteError::IncompleteAtEnd => write!(
+                f,
+                "incomplete at end of file: a credential at its end is still being written; \
+                 left as it is, since masking its head would hide the rest from every later scan \
+                 (the others were redacted); run redact again once the line is complete"
+            ),
+            RewriteError::Truncated => write!(
+                f,
+                "kept being truncated while it was redacted in place (log rotation?): \
+                 nothing was written past its end; run redact again"
+            ),
+            RewriteError::Binary => write!(
+                f,
+                "holds NUL bytes (binary content): not rewritten by rename, which would shift its bytes"
+            ),
+            RewriteError::Remaining(n) => write!(
+                f,
+                "{n} finding(s) would remain after rewriting: nothing was changed"
+            ),
+            RewriteError::Io(doing, e) => write!(f, "{doing}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RewriteError {}
+
+fn io_err(doing: &'static str) -> impl FnOnce(io::Error) -> RewriteError {
+    move |e| RewriteError::Io(doing, e)
+}
+
+fn open_error(e: OpenError) -> RewriteError {
+    match e {
+        OpenError::NotRegular(what) => RewriteError::NotRegular(what),
+        OpenError::Io(e) => RewriteError::Io("cannot open", e),
+    }
+}
+
+impl From<LocateError> for RewriteError {
+    fn from(e: LocateError) -> RewriteError {
+        match e {
+            LocateError::Io(e) => RewriteError::Io("cannot open", e),
+            other => RewriteError::Escape(other),
+        }
+    }
+}
+
+/// What the rewrite needs besides the path.
+#[derive(Clone, Copy)]
+pub struct RewriteOptions<'a> {
+    /// The detector.
+    pub detector: &'a Detector,
+    /// The replacement text.
+    pub replacement: &'a Replacement,
+    /// Follow symbolic links: the file is rewritten where the link leads,
+    /// which must be beneath one of `roots`; the link stays.
+    pub follow: bool,
+    /// The trees the paths were found in: every file is reached from its
+    /// root through directory descriptors ([`crate::source::beneath`]).
+    pub roots: &'a Roots,
+    /// Files other processes are writing to: never renamed over.
+    pub live_writers: &'a LiveWriters,
+}
+
+/// Reads a file from offset 0 with `pread`, leaving its position alone.
+struct ReadAt<'f> {
+    file: &'f File,
+    pos: u64,
+}
+
+impl Read for ReadAt<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// Counts what the detector still finds in `file`.
+pub fn count_remaining(file: &File, detector: &Detector) -> io::Result<FileCounts> {
+    let mut counts = FileCounts::default();
+    let mut scanner = StreamScanner::new(detector, true);
+    scanner.scan_reader(&mut ReadAt { file, pos: 0 }, &mut counts)?;
+    Ok(counts)
+}
+
+/// The identity and state of a file, to notice it changing.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+        }
+    }
+}
+
+fn check_writable(meta: &std::fs::Metadata) -> Result<(), RewriteError> {
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o222 == 0 {
+        return Err(RewriteError::ReadOnly(mode));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::counts::DEFAULT_REPLACEMENT;
+    use crate::core::secrets::KnownSecrets;
+    use crate::fake::FakeGen;
+
+    fn setup() -> (Detector, tempfile::TempDir, FakeGen) {
+        (
+            Detector::new(&KnownSecrets::new()),
+            tempfile::tempdir().unwrap(),
+            FakeGen::new(11),
+        )
+    }
+
+    #[test]
+    fn rename_rewrite_replaces_and_keeps_the_rest() {
+        let (det, dir, mut g) = setup();
+        let token = g.scannable("cfut_", true);
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, format!("x {token} y\r\n\u{e9}")).unwrap();
+        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
+        let live = LiveWriters::default();
+        let roots = Roots::default();
+        let opts = RewriteOptions {
+            detector: &det,
+            replacement: &r,
+            follow: false,
+            roots: &roots,
+            live_writers: &live,
+        };
+        let out = redact_by_rename(&path, opts).unwrap();
+        assert_eq!(out.method, Method::Renamed);
+        assert_eq!(out.counts.total(), 1);
+        crate::mask::sanitize::assert_same(
+            "rewritten file",
+            &std::fs::read(&path).unwrap(),
+            "x [REDACTED_CF_TOKEN] y\r\n\u{e9}".as_bytes(),
+        );
+        let again = redact_by_rename(&path, opts).unwrap();
+        assert_eq!(again.method, Method::Untouched);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+    }
+
+    #[test]
+    fn rename_refuses_a_nul_past_the_first_chunk_and_leaves_no_temp_file() {
+        let (det, dir, mut g) = setup();
+        let path = dir.path().join("late-nul.log");
+        let mut content = format!("x {} y\n", g.scannable("cfut_", true)).into_bytes();
+        content.extend(std::iter::repeat_n(b'.', crate::core::stream::CHUNK * 2));
+        content.extend_from_slice(b"\0tail");
+        std::fs::write(&path, &content).unwrap();
+        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
+        let live = LiveWriters::default();
+        let roots = Roots::default();
+        let opts = RewriteOptions {
+            detector: &det,
+            replacement: &r,
+            follow: false,
+            roots: &roots,
+            live_writers: &live,
+        };
+        assert!(matches!(
+            redact_by_rename(&path, opts),
+            Err(RewriteError::Binary)
+        ));
+        crate::mask::sanitize::assert_same("untouched", &std::fs::read(&path).unwrap(), &content);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temp file left"
+        );
+        let out = redact_binary_by_rename(&path, opts).unwrap();
+        assert_eq!((out.method, out.counts.total()), (Method::Renamed, 1));
+    }
+
+    #[test]
+    fn a_finding_past_the_memory_window_is_still_redacted() {
+        let (det, dir, mut g) = setup();
+        let token = g.scannable("cfat_", true);
+        let path = dir.path().join("big.log");
+        let mut content = vec![b'.'; BUFFER_BEFORE_TEMP + 1000];
+        content.extend_from_slice(format!(" {token}\n").as_bytes());
+        std::fs::write(&path, &content).unwrap();
+        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
+        let live = LiveWriters::default();
+        let roots = Roots::default();
+        let opts = RewriteOptions {
+            detector: &det,
+            replacement: &r,
+            follow: false,
+            roots: &roots,
+            live_writers: &live,
+        };
+        let out = redact_by_rename(&path, opts).unwrap();
+        assert_eq!(out.counts.total(), 1);
+        let after = std::fs::read(&path).unwrap();
+        assert_eq!(
+            after.len(),
+            BUFFER_BEFORE_TEMP + 1000 + 1 + DEFAULT_REPLACEMENT.len() + 1
+        );
+    }
+
+    #[test]
+    fn same_length_keeps_size_and_inode() {
+        let (det, dir, mut g) = setup();
+        let token = g.scannable("cfk_", true);
+        let path = dir.path().join("live.log");
+        let content = format!("a {token} b grep cfut_AbCdE c\n");
+        std::fs::write(&path, &content).unwrap();
+        let ino = std::fs::metadata(&path).unwrap().ino();
+        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
+        let live = LiveWriters::default();
+        let roots = Roots::default();
+        let opts = RewriteOptions {
+            detector: &det,
+            replacement: &r,
+            follow: false,
+            roots: &roots,
+            live_writers: &live,
+        };
+        let out = redact_same_length(&path, opts).unwrap();
+        assert_eq!(out.counts.total(), 2);
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!((meta.ino(), meta.len()), (ino, content.len() as u64));
+        let after = String::from_utf8(std::fs::read(&path).unwrap()).unwrap();
+        let mut expected = b"a ".to_vec();
+        expected.extend(r.same_length(token.len()));
+        expected.extend_from_slice(b" b grep ********** c\n");
+        crate::mask::sanitize::assert_same("same-length file", after.as_bytes(), &expected);
+        assert!(after.starts_with("a [REDACTED_CF_TOKEN]****"));
+    }
+}

@@ -1,0 +1,235 @@
+//! The same-length rewrite ([`redact_same_length`]): each finding
+//! overwritten in the same inode by a replacement of exactly its length,
+//! pass after pass until none remains. See the [parent module](super) for
+//! the guarantees.
+
+use super::{
+    check_writable, count_remaining, io_err, open_error, Method, Outcome, RewriteError,
+    RewriteOptions, Stamp, ATTEMPTS,
+};
+use crate::core::counts::{FileCounts, Replacement};
+use crate::core::finding::Finding;
+use crate::core::rules::{Confidence, Kind};
+use crate::core::stream::{Sink, StreamScanner};
+use crate::rewrite::live_writers::find_writer;
+use crate::source::beneath::{locate, Located};
+use crate::source::walk::OpenError;
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::Path;
+
+/// Raised inside a same-length pass when the file shrank or its content
+/// moved (a log rotated with `copytruncate`): every offset the pass holds
+/// is stale, so it stops and starts over on the new content.
+#[derive(Debug)]
+struct Stale;
+
+impl std::fmt::Display for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the file was truncated during the pass")
+    }
+}
+
+impl std::error::Error for Stale {}
+
+fn stale() -> io::Error {
+    io::Error::other(Stale)
+}
+
+/// Bytes before a finding that must still be in place when it is
+/// overwritten: the check that the content did not move.
+const CONTEXT: usize = 32;
+
+/// What a same-length pass knows about the file it reads and writes.
+struct Watch<'f> {
+    file: &'f File,
+    /// The largest size seen during the pass: a smaller one means truncated.
+    high_water: Cell<u64>,
+    /// How far the pass has read.
+    read_to: Cell<u64>,
+}
+
+impl Watch<'_> {
+    /// The file's size now; fails with [`Stale`] if it shrank.
+    fn size(&self) -> io::Result<u64> {
+        let size = self.file.metadata()?.size();
+        if size < self.high_water.get() {
+            return Err(stale());
+        }
+        self.high_water.set(size);
+        Ok(size)
+    }
+}
+
+impl Read for &Watch<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.size()?;
+        let n = self.file.read_at(buf, self.read_to.get())?;
+        self.read_to.set(self.read_to.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// The sink of a same-length rewrite: `pwrite`s each replacement, after
+/// checking that the file still holds what was scanned there.
+struct InPlaceSink<'a> {
+    watch: &'a Watch<'a>,
+    replacement: &'a Replacement,
+    counts: &'a mut FileCounts,
+    /// The file's identity and size when the pass started.
+    start: Stamp,
+    /// Up to [`CONTEXT`] bytes of data just before the next finding.
+    context: Vec<u8>,
+    /// Findings left in place because a writer may still be adding to them.
+    held_back: u64,
+}
+
+/// Whether a finding that ends where the file ends may be the head of a
+/// longer value still being written: all but a checksum-valid scannable
+/// token, whose length is fixed.
+fn may_continue(f: &Finding) -> bool {
+    let fixed = matches!(
+        f.kind,
+        Kind::UserToken | Kind::AccountToken | Kind::GlobalKey | Kind::AccessServiceSecret
+    );
+    !(fixed && f.confidence == Confidence::High)
+}
+
+impl InPlaceSink<'_> {
+    /// Whether another process is adding to the file: its size changed
+    /// during the pass (the pass's own writes keep it), or someone holds it
+    /// open for writing.
+    fn is_live(&self, size: u64) -> bool {
+        size != self.start.size || find_writer(self.start.dev, self.start.ino).is_some()
+    }
+}
+
+impl Sink for InPlaceSink<'_> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let keep = bytes.len().min(CONTEXT);
+        let drop = (self.context.len() + keep).saturating_sub(CONTEXT);
+        self.context.drain(..drop);
+        self.context.extend_from_slice(&bytes[bytes.len() - keep..]);
+        Ok(())
+    }
+
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        let context = std::mem::take(&mut self.context);
+        // Never write past the end, nor where the content has moved.
+        let size = self.watch.size()?;
+        if f.end() > size {
+            return Err(stale());
+        }
+        let mut on_disk = vec![0u8; context.len()];
+        self.watch
+            .file
+            .read_exact_at(&mut on_disk, f.offset - context.len() as u64)?;
+        if on_disk != context {
+            return Err(stale());
+        }
+        // A value cut off by the end of what was read, in a file being
+        // written: masking its head would hide its tail from every later
+        // scan. Leave it for the next pass.
+        if f.end() == self.watch.read_to.get() && may_continue(f) && self.is_live(size) {
+            self.held_back += 1;
+            return Ok(());
+        }
+        self.watch
+            .file
+            .write_all_at(&self.replacement.same_length(f.length), f.offset)?;
+        self.counts.add(f);
+        Ok(())
+    }
+}
+
+/// How a same-length pass ended.
+enum Pass {
+    /// Read to the end; this many findings at the end were left in place.
+    Done { held_back: u64 },
+    /// The file was truncated: start over.
+    Truncated,
+}
+
+/// One pass over `file`, overwriting every finding it can.
+fn same_length_pass(
+    file: &File,
+    counts: &mut FileCounts,
+    opts: RewriteOptions,
+) -> Result<Pass, RewriteError> {
+    let meta = file.metadata().map_err(io_err("cannot stat"))?;
+    let watch = Watch {
+        file,
+        high_water: Cell::new(meta.size()),
+        read_to: Cell::new(0),
+    };
+    let mut sink = InPlaceSink {
+        watch: &watch,
+        replacement: opts.replacement,
+        counts,
+        start: Stamp::of(&meta),
+        context: Vec::new(),
+        held_back: 0,
+    };
+    match StreamScanner::new(opts.detector, true).scan_reader(&mut &watch, &mut sink) {
+        Ok(_) => Ok(Pass::Done {
+            held_back: sink.held_back,
+        }),
+        Err(e) if e.get_ref().is_some_and(|inner| inner.is::<Stale>()) => Ok(Pass::Truncated),
+        Err(e) => Err(RewriteError::Io("cannot overwrite in place", e)),
+    }
+}
+
+/// Redacts `path` in its own inode with same-length replacements.
+pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> {
+    // Look before touching: a read-only file without findings is simply clean.
+    let Located { dir, name } = locate(path, opts.roots, opts.follow)?;
+    let (reader, meta) = dir.open_file(&name, false).map_err(open_error)?;
+    let first = count_remaining(&reader, opts.detector).map_err(io_err("cannot read"))?;
+    if first.total() == 0 {
+        return Ok(Outcome {
+            counts: first,
+            method: Method::Untouched,
+            carried_over: 0,
+        });
+    }
+    check_writable(&meta)?;
+    let (file, again) = match dir.open_file(&name, true) {
+        Err(OpenError::Io(e)) if e.kind() == io::ErrorKind::PermissionDenied => {
+            return Err(RewriteError::ReadOnly(meta.mode() & 0o7777))
+        }
+        other => other.map_err(open_error)?,
+    };
+    if (again.dev(), again.ino()) != (meta.dev(), meta.ino()) {
+        return Err(RewriteError::KeptChanging);
+    }
+    let mut counts = FileCounts::default();
+    // A live log may gain new credentials, finish one, or be truncated
+    // while this runs: go over it again until a pass leaves nothing behind.
+    let mut last = RewriteError::StillGaining;
+    for _ in 0..ATTEMPTS {
+        let held_back = match same_length_pass(&file, &mut counts, opts)? {
+            Pass::Truncated => {
+                last = RewriteError::Truncated;
+                continue;
+            }
+            Pass::Done { held_back } => held_back,
+        };
+        file.sync_data().map_err(io_err("cannot sync"))?;
+        let remaining = count_remaining(&file, opts.detector).map_err(io_err("cannot re-read"))?;
+        if remaining.total() == 0 {
+            return Ok(Outcome {
+                counts,
+                method: Method::SameLength,
+                carried_over: 0,
+            });
+        }
+        last = if held_back > 0 {
+            RewriteError::IncompleteAtEnd
+        } else {
+            RewriteError::StillGaining
+        };
+    }
+    Err(last)
+}
