@@ -31,6 +31,7 @@
 use crate::core::detect::{Anchor, Candidate, Detector, LOOKBEHIND, MAX_LOOKAHEAD};
 use crate::core::finding::Finding;
 use crate::core::rules::{Confidence, Kind};
+use std::cell::RefCell;
 use std::io::{self, Read};
 
 /// Bytes read per call.
@@ -157,6 +158,30 @@ impl Merged {
     }
 }
 
+thread_local! {
+    /// The full-size buffer of the last scanner that ended on this thread,
+    /// kept for the next one: a fresh 256 KiB allocation per file is mapped
+    /// anew and page-faulted in, which dominated scans of trees of small
+    /// files. One per thread, so memory stays bounded by the worker count.
+    static SPARE_BUFFER: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+}
+
+/// A buffer of `CHUNK + SLACK` bytes, reused when this thread has one.
+fn full_buffer() -> Vec<u8> {
+    SPARE_BUFFER
+        .with(|spare| spare.borrow_mut().take())
+        .unwrap_or_else(|| vec![0; CHUNK + SLACK])
+}
+
+impl Drop for StreamScanner<'_> {
+    fn drop(&mut self) {
+        if self.buf.len() == CHUNK + SLACK {
+            let buf = std::mem::take(&mut self.buf);
+            SPARE_BUFFER.with(|spare| *spare.borrow_mut() = Some(buf));
+        }
+    }
+}
+
 impl<'d> StreamScanner<'d> {
     /// A scanner; `count_lines` fills [`Finding::line`] and [`Finding::column`].
     pub fn new(detector: &'d Detector, count_lines: bool) -> StreamScanner<'d> {
@@ -174,7 +199,11 @@ impl<'d> StreamScanner<'d> {
             chunk,
             detector,
             // Short texts start small; the buffer grows if a stream needs it.
-            buf: vec![0; if chunk == CHUNK { chunk + SLACK } else { chunk }],
+            buf: if chunk == CHUNK {
+                full_buffer()
+            } else {
+                vec![0; chunk]
+            },
             len: 0,
             base: 0,
             decided: 0,
@@ -480,6 +509,20 @@ mod tests {
                 format!("X={masked}\n").as_bytes(),
             );
         }
+    }
+
+    #[test]
+    fn the_next_scanner_on_a_thread_reuses_the_buffer_of_the_last() {
+        let det = Detector::new(&KnownSecrets::new());
+        let first = StreamScanner::new(&det, false);
+        let at = first.buf.as_ptr();
+        drop(first);
+        let second = StreamScanner::new(&det, false);
+        assert_eq!(second.buf.as_ptr(), at, "the spare buffer was reused");
+        assert_eq!(second.buf.len(), CHUNK + SLACK);
+        // Small-chunk scanners neither take nor return it.
+        let small = StreamScanner::with_chunk(&det, false, 7);
+        assert_ne!(small.buf.as_ptr(), at);
     }
 
     #[test]
