@@ -42,13 +42,19 @@ fn is_hex(b: &u8) -> bool {
     b.is_ascii_digit() || (b'a'..=b'f').contains(b)
 }
 
-/// The naive boundary rule: nothing before, not a letter or digit, or the
-/// end of an ANSI control sequence.
+/// The naive boundary rule: nothing before, not a letter or digit, the
+/// end of an ANSI control sequence, or the end of a checksum-valid token.
 fn left_boundary(text: &[u8], at: usize) -> bool {
     static CSI_AT_END: LazyLock<Regex> = LazyLock::new(|| regex(r"\x1b\[[0-?]*[ -/]*[@-~]$"));
+    static TOKEN_AT_END: LazyLock<Regex> =
+        LazyLock::new(|| regex(r"(?:cfast_|cfut_|cfat_|cfk_)([A-Za-z0-9]{40})([0-9a-f]{8})$"));
+    let valid_token_before = TOKEN_AT_END
+        .captures(&text[at.saturating_sub(54)..at])
+        .is_some_and(|c| format!("{:08x}", crc32fast::hash(&c[1])).as_bytes() == &c[2]);
     at == 0
         || !text[at - 1].is_ascii_alphanumeric()
         || CSI_AT_END.is_match(&text[at.saturating_sub(40)..at])
+        || valid_token_before
 }
 
 /// Whether the identifier ending right before `at` (an ANSI code before
