@@ -9,16 +9,18 @@
 use cfscrub::core::counts::{Replacement, DEFAULT_REPLACEMENT};
 use cfscrub::core::detect::Detector;
 use cfscrub::core::finding::Finding;
-use cfscrub::core::rules::{Confidence, Kind};
+use cfscrub::core::rules::Kind;
 use cfscrub::core::secrets::KnownSecrets;
 use cfscrub::core::stream::{scan_bytes, StreamScanner};
 use cfscrub::fake::FakeGen;
 use cfscrub::mask::masker::mask_stream;
+use naive::{in_reference_scope, naive_merge, raw_candidates, reference_candidates, summary, Span};
 use proptest::prelude::*;
-use regex::bytes::Regex;
 use std::collections::HashSet;
 use std::io::Read;
 use std::ops::Range;
+
+mod naive;
 
 const PREFIXES: [&str; 4] = ["cfut_", "cfat_", "cfk_", "cfast_"];
 /// What goes before each piece: separators, and debris glued to the piece
@@ -187,196 +189,6 @@ impl Read for Trickle<'_> {
         self.rest = &self.rest[n..];
         Ok(n)
     }
-}
-
-/// A candidate: offset, length, kind, confidence.
-type Span = (u64, usize, Kind, Confidence);
-
-/// Every candidate the detector proposes over the whole text, before the
-/// stream scanner merges overlaps.
-fn raw_candidates(detector: &Detector, text: &[u8]) -> Vec<Span> {
-    let mut anchors = Vec::new();
-    detector.find_anchors(text, 0, &mut Vec::new(), &mut anchors);
-    let mut out = Vec::new();
-    for anchor in anchors {
-        assert!(detector.evaluate(text, anchor, true, &mut out));
-    }
-    let mut spans: Vec<Span> = out
-        .into_iter()
-        .map(|c| (c.start as u64, c.len, c.kind, c.confidence))
-        .collect();
-    spans.sort();
-    spans
-}
-
-fn is_hex(b: &u8) -> bool {
-    b.is_ascii_digit() || (b'a'..=b'f').contains(b)
-}
-
-/// The naive boundary rule: nothing before, not a letter or digit, or the
-/// end of an ANSI control sequence.
-fn left_boundary(text: &[u8], at: usize) -> bool {
-    let csi = Regex::new(r"\x1b\[[0-?]*[ -/]*[@-~]$").unwrap();
-    at == 0
-        || !text[at - 1].is_ascii_alphanumeric()
-        || csi.is_match(&text[at.saturating_sub(40)..at])
-}
-
-/// Whether the identifier ending right before `at` (an ANSI code before
-/// it left aside) names Cloudflare: `CLOUDFLARE_…`, `CF_…`.
-fn ident_names_cloudflare(text: &[u8], at: usize) -> bool {
-    let ident = Regex::new(r"(?:\x1b\[[0-?]*[ -/]*[@-~])?([A-Za-z0-9_-]*)$").unwrap();
-    let before = &text[at.saturating_sub(512)..at];
-    let name = ident.captures(before).expect("may be empty")[1].to_ascii_lowercase();
-    name.windows(10).any(|w| w == b"cloudflare")
-        || name.split(|&b| b == b'_' || b == b'-').any(|p| p == b"cf")
-}
-
-/// The naive reference for the scannable, partial, OAuth, Origin CA and
-/// hex-key shapes: each regex tried at every position of the whole text.
-fn reference_candidates(text: &[u8]) -> Vec<Span> {
-    let token = Regex::new(r"^(cfast_|cfut_|cfat_|cfk_)([A-Za-z0-9]{0,256})").unwrap();
-    let oauth =
-        Regex::new(r"^(cfoat_|cfort_)([A-Za-z0-9_-]{0,256})(\.([A-Za-z0-9_-]{0,256}))?").unwrap();
-    let origin = Regex::new(
-        r"^v1\.0-(?:[0-9a-f]{24}-[0-9a-f]{146}|[0-9a-f]{64}-[0-9a-f]{128}-[0-9a-f]{64})[A-Za-z0-9]{0,256}",
-    )
-    .unwrap();
-    let key_word = Regex::new(r"(?i-u)^(x-auth-key|api_key|auth_key|api-key|apikey)").unwrap();
-    let separators = Regex::new(r#"^(?:[ \t"'`:=\\]|\x1b\[[0-?]*[ -/]*[@-~])*"#).unwrap();
-    let csi = Regex::new(r"\x1b\[[0-?]*[ -/]*[@-~]").unwrap();
-    let value = Regex::new(r"^[A-Za-z0-9_-]{0,256}").unwrap();
-    let mut out: Vec<Span> = Vec::new();
-    for at in 0..text.len() {
-        let hay = &text[at..];
-        let o = at as u64;
-        if let Some(c) = token.captures(hay) {
-            let p = c[1].len();
-            let body = &c[2];
-            let kind = match &c[1] {
-                b"cfut_" => Kind::UserToken,
-                b"cfat_" => Kind::AccountToken,
-                b"cfk_" => Kind::GlobalKey,
-                _ => Kind::AccessServiceSecret,
-            };
-            let hex_tail = body.len() >= 48 && body[40..48].iter().all(is_hex);
-            if hex_tail
-                && format!("{:08x}", crc32fast::hash(&body[..40])).as_bytes() == &body[40..48]
-            {
-                out.push((o, p + 48, kind, Confidence::High));
-            } else if hex_tail && body.len() == 48 {
-                out.push((o, p + 48, kind, Confidence::Low));
-            } else if body.len() >= 4 && (body.len() >= 40 || left_boundary(text, at)) {
-                out.push((o, p + body.len(), Kind::Partial, Confidence::Medium));
-            }
-        }
-        if let Some(c) = oauth.captures(hay) {
-            let first = c[2].len();
-            let second = c.get(4).map_or(0, |m| m.len());
-            let len = if second > 0 {
-                c[0].len()
-            } else {
-                c[1].len() + first
-            };
-            let kind = if &c[1] == b"cfoat_" {
-                Kind::OAuthAccessToken
-            } else {
-                Kind::OAuthRefreshToken
-            };
-            if first == 43 && second >= 43 {
-                out.push((o, len, kind, Confidence::High));
-            } else if first >= 4 && (first >= 40 || left_boundary(text, at)) {
-                out.push((o, len, Kind::Partial, Confidence::Medium));
-            }
-        }
-        if let Some(m) = origin.find(hay) {
-            out.push((o, m.len(), Kind::OriginCaKey, Confidence::High));
-        }
-        if let Some(c) = key_word.captures(hay) {
-            let word = c[1].to_ascii_lowercase();
-            let seps = separators.find(&hay[word.len()..]).unwrap();
-            let count = seps.len()
-                - csi
-                    .find_iter(seps.as_bytes())
-                    .map(|m| m.len())
-                    .sum::<usize>();
-            let start = word.len() + seps.len();
-            let v = value.find(&hay[start..]).unwrap().as_bytes();
-            let hex = v.iter().take_while(|b| is_hex(b)).count();
-            let specific = word == b"x-auth-key" || ident_names_cloudflare(text, at);
-            let shape = if specific {
-                hex >= 37
-            } else {
-                v.len() == 37 && hex == 37
-            };
-            if (1..=8).contains(&count) && shape {
-                out.push((
-                    o + start as u64,
-                    v.len(),
-                    Kind::LegacyGlobalKey,
-                    Confidence::Medium,
-                ));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn in_reference_scope(kind: Kind) -> bool {
-    matches!(
-        kind,
-        Kind::UserToken
-            | Kind::AccountToken
-            | Kind::GlobalKey
-            | Kind::AccessServiceSecret
-            | Kind::Partial
-            | Kind::OAuthAccessToken
-            | Kind::OAuthRefreshToken
-            | Kind::OriginCaKey
-            | Kind::LegacyGlobalKey
-    )
-}
-
-/// The naive merge: candidates sharing a byte become one span over their
-/// union, with the kind and confidence of the strongest (confidence, then
-/// a known secret, then a checksum-valid token, then the longer).
-fn naive_merge(mut spans: Vec<Span>) -> Vec<Span> {
-    let rank = |s: &Span| {
-        let class = match s.2 {
-            Kind::KnownSecret | Kind::KnownSecretFragment => 2,
-            Kind::UserToken | Kind::AccountToken | Kind::GlobalKey | Kind::AccessServiceSecret
-                if s.3 == Confidence::High =>
-            {
-                1
-            }
-            _ => 0,
-        };
-        (s.3, class, s.1)
-    };
-    spans.sort_by_key(|s| s.0);
-    let mut out: Vec<(Span, Span)> = Vec::new(); // (union, strongest member)
-    for s in spans {
-        match out.last_mut() {
-            Some((union, best)) if s.0 < union.0 + union.1 as u64 => {
-                let end = (union.0 + union.1 as u64).max(s.0 + s.1 as u64);
-                union.1 = (end - union.0) as usize;
-                if rank(&s) > rank(best) {
-                    *best = s;
-                }
-                (union.2, union.3) = (best.2, best.3);
-            }
-            _ => out.push((s, s)),
-        }
-    }
-    out.into_iter().map(|(union, _)| union).collect()
-}
-
-fn summary(findings: &[Finding]) -> Vec<Span> {
-    findings
-        .iter()
-        .map(|f| (f.offset, f.length, f.kind, f.confidence))
-        .collect()
 }
 
 /// Fails if `masked` holds an 8-byte window of a planted value that the

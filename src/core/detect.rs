@@ -161,14 +161,37 @@ fn is_base64(b: u8) -> bool {
 }
 
 /// True when the byte before the anchor does not glue it to a word: not a
-/// word byte, or the final byte of an ANSI control sequence (`ESC [ 33 m`,
-/// `ESC [ 0 K`), which coloured CI logs put right before values.
+/// word byte, the final byte of an ANSI control sequence (`ESC [ 33 m`,
+/// `ESC [ 0 K`), which coloured CI logs put right before values, or the
+/// end of a whole checksum-valid token ([`ends_with_valid_token`]).
 fn left_boundary(w: &Window, is_word: impl Fn(u8) -> bool) -> bool {
     let behind = w.behind();
     match behind.last() {
         None => true,
-        Some(&b) => !is_word(b) || ansi_csi_start(behind).is_some(),
+        Some(&b) => {
+            !is_word(b) || ansi_csi_start(behind).is_some() || ends_with_valid_token(behind)
+        }
     }
+}
+
+/// Whether `text` ends with a whole checksum-valid token of a scannable
+/// format (prefix, 40 letters or digits, their CRC-32). That token is
+/// found whatever follows it, and once masked, a value glued after it
+/// stands after the marker: a later scan (`redact` re-scanning what it
+/// wrote) would find that value, so this one must too.
+fn ends_with_valid_token(text: &[u8]) -> bool {
+    let Some(body_at) = text.len().checked_sub(48) else {
+        return false;
+    };
+    let (head, body) = text.split_at(body_at);
+    let prefixed = RULES.iter().any(|rule| match rule.matcher {
+        Matcher::Scannable { prefix } => head.ends_with(prefix.as_bytes()),
+        _ => false,
+    });
+    prefixed
+        && body[..40].iter().all(|&b| is_alnum(b))
+        && body[40..].iter().all(|&b| is_lower_hex(b))
+        && format!("{:08x}", crc32fast::hash(&body[..40])).as_bytes() == &body[40..]
 }
 
 const ESC: u8 = 0x1b;
@@ -897,6 +920,45 @@ mod tests {
                 (7, 53, Kind::UserToken, Confidence::High)
             ]
         );
+    }
+
+    #[test]
+    fn a_value_glued_after_a_whole_token_is_found_as_after_a_boundary() {
+        // Fuzzing (masker target) found `<token>cfk_Zz09`: the partial was
+        // glued, so not found; once the token was masked it stood after
+        // `]` and was, so `redact` refused to commit its own output.
+        let det = Detector::new(&KnownSecrets::new());
+        let mut g = crate::fake::FakeGen::new(21);
+        let token = g.scannable("cfast_", true);
+        let turnstile = g.turnstile();
+        let bad = g.scannable("cfut_", false);
+        assert_eq!(
+            places(&det, &format!("{token}cfk_Zz09 {token}cfoat_AbCd")),
+            [
+                (0, 54, Kind::AccessServiceSecret, Confidence::High),
+                (54, 8, Kind::Partial, Confidence::Medium),
+                (63, 54, Kind::AccessServiceSecret, Confidence::High),
+                (117, 10, Kind::Partial, Confidence::Medium),
+            ]
+        );
+        assert_eq!(
+            places(&det, &format!("secret: {token}{turnstile}")),
+            [
+                (8, 54, Kind::AccessServiceSecret, Confidence::High),
+                (62, 35, Kind::TurnstileSecret, Confidence::Medium),
+            ]
+        );
+        // Only a whole valid token ends in a boundary: after a wrong
+        // checksum the glued prefix is part of one partial.
+        assert_eq!(
+            places(&det, &format!("{bad}cfk_Zz09")),
+            [(0, 56, Kind::Partial, Confidence::Medium)]
+        );
+        let text = format!("x {token}cfk_Zz09 y\n");
+        let masker = crate::mask::masker::shape_masker();
+        let masked = crate::mask::masker::mask_bytes(&masker.0, &masker.1, text.as_bytes());
+        assert_eq!(masked, b"x [REDACTED_CF_TOKEN][REDACTED_CF_TOKEN] y\n");
+        assert!(crate::core::stream::scan_bytes(&det, &masked).is_empty());
     }
 
     #[test]

@@ -1,0 +1,181 @@
+//! `cfscrub history` on a home holding one history file with fuzzed
+//! content, and the capture-time hooks for a fuzzed binary path.
+//!
+//! History: the run never panics; a dry run changes nothing and exits 1
+//! exactly when something was found; a real run leaves a text history as
+//! the input with every finding replaced by the marker, a binary one with
+//! same-length replacements, and anything else untouched or reported.
+//! Hooks: the binary path each shell would run, read back from the hook
+//! with that shell's quoting rules, is the path given.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use cfscrub::cli::{HistoryArgs, SecretArgs};
+use cfscrub::core::detect::Detector;
+use cfscrub::incident::history::{hook, Shell};
+use cfscrub::core::counts::{Replacement, DEFAULT_REPLACEMENT};
+use cfscrub::core::secrets::KnownSecrets;
+use cfscrub::core::sniff::{classify, has_nul, Binary, Content, HEAD_LEN};
+use cfscrub::core::stream::scan_bytes;
+use cfscrub_fuzz::{masked, Text};
+use libfuzzer_sys::fuzz_target;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+/// Where `cfscrub history` looks, relative to the home.
+const HISTORIES: &[&str] = &[
+    ".bash_history",
+    ".zsh_history",
+    ".histfile",
+    ".local/share/fish/fish_history",
+    ".local/share/atuin/history.db",
+    ".python_history",
+    ".node_repl_history",
+    ".psql_history",
+    ".mysql_history",
+    ".sqlite_history",
+    ".lesshst",
+    ".viminfo",
+];
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    /// Which of [`HISTORIES`] holds the text.
+    file: u8,
+    text: Text,
+    dry_run: bool,
+    /// The path of the cfscrub binary the hooks call.
+    exe: Vec<u8>,
+}
+
+/// The home: on a memory file system where there is one (the rewrite
+/// fsyncs), emptied before each run.
+static HOME: LazyLock<tempfile::TempDir> = LazyLock::new(|| {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        tempfile::tempdir_in(shm)
+    } else {
+        tempfile::tempdir()
+    }
+    .expect("a temporary home")
+});
+
+static DETECTOR: LazyLock<(Detector, Replacement)> = LazyLock::new(|| {
+    let detector = Detector::new(&KnownSecrets::new());
+    let replacement = Replacement::new(DEFAULT_REPLACEMENT, &detector).expect("default marker");
+    (detector, replacement)
+});
+
+fn fresh_home() -> PathBuf {
+    let home = HOME.path();
+    for entry in std::fs::read_dir(home).expect("home readable") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path).expect("clean home");
+        } else {
+            std::fs::remove_file(&path).expect("clean home");
+        }
+    }
+    home.to_path_buf()
+}
+
+fn check_history(input: &Input) {
+    let home = fresh_home();
+    let path = home.join(HISTORIES[input.file as usize % HISTORIES.len()]);
+    std::fs::create_dir_all(path.parent().expect("under the home")).unwrap();
+    let before = &input.text.bytes;
+    std::fs::write(&path, before).unwrap();
+
+    let code = cfscrub::commands::history::run(HistoryArgs {
+        hook: None,
+        dry_run: input.dry_run,
+        home: Some(home),
+        also: Vec::new(),
+        secrets: SecretArgs::default(),
+    })
+    .expect("history runs");
+    let after = std::fs::read(&path).unwrap();
+
+    let (detector, replacement) = &*DETECTOR;
+    let findings = scan_bytes(detector, before);
+    let content = classify(&before[..before.len().min(HEAD_LEN)]);
+    // Text read through and redacted by rename; binary data without a
+    // layout cfscrub knows, redacted same-length. (SQLite databases, PNG
+    // images and opaque content have their own paths.)
+    let text = content == Content::Text && !has_nul(before);
+    let plain_binary = !text && matches!(content, Content::Text | Content::Binary(Binary::Other));
+    if input.dry_run {
+        assert!(after == *before, "a dry run changed the history");
+        if text || plain_binary {
+            assert_eq!(code, u8::from(!findings.is_empty()), "dry-run exit code");
+        }
+    } else if text {
+        assert_eq!(code, 0, "exit code of a text history");
+        let expected = masked(before, &findings, |_| replacement.text().to_vec());
+        assert!(
+            after == expected,
+            "the text history is not the input with its findings replaced"
+        );
+    } else if plain_binary {
+        assert_eq!(code, 0, "exit code of a binary history");
+        let expected = masked(before, &findings, |len| replacement.same_length(len));
+        assert!(
+            after == expected,
+            "the binary history is not the input with same-length replacements"
+        );
+    } else if let Content::Opaque(_) = content {
+        assert_eq!(code, 2, "exit code of a history not inspected");
+        assert!(after == *before, "a history not inspected was changed");
+    }
+}
+
+/// Reads back the shell word starting `text` as `fish` or a POSIX shell
+/// would: single quotes (in fish, `\'` and `\\` escape inside them) and
+/// backslash escapes, up to unquoted white space.
+fn read_word(text: &str, fish: bool) -> Vec<u8> {
+    let mut word = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => loop {
+                match chars.next().expect("closing quote") {
+                    '\'' => break,
+                    '\\' if fish && matches!(chars.peek(), Some('\'' | '\\')) => {
+                        word.push(chars.next().expect("peeked"));
+                    }
+                    c => word.push(c),
+                }
+            },
+            '\\' => word.push(chars.next().expect("escaped character")),
+            ' ' | '\t' | '\n' => break,
+            c => word.push(c),
+        }
+    }
+    word.into_bytes()
+}
+
+fn check_hooks(exe: &[u8]) {
+    let path = Path::new(OsStr::from_bytes(exe));
+    for (shell, assignment, fish) in [
+        (Shell::Bash, "\n__cfscrub_exe=", false),
+        (Shell::Zsh, "\n__cfscrub_exe=", false),
+        (Shell::Fish, "\nset -g __cfscrub_exe ", true),
+    ] {
+        let text = hook(shell, path);
+        let at = text
+            .find(assignment)
+            .expect("the hook sets the binary's path")
+            + assignment.len();
+        assert!(
+            read_word(&text[at..], fish) == exe,
+            "the {shell:?} hook does not call the binary's path"
+        );
+    }
+}
+
+fuzz_target!(|input: Input| {
+    check_history(&input);
+    check_hooks(&input.exe);
+});
