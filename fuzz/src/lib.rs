@@ -7,8 +7,8 @@
 //! bytes of a planted value (the same rule as the test suite's).
 
 use arbitrary::{Arbitrary, Unstructured};
-use cfscrub::finding::Finding;
-use cfscrub::stream::MERGE_CAP;
+use cfscrub::core::finding::Finding;
+use cfscrub::core::stream::MERGE_CAP;
 use std::fmt;
 use std::io::{self, Read};
 use std::ops::Range;
