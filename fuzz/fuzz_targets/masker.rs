@@ -4,7 +4,8 @@
 //! unchanged and the length is the input's minus the findings plus one
 //! marker each), its counts match, `mask_bytes` agrees, no 8-byte window
 //! of a planted checksum-valid token survives, and (with the default
-//! marker) the output holds no finding: `redact` re-scans what it wrote
+//! marker) the output holds no finding — but for the shapes decided by a
+//! word further along the line — since `redact` re-scans what it wrote
 //! and refuses to commit otherwise.
 #![no_main]
 
@@ -12,6 +13,7 @@ use arbitrary::Arbitrary;
 use cfscrub::detect::Detector;
 use cfscrub::mask::{mask_bytes, mask_stream};
 use cfscrub::rewrite::{Replacement, DEFAULT_REPLACEMENT};
+use cfscrub::rules::Kind;
 use cfscrub::secrets::KnownSecrets;
 use cfscrub::stream::scan_bytes;
 use cfscrub_fuzz::naive::summary;
@@ -67,7 +69,14 @@ fuzz_target!(|input: Input| {
     );
     if marker == DEFAULT_REPLACEMENT {
         assert_no_planted_window(&input.text, &output, "masked output");
-        let left = scan_bytes(detector, &output);
+        // Shapes decided by a word further along their line (`secret`
+        // before a Turnstile key, `cloudflare` around a Bearer token) may
+        // change when masking moves that word into or out of the
+        // detector's 512-byte reach: those are left out.
+        let left: Vec<_> = scan_bytes(detector, &output)
+            .into_iter()
+            .filter(|f| !matches!(f.kind, Kind::TurnstileSecret | Kind::LegacyApiToken))
+            .collect();
         assert!(
             left.is_empty(),
             "the masked output holds findings: {:?} (offset, length, kind, confidence)",
