@@ -10,6 +10,7 @@ use cfscrub::core::detect::Detector;
 use cfscrub::core::finding::Finding;
 use cfscrub::core::secrets::KnownSecrets;
 use cfscrub::core::stream::{scan_bytes, Sink, StreamScanner};
+use cfscrub_fuzz::naive::summary;
 use cfscrub_fuzz::{assert_planted_covered, assert_well_formed, Sizes, Text, Trickle};
 use libfuzzer_sys::fuzz_target;
 use std::io;
@@ -114,6 +115,8 @@ fuzz_target!(|input: Input| {
     assert_eq!(scanner.position(), bytes.len() as u64);
     assert!(
         sink.findings == whole,
-        "chunked findings differ from the whole-buffer scan"
+        "chunked findings {:?} differ from the whole-buffer scan {:?} (offset, length, kind, confidence)",
+        summary(&sink.findings),
+        summary(&whole)
     );
 });

@@ -109,8 +109,10 @@ impl<'a> Arbitrary<'a> for Text {
             bytes: Vec::new(),
             planted: Vec::new(),
         };
-        while !u.is_empty() {
-            let piece = Piece::arbitrary(u)?;
+        // A `Vec` takes its length from the input's last bytes, leaving
+        // the rest to the fields after the text.
+        let pieces: Vec<Piece> = u.arbitrary()?;
+        for piece in pieces {
             let before = text.bytes.len();
             match piece {
                 Piece::Debris(bytes) => text.bytes.extend_from_slice(&bytes),

@@ -297,18 +297,28 @@ impl<'d> StreamScanner<'d> {
 
     fn process(&mut self, sink: &mut impl Sink, eof: bool) -> io::Result<()> {
         let bytes = &self.buf[..self.len];
-        let end = self.base + self.len as u64;
         let from = (self.decided - self.base) as usize;
+        // The bytes at the end that may still grow into an anchor hide
+        // one not found yet, which may start before an anchor found after
+        // it (a known secret's first characters around a complete
+        // `cfut_`): nothing from there on is decided.
+        let mut decided_to = if eof {
+            bytes.len()
+        } else {
+            bytes.len() - self.detector.undecided_suffix(&bytes[from..])
+        };
         self.anchors.clear();
         self.detector
             .find_anchors(bytes, from, &mut self.lowered, &mut self.anchors);
-        let mut stuck_at = None;
         for &anchor in &self.anchors {
+            if anchor.pos >= decided_to {
+                break;
+            }
             if !self
                 .detector
                 .evaluate(bytes, anchor, eof, &mut self.candidates)
             {
-                stuck_at = Some(anchor.pos);
+                decided_to = anchor.pos;
                 break;
             }
         }
@@ -323,14 +333,7 @@ impl<'d> StreamScanner<'d> {
                 column: 0,
             });
         }
-        self.decided = match stuck_at {
-            Some(pos) => self.base + pos as u64,
-            None if eof => end,
-            None => {
-                let tail = self.detector.undecided_suffix(&bytes[from..]);
-                (end - tail as u64).max(self.decided)
-            }
-        };
+        self.decided = self.base + decided_to as u64;
         self.emit(sink)
     }
 
@@ -553,6 +556,44 @@ mod tests {
         );
         let masked = format!("a {} b\n", "#".repeat(chain));
         crate::mask::sanitize::assert_same("masked chain", &out.0, masked.as_bytes());
+    }
+
+    #[test]
+    fn an_anchor_still_arriving_is_not_skipped_for_a_later_one_that_waits() {
+        // Fuzzing (stream_chunks target) found a known secret whose first
+        // characters lay inside a PEM header still arriving: the known
+        // anchor, complete, waited for more; the scanner took everything
+        // before it as decided and never saw the header. The same with a
+        // known secret's first characters around a complete `cfut_`.
+        for (value, text) in [
+            (
+                "GO TUNNEL TOKEN-----\n",
+                "-----BEGIN ARGO TUNNEL TOKEN-----\n",
+            ),
+            ("abcfut_XyZw-Qq$Rr%Ss", "x abcfut_XyZw-Qq$Rr%Ss y\n"),
+        ] {
+            let mut secrets = KnownSecrets::new();
+            secrets
+                .add(zeroize::Zeroizing::new(value.into()), "test", 1)
+                .unwrap();
+            let det = Detector::new(&secrets);
+            let whole = scan_bytes(&det, text.as_bytes());
+            let start = text.find(&value[..2]).unwrap() as u64;
+            assert!(
+                whole.iter().any(|f| f.offset <= start
+                    && start + value.len() as u64 <= f.end()
+                    && f.kind == Kind::KnownSecret),
+                "the whole value is one finding"
+            );
+            for k in 0..=text.len() {
+                let mut found = Vec::new();
+                let mut s = StreamScanner::new(&det, true);
+                s.feed(&text.as_bytes()[..k], &mut found).unwrap();
+                s.feed(&text.as_bytes()[k..], &mut found).unwrap();
+                s.finish(&mut found).unwrap();
+                assert!(found == whole, "split at {k} differs");
+            }
+        }
     }
 
     #[test]

@@ -168,15 +168,42 @@ pub fn running_shell_advice(owner: &str) -> Option<&'static str> {
     }
 }
 
-fn shell_quote(path: &Path) -> String {
-    let s = path.to_string_lossy();
-    format!("'{}'", s.replace('\'', r"'\''"))
+/// `path` as one word that `shell` reads back byte for byte: single-quoted
+/// (fish also escapes `\` and `'` inside single quotes), and each byte that
+/// is not UTF-8 written as an escape (`$'\xff'` in bash and zsh, `\Xff` in
+/// fish).
+fn shell_quote(shell: Shell, path: &Path) -> String {
+    use std::fmt::Write;
+    use std::os::unix::ffi::OsStrExt;
+    let mut word = String::new();
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        let text = chunk.valid();
+        if !text.is_empty() {
+            let quoted = match shell {
+                Shell::Fish => text.replace('\\', r"\\").replace('\'', r"\'"),
+                Shell::Bash | Shell::Zsh => text.replace('\'', r"'\''"),
+            };
+            word.push('\'');
+            word.push_str(&quoted);
+            word.push('\'');
+        }
+        for byte in chunk.invalid() {
+            let _ = match shell {
+                Shell::Fish => write!(word, r"\X{byte:02x}"),
+                Shell::Bash | Shell::Zsh => write!(word, r"$'\x{byte:02x}'"),
+            };
+        }
+    }
+    if word.is_empty() {
+        word.push_str("''");
+    }
+    word
 }
 
 /// The rc-file snippet that keeps commands holding a credential out of the
 /// history; `exe` is the cfscrub to call.
 pub fn hook(shell: Shell, exe: &Path) -> String {
-    let exe = shell_quote(exe);
+    let exe = shell_quote(shell, exe);
     match shell {
         Shell::Zsh => format!(
             r#"# cfscrub: keep commands holding a Cloudflare credential out of the history
@@ -249,6 +276,50 @@ mod tests {
         let found = Places::new(Some(h)).histories();
         let owners: Vec<_> = found.iter().map(|f| (f.owner, f.same_length)).collect();
         assert_eq!(owners, [("bash", false), ("atuin", true)]);
+    }
+
+    #[test]
+    fn each_shell_reads_the_binary_path_back_byte_for_byte_from_its_hook() {
+        // Fuzzing (history target) found paths the hooks misquoted: bytes
+        // that are not UTF-8 became U+FFFD (the hook then called a binary
+        // that does not exist, and let every command into the history),
+        // and fish read `\\` inside single quotes as one backslash (a path
+        // ending in `\` left the quote open).
+        use std::os::unix::ffi::OsStrExt;
+        let paths: [&[u8]; 6] = [
+            b"/opt/it's/cfscrub",
+            b"/opt/back\\slash\\/cfscrub",
+            b"/opt/ends in a backslash\\",
+            b"/opt/\xff\x80 latin-1 caf\xe9/cf'scrub",
+            b"/opt/new\nline/caf\xc3\xa9/cfscrub",
+            b"",
+        ];
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            for (i, path) in paths.iter().enumerate() {
+                let exe = Path::new(std::ffi::OsStr::from_bytes(path));
+                let (program, args, print): (&str, &[&str], &str) = match shell {
+                    Shell::Bash => ("bash", &["--norc", "-c"], r#"printf %s "$__cfscrub_exe""#),
+                    Shell::Zsh => ("zsh", &["-f", "-c"], r#"printf %s "$__cfscrub_exe""#),
+                    Shell::Fish => ("fish", &["--no-config", "-c"], "printf %s $__cfscrub_exe"),
+                };
+                let script = format!("{}\n{print}", hook(shell, exe));
+                let out = std::process::Command::new(program)
+                    .args(args)
+                    .arg(&script)
+                    .output()
+                    .unwrap_or_else(|e| {
+                        panic!("{program} is needed (bash .ci/run installs it): {e}")
+                    });
+                assert!(
+                    out.status.success(),
+                    "{shell:?}, path #{i}: the hook does not run"
+                );
+                assert_eq!(
+                    out.stdout, *path,
+                    "{shell:?}, path #{i}: another path is called"
+                );
+            }
+        }
     }
 
     #[test]
