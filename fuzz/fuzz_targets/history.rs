@@ -11,12 +11,12 @@
 
 use arbitrary::Arbitrary;
 use cfscrub::cli::{HistoryArgs, SecretArgs};
-use cfscrub::core::detect::Detector;
-use cfscrub::incident::history::{hook, Shell};
 use cfscrub::core::counts::{Replacement, DEFAULT_REPLACEMENT};
+use cfscrub::core::detect::Detector;
 use cfscrub::core::secrets::KnownSecrets;
 use cfscrub::core::sniff::{classify, has_nul, Binary, Content, HEAD_LEN};
 use cfscrub::core::stream::scan_bytes;
+use cfscrub::incident::history::{hook, Shell};
 use cfscrub_fuzz::{masked, Text};
 use libfuzzer_sys::fuzz_target;
 use std::ffi::OsStr;
