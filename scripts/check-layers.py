@@ -40,6 +40,8 @@ FLOORS = {
     "report": 5,
     # 6: incident response beyond the bytes.
     "incident": 6,
+    # 6: the user's settings file (.cfscrub.toml) and baseline.
+    "config": 6,
     # 7: flags; 8: commands (wiring); 9: the binary.
     "cli": 7,
     "commands": 8,

@@ -98,6 +98,18 @@ impl WalkArgs {
     }
 }
 
+/// Where settings come from (`scan`, `verify`, `redact`).
+#[derive(Debug, Args, Default)]
+pub struct ConfigArgs {
+    /// Read settings from FILE instead of the nearest `.cfscrub.toml` at or
+    /// above the first PATH.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any `.cfscrub.toml`.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
 /// How to print.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
@@ -120,10 +132,17 @@ pub struct ScanArgs {
     pub walk: WalkArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub secrets: SecretArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+    /// Write every fingerprinted finding to FILE as the baseline of
+    /// accepted findings (name it as `baseline` in `.cfscrub.toml`).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// `cfscrub redact`.
@@ -132,6 +151,9 @@ pub struct RedactArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub walk: WalkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub config: ConfigArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub secrets: SecretArgs,
@@ -162,6 +184,9 @@ pub struct VerifyArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub walk: WalkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub config: ConfigArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub secrets: SecretArgs,

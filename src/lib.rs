@@ -4,7 +4,8 @@
 //! below (`scripts/check-layers.py` checks it in CI, DESIGN.md explains it):
 //! leaves ([`text`], [`console`], [`fake`]); the detecting [`core`]; where bytes come
 //! from ([`source`]); masking ([`mask`]); changing files ([`rewrite`]);
-//! output ([`report`]); incident response beyond the bytes ([`incident`]);
+//! output ([`report`]); incident response beyond the bytes ([`incident`])
+//! and the user's settings file ([`config`]);
 //! flags ([`cli`]) and the subcommands that wire it all ([`commands`]).
 //! No module outside [`core::detect`] sees a secret's bytes after
 //! detection: consumers receive [`core::finding::Finding`]s, which hold a
@@ -15,6 +16,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod console;
 pub mod core;
 pub mod fake;

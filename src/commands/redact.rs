@@ -208,8 +208,9 @@ fn left_in(path: &Path, detector: &Detector, follow: bool) -> Option<FileCounts>
 /// Runs `cfscrub redact`.
 pub fn run(args: RedactArgs) -> Result<u8> {
     let start = Instant::now();
+    let config = super::configured::load(&args.config, &args.walk)?;
     let secrets = load_secrets(&args.secrets, None)?;
-    let detector = Detector::new(&secrets);
+    let detector = super::configured::detector(config.as_ref(), &secrets, false)?;
     let replacement = Replacement::new(&args.replacement, &detector)?;
     if args.output.format == Format::Sarif {
         bail!("--format sarif is for scan; redact prints human or json");
@@ -217,7 +218,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
     if args.walk.paths.iter().any(|p| p.as_os_str() == "-") {
         bail!("redact rewrites files; to mask a stream use `cfscrub filter`");
     }
-    let inputs = super::search::collect_inputs(&args.walk)?;
+    let inputs = super::configured::inputs(&args.walk, config.as_ref())?;
     let roots = Roots::new(&args.walk.paths);
     let live_writers = if args.same_length || args.dry_run {
         LiveWriters::default()

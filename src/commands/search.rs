@@ -8,6 +8,7 @@
 //! tar or a zip's stored entries hold plain text — and so are the git
 //! object databases the walk did not enter. Neither is ever counted clean.
 
+use crate::config::baseline::{Baseline, Recorder, Screen};
 use crate::core::detect::Detector;
 use crate::core::stream::StreamScanner;
 use crate::errln;
@@ -18,6 +19,7 @@ use crate::source::head::scan_and_sniff;
 use crate::source::walk::{open_regular, Input, Inputs, Note, OpenError};
 use rayon::prelude::*;
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Why a git directory is reported as not inspected.
 pub const GIT_OBJECT_DATABASE: &str = "git object database";
@@ -30,14 +32,24 @@ pub struct Search<'a> {
     pub output: &'a Output,
     /// Follow symbolic links when opening.
     pub follow: bool,
+    /// Findings accepted by this baseline are not reported (`scan`).
+    pub baseline: Option<&'a Baseline>,
+    /// Every finding is recorded here for a new baseline (`scan --write-baseline`).
+    pub recorder: Option<&'a Recorder>,
+    /// How many findings the baseline accepted.
+    pub accepted: AtomicU64,
 }
 
-/// Walks the paths of a command's walk options.
-pub fn collect_inputs(walk: &crate::cli::WalkArgs) -> anyhow::Result<Inputs> {
+/// Walks the paths of a command's walk options, leaving out the
+/// `--exclude` globs and `more_excludes` (the config file's).
+pub fn collect_inputs(
+    walk: &crate::cli::WalkArgs,
+    more_excludes: &[String],
+) -> anyhow::Result<Inputs> {
     use anyhow::Context;
     let options = crate::source::walk::WalkOptions {
         follow: walk.follow,
-        excludes: walk.exclude.clone(),
+        excludes: walk.exclude.iter().chain(more_excludes).cloned().collect(),
     };
     crate::source::walk::collect(&walk.paths, &options).context("--exclude")
 }
@@ -94,10 +106,15 @@ impl Search<'_> {
         let name = input_name(input);
         let mut report = self.output.file(&name);
         let mut scanner = StreamScanner::new(self.detector, true);
+        let path = match input {
+            Input::Stdin => None,
+            Input::File(path) => Some(path.as_path()),
+        };
+        let mut screen = Screen::new(&mut report, path, self.baseline, self.recorder);
         let result = match input {
-            Input::Stdin => scan_and_sniff(&mut scanner, &mut io::stdin().lock(), &mut report),
+            Input::Stdin => scan_and_sniff(&mut scanner, &mut io::stdin().lock(), &mut screen),
             Input::File(path) => match open_regular(path, self.follow) {
-                Ok((mut file, _)) => scan_and_sniff(&mut scanner, &mut file, &mut report),
+                Ok((mut file, _)) => scan_and_sniff(&mut scanner, &mut file, &mut screen),
                 Err(OpenError::NotRegular(what)) => {
                     let note = Note::Skipped {
                         path: path.clone(),
@@ -109,6 +126,7 @@ impl Search<'_> {
                 Err(OpenError::Io(e)) => Err(e),
             },
         };
+        self.accepted.fetch_add(screen.accepted, Ordering::Relaxed);
         if let Ok(Some(format)) = result {
             report.not_inspected(format.name());
         }

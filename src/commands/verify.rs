@@ -9,9 +9,8 @@
 //! incomplete, never clean: exit 2 (unless something remains: 1).
 
 use super::search::Search;
-use super::{load_secrets, thread_pool, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use super::{configured, load_secrets, thread_pool, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::VerifyArgs;
-use crate::core::detect::Detector;
 use crate::errln;
 use crate::report::{human_bytes, Format, Output, Tally};
 use anyhow::Result;
@@ -20,18 +19,18 @@ use std::time::Instant;
 /// Runs `cfscrub verify`.
 pub fn run(args: VerifyArgs) -> Result<u8> {
     let start = Instant::now();
+    let config = configured::load(&args.config, &args.walk)?;
     let secrets = load_secrets(&args.secrets, args.walk.stdin_use())?;
-    let detector = if secrets.is_empty() {
-        Detector::new(&secrets)
-    } else {
-        Detector::known_only(&secrets)
-    };
-    let inputs = super::search::collect_inputs(&args.walk)?;
+    let detector = configured::detector(config.as_ref(), &secrets, !secrets.is_empty())?;
+    let inputs = configured::inputs(&args.walk, config.as_ref())?;
     let output = Output::stdout(args.output.format, args.output.color).without_fingerprints();
     let search = Search {
         detector: &detector,
         output: &output,
         follow: args.walk.follow,
+        baseline: None,
+        recorder: None,
+        accepted: Default::default(),
     };
     let tally = search.run(&inputs, &thread_pool(args.walk.threads)?);
     let elapsed = start.elapsed();

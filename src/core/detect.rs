@@ -263,17 +263,18 @@ fn contains_ignore_case(hay: &[u8], needle: &str) -> bool {
 }
 
 /// What a static anchor belongs to.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct StaticAnchor {
     rule: &'static Rule,
-    literal: &'static str,
+    /// The rule's own word, or a context keyword from the user's config.
+    literal: std::borrow::Cow<'static, str>,
     case_sensitive: bool,
 }
 
 fn rule_anchors(rule: &'static Rule) -> Vec<StaticAnchor> {
-    let sensitive = |literal| StaticAnchor {
+    let sensitive = |literal: &'static str| StaticAnchor {
         rule,
-        literal,
+        literal: literal.into(),
         case_sensitive: true,
     };
     match rule.matcher {
@@ -284,9 +285,9 @@ fn rule_anchors(rule: &'static Rule) -> Vec<StaticAnchor> {
         Matcher::Turnstile => vec![sensitive("0x4AAAAAA")],
         Matcher::Context { keywords, .. } => keywords
             .iter()
-            .map(|literal| StaticAnchor {
+            .map(|&literal| StaticAnchor {
                 rule,
-                literal,
+                literal: literal.into(),
                 case_sensitive: false,
             })
             .collect(),
@@ -466,6 +467,9 @@ pub struct Detector {
     known: Option<KnownHunter>,
     rules_enabled: bool,
     longest_anchor: usize,
+    /// Fingerprints the user accepted (known test fakes): rule findings
+    /// with one of them are dropped. Known secrets are always reported.
+    allowed: std::collections::HashSet<Fingerprint>,
 }
 
 impl std::fmt::Debug for Detector {
@@ -490,9 +494,40 @@ impl Detector {
         Detector::build(known, false)
     }
 
+    /// A detector for every rule plus `known` secrets and the user's
+    /// extra context keywords: each `(word, kind)` introduces a value of
+    /// the exact shape of `kind`'s context rule, as `api_token` does. The
+    /// word is matched ASCII case-insensitively. Errors name the word when
+    /// `kind` has no context rule or the word is not plain ASCII.
+    pub fn with_keywords(
+        known: &KnownSecrets,
+        keywords: &[(String, Kind)],
+    ) -> Result<Detector, String> {
+        let mut extra = Vec::new();
+        for (word, kind) in keywords {
+            extra.push(StaticAnchor {
+                rule: keyword_rule(word, *kind)?,
+                literal: word.to_ascii_lowercase().into(),
+                case_sensitive: false,
+            });
+        }
+        Ok(Detector::build_with(known, true, extra))
+    }
+
+    /// Drops rule findings whose fingerprint is in `allowed` (the known
+    /// test fakes of a config's allowlist). Known secrets are still found.
+    pub fn allowing(mut self, allowed: impl IntoIterator<Item = Fingerprint>) -> Detector {
+        self.allowed = allowed.into_iter().collect();
+        self
+    }
+
     fn build(known: &KnownSecrets, rules_enabled: bool) -> Detector {
+        Detector::build_with(known, rules_enabled, Vec::new())
+    }
+
+    fn build_with(known: &KnownSecrets, rules_enabled: bool, extra: Vec<StaticAnchor>) -> Detector {
         let anchors: Vec<StaticAnchor> = if rules_enabled {
-            RULES.iter().flat_map(rule_anchors).collect()
+            RULES.iter().flat_map(rule_anchors).chain(extra).collect()
         } else {
             Vec::new()
         };
@@ -513,6 +548,7 @@ impl Detector {
             known,
             rules_enabled,
             longest_anchor,
+            allowed: Default::default(),
         }
     }
 
@@ -561,7 +597,9 @@ impl Detector {
         match anchor.target {
             AnchorTarget::Static(i) => match self.eval_static(&w, &self.anchors[i]) {
                 Eval::NeedMore => return false,
-                Eval::Done(c) => out.extend(c),
+                Eval::Done(c) => out.extend(
+                    c.filter(|c| !c.fingerprint.is_some_and(|fp| self.allowed.contains(&fp))),
+                ),
             },
             AnchorTarget::Known(i) => {
                 let known = self.known.as_ref().expect("known anchors imply a hunter");
@@ -618,7 +656,7 @@ impl Detector {
                 value,
                 needs_nearby,
                 ..
-            } => context(w, anchor.literal, value, needs_nearby, rule),
+            } => context(w, &anchor.literal, value, needs_nearby, rule),
             Matcher::Derived => Eval::Done(None),
         }
     }
@@ -760,6 +798,49 @@ fn turnstile(w: &Window) -> Eval {
         return w.candidate(0, run, Kind::TurnstileSecret, Confidence::Medium);
     }
     Eval::Done(None)
+}
+
+/// The rule an extra context keyword `word` for `kind` joins; an error
+/// naming the word when it is not visible ASCII or `kind` has no context rule.
+pub fn keyword_rule(word: &str, kind: Kind) -> Result<&'static Rule, String> {
+    if word.is_empty() || !word.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!(
+            "keyword {word:?}: expected visible ASCII characters"
+        ));
+    }
+    context_rule(kind).ok_or_else(|| {
+        format!(
+            "keyword {word:?}: {} has no context rule (use one of: {})",
+            kind.id(),
+            context_kinds().join(", ")
+        )
+    })
+}
+
+/// The context rule without a nearby word that owns `kind`, for the
+/// user's extra keywords.
+fn context_rule(kind: Kind) -> Option<&'static Rule> {
+    RULES.iter().find(|r| {
+        r.kind == kind
+            && matches!(
+                r.matcher,
+                Matcher::Context {
+                    needs_nearby: None,
+                    ..
+                }
+            )
+    })
+}
+
+/// The kinds an extra keyword may introduce.
+fn context_kinds() -> Vec<&'static str> {
+    let mut ids: Vec<_> = Kind::ALL
+        .iter()
+        .filter(|k| context_rule(**k).is_some())
+        .map(|k| k.id())
+        .collect();
+    ids.dedup();
+    ids
 }
 
 /// True when `keyword` names Cloudflare by itself ([`CLOUDFLARE_KEYWORDS`])

@@ -1,0 +1,80 @@
+//! The settings of a `scan`, `verify` or `redact` run: the flags merged with
+//! the `.cfscrub.toml` they select ([`crate::config`]).
+//!
+//! Owns turning a loaded config into what the run uses: the detector (extra
+//! keywords, allowed fingerprints), the walk (extra excludes) and, for
+//! `scan`, the baseline. Everything is loaded and validated before the
+//! first file is read: an invalid config scans nothing.
+
+use crate::cli::{ConfigArgs, WalkArgs};
+use crate::config::{self, baseline::Baseline, Config, Source};
+use crate::core::detect::Detector;
+use crate::core::secrets::KnownSecrets;
+use crate::source::walk::Inputs;
+use anyhow::Result;
+use std::path::Path;
+
+/// The config the flags select: `--no-config`, `--config FILE`, or the
+/// nearest `.cfscrub.toml` upward from the first path (the current
+/// directory when reading stdin only).
+pub fn load(args: &ConfigArgs, walk: &WalkArgs) -> Result<Option<Config>> {
+    let source = if args.no_config {
+        Source::Ignore
+    } else if let Some(file) = &args.config {
+        Source::File(file)
+    } else {
+        let start = walk
+            .paths
+            .iter()
+            .find(|p| p.as_os_str() != "-")
+            .map_or(Path::new("."), |p| p.as_path());
+        Source::Discover(start)
+    };
+    config::load(source)
+}
+
+/// The detector for every rule, with the config's extra keywords and
+/// allowed fingerprints; `known_only` hunts the known secrets alone
+/// (`verify --secret-from`).
+pub fn detector(
+    config: Option<&Config>,
+    secrets: &KnownSecrets,
+    known_only: bool,
+) -> Result<Detector> {
+    let Some(config) = config else {
+        return Ok(if known_only {
+            Detector::known_only(secrets)
+        } else {
+            Detector::new(secrets)
+        });
+    };
+    let detector = if known_only {
+        Detector::known_only(secrets)
+    } else {
+        Detector::with_keywords(secrets, &config.keywords).map_err(anyhow::Error::msg)?
+    };
+    Ok(detector.allowing(config.allow.iter().copied()))
+}
+
+/// Walks the paths with the flags' excludes and the config's.
+pub fn inputs(walk: &WalkArgs, config: Option<&Config>) -> Result<Inputs> {
+    super::search::collect_inputs(walk, config.map_or(&[], |c| &c.exclude))
+}
+
+/// The baseline the config names, loaded. A missing file is an error,
+/// unless `writing` one (`scan --write-baseline`): then it is empty.
+pub fn baseline(config: Option<&Config>, writing: bool) -> Result<Option<Baseline>> {
+    let Some(path) = config.and_then(|c| c.baseline.as_deref()) else {
+        return Ok(None);
+    };
+    if writing && !path.exists() {
+        return Ok(None);
+    }
+    if !path.exists() {
+        let shown = crate::mask::sanitize::display_path(path);
+        anyhow::bail!(
+            "baseline {shown} (named in the config) does not exist; create it with `cfscrub scan --write-baseline {shown}`"
+        );
+    }
+    Baseline::load(path).map(Some)
+}
