@@ -207,7 +207,10 @@ fn baseline_accepts_existing_findings_and_survives_line_moves() {
     );
     let baseline = std::fs::read_to_string(t.join("repo/cfscrub-baseline.json")).unwrap();
     assert!(baseline.contains("\"path\":\"logs/app.log\""), "{baseline}");
-    assert!(!baseline.contains("\"line\""), "no line numbers: {baseline}");
+    assert!(
+        !baseline.contains("\"line\""),
+        "no line numbers: {baseline}"
+    );
     planted.assert_absent("baseline file", baseline.as_bytes());
     planted.assert_absent("write-baseline stderr", &wrote.stderr);
     // Accepted: nothing reported, exit 0, even after lines move, and from

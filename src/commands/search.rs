@@ -80,8 +80,8 @@ impl Search<'_> {
                 .items
                 .par_iter()
                 .map(|input| {
-                    let t = self.search_one(input);
-                    progress.file_done(t.bytes);
+                    let t = self.search_one(input, &progress);
+                    progress.file_done();
                     t
                 })
                 .reduce(Tally::default, |mut a, b| {
@@ -99,7 +99,7 @@ impl Search<'_> {
         tally
     }
 
-    fn search_one(&self, input: &Input) -> Tally {
+    fn search_one(&self, input: &Input, progress: &Progress) -> Tally {
         if self.output.is_closed() {
             return Tally::default();
         }
@@ -112,9 +112,14 @@ impl Search<'_> {
         };
         let mut screen = Screen::new(&mut report, path, self.baseline, self.recorder);
         let result = match input {
-            Input::Stdin => scan_and_sniff(&mut scanner, &mut io::stdin().lock(), &mut screen),
+            Input::Stdin => {
+                let mut stdin = progress.counting(io::stdin().lock());
+                scan_and_sniff(&mut scanner, &mut stdin, &mut screen)
+            }
             Input::File(path) => match open_regular(path, self.follow) {
-                Ok((mut file, _)) => scan_and_sniff(&mut scanner, &mut file, &mut screen),
+                Ok((file, _)) => {
+                    scan_and_sniff(&mut scanner, &mut progress.counting(file), &mut screen)
+                }
                 Err(OpenError::NotRegular(what)) => {
                     let note = Note::Skipped {
                         path: path.clone(),

@@ -2,6 +2,8 @@
 //! real binary, and the no-leak assertion.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
