@@ -4,7 +4,7 @@
 
 mod common;
 use common::pty::Pty;
-use common::*;
+use common::{mkfifo, Tree};
 use std::io::Write;
 
 fn bin() -> String {
