@@ -31,3 +31,37 @@ fn progress_counts_the_bytes_of_one_stream_as_they_are_read() {
     assert_eq!(code, Some(0), "{shown}");
     assert!(shown.contains("0 findings in 0 of 1 file"), "{shown}");
 }
+
+#[test]
+fn diagnose_on_a_terminal_says_it_reads_the_log_from_it() {
+    let pty = Pty::start(&format!("'{}' diagnose", bin()), &[]);
+    pty.wait_for("the diagnose hint", |s| {
+        s.contains("paste it, then press Ctrl-D")
+    });
+    let (code, shown) = pty.finish();
+    // Nothing pasted: no error found, and the message names stdin, not `-`.
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("in standard input."), "{shown}");
+}
+
+#[test]
+fn filter_on_a_terminal_says_what_it_is_for() {
+    let pty = Pty::start(&format!("'{}' filter", bin()), &[]);
+    pty.wait_for("the filter hint", |s| {
+        s.contains("COMMAND 2>&1 | cfscrub filter")
+    });
+    let (code, _) = pty.finish();
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn no_hint_when_stdin_is_not_a_terminal() {
+    for command in ["diagnose", "filter"] {
+        let ran = common::run(common::cfscrub().arg(command).write_stdin("hello\n"));
+        assert!(
+            !ran.stderr().contains("Ctrl-D"),
+            "{command}: {}",
+            ran.stderr()
+        );
+    }
+}

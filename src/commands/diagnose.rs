@@ -7,12 +7,20 @@ use crate::incident::diagnose::{explain, find_errors, is_known};
 use crate::{errln, outln};
 use anyhow::Result;
 use serde_json::json;
-use std::io::BufReader;
+use std::io::{BufReader, IsTerminal};
 
 /// Runs `cfscrub diagnose`.
 pub fn run(args: DiagnoseArgs) -> Result<u8> {
-    let name = crate::mask::sanitize::display_path(&args.log);
-    let found = if args.log.as_os_str() == "-" {
+    let from_stdin = args.log.as_os_str() == "-";
+    let name = if from_stdin {
+        "standard input".to_string()
+    } else {
+        crate::mask::sanitize::display_path(&args.log)
+    };
+    let found = if from_stdin {
+        if std::io::stdin().is_terminal() {
+            errln!("cfscrub diagnose: reading the log from the terminal: paste it, then press Ctrl-D (or give a file: cfscrub diagnose LOG)");
+        }
         find_errors(std::io::stdin().lock())
     } else {
         match crate::source::walk::open_regular(&args.log, true) {

@@ -8,7 +8,7 @@ use crate::core::detect::Detector;
 use crate::errln;
 use crate::mask::masker::mask_stream;
 use anyhow::Result;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 /// The detector and replacement for a masking command.
 pub fn masking_setup(args: &MaskArgs) -> Result<(Detector, Replacement)> {
@@ -87,6 +87,9 @@ pub fn run(args: FilterArgs) -> Result<u8> {
     let (detector, replacement) = masking_setup(&args.mask)?;
     widen_pipe(0);
     widen_pipe(1);
+    if io::stdin().is_terminal() {
+        errln!("cfscrub filter: masking what is typed here until Ctrl-D; it is meant for a pipe: COMMAND 2>&1 | cfscrub filter");
+    }
     let stdin = &mut io::stdin().lock();
     let result = if args.fail_on_find {
         let out = ScanOnWhenClosed {
