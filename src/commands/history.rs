@@ -15,7 +15,7 @@ use crate::rewrite::{count_remaining, Method, RewriteError, RewriteOptions};
 use crate::source::beneath::Roots;
 use crate::source::walk::{open_regular, OpenError};
 use crate::{errln, out, outln};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -90,11 +90,24 @@ fn report_store(path: &Path, detector: &Detector) -> bool {
     }
 }
 
+/// Whether an executable file named `name` is in a directory of `PATH`.
+fn on_path(name: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            std::fs::metadata(dir.join(name))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
 /// Runs `cfscrub history`.
 pub fn run(args: HistoryArgs) -> Result<u8> {
     if let Some(HistoryCommand::Hook { shell }) = args.hook {
-        let exe = std::env::current_exe().context("cannot find the cfscrub binary")?;
-        out!("{}", hook(shell, &exe));
+        out!("{}", hook(shell));
+        if !on_path("cfscrub") {
+            errln!("cfscrub history hook: `cfscrub` is not on PATH: the hook will warn and save commands unchecked until it is (cargo install --path . --locked)");
+        }
         return Ok(EXIT_CLEAN);
     }
     let secrets = load_secrets(&args.secrets, None)?;
