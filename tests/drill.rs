@@ -130,9 +130,10 @@ fn checklist_snapshots_for_three_configs() {
         ),
         ("fixtures/wrangler/pages.toml", "checklist-pages.md"),
     ] {
+        // Relative paths: the snapshot names the config as given.
         let ran = run(cfscrub()
-            .args(["checklist", "--wrangler"])
-            .arg(repo(config)))
+            .current_dir(repo("."))
+            .args(["checklist", "--wrangler", config]))
         .expect(0);
         snapshot(snap, &ran.stdout());
     }
@@ -349,4 +350,112 @@ fn checklist_refuses_invalid_jsonc() {
             ran.stderr()
         );
     }
+}
+
+/// Decodes the query parameter `name` of `url`.
+fn query_param(url: &str, name: &str) -> String {
+    let query = url.split_once('?').unwrap().1;
+    let raw = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} in {url}"));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw.as_bytes()[i] == b'%' {
+            out.push(u8::from_str_radix(&raw[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(raw.as_bytes()[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn checklist_names_the_wrangler_files_it_merged_and_links_the_minimal_token() {
+    let t = Tree::new();
+    let account = "0123456789abcdef0123456789abcdef";
+    t.write(
+        "wrangler.jsonc",
+        format!("{{ \"main\": \"src/index.ts\", \"account_id\": \"{account}\", \"d1_databases\": [{{ \"binding\": \"DB\" }}] }}"),
+    );
+    t.write(
+        "wrangler.toml",
+        "[[queues.producers]]\nbinding = \"Q\"\nqueue = \"q\"\n",
+    );
+    let human = run(cfscrub().current_dir(t.path()).arg("checklist")).expect(0);
+    assert!(
+        human.stdout().contains(
+            "Wrangler config read: wrangler.jsonc, wrangler.toml (their permissions merged)."
+        ),
+        "{}",
+        human.stdout()
+    );
+    let ran = run(cfscrub()
+        .current_dir(t.path())
+        .args(["checklist", "--format", "json"]))
+    .expect(0);
+    let doc: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+    assert_eq!(
+        doc["configs_read"],
+        serde_json::json!(["wrangler.jsonc", "wrangler.toml"])
+    );
+    let url = doc["mint"]["user_token_url"].as_str().unwrap();
+    assert!(url.starts_with("https://dash.cloudflare.com/profile/api-tokens?"));
+    let keys: serde_json::Value =
+        serde_json::from_str(&query_param(url, "permissionGroupKeys")).unwrap();
+    assert_eq!(
+        keys,
+        serde_json::json!([
+            {"key": "d1", "type": "edit"},
+            {"key": "workers_scripts", "type": "edit"},
+        ])
+    );
+    assert_eq!(query_param(url, "accountId"), account);
+    assert_eq!(
+        doc["mint"]["add_by_hand"],
+        serde_json::json!(["Account · Workers Queues · Edit"])
+    );
+    let account_url = doc["mint"]["account_token_url"].as_str().unwrap();
+    assert_eq!(
+        query_param(account_url, "permissionGroupKeys"),
+        query_param(url, "permissionGroupKeys")
+    );
+}
+
+#[test]
+fn checklist_lists_the_steps_responders_forget() {
+    let ran = run(cfscrub().current_dir(Tree::new().path()).arg("checklist")).expect(0);
+    let text = ran.stdout();
+    for needed in [
+        "gh run delete RUN_ID",
+        "projects/:id/jobs/JOB_ID/erase",
+        "audit log for the exposure window",
+        "purge it from every branch and tag",
+        "delete the leaked credential FIRST",
+    ] {
+        assert!(text.contains(needed), "missing {needed:?}:\n{text}");
+    }
+}
+
+#[test]
+fn r2_is_in_the_edit_workers_template_and_d1_is_not() {
+    let ran = run(cfscrub()
+        .args(["checklist", "--format", "json", "--wrangler"])
+        .arg(repo("fixtures/wrangler/workers-d1-r2.jsonc")))
+    .expect(0);
+    let doc: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+    let missing = |name: &str| {
+        doc["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["permission"] == name)
+            .unwrap()["missing_from_edit_workers_template"]
+            .clone()
+    };
+    assert_eq!(missing("Account · Workers R2 Storage · Edit"), serde_json::json!(false));
+    assert_eq!(missing("Account · D1 · Edit"), serde_json::json!(true));
 }

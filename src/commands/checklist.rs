@@ -26,7 +26,11 @@ pub fn run(args: ChecklistArgs) -> Result<u8> {
     } else {
         Some(needs_of_files(&configs)?)
     };
-    let list = build(&leaked, needs.as_ref());
+    let mut list = build(&leaked, needs.as_ref());
+    list.configs_read = configs
+        .iter()
+        .map(|p| crate::mask::sanitize::display_path(p))
+        .collect();
     match args.format {
         DocFormat::Human => out!("{}", markdown(&list)),
         DocFormat::Json => outln!("{}", serde_json::to_string_pretty(&list)?),
