@@ -456,6 +456,9 @@ fn r2_is_in_the_edit_workers_template_and_d1_is_not() {
             .unwrap()["missing_from_edit_workers_template"]
             .clone()
     };
-    assert_eq!(missing("Account · Workers R2 Storage · Edit"), serde_json::json!(false));
+    assert_eq!(
+        missing("Account · Workers R2 Storage · Edit"),
+        serde_json::json!(false)
+    );
     assert_eq!(missing("Account · D1 · Edit"), serde_json::json!(true));
 }

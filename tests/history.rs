@@ -679,3 +679,23 @@ fn advice_for_open_zsh_shells_works() {
 fn advice_for_open_fish_shells_works() {
     advice_works("fish", "history merge", 11);
 }
+
+#[test]
+fn the_summary_counts_only_histories_that_held_a_credential() {
+    let mut g = FakeGen::new(17);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfut_", true));
+    let home = Tree::new();
+    home.write(".bash_history", format!("echo {token}\nls\n"));
+    home.write(".python_history", "print(1)\n");
+    home.write(".lesshst", ".less-history-file:\n");
+    let ran = run(cfscrub().args(["history", "--home"]).arg(home.path())).expect(0);
+    assert!(
+        ran.stderr()
+            .contains("1 credential(s) redacted in 1 of 3 history file(s)"),
+        "{}",
+        ran.stderr()
+    );
+    p.assert_absent("history stderr", &ran.stderr);
+    p.assert_absent("history stdout", &ran.stdout);
+}

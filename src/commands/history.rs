@@ -131,7 +131,7 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
     crate::source::cleanup::install_signal_cleanup();
     let places = Places::new(args.home.as_deref());
     let histories = places.histories();
-    let (mut found, mut errors) = (0u64, 0usize);
+    let (mut found, mut errors, mut files_with_findings) = (0u64, 0usize, 0usize);
     let mut owners = Vec::new();
     for file in &histories {
         let name = display_path(&file.path);
@@ -139,6 +139,7 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
             Ok((counts, _)) if counts.total() == 0 => outln!("{name} ({}): clean", file.owner),
             Ok((counts, how)) => {
                 found += counts.total();
+                files_with_findings += 1;
                 outln!(
                     "{name} ({}): {} {how} ({})",
                     file.owner,
@@ -173,7 +174,7 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
     }
     if !histories.is_empty() {
         errln!(
-            "cfscrub history: {found} credential(s) {} in {} history file(s); keep new ones out with `cfscrub history hook bash|zsh|fish`",
+            "cfscrub history: {found} credential(s) {} in {files_with_findings} of {} history file(s); keep new ones out with `cfscrub history hook bash|zsh|fish`",
             if args.dry_run { "would be redacted" } else { "redacted" },
             histories.len()
         );
