@@ -339,10 +339,10 @@ pub enum HistoryCommand {
 /// `cfscrub demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Keep the generated incident folder instead of deleting it.
+    /// Keep the incident folder, and a copy of it as it was before redaction.
     #[arg(long)]
     pub keep: bool,
-    /// Seed for the generated fake credentials.
-    #[arg(long, default_value_t = 2026)]
-    pub seed: u64,
+    /// Seed for the generated fake credentials (default: a new one each run).
+    #[arg(long)]
+    pub seed: Option<u64>,
 }

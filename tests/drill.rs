@@ -462,3 +462,87 @@ fn r2_is_in_the_edit_workers_template_and_d1_is_not() {
     );
     assert_eq!(missing("Account · D1 · Edit"), serde_json::json!(true));
 }
+
+/// The fingerprints a demo run printed.
+fn demo_fingerprints(stdout: &str) -> Vec<String> {
+    stdout
+        .split("fp:")
+        .skip(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_hexdigit())
+                .collect::<String>()
+        })
+        .filter(|fp| fp.len() == 16)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+#[test]
+fn demo_generates_fresh_fakes_each_run_and_explains_fp_once() {
+    let first = run(cfscrub().arg("demo")).expect(0);
+    let second = run(cfscrub().arg("demo")).expect(0);
+    let (a, b) = (
+        demo_fingerprints(&first.stdout()),
+        demo_fingerprints(&second.stdout()),
+    );
+    assert!(!a.is_empty(), "{}", first.stdout());
+    assert!(a.iter().all(|fp| !b.contains(fp)), "the same fakes twice");
+    assert_eq!(first.stdout().matches("is a fingerprint").count(), 1);
+    assert!(
+        first
+            .stdout()
+            .contains("Next, on your own files:\n  cfscrub scan PATH"),
+        "{}",
+        first.stdout()
+    );
+    // A seed gives the same fakes again.
+    let s1 = run(cfscrub().args(["demo", "--seed", "7"])).expect(0);
+    let s2 = run(cfscrub().args(["demo", "--seed", "7"])).expect(0);
+    assert_eq!(
+        demo_fingerprints(&s1.stdout()),
+        demo_fingerprints(&s2.stdout())
+    );
+}
+
+#[test]
+fn demo_keep_keeps_the_folder_before_and_after_redaction() {
+    let ran = run(cfscrub().args(["demo", "--keep"])).expect(0);
+    let out = ran.stdout();
+    let kept = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Kept "))
+        .and_then(|l| l.split(" (").next())
+        .expect("the kept folder is named");
+    let kept = PathBuf::from(kept);
+    run(cfscrub()
+        .arg("scan")
+        .arg(kept.join("incident-before-redaction/ci")))
+    .expect(1);
+    run(cfscrub().arg("verify").arg(kept.join("incident/ci"))).expect(0);
+    std::fs::remove_dir_all(&kept).unwrap();
+}
+
+#[test]
+fn demo_is_coloured_on_a_terminal_only() {
+    let bin = assert_cmd::cargo::cargo_bin("cfscrub")
+        .display()
+        .to_string();
+    let pty = common::pty::Pty::start(&format!("'{bin}' demo"), &[]);
+    let (code, shown) = pty.finish();
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(
+        shown.contains("\x1b[1m## 1. Find every credential"),
+        "no bold heading"
+    );
+    assert!(
+        shown.contains("\x1b[35m"),
+        "the scan's paths are not coloured"
+    );
+    let piped = run(cfscrub().arg("demo").env_remove("NO_COLOR")).expect(0);
+    assert!(!piped.stdout().contains('\x1b'), "colour in a pipe");
+    let pty = common::pty::Pty::start(&format!("'{bin}' demo"), &[("NO_COLOR", "1")]);
+    let (_, shown) = pty.finish();
+    assert!(!shown.contains("\x1b[1m"), "NO_COLOR is honoured");
+}

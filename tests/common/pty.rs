@@ -23,14 +23,13 @@ pub struct Pty {
 
 impl Pty {
     /// Starts `command` (a shell command line) with `env` set on top of a
-    /// minimal environment.
+    /// minimal environment (PATH, TERM=dumb; no NO_COLOR).
     pub fn start(command: &str, env: &[(&str, &str)]) -> Pty {
         let mut cmd = Command::new("script");
         cmd.args(["-qec", command, "/dev/null"])
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("TERM", "dumb")
-            .env("NO_COLOR", "1");
+            .env("TERM", "dumb");
         for (k, v) in env {
             cmd.env(k, v);
         }
