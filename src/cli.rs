@@ -176,6 +176,11 @@ pub struct RedactArgs {
     /// Print what would change; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Give each rewritten file its old modification (and access) time
+    /// back (not SQLite databases). Off by default: backups and `rsync`
+    /// skip a same-size file whose mtime did not change.
+    #[arg(long)]
+    pub keep_mtime: bool,
 }
 
 /// `cfscrub verify`.

@@ -127,6 +127,7 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
         // managers make, keep working).
         roots: &Roots::default(),
         live_writers: &live_writers,
+        keep_mtime: false,
     };
     crate::source::cleanup::install_signal_cleanup();
     let places = Places::new(args.home.as_deref());

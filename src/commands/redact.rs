@@ -236,6 +236,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
         follow: args.walk.follow,
         roots: &roots,
         live_writers: &live_writers,
+        keep_mtime: args.keep_mtime,
     };
     install_signal_cleanup();
     let pool = io_thread_pool(args.walk.threads)?;
@@ -476,11 +477,16 @@ fn report(
         EXIT_CLEAN
     };
     if json {
-        let v = json!({"type": "summary", "command": "redact", "dry_run": args.dry_run,
+        // A dry run verifies nothing: it says what would remain, and
+        // leaves `remaining` (what a run found after rewriting) null.
+        let mut v = json!({"type": "summary", "command": "redact", "dry_run": args.dry_run,
             "files": tally.files, "changed": if args.dry_run { 0 } else { changed.len() },
             "redacted": if args.dry_run { tally.findings } else { redacted },
-            "remaining": left, "errors": tally.errors, "uninspected": tally.uninspected,
-            "elapsed_ms": elapsed.as_millis() as u64});
+            "remaining": (!args.dry_run).then_some(left), "errors": tally.errors,
+            "uninspected": tally.uninspected, "elapsed_ms": elapsed.as_millis() as u64});
+        if args.dry_run {
+            v["would_remain"] = json!(left);
+        }
         writeln!(out, "{v}")?;
     }
     let mut stdout = std::io::stdout().lock();

@@ -211,6 +211,28 @@ pub struct RewriteOptions<'a> {
     pub roots: &'a Roots,
     /// Files other processes are writing to: never renamed over.
     pub live_writers: &'a LiveWriters,
+    /// Give the rewritten file the original's access and modification
+    /// times (`redact --keep-mtime`); SQLite databases keep SQLite's.
+    pub keep_mtime: bool,
+}
+
+/// Gives `file` the access and modification times in `original`, and
+/// syncs them (`--keep-mtime`).
+fn restore_times(file: &std::fs::File, original: &std::fs::Metadata) -> Result<(), RewriteError> {
+    let times = std::fs::FileTimes::new()
+        .set_accessed(
+            original
+                .accessed()
+                .map_err(io_err("cannot read the times"))?,
+        )
+        .set_modified(
+            original
+                .modified()
+                .map_err(io_err("cannot read the times"))?,
+        );
+    file.set_times(times)
+        .and_then(|()| file.sync_all())
+        .map_err(io_err("cannot keep the modification time"))
 }
 
 /// Reads a file from offset 0 with `pread`, leaving its position alone.
@@ -293,6 +315,7 @@ mod tests {
             follow: false,
             roots: &roots,
             live_writers: &live,
+            keep_mtime: false,
         };
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.method, Method::Renamed);
@@ -328,6 +351,7 @@ mod tests {
             follow: false,
             roots: &roots,
             live_writers: &live,
+            keep_mtime: false,
         };
         assert!(matches!(
             redact_by_rename(&path, opts),
@@ -360,6 +384,7 @@ mod tests {
             follow: false,
             roots: &roots,
             live_writers: &live,
+            keep_mtime: false,
         };
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.counts.total(), 1);
@@ -387,6 +412,7 @@ mod tests {
             follow: false,
             roots: &roots,
             live_writers: &live,
+            keep_mtime: false,
         };
         let out = redact_same_length(&path, opts).unwrap();
         assert_eq!(out.counts.total(), 2);
