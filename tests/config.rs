@@ -43,6 +43,19 @@ fn config_is_found_upward_and_its_excludes_apply() {
     assert!(found[0]["path"].as_str().unwrap().ends_with("b.log"));
     planted.assert_absent("scan stdout", &ran.stdout);
     planted.assert_absent("scan stderr", &ran.stderr);
+    // Never applied silently: stderr names the file (-q drops the line).
+    assert!(
+        ran.stderr().contains("settings from ")
+            && ran.stderr().contains("proj/.cfscrub.toml (1 exclude(s)"),
+        "{}",
+        ran.stderr()
+    );
+    let quiet = run(cfscrub().args(["scan", "-q"]).arg(t.join("proj/src"))).expect(1);
+    assert!(
+        !quiet.stderr().contains("settings from"),
+        "{}",
+        quiet.stderr()
+    );
     // --no-config ignores it.
     let all = run(cfscrub()
         .args(["scan", "--no-config", "--format", "json"])

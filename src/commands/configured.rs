@@ -10,14 +10,17 @@ use crate::cli::{ConfigArgs, WalkArgs};
 use crate::config::{self, baseline::Baseline, Config, Source};
 use crate::core::detect::Detector;
 use crate::core::secrets::KnownSecrets;
+use crate::errln;
 use crate::source::walk::Inputs;
 use anyhow::Result;
 use std::path::Path;
 
 /// The config the flags select: `--no-config`, `--config FILE`, or the
 /// nearest `.cfscrub.toml` upward from the first path (the current
-/// directory when reading stdin only).
-pub fn load(args: &ConfigArgs, walk: &WalkArgs) -> Result<Option<Config>> {
+/// directory when reading stdin only). Unless `quiet`, one stderr line
+/// names the file used and what it changes: a config in a scanned tree
+/// decides what is reported, so it is never applied silently.
+pub fn load(args: &ConfigArgs, walk: &WalkArgs, quiet: bool) -> Result<Option<Config>> {
     let source = if args.no_config {
         Source::Ignore
     } else if let Some(file) = &args.config {
@@ -30,7 +33,18 @@ pub fn load(args: &ConfigArgs, walk: &WalkArgs) -> Result<Option<Config>> {
             .map_or(Path::new("."), |p| p.as_path());
         Source::Discover(start)
     };
-    config::load(source)
+    let config = config::load(source)?;
+    if let (Some(c), false) = (&config, quiet) {
+        errln!(
+            "cfscrub: settings from {} ({} exclude(s), {} allowed fingerprint(s), {} extra keyword(s){}; --no-config ignores it)",
+            crate::mask::sanitize::display_path(&c.path),
+            c.exclude.len(),
+            c.allow.len(),
+            c.keywords.len(),
+            if c.baseline.is_some() { ", a baseline" } else { "" }
+        );
+    }
+    Ok(config)
 }
 
 /// The detector for every rule, with the config's extra keywords and

@@ -208,7 +208,7 @@ fn left_in(path: &Path, detector: &Detector, follow: bool) -> Option<FileCounts>
 /// Runs `cfscrub redact`.
 pub fn run(args: RedactArgs) -> Result<u8> {
     let start = Instant::now();
-    let config = super::configured::load(&args.config, &args.walk)?;
+    let config = super::configured::load(&args.config, &args.walk, args.output.quiet)?;
     let secrets = load_secrets(&args.secrets, None)?;
     let detector = super::configured::detector(config.as_ref(), &secrets, false)?;
     let replacement = Replacement::new(&args.replacement, &detector)?;

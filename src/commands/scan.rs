@@ -14,7 +14,7 @@ use std::time::Instant;
 /// Runs `cfscrub scan`.
 pub fn run(args: ScanArgs) -> Result<u8> {
     let start = Instant::now();
-    let config = configured::load(&args.config, &args.walk)?;
+    let config = configured::load(&args.config, &args.walk, args.output.quiet)?;
     let secrets = load_secrets(&args.secrets, args.walk.stdin_use())?;
     let detector = configured::detector(config.as_ref(), &secrets, false)?;
     let baseline = configured::baseline(config.as_ref(), args.write_baseline.is_some())?;

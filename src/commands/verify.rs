@@ -19,7 +19,7 @@ use std::time::Instant;
 /// Runs `cfscrub verify`.
 pub fn run(args: VerifyArgs) -> Result<u8> {
     let start = Instant::now();
-    let config = configured::load(&args.config, &args.walk)?;
+    let config = configured::load(&args.config, &args.walk, args.output.quiet)?;
     let secrets = load_secrets(&args.secrets, args.walk.stdin_use())?;
     let detector = configured::detector(config.as_ref(), &secrets, !secrets.is_empty())?;
     let inputs = configured::inputs(&args.walk, config.as_ref())?;
