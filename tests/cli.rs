@@ -30,3 +30,42 @@ fn absurd_thread_counts_are_refused() {
         run(cfscrub().args(args).arg(t.path())).expect(1);
     }
 }
+
+#[test]
+fn every_subcommand_help_states_its_exit_codes() {
+    for command in [
+        "scan",
+        "redact",
+        "verify",
+        "filter",
+        "run",
+        "vault",
+        "checklist",
+        "diagnose",
+        "history",
+        "demo",
+    ] {
+        for flag in ["--help", "-h"] {
+            let ran = run(cfscrub().args([command, flag])).expect(0);
+            assert!(ran.stdout().contains("Exit codes: "), "{command} {flag}");
+        }
+    }
+}
+
+#[test]
+fn help_offers_only_what_each_command_accepts() {
+    for flag in ["--help", "-h"] {
+        let redact = run(cfscrub().args(["redact", flag])).expect(0).stdout();
+        assert!(!redact.contains("sarif"), "redact refuses sarif:\n{redact}");
+        assert!(
+            !redact.contains("Files or directories (`-` = stdin)"),
+            "{redact}"
+        );
+        assert!(redact.contains("not `-`"), "{redact}");
+        let verify = run(cfscrub().args(["verify", flag])).expect(0).stdout();
+        assert!(
+            !verify.contains("fp:"),
+            "verify prints no fingerprint:\n{verify}"
+        );
+    }
+}
