@@ -1,43 +1,41 @@
-//! The settings of a `scan`, `verify` or `redact` run: the flags merged with
-//! the `.cfscrub.toml` they select ([`crate::config`]).
+//! The settings of a `scan`, `verify` or `redact` run: the resolved options
+//! merged with the `.cfscrub.toml` they select ([`cfscrub::config`]).
 //!
 //! Owns turning a loaded config into what the run uses: the detector (extra
 //! keywords, allowed fingerprints), the walk (extra excludes) and, for
 //! `scan`, the baseline. Everything is loaded and validated before the
 //! first file is read: an invalid config scans nothing.
 
-use crate::cli::{ConfigArgs, WalkArgs};
-use crate::config::{self, baseline::Baseline, Config, Source};
-use crate::core::detect::Detector;
-use crate::core::secrets::KnownSecrets;
-use crate::errln;
-use crate::source::walk::Inputs;
+use crate::cli::{ConfigChoice, WalkOptions};
 use anyhow::Result;
+use cfscrub::config::{self, baseline::Baseline, Config, Source};
+use cfscrub::core::detect::Detector;
+use cfscrub::core::secrets::KnownSecrets;
+use cfscrub::errln;
+use cfscrub::source::walk::Inputs;
 use std::path::Path;
 
-/// The config the flags select: `--no-config`, `--config FILE`, or the
-/// nearest `.cfscrub.toml` upward from the first path (the current
+/// The config the options select: none (`--no-config`), `--config FILE`,
+/// or the nearest `.cfscrub.toml` upward from the first path (the current
 /// directory when reading stdin only). Unless `quiet`, one stderr line
 /// names the file used and what it changes: a config in a scanned tree
 /// decides what is reported, so it is never applied silently.
-pub fn load(args: &ConfigArgs, walk: &WalkArgs, quiet: bool) -> Result<Option<Config>> {
-    let source = if args.no_config {
-        Source::Ignore
-    } else if let Some(file) = &args.config {
-        Source::File(file)
-    } else {
-        let start = walk
-            .paths
-            .iter()
-            .find(|p| p.as_os_str() != "-")
-            .map_or(Path::new("."), |p| p.as_path());
-        Source::Discover(start)
+pub fn load(choice: &ConfigChoice, walk: &WalkOptions, quiet: bool) -> Result<Option<Config>> {
+    let source = match choice {
+        ConfigChoice::Ignore => Source::Ignore,
+        ConfigChoice::File(file) => Source::File(file),
+        ConfigChoice::Discover => Source::Discover(
+            walk.paths
+                .iter()
+                .find(|p| p.as_os_str() != "-")
+                .map_or(Path::new("."), |p| p.as_path()),
+        ),
     };
     let config = config::load(source)?;
     if let (Some(c), false) = (&config, quiet) {
         errln!(
             "cfscrub: settings from {} ({} exclude(s), {} allowed fingerprint(s), {} extra keyword(s){}; --no-config ignores it)",
-            crate::mask::sanitize::display_path(&c.path),
+            cfscrub::mask::sanitize::display_path(&c.path),
             c.exclude.len(),
             c.allow.len(),
             c.keywords.len(),
@@ -55,23 +53,20 @@ pub fn detector(
     secrets: &KnownSecrets,
     known_only: bool,
 ) -> Result<Detector> {
-    let Some(config) = config else {
-        return Ok(if known_only {
-            Detector::known_only(secrets)
-        } else {
-            Detector::new(secrets)
-        });
-    };
     let detector = if known_only {
         Detector::known_only(secrets)
     } else {
-        Detector::with_keywords(secrets, &config.keywords).map_err(anyhow::Error::msg)?
+        let keywords = config.map_or(&[][..], |c| &c.keywords);
+        Detector::with_keywords(secrets, keywords).map_err(anyhow::Error::msg)?
     };
-    Ok(detector.allowing(config.allow.iter().copied()))
+    Ok(match config {
+        Some(c) => detector.allowing(c.allow.iter().copied()),
+        None => detector,
+    })
 }
 
-/// Walks the paths with the flags' excludes and the config's.
-pub fn inputs(walk: &WalkArgs, config: Option<&Config>) -> Result<Inputs> {
+/// Walks the paths with the options' excludes and the config's.
+pub fn inputs(walk: &WalkOptions, config: Option<&Config>) -> Result<Inputs> {
     super::search::collect_inputs(walk, config.map_or(&[], |c| &c.exclude))
 }
 
@@ -81,11 +76,11 @@ pub fn baseline(config: Option<&Config>, writing: bool) -> Result<Option<Baselin
     let Some(path) = config.and_then(|c| c.baseline.as_deref()) else {
         return Ok(None);
     };
-    if writing && !path.exists() {
-        return Ok(None);
-    }
     if !path.exists() {
-        let shown = crate::mask::sanitize::display_path(path);
+        if writing {
+            return Ok(None);
+        }
+        let shown = cfscrub::mask::sanitize::display_path(path);
         anyhow::bail!(
             "baseline {shown} (named in the config) does not exist; create it with `cfscrub scan --write-baseline {shown}`"
         );

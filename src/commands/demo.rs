@@ -2,11 +2,11 @@
 //! checksum-valid credentials generated on the spot, then runs the drill on
 //! it with the real binary, showing each command and what it prints.
 
-use crate::cli::DemoArgs;
-use crate::fake::FakeGen;
-use crate::outln;
-use crate::report::ColorChoice;
+use crate::cli::DemoOptions;
 use anyhow::{Context, Result};
+use cfscrub::fake::FakeGen;
+use cfscrub::outln;
+use cfscrub::report::ColorChoice;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::Command;
@@ -79,7 +79,7 @@ fn step(root: &Path, style: &Styled, title: &str, args: &[&str]) -> Result<i32> 
 }
 
 /// Runs `cfscrub demo`.
-pub fn run(args: DemoArgs) -> Result<u8> {
+pub fn run(args: DemoOptions) -> Result<u8> {
     let dir = tempfile::Builder::new()
         .prefix("cfscrub-demo-")
         .tempdir()
@@ -97,7 +97,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
     outln!(
         "cfscrub demo: a fake incident in {} (CI log, shell history, .env, wrangler config;\n\
          every credential in it is a fake generated just now)",
-        crate::mask::sanitize::display_path(&root)
+        cfscrub::mask::sanitize::display_path(&root)
     );
     let scan = step(&root, &style, "1. Find every credential", &["scan", "."])?;
     outln!(
@@ -171,7 +171,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         let kept = dir.keep();
         outln!(
             "\nKept {} (incident/: after the drill; incident-before-redaction/: as it was)",
-            crate::mask::sanitize::display_path(&kept)
+            cfscrub::mask::sanitize::display_path(&kept)
         );
     }
     outln!(

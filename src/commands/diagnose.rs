@@ -2,35 +2,34 @@
 //! cause, the missing permission, and what the later errors mean.
 
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::cli::{DiagnoseArgs, DocFormat};
-use crate::incident::diagnose::{explain, find_errors, is_known};
-use crate::{errln, outln};
+use crate::cli::{DiagnoseOptions, DocFormat};
 use anyhow::Result;
+use cfscrub::incident::diagnose::{explain, find_errors, is_known};
+use cfscrub::{errln, outln};
 use serde_json::json;
 use std::io::{BufReader, IsTerminal};
 
 /// Runs `cfscrub diagnose`.
-pub fn run(args: DiagnoseArgs) -> Result<u8> {
-    let from_stdin = args.log.as_os_str() == "-";
-    let name = if from_stdin {
-        "standard input".to_string()
-    } else {
-        crate::mask::sanitize::display_path(&args.log)
+pub fn run(args: DiagnoseOptions) -> Result<u8> {
+    let name = match &args.log {
+        None => "standard input".to_string(),
+        Some(log) => cfscrub::mask::sanitize::display_path(log),
     };
-    let found = if from_stdin {
-        if std::io::stdin().is_terminal() {
-            errln!("cfscrub diagnose: reading the log from the terminal: paste it, then press Ctrl-D (or give a file: cfscrub diagnose LOG)");
+    let found = match &args.log {
+        None => {
+            if std::io::stdin().is_terminal() {
+                errln!("cfscrub diagnose: reading the log from the terminal: paste it, then press Ctrl-D (or give a file: cfscrub diagnose LOG)");
+            }
+            find_errors(std::io::stdin().lock())
         }
-        find_errors(std::io::stdin().lock())
-    } else {
-        match crate::source::walk::open_regular(&args.log, true) {
+        Some(log) => match cfscrub::source::walk::open_regular(log, true) {
             Ok((file, _)) => find_errors(BufReader::new(file)),
-            Err(crate::source::walk::OpenError::NotRegular(what)) => {
+            Err(cfscrub::source::walk::OpenError::NotRegular(what)) => {
                 errln!("cfscrub diagnose: {name}: is a {what}");
                 return Ok(EXIT_ERROR);
             }
-            Err(crate::source::walk::OpenError::Io(e)) => Err(e),
-        }
+            Err(cfscrub::source::walk::OpenError::Io(e)) => Err(e),
+        },
     };
     let (errors, hint) = match found {
         Ok(v) => v,

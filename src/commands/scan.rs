@@ -1,24 +1,28 @@
 //! `cfscrub scan`: report every credential in the given paths.
 
+use super::configured;
+use super::exit_code;
 use super::search::Search;
-use super::{configured, exit_code, load_secrets, thread_pool};
-use crate::cli::ScanArgs;
-use crate::config::baseline::Recorder;
-use crate::errln;
-use crate::mask::sanitize::display_path;
-use crate::report::{human_summary, Format, Output};
+use super::wiring::load_secrets;
+use crate::cli::ScanOptions;
 use anyhow::Result;
+use cfscrub::config::baseline::Recorder;
+use cfscrub::errln;
+use cfscrub::mask::sanitize::display_path;
+use cfscrub::report::{human_summary, Output};
+use cfscrub::source::pool::scan_pool;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// Runs `cfscrub scan`.
-pub fn run(args: ScanArgs) -> Result<u8> {
+pub fn run(options: ScanOptions) -> Result<u8> {
     let start = Instant::now();
+    let args = options.search;
     let config = configured::load(&args.config, &args.walk, args.output.quiet)?;
-    let secrets = load_secrets(&args.secrets, args.walk.stdin_use())?;
+    let secrets = load_secrets(&args.secrets)?;
     let detector = configured::detector(config.as_ref(), &secrets, false)?;
-    let baseline = configured::baseline(config.as_ref(), args.write_baseline.is_some())?;
-    let recorder = args
+    let baseline = configured::baseline(config.as_ref(), options.write_baseline.is_some())?;
+    let recorder = options
         .write_baseline
         .as_deref()
         .map(Recorder::new)
@@ -33,18 +37,17 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         recorder: recorder.as_ref(),
         accepted: Default::default(),
     };
-    let tally = search.run(&inputs, &thread_pool(args.walk.threads)?);
+    let tally = search.run(&inputs, &scan_pool(args.walk.threads)?);
     let elapsed = start.elapsed();
     output.finish(&tally, elapsed, "scan")?;
-    let quiet = args.output.quiet;
-    if args.output.format == Format::Human && !quiet {
+    if args.output.summary_line() {
         errln!("{}", human_summary(&tally, elapsed, ""));
     }
     let accepted = search.accepted.load(Ordering::Relaxed);
-    if accepted > 0 && !quiet {
+    if accepted > 0 && !args.output.quiet {
         errln!("cfscrub: {accepted} finding(s) accepted by the baseline, not reported");
     }
-    if let (Some(recorder), Some(path)) = (&recorder, &args.write_baseline) {
+    if let (Some(recorder), Some(path)) = (&recorder, &options.write_baseline) {
         let (written, left_out) = recorder.write(path)?;
         errln!(
             "cfscrub: baseline {} written: {written} finding(s){}",

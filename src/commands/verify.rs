@@ -8,19 +8,22 @@
 //! archived, UTF-16, a git object database) makes the verification
 //! incomplete, never clean: exit 2 (unless something remains: 1).
 
+use super::configured;
 use super::search::Search;
-use super::{configured, load_secrets, thread_pool, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::cli::VerifyArgs;
-use crate::errln;
-use crate::report::{human_bytes, Format, Output, Tally};
+use super::wiring::load_secrets;
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::cli::SearchOptions;
 use anyhow::Result;
+use cfscrub::errln;
+use cfscrub::report::{human_bytes, Output, Tally};
+use cfscrub::source::pool::scan_pool;
 use std::time::Instant;
 
 /// Runs `cfscrub verify`.
-pub fn run(args: VerifyArgs) -> Result<u8> {
+pub fn run(args: SearchOptions) -> Result<u8> {
     let start = Instant::now();
     let config = configured::load(&args.config, &args.walk, args.output.quiet)?;
-    let secrets = load_secrets(&args.secrets, args.walk.stdin_use())?;
+    let secrets = load_secrets(&args.secrets)?;
     let detector = configured::detector(config.as_ref(), &secrets, !secrets.is_empty())?;
     let inputs = configured::inputs(&args.walk, config.as_ref())?;
     let output = Output::stdout(args.output.format, args.output.color).without_fingerprints();
@@ -32,10 +35,10 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         recorder: None,
         accepted: Default::default(),
     };
-    let tally = search.run(&inputs, &thread_pool(args.walk.threads)?);
+    let tally = search.run(&inputs, &scan_pool(args.walk.threads)?);
     let elapsed = start.elapsed();
     output.finish(&tally, elapsed, "verify")?;
-    if args.output.format == Format::Human && !args.output.quiet {
+    if args.output.summary_line() {
         let what = if secrets.is_empty() {
             "credential shapes"
         } else {

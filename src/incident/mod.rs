@@ -1,12 +1,13 @@
 //! Floor 6, incident response beyond the bytes: the rotation checklist
 //! ([`checklist`]), API error diagnosis ([`diagnose`]), wrangler configs and
 //! the permissions their bindings need ([`wrangler`]) and the links that
-//! mint a token with them ([`mint`]), vault files
-//! ([`vault`]), shell histories ([`history`]).
+//! mint a token with them ([`mint`]), vault files ([`vault`]), shell
+//! histories ([`history`]) and redacting them ([`history_scrub`]).
 
 pub mod checklist;
 pub mod diagnose;
 pub mod history;
+pub mod history_scrub;
 pub mod mint;
 pub mod vault;
 pub mod wrangler;
