@@ -433,7 +433,8 @@ fn checklist_lists_the_steps_responders_forget() {
         "gh run delete RUN_ID",
         "projects/:id/jobs/JOB_ID/erase",
         "audit log for the exposure window",
-        "purge it from every branch and tag",
+        "git filter-repo --replace-text leaked.txt",
+        "/logs/audit?since=START&before=END",
         "delete the leaked credential FIRST",
     ] {
         assert!(text.contains(needed), "missing {needed:?}:\n{text}");

@@ -197,12 +197,12 @@ fn hosted_copies() -> Vec<Step> {
             "glab api --method POST projects/:id/jobs/JOB_ID/erase",
         ),
         cmd(
-            "If it was committed: purge it from every branch and tag of the git history, then force-push and have clones re-cloned",
-            "cfscrub git redact --secret-from leaked.txt",
+            "If it was committed: purge it from every branch and tag of the git history (a new commit does not remove it; git-filter-repo replaces each line of leaked.txt with ***REMOVED***), then force-push and have clones re-cloned",
+            "git filter-repo --replace-text leaked.txt",
         ),
         cmd(
-            "Review the account's audit log for the exposure window (first leaked copy → deletion): tokens created, members added, Workers, DNS or R2 changes nobody made",
-            "cfscrub token audit",
+            "Review the account's audit log for the exposure window (first leaked copy → deletion): tokens created, members added, Workers, DNS or R2 changes nobody made (dashboard: Manage Account → Audit Log; the API needs a token allowed to read audit logs)",
+            &format!("printf 'Authorization: Bearer %s\\n' \"$(cat {VAULT})\" | curl -sS -H @- \"https://api.cloudflare.com/client/v4/accounts/$CLOUDFLARE_ACCOUNT_ID/logs/audit?since=START&before=END\""),
         ),
     ]
 }
