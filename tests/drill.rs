@@ -530,7 +530,7 @@ fn demo_is_coloured_on_a_terminal_only() {
     let bin = assert_cmd::cargo::cargo_bin("cfscrub")
         .display()
         .to_string();
-    let pty = common::pty::Pty::start(&format!("'{bin}' demo"), &[]);
+    let pty = common::pty::Pty::start(&format!("'{bin}' demo"), &[("TERM", "xterm")]);
     let (code, shown) = pty.finish();
     assert_eq!(code, Some(0), "{shown}");
     assert!(
@@ -543,7 +543,10 @@ fn demo_is_coloured_on_a_terminal_only() {
     );
     let piped = run(cfscrub().arg("demo").env_remove("NO_COLOR")).expect(0);
     assert!(!piped.stdout().contains('\x1b'), "colour in a pipe");
-    let pty = common::pty::Pty::start(&format!("'{bin}' demo"), &[("NO_COLOR", "1")]);
+    let pty = common::pty::Pty::start(
+        &format!("'{bin}' demo"),
+        &[("TERM", "xterm"), ("NO_COLOR", "1")],
+    );
     let (_, shown) = pty.finish();
     assert!(!shown.contains("\x1b[1m"), "NO_COLOR is honoured");
 }

@@ -7,7 +7,6 @@ use anyhow::{Context, Result};
 use cfscrub::fake::FakeGen;
 use cfscrub::outln;
 use cfscrub::report::ColorChoice;
-use std::io::IsTerminal;
 use std::path::Path;
 use std::process::Command;
 
@@ -53,8 +52,9 @@ struct Styled {
 
 impl Styled {
     fn heading(&self, text: &str) -> String {
+        const BOLD: anstyle::Style = anstyle::Style::new().bold();
         if self.on {
-            format!("\x1b[1m{text}\x1b[0m")
+            format!("{}{text}{}", BOLD.render(), BOLD.render_reset())
         } else {
             text.to_string()
         }
@@ -92,7 +92,7 @@ pub fn run(args: DemoOptions) -> Result<u8> {
         write_incident(&dir.path().join("incident-before-redaction"), seed)?;
     }
     let style = Styled {
-        on: ColorChoice::Auto.enabled(std::io::stdout().is_terminal()),
+        on: cfscrub::report::human::colour_stdout(ColorChoice::Auto),
     };
     outln!(
         "cfscrub demo: a fake incident in {} (CI log, shell history, .env, wrangler config;\n\
