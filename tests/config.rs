@@ -141,7 +141,12 @@ fn invalid_config_names_its_line_and_scans_nothing() {
             "2:12",
             "no context rule",
         ),
-        ("[limits]\narchive_depth = 0\n", "1:1", "archive_depth"),
+        ("[limits]\narchive_depth = 0\n", "2:17", "expected 1 to 16"),
+        (
+            "[limits]\narchive_member_bytes = 0\n",
+            "2:24",
+            "expected at least 1",
+        ),
         ("[limits]\narchive_size = 1\n", "2:1", "unknown field"),
         ("exclude = [\"a[\"]\n", "1:12", "exclude"),
         ("baseline = \n", "1:12", ""),

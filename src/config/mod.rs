@@ -42,17 +42,37 @@ struct Raw {
 }
 
 /// The `[limits]` table: bounds for reading inside archives. Reserved:
-/// validated now, applied once archives are read (until then archived
-/// content is reported *not inspected*).
+/// validated now (an out-of-range value is an error at its own line),
+/// applied once archives are read (until then archived content is
+/// reported *not inspected*).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// How many archives deep to read (an archive in an archive is 2), 1 to 16.
+    #[serde(default, deserialize_with = "depth")]
     pub archive_depth: Option<u32>,
     /// Largest archive member read, in bytes (at least 1).
+    #[serde(default, deserialize_with = "at_least_one")]
     pub archive_member_bytes: Option<u64>,
     /// Largest ratio of unpacked to packed size, at least 1.
-    pub archive_expansion_ratio: Option<u32>,
+    #[serde(default, deserialize_with = "at_least_one")]
+    pub archive_expansion_ratio: Option<u64>,
+}
+
+fn depth<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<u32>, D::Error> {
+    match u32::deserialize(d)? {
+        n @ 1..=16 => Ok(Some(n)),
+        _ => Err(serde::de::Error::custom("expected 1 to 16")),
+    }
+}
+
+fn at_least_one<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<u64>, D::Error> {
+    match u64::deserialize(d)? {
+        0 => Err(serde::de::Error::custom("expected at least 1")),
+        n => Ok(Some(n)),
+    }
 }
 
 /// A loaded, validated config.
@@ -160,8 +180,6 @@ impl Config {
         }
         let dir = path.parent().unwrap_or(Path::new("."));
         let baseline = raw.baseline.as_ref().map(|b| dir.join(b.get_ref()));
-        validate_limits(&raw.limits)
-            .map_err(|why| format!("{}: limits.{why}", at(span_of(text, "[limits]"))))?;
         Ok(Config {
             path: path.to_path_buf(),
             exclude,
@@ -171,26 +189,6 @@ impl Config {
             limits: raw.limits,
         })
     }
-}
-
-/// Where `needle` starts in `text` (for naming a table's line).
-fn span_of(text: &str, needle: &str) -> std::ops::Range<usize> {
-    text.find(needle).map_or(0..0, |i| i..i + needle.len())
-}
-
-fn validate_limits(limits: &Limits) -> std::result::Result<(), String> {
-    if let Some(d) = limits.archive_depth {
-        if !(1..=16).contains(&d) {
-            return Err("archive_depth: expected 1 to 16".into());
-        }
-    }
-    if limits.archive_member_bytes == Some(0) {
-        return Err("archive_member_bytes: expected at least 1".into());
-    }
-    if limits.archive_expansion_ratio == Some(0) {
-        return Err("archive_expansion_ratio: expected at least 1".into());
-    }
-    Ok(())
 }
 
 fn read_limited(path: &Path) -> std::io::Result<String> {

@@ -216,23 +216,9 @@ pub struct RewriteOptions<'a> {
     pub keep_mtime: bool,
 }
 
-/// Gives `file` the access and modification times in `original`, and
-/// syncs them (`--keep-mtime`).
+/// Gives `file` the times in `original` (`--keep-mtime`).
 fn restore_times(file: &std::fs::File, original: &std::fs::Metadata) -> Result<(), RewriteError> {
-    let times = std::fs::FileTimes::new()
-        .set_accessed(
-            original
-                .accessed()
-                .map_err(io_err("cannot read the times"))?,
-        )
-        .set_modified(
-            original
-                .modified()
-                .map_err(io_err("cannot read the times"))?,
-        );
-    file.set_times(times)
-        .and_then(|()| file.sync_all())
-        .map_err(io_err("cannot keep the modification time"))
+    file_meta::restore_times(file, original).map_err(io_err("cannot keep the modification time"))
 }
 
 /// Reads a file from offset 0 with `pread`, leaving its position alone.
