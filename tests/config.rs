@@ -305,3 +305,32 @@ fn a_broken_baseline_is_an_error_before_scanning() {
     assert!(ran.stderr().contains("b.json:1:"), "{}", ran.stderr());
     assert!(ran.stdout.is_empty());
 }
+
+#[test]
+fn a_baseline_is_never_written_over_a_link_or_a_device() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(167);
+    t.write("a.log", format!("t={}\n", g.scannable("cfut_", true)));
+    let target = t.write("target.json", "keep");
+    let link = t.join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let fifo = t.join("fifo");
+    mkfifo(&fifo);
+    for path in [&link, &fifo] {
+        let ran = run(cfscrub()
+            .args(["scan", "--no-config", "--write-baseline"])
+            .arg(path)
+            .arg(t.join("a.log")))
+        .expect(2);
+        assert!(
+            ran.stderr().contains("not a regular file"),
+            "{}",
+            ran.stderr()
+        );
+    }
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+}

@@ -176,7 +176,17 @@ impl Recorder {
 }
 
 /// Temp file beside `path`, fsync, rename over it, fsync the directory.
+/// Only a regular file (or nothing) is replaced: a rename over a link or a
+/// device (`/dev/stdout`, `/dev/null`) would replace the link or the device.
 fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if !m.file_type().is_file() => {
+            return Err(io::Error::other(
+                "not a regular file: refused (a baseline is written to a file of its own)",
+            ))
+        }
+        _ => {}
+    }
     let abs = std::path::absolute(path)?;
     let dir = abs.parent().unwrap_or(Path::new("/"));
     let mut tmp = tempfile::Builder::new()
