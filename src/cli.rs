@@ -40,6 +40,9 @@ pub enum Command {
     History(HistoryArgs),
     /// Run the whole drill on a generated example incident.
     Demo(DemoArgs),
+    /// Ask Cloudflare whether a leaked token is live; roll, revoke, audit it
+    /// (the only command that uses the network).
+    Token(TokenArgs),
 }
 
 /// Known leaked values to hunt (never on the command line).
@@ -320,4 +323,136 @@ pub struct DemoArgs {
     /// Seed for the generated fake credentials.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+}
+
+/// `cfscrub token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: TokenAction,
+}
+
+/// Options of every `token` subcommand: the API, ids, the admin credential.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Send requests to this loopback origin (`http://127.0.0.1:PORT`, tests
+    /// and local mirrors) instead of https://api.cloudflare.com; any other
+    /// host is refused before anything is sent.
+    #[arg(long, value_name = "URL", env = "CFSCRUB_API_BASE")]
+    pub api_base: Option<String>,
+    /// Refuse all network use.
+    #[arg(long)]
+    pub offline: bool,
+    /// The account id (account tokens, audit log).
+    #[arg(long, value_name = "ID", env = "CLOUDFLARE_ACCOUNT_ID")]
+    pub account_id: Option<String>,
+    /// The account email, to check a Global API Key.
+    #[arg(long, value_name = "EMAIL", env = "CLOUDFLARE_EMAIL")]
+    pub email: Option<String>,
+    /// A wrangler config to take `account_id` from (default: wrangler.jsonc,
+    /// wrangler.json, wrangler.toml here, if present).
+    #[arg(long, value_name = "PATH")]
+    pub wrangler: Option<PathBuf>,
+    /// Read the admin credential (a token with API Tokens Write or Account
+    /// API Tokens Write) from FILE (`-` = stdin, without echo on a terminal).
+    #[arg(long = "admin-secret-from", value_name = "FILE")]
+    pub admin_secret_from: Option<PathBuf>,
+    /// Take the admin credential from the environment variable VAR.
+    #[arg(
+        long = "admin-secret-env",
+        value_name = "VAR",
+        conflicts_with = "admin_secret_from"
+    )]
+    pub admin_secret_env: Option<String>,
+    /// Total time allowed per request, in seconds (connecting: at most 10).
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LiveFormat::Human)]
+    pub format: LiveFormat,
+}
+
+/// Output of the `token` subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LiveFormat {
+    /// Lines for people.
+    Human,
+    /// JSON Lines: one object per credential or event.
+    Json,
+}
+
+/// Which token: found in files, given as a secret, or by id.
+#[derive(Debug, Args)]
+pub struct WhichToken {
+    /// Files or directories to scan for leaked credentials (same engine as `scan`).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub secrets: SecretArgs,
+}
+
+/// A token id, or the leaked credential to find it from.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// The token's id; an R2 access key id is the same id.
+    #[arg(long, value_name = "ID", visible_alias = "r2-access-key-id")]
+    pub id: Option<String>,
+    /// With --id: the token is account-owned (needs the account id).
+    #[arg(long, requires = "id")]
+    pub account_owned: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub which: WhichToken,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub live: LiveArgs,
+}
+
+/// The `token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Is each leaked credential live? Exit 0 none live, 1 some live, 2 error.
+    Status {
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        which: WhichToken,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        live: LiveArgs,
+    },
+    /// Give the token a new value with the same permissions, stored in a vault file.
+    Roll {
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        target: TargetArgs,
+        /// The vault file that receives the new value (mode 0600, atomic).
+        #[arg(long, value_name = "PATH")]
+        vault: PathBuf,
+        /// Replace an existing vault file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Delete the token (asks on a terminal; `--yes` otherwise).
+    Revoke {
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        target: TargetArgs,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// What the token changed, from the account audit log.
+    Audit {
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        target: TargetArgs,
+        /// Start: RFC 3339, a date, or a look-back like 30d (default: 30d).
+        #[arg(long, value_name = "T", default_value = "30d")]
+        since: String,
+        /// End: RFC 3339, a date, or a look-back (default: now).
+        #[arg(long, value_name = "T")]
+        until: Option<String>,
+    },
 }

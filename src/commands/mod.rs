@@ -13,6 +13,7 @@ pub mod redact;
 pub mod run;
 pub mod scan;
 pub mod search;
+pub mod token;
 pub mod vault;
 pub mod verify;
 
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Diagnose(args) => diagnose::run(args),
         Command::History(args) => history::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Token(args) => token::run(args),
     }
 }
 

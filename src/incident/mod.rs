@@ -1,10 +1,12 @@
 //! Floor 6, incident response beyond the bytes: the rotation checklist
 //! ([`checklist`]), API error diagnosis ([`diagnose`]), wrangler configs and
 //! the permissions their bindings need ([`wrangler`]), vault files
-//! ([`vault`]), shell histories ([`history`]).
+//! ([`vault`]), shell histories ([`history`]), live checks of leaked tokens
+//! against the Cloudflare API ([`token`], the only network use).
 
 pub mod checklist;
 pub mod diagnose;
 pub mod history;
+pub mod token;
 pub mod vault;
 pub mod wrangler;
