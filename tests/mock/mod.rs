@@ -1,6 +1,7 @@
 //! An in-process mock of the Cloudflare API on 127.0.0.1 for the `token`
 //! tests: each test scripts its replies with a closure and afterwards reads
 //! every request the mock saw (method, URL, headers, body).
+#![allow(dead_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -15,15 +15,12 @@
 //!   backoff on 429 (honouring `Retry-After`, at most [`MAX_RETRY_AFTER`])
 //!   and on 5xx; replies parsed as the API's envelope ([`Reply`]).
 
+pub use super::base::{Base, CLOUDFLARE_ORIGIN};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::fmt;
-use std::net::IpAddr;
 use std::time::Duration;
 use zeroize::Zeroizing;
-
-/// The Cloudflare API origin.
-pub const CLOUDFLARE_ORIGIN: &str = "https://api.cloudflare.com";
 
 /// Attempts per request (the first and the retries).
 pub const ATTEMPTS: u32 = 4;
@@ -33,64 +30,6 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Largest reply body read (the audit log pages are the largest replies).
 const MAX_BODY: u64 = 8 << 20;
-
-/// Where requests go: the Cloudflare origin or a loopback override.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Base {
-    origin: String,
-    loopback: bool,
-}
-
-impl Base {
-    /// The real API.
-    pub fn cloudflare() -> Base {
-        Base {
-            origin: CLOUDFLARE_ORIGIN.to_string(),
-            loopback: false,
-        }
-    }
-
-    /// An override: `http(s)://IP[:PORT]` with a loopback IP literal (a
-    /// trailing `/` is allowed, no path). Anything else is an error naming
-    /// why; no connection is attempted.
-    pub fn parse(text: &str) -> Result<Base, ApiError> {
-        let refuse = |why: &str| ApiError::BaseRefused(why.to_string());
-        let rest = text
-            .strip_prefix("http://")
-            .or_else(|| text.strip_prefix("https://"))
-            .ok_or_else(|| refuse("it must start with http:// or https://"))?;
-        let host_port = rest.strip_suffix('/').unwrap_or(rest);
-        if host_port.contains(['/', '@', '?', '#']) {
-            return Err(refuse("it must be an origin (no user, path or query)"));
-        }
-        let host = if let Some(v6) = host_port.strip_prefix('[') {
-            v6.split(']').next().unwrap_or_default()
-        } else {
-            host_port.split(':').next().unwrap_or_default()
-        };
-        let port_ok = match host_port.rsplit_once(']').map_or(host_port, |(_, p)| p) {
-            p if p.contains(':') => p
-                .rsplit(':')
-                .next()
-                .is_some_and(|n| n.parse::<u16>().is_ok()),
-            _ => true,
-        };
-        match host.parse::<IpAddr>() {
-            Ok(ip) if ip.is_loopback() && port_ok => Ok(Base {
-                origin: text.trim_end_matches('/').to_string(),
-                loopback: true,
-            }),
-            _ => Err(refuse(
-                "only https://api.cloudflare.com or a loopback IP address (127.0.0.1, [::1]) is allowed",
-            )),
-        }
-    }
-
-    /// The origin, without a trailing `/`.
-    pub fn origin(&self) -> &str {
-        &self.origin
-    }
-}
 
 /// A credential for one request. Its `Debug` never shows the value.
 pub enum Auth {
@@ -279,9 +218,9 @@ impl Api {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .https_only(!base.loopback)
+            .https_only(!base.is_loopback())
             // A loopback mirror is reached directly, never through a proxy.
-            .proxy(if base.loopback {
+            .proxy(if base.is_loopback() {
                 None
             } else {
                 ureq::Proxy::try_from_env()
@@ -307,7 +246,7 @@ impl Api {
         auth: &Auth,
     ) -> Result<Reply<T>, ApiError> {
         let (agent, base) = self.inner.as_ref().ok_or(ApiError::Offline)?;
-        let url = format!("{}{path}", base.origin);
+        let url = format!("{}{path}", base.origin());
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -403,29 +342,6 @@ fn describe(e: &ureq::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_loopback_ip_literals_may_replace_the_origin() {
-        for ok in [
-            "http://127.0.0.1:8080",
-            "http://127.1.2.3",
-            "https://[::1]:443/",
-        ] {
-            assert!(Base::parse(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "http://localhost:8080",
-            "http://10.0.0.1",
-            "https://api.cloudflare.com.evil.example",
-            "http://127.0.0.1@evil.example",
-            "http://127.0.0.1:80/path",
-            "ftp://127.0.0.1",
-            "http://127.0.0.1:99999",
-            "127.0.0.1:80",
-        ] {
-            assert!(Base::parse(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn auth_debug_withholds_the_value() {

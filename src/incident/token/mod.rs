@@ -2,8 +2,8 @@
 //! (`cfscrub token status|roll|revoke|audit`): the only code in cfscrub
 //! that uses the network.
 //!
-//! [`api`] is the client (where requests may go, timeouts, retries, the
-//! envelope); [`status`] asks whether a credential is live and reads a
+//! [`api`] is the client (timeouts, retries, the envelope) and [`base`]
+//! where it may send requests; [`status`] asks whether a credential is live and reads a
 //! token's details; [`manage`] rolls and revokes; [`audit`] reads the
 //! account audit log for what a token changed. A leaked value is held as a
 //! [`Leaked`] (wiped on drop, `Debug` withheld) and only ever leaves the
@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod base;
 pub mod manage;
 pub mod status;
 

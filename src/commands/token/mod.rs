@@ -1,24 +1,26 @@
 //! `cfscrub token status|roll|revoke|audit`: wiring the live checks of
 //! `incident::token` to the flags and printing their results (never a
-//! value: kinds, fingerprints, ids, dates).
+//! value: kinds, fingerprints, ids, dates). `status` is here, the changes
+//! (`roll`, `revoke`) in [`change`], `audit` in [`audit`].
+
+mod audit;
+mod change;
 
 use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::{LiveArgs, LiveFormat, TargetArgs, TokenAction, TokenArgs, WhichToken};
-use crate::core::finding::Fingerprint;
 use crate::core::secrets::KnownSecrets;
 use crate::incident::token::api::{Api, Auth, Base, Timeouts};
 use crate::incident::token::status::{self, Liveness, Verdict};
-use crate::incident::token::{self as live, audit, manage, Leaked, Scope};
+use crate::incident::token::{self as live, Leaked, Scope};
 use crate::mask::sanitize::display_path;
 use crate::{errln, outln};
 use anyhow::{bail, Context as _, Result};
 use serde_json::json;
-use std::io::{BufRead, IsTerminal};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// `text` masked (shapes and every value in play) and escaped for a terminal.
-fn mask_text(text: &str) -> String {
+pub(super) fn mask_text(text: &str) -> String {
     crate::text::escape_bytes(crate::mask::sanitize::mask_text(text).as_bytes())
 }
 
@@ -30,18 +32,18 @@ pub fn run(args: TokenArgs) -> Result<u8> {
             target,
             vault,
             force,
-        } => roll_cmd(&target, &vault, force),
-        TokenAction::Revoke { target, yes } => revoke_cmd(&target, yes),
+        } => change::roll_cmd(&target, &vault, force),
+        TokenAction::Revoke { target, yes } => change::revoke_cmd(&target, yes),
         TokenAction::Audit {
             target,
             since,
             until,
-        } => audit_cmd(&target, &since, until.as_deref()),
+        } => audit::audit_cmd(&target, &since, until.as_deref()),
     }
 }
 
 /// What every subcommand needs: the client, ids, the credentials.
-struct Ctx {
+pub(super) struct Ctx {
     api: Api,
     account_id: Option<String>,
     email: Option<String>,
@@ -52,7 +54,7 @@ struct Ctx {
 
 /// Loads the credentials (registering them for masking), checks the base
 /// URL (refused before anything else happens) and builds the client.
-fn context(which: &WhichToken, live: &LiveArgs) -> Result<Ctx> {
+pub(super) fn context(which: &WhichToken, live: &LiveArgs) -> Result<Ctx> {
     let base = match &live.api_base {
         Some(url) => Base::parse(url)?,
         None => Base::cloudflare(),
@@ -237,7 +239,10 @@ fn print_status(
 /// The token a roll/revoke/audit is about: `--id`, or the one leaked
 /// credential's id (found through verify); and the scope it lives in.
 /// Also returns the leaked credential when there is one.
-fn target<'c>(ctx: &'c Ctx, t: &TargetArgs) -> Result<(String, Scope, Option<&'c Leaked>)> {
+pub(super) fn target<'c>(
+    ctx: &'c Ctx,
+    t: &TargetArgs,
+) -> Result<(String, Scope, Option<&'c Leaked>)> {
     let account_scope = || -> Result<Scope> {
         match &ctx.account_id {
             Some(a) => Ok(Scope::Account(a.clone())),
@@ -277,167 +282,10 @@ fn target<'c>(ctx: &'c Ctx, t: &TargetArgs) -> Result<(String, Scope, Option<&'c
 
 /// The credential that authenticates a change: the admin one, else the
 /// leaked token itself (it may hold API Tokens Write). True when leaked.
-fn acting(ctx: &Ctx, leaked: Option<&Leaked>) -> Result<(Auth, bool)> {
+pub(super) fn acting(ctx: &Ctx, leaked: Option<&Leaked>) -> Result<(Auth, bool)> {
     match (&ctx.admin, leaked) {
         (Some(Auth::Bearer(v)), _) => Ok((Auth::Bearer(v.clone()), false)),
         (None, Some(l)) => Ok((l.bearer(), true)),
         _ => bail!("no credential to authenticate with: give --admin-secret-from FILE|- or --admin-secret-env VAR"),
     }
-}
-
-fn roll_cmd(t: &TargetArgs, vault: &std::path::Path, force: bool) -> Result<u8> {
-    if crate::incident::vault::looks_like_credential(vault) {
-        bail!("--vault looks like a credential, not a file name: refused");
-    }
-    let ctx = context(&t.which, &t.live)?;
-    let (id, scope, leaked) = target(&ctx, t)?;
-    let (auth, by_leaked) = acting(&ctx, leaked)?;
-    let name = display_path(vault);
-    // From here on a temp file may hold the new value: a signal removes it.
-    crate::source::cleanup::install_signal_cleanup();
-    let value = match manage::roll(&ctx.api, &auth, &scope, &id)? {
-        Ok(v) => v,
-        Err(why) => {
-            errln!(
-                "cfscrub token roll: Cloudflare refused to roll {id}: {}",
-                mask_text(&why)
-            );
-            return Ok(EXIT_ERROR);
-        }
-    };
-    if let Err(e) = crate::incident::vault::store(vault, value.as_bytes(), force) {
-        errln!(
-            "cfscrub token roll: token {id} WAS rolled (the old value is dead) but the new value could not be stored in {name}: {e}; roll again to get a value you can store"
-        );
-        return Ok(EXIT_ERROR);
-    }
-    let fp = Fingerprint::of(value.as_bytes()).map_or_else(String::new, |f| format!(" (fp:{f})"));
-    let by = if by_leaked {
-        " (authenticated by the leaked token itself)"
-    } else {
-        ""
-    };
-    match ctx.format {
-        LiveFormat::Json => outln!(
-            "{}",
-            json!({"rolled": id, "scope": scope.describe(), "vault": name, "fingerprint": fp.trim().trim_start_matches("(fp:").trim_end_matches(')'), "by_leaked": by_leaked})
-        ),
-        LiveFormat::Human => {
-            outln!("rolled token {id}{by}: same permissions, new value in {name}{fp}, mode 0600; the old value no longer works");
-            outln!("next: check it:            cfscrub token status --secret-from {name}");
-            outln!("next: update the CI secret: gh secret set CLOUDFLARE_API_TOKEN < {name}");
-            outln!("next: redeploy, then remove leaked copies (cfscrub redact) and rotate anything the token could read");
-        }
-    }
-    Ok(EXIT_CLEAN)
-}
-
-fn revoke_cmd(t: &TargetArgs, yes: bool) -> Result<u8> {
-    let ctx = context(&t.which, &t.live)?;
-    let (id, scope, leaked) = target(&ctx, t)?;
-    let (auth, by_leaked) = acting(&ctx, leaked)?;
-    if !yes && !confirm(&id)? {
-        errln!(
-            "cfscrub token revoke: not confirmed: nothing sent (pass --yes when not on a terminal)"
-        );
-        return Ok(EXIT_ERROR);
-    }
-    match manage::revoke(&ctx.api, &auth, &scope, &id)? {
-        Ok(()) => {
-            let itself = if by_leaked {
-                " — the leaked token revoked itself (it held API Tokens Write)"
-            } else {
-                ""
-            };
-            match ctx.format {
-                LiveFormat::Json => outln!(
-                    "{}",
-                    json!({"revoked": id, "scope": scope.describe(), "by_leaked": by_leaked})
-                ),
-                LiveFormat::Human => outln!("revoked token {id}{itself}; anything still using it now fails with code 1000/10000"),
-            }
-            Ok(EXIT_CLEAN)
-        }
-        Err(why) => {
-            errln!(
-                "cfscrub token revoke: Cloudflare refused to delete {id}: {}",
-                mask_text(&why)
-            );
-            Ok(EXIT_ERROR)
-        }
-    }
-}
-
-/// Asks on the terminal; false when standard input is not one.
-fn confirm(id: &str) -> Result<bool> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Ok(false);
-    }
-    crate::err!("Delete token {id}? Anything using it stops working. Type yes to confirm: ");
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line)?;
-    Ok(line.trim() == "yes")
-}
-
-fn audit_cmd(t: &TargetArgs, since: &str, until: Option<&str>) -> Result<u8> {
-    let now = SystemTime::now();
-    let since = audit::parse_time(since, now).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
-    let before = match until {
-        Some(u) => audit::parse_time(u, now).map_err(|e| anyhow::anyhow!("--until: {e}"))?,
-        None => audit::rfc3339(now),
-    };
-    let ctx = context(&t.which, &t.live)?;
-    let Some(account) = ctx.account_id.clone() else {
-        bail!("the audit log is per account: give --account-id, CLOUDFLARE_ACCOUNT_ID or a wrangler config with account_id");
-    };
-    let (id, _, leaked) = target(&ctx, t)?;
-    let (auth, _) = acting(&ctx, leaked)?;
-    let events = match audit::timeline(&ctx.api, &auth, &account, &id, &since, &before)? {
-        Ok(e) => e,
-        Err(why) => {
-            errln!(
-                "cfscrub token audit: Cloudflare refused the audit log: {}",
-                mask_text(&why)
-            );
-            return Ok(EXIT_ERROR);
-        }
-    };
-    match ctx.format {
-        LiveFormat::Json => {
-            for e in &events {
-                outln!("{}", mask_text(&json!(e).to_string()));
-            }
-            outln!(
-                "{}",
-                json!({"summary": {"token_id": id, "since": since, "before": before, "events": events.len(), "note": audit::LIMIT_NOTE}})
-            );
-        }
-        LiveFormat::Human => {
-            outln!(
-                "audit log of account {account}, token {id}, {since} .. {before}: {} change(s)",
-                events.len()
-            );
-            for e in &events {
-                let line = format!(
-                    "{}  {} {}  {} {}  {}  from {}  {}",
-                    e.time,
-                    e.action,
-                    e.result,
-                    e.method,
-                    e.uri,
-                    e.status.map_or_else(|| "-".to_string(), |s| s.to_string()),
-                    e.source_ip,
-                    e.user_agent
-                );
-                outln!("{}", mask_text(&line));
-            }
-            outln!("note: {}", audit::LIMIT_NOTE);
-        }
-    }
-    Ok(if events.is_empty() {
-        EXIT_CLEAN
-    } else {
-        EXIT_FOUND
-    })
 }

@@ -1,0 +1,74 @@
+//! `token audit`: the token's changes from the account audit log, as a
+//! timeline, with the log's limit stated.
+
+use super::{acting, context, mask_text, target};
+use crate::cli::{LiveFormat, TargetArgs};
+use crate::commands::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::errln;
+use crate::incident::token::audit;
+use crate::outln;
+use anyhow::{bail, Result};
+use serde_json::json;
+use std::time::SystemTime;
+
+pub(super) fn audit_cmd(t: &TargetArgs, since: &str, until: Option<&str>) -> Result<u8> {
+    let now = SystemTime::now();
+    let since = audit::parse_time(since, now).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
+    let before = match until {
+        Some(u) => audit::parse_time(u, now).map_err(|e| anyhow::anyhow!("--until: {e}"))?,
+        None => audit::rfc3339(now),
+    };
+    let ctx = context(&t.which, &t.live)?;
+    let Some(account) = ctx.account_id.clone() else {
+        bail!("the audit log is per account: give --account-id, CLOUDFLARE_ACCOUNT_ID or a wrangler config with account_id");
+    };
+    let (id, _, leaked) = target(&ctx, t)?;
+    let (auth, _) = acting(&ctx, leaked)?;
+    let events = match audit::timeline(&ctx.api, &auth, &account, &id, &since, &before)? {
+        Ok(e) => e,
+        Err(why) => {
+            errln!(
+                "cfscrub token audit: Cloudflare refused the audit log: {}",
+                mask_text(&why)
+            );
+            return Ok(EXIT_ERROR);
+        }
+    };
+    match ctx.format {
+        LiveFormat::Json => {
+            for e in &events {
+                outln!("{}", mask_text(&json!(e).to_string()));
+            }
+            outln!(
+                "{}",
+                json!({"summary": {"token_id": id, "since": since, "before": before, "events": events.len(), "note": audit::LIMIT_NOTE}})
+            );
+        }
+        LiveFormat::Human => {
+            outln!(
+                "audit log of account {account}, token {id}, {since} .. {before}: {} change(s)",
+                events.len()
+            );
+            for e in &events {
+                let line = format!(
+                    "{}  {} {}  {} {}  {}  from {}  {}",
+                    e.time,
+                    e.action,
+                    e.result,
+                    e.method,
+                    e.uri,
+                    e.status.map_or_else(|| "-".to_string(), |s| s.to_string()),
+                    e.source_ip,
+                    e.user_agent
+                );
+                outln!("{}", mask_text(&line));
+            }
+            outln!("note: {}", audit::LIMIT_NOTE);
+        }
+    }
+    Ok(if events.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FOUND
+    })
+}

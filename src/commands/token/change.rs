@@ -1,0 +1,108 @@
+//! `token roll` and `token revoke`: a new value into a vault file; a
+//! deletion only after confirmation.
+
+use super::{acting, context, mask_text, target};
+use crate::cli::{LiveFormat, TargetArgs};
+use crate::commands::{EXIT_CLEAN, EXIT_ERROR};
+use crate::core::finding::Fingerprint;
+use crate::incident::token::manage;
+use crate::mask::sanitize::display_path;
+use crate::{errln, outln};
+use anyhow::{bail, Result};
+use serde_json::json;
+use std::io::{BufRead, IsTerminal};
+
+pub(super) fn roll_cmd(t: &TargetArgs, vault: &std::path::Path, force: bool) -> Result<u8> {
+    if crate::incident::vault::looks_like_credential(vault) {
+        bail!("--vault looks like a credential, not a file name: refused");
+    }
+    let ctx = context(&t.which, &t.live)?;
+    let (id, scope, leaked) = target(&ctx, t)?;
+    let (auth, by_leaked) = acting(&ctx, leaked)?;
+    let name = display_path(vault);
+    // From here on a temp file may hold the new value: a signal removes it.
+    crate::source::cleanup::install_signal_cleanup();
+    let value = match manage::roll(&ctx.api, &auth, &scope, &id)? {
+        Ok(v) => v,
+        Err(why) => {
+            errln!(
+                "cfscrub token roll: Cloudflare refused to roll {id}: {}",
+                mask_text(&why)
+            );
+            return Ok(EXIT_ERROR);
+        }
+    };
+    if let Err(e) = crate::incident::vault::store(vault, value.as_bytes(), force) {
+        errln!(
+            "cfscrub token roll: token {id} WAS rolled (the old value is dead) but the new value could not be stored in {name}: {e}; roll again to get a value you can store"
+        );
+        return Ok(EXIT_ERROR);
+    }
+    let fp = Fingerprint::of(value.as_bytes()).map_or_else(String::new, |f| format!(" (fp:{f})"));
+    let by = if by_leaked {
+        " (authenticated by the leaked token itself)"
+    } else {
+        ""
+    };
+    match ctx.format {
+        LiveFormat::Json => outln!(
+            "{}",
+            json!({"rolled": id, "scope": scope.describe(), "vault": name, "fingerprint": fp.trim().trim_start_matches("(fp:").trim_end_matches(')'), "by_leaked": by_leaked})
+        ),
+        LiveFormat::Human => {
+            outln!("rolled token {id}{by}: same permissions, new value in {name}{fp}, mode 0600; the old value no longer works");
+            outln!("next: check it:            cfscrub token status --secret-from {name}");
+            outln!("next: update the CI secret: gh secret set CLOUDFLARE_API_TOKEN < {name}");
+            outln!("next: redeploy, then remove leaked copies (cfscrub redact) and rotate anything the token could read");
+        }
+    }
+    Ok(EXIT_CLEAN)
+}
+
+pub(super) fn revoke_cmd(t: &TargetArgs, yes: bool) -> Result<u8> {
+    let ctx = context(&t.which, &t.live)?;
+    let (id, scope, leaked) = target(&ctx, t)?;
+    let (auth, by_leaked) = acting(&ctx, leaked)?;
+    if !yes && !confirm(&id)? {
+        errln!(
+            "cfscrub token revoke: not confirmed: nothing sent (pass --yes when not on a terminal)"
+        );
+        return Ok(EXIT_ERROR);
+    }
+    match manage::revoke(&ctx.api, &auth, &scope, &id)? {
+        Ok(()) => {
+            let itself = if by_leaked {
+                " — the leaked token revoked itself (it held API Tokens Write)"
+            } else {
+                ""
+            };
+            match ctx.format {
+                LiveFormat::Json => outln!(
+                    "{}",
+                    json!({"revoked": id, "scope": scope.describe(), "by_leaked": by_leaked})
+                ),
+                LiveFormat::Human => outln!("revoked token {id}{itself}; anything still using it now fails with code 1000/10000"),
+            }
+            Ok(EXIT_CLEAN)
+        }
+        Err(why) => {
+            errln!(
+                "cfscrub token revoke: Cloudflare refused to delete {id}: {}",
+                mask_text(&why)
+            );
+            Ok(EXIT_ERROR)
+        }
+    }
+}
+
+/// Asks on the terminal; false when standard input is not one.
+fn confirm(id: &str) -> Result<bool> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Ok(false);
+    }
+    crate::err!("Delete token {id}? Anything using it stops working. Type yes to confirm: ");
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(line.trim() == "yes")
+}
