@@ -12,7 +12,8 @@ and fails when
     consciously).
 
 Comments are ignored (doc links are not imports), and so is everything from
-a `#[cfg(test)]` line to the end of its file: unit tests are the edge of
+a `#[cfg(test)]` (or `#![cfg(test)]`, a file of tests) line to the end of
+its file: unit tests are the edge of
 their module and may use any floor (the masked assertion helpers, fakes).
 Exit status: 0 clean, 1 violations (listed on stderr), 2 usage error.
 """
@@ -63,7 +64,7 @@ def code_of(text: str) -> str:
     """The production code of a file: comments dropped, tests cut off."""
     lines = []
     for line in text.splitlines():
-        if line.strip().startswith("#[cfg(test)]"):
+        if line.strip().startswith(("#[cfg(test)]", "#![cfg(test)]")):
             break
         lines.append(re.sub(r"//.*", "", line))
     return "\n".join(lines)
