@@ -39,7 +39,7 @@ FLOORS = {
     "rewrite": 4,
     # 5: output: reporters, tallies, progress.
     "report": 5,
-    # 6: incident response beyond the bytes.
+    # 6: incident response beyond the bytes (token/: the network client).
     "incident": 6,
     # 7: flags; 8: commands (wiring); 9: the binary.
     "cli": 7,
