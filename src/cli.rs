@@ -267,6 +267,14 @@ pub struct ChecklistArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DocFormat::Human)]
     pub format: DocFormat,
+    /// Ask Cloudflare whether each leaked credential (--secret-from,
+    /// --secret-env) is live (as `token status`); a live one puts
+    /// "revoke now" (or roll) first.
+    #[arg(long)]
+    pub live: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub api: ApiArgs,
 }
 
 /// `cfscrub diagnose`.
@@ -333,9 +341,9 @@ pub struct TokenArgs {
     pub action: TokenAction,
 }
 
-/// Options of every `token` subcommand: the API, ids, the admin credential.
+/// Where and how to reach the Cloudflare API (`token`, `checklist --live`).
 #[derive(Debug, Args)]
-pub struct LiveArgs {
+pub struct ApiArgs {
     /// Send requests to this loopback origin (`http://127.0.0.1:PORT`, tests
     /// and local mirrors) instead of https://api.cloudflare.com; any other
     /// host is refused before anything is sent.
@@ -350,6 +358,17 @@ pub struct LiveArgs {
     /// The account email, to check a Global API Key.
     #[arg(long, value_name = "EMAIL", env = "CLOUDFLARE_EMAIL")]
     pub email: Option<String>,
+    /// Total time allowed per request, in seconds (connecting: at most 10).
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+}
+
+/// Options of every `token` subcommand: the API, ids, the admin credential.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub api: ApiArgs,
     /// A wrangler config to take `account_id` from (default: wrangler.jsonc,
     /// wrangler.json, wrangler.toml here, if present).
     #[arg(long, value_name = "PATH")]
@@ -365,9 +384,6 @@ pub struct LiveArgs {
         conflicts_with = "admin_secret_from"
     )]
     pub admin_secret_env: Option<String>,
-    /// Total time allowed per request, in seconds (connecting: at most 10).
-    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub timeout: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = LiveFormat::Human)]
     pub format: LiveFormat,

@@ -1,6 +1,6 @@
 //! `cfscrub checklist`: the rotation checklist as Markdown or JSON.
 
-use super::{load_secrets, EXIT_CLEAN};
+use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR};
 use crate::cli::{ChecklistArgs, DocFormat};
 use crate::incident::checklist::{build, markdown, LeakedType};
 use crate::incident::wrangler::needs_of_files;
@@ -26,10 +26,18 @@ pub fn run(args: ChecklistArgs) -> Result<u8> {
     } else {
         Some(needs_of_files(&configs)?)
     };
-    let list = build(&leaked, needs.as_ref());
+    let mut list = build(&leaked, needs.as_ref());
+    let mut code = EXIT_CLEAN;
+    if args.live {
+        let (section, failed) = super::token::live_section(&secrets, &args.api, &configs)?;
+        list.sections.insert(0, section);
+        if failed {
+            code = EXIT_ERROR;
+        }
+    }
     match args.format {
         DocFormat::Human => out!("{}", markdown(&list)),
         DocFormat::Json => outln!("{}", serde_json::to_string_pretty(&list)?),
     }
-    Ok(EXIT_CLEAN)
+    Ok(code)
 }

@@ -7,7 +7,7 @@ mod audit;
 mod change;
 
 use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::cli::{LiveArgs, LiveFormat, TargetArgs, TokenAction, TokenArgs, WhichToken};
+use crate::cli::{ApiArgs, LiveArgs, LiveFormat, TargetArgs, TokenAction, TokenArgs, WhichToken};
 use crate::core::secrets::KnownSecrets;
 use crate::incident::token::api::{Api, Auth, Base, Timeouts};
 use crate::incident::token::status::{self, Liveness, Verdict};
@@ -55,10 +55,7 @@ pub(super) struct Ctx {
 /// Loads the credentials (registering them for masking), checks the base
 /// URL (refused before anything else happens) and builds the client.
 pub(super) fn context(which: &WhichToken, live: &LiveArgs) -> Result<Ctx> {
-    let base = match &live.api_base {
-        Some(url) => Base::parse(url)?,
-        None => Base::cloudflare(),
-    };
+    let api = api_of(&live.api)?;
     let admin_stdin = live
         .admin_secret_from
         .as_ref()
@@ -92,25 +89,35 @@ pub(super) fn context(which: &WhichToken, live: &LiveArgs) -> Result<Ctx> {
         .filter_map(|v| Leaked::new(v, "--secret-from/--secret-env".to_string()))
         .collect();
     leaked.extend(live::found_in_paths(&which.paths)?);
-    let account_id = match &live.account_id {
+    let account_id = match &live.api.account_id {
         Some(id) => Some(live::checked_id(id)?.to_string()),
         None => wrangler_account_id(live),
     };
     Ok(Ctx {
-        api: Api::new(
-            base,
-            Timeouts {
-                connect: Duration::from_secs(live.timeout.min(10)),
-                total: Duration::from_secs(live.timeout),
-            },
-            live.offline,
-        ),
+        api,
         account_id,
-        email: live.email.clone(),
+        email: live.api.email.clone(),
         admin,
         leaked: live::dedup(leaked),
         format: live.format,
     })
+}
+
+/// The client for `args`: the base URL is checked here, before anything
+/// else happens.
+pub(super) fn api_of(args: &ApiArgs) -> Result<Api> {
+    let base = match &args.api_base {
+        Some(url) => Base::parse(url)?,
+        None => Base::cloudflare(),
+    };
+    Ok(Api::new(
+        base,
+        Timeouts {
+            connect: Duration::from_secs(args.timeout.min(10)),
+            total: Duration::from_secs(args.timeout),
+        },
+        args.offline,
+    ))
 }
 
 fn wrangler_account_id(live: &LiveArgs) -> Option<String> {
@@ -288,4 +295,34 @@ pub(super) fn acting(ctx: &Ctx, leaked: Option<&Leaked>) -> Result<(Auth, bool)>
         (None, Some(l)) => Ok((l.bearer(), true)),
         _ => bail!("no credential to authenticate with: give --admin-secret-from FILE|- or --admin-secret-env VAR"),
     }
+}
+
+/// `checklist --live`: the live status of each known leaked value, as the
+/// checklist's first section; true when a check failed.
+pub fn live_section(
+    secrets: &KnownSecrets,
+    api: &ApiArgs,
+    configs: &[std::path::PathBuf],
+) -> Result<(crate::incident::checklist::Section, bool)> {
+    if secrets.is_empty() {
+        bail!("--live needs the leaked value: --secret-from FILE|- or --secret-env VAR");
+    }
+    let client = api_of(api)?;
+    let account_id = match &api.account_id {
+        Some(id) => Some(live::checked_id(id)?.to_string()),
+        None => configs.iter().find_map(|p| live::account_id_of_wrangler(p)),
+    };
+    let leaked: Vec<Leaked> = secrets
+        .values()
+        .filter_map(|v| Leaked::new(v, "--secret-from/--secret-env".to_string()))
+        .collect();
+    let checked: Vec<(&Leaked, Result<Verdict, String>)> = leaked
+        .iter()
+        .map(|l| {
+            let v = status::verify(&client, l, account_id.as_deref(), api.email.as_deref());
+            (l, v.map_err(|e| e.to_string()))
+        })
+        .collect();
+    let failed = checked.iter().any(|(_, v)| v.is_err());
+    Ok((live::first_steps::section(&checked), failed))
 }

@@ -5,13 +5,15 @@
 //! [`api`] is the client (timeouts, retries, the envelope) and [`base`]
 //! where it may send requests; [`status`] asks whether a credential is live and reads a
 //! token's details; [`manage`] rolls and revokes; [`audit`] reads the
-//! account audit log for what a token changed. A leaked value is held as a
+//! account audit log for what a token changed; [`first_steps`] is what
+//! `checklist --live` puts first. A leaked value is held as a
 //! [`Leaked`] (wiped on drop, `Debug` withheld) and only ever leaves the
 //! process in a request header.
 
 pub mod api;
 pub mod audit;
 pub mod base;
+pub mod first_steps;
 pub mod manage;
 pub mod status;
 
