@@ -257,6 +257,28 @@ fn status_timeout_is_a_clear_error_exit_2() {
 }
 
 #[test]
+fn status_connection_refused_is_a_network_error_exit_2() {
+    let mut planted = Planted::default();
+    let value = planted.add(FakeGen::new(25).scannable("cfut_", true));
+    // A port that was just free: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let tree = Tree::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let ran = run(token(
+        &tree,
+        &["status", "--secret-env", "LEAKED", "--api-base", &base],
+    )
+    .env("LEAKED", &value))
+    .expect(2);
+    no_leak(&planted, &ran);
+    assert!(ran.stderr().contains("network error"), "{}", ran.stderr());
+}
+
+#[test]
 fn status_malformed_json_is_an_error_exit_2() {
     let mut planted = Planted::default();
     let value = planted.add(FakeGen::new(13).scannable("cfut_", true));
