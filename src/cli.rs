@@ -41,7 +41,7 @@ pub enum Command {
     /// Run the whole drill on a generated example incident.
     Demo(DemoArgs),
     /// Ask Cloudflare whether a leaked token is live; roll, revoke, audit it
-    /// (the only command that uses the network).
+    /// (with `checklist --live`, the only use of the network).
     Token(TokenArgs),
 }
 

@@ -283,6 +283,9 @@ fn audit_follows_cursor_pages_and_keeps_the_tokens_entries() {
         ),
     ];
     let mock = Mock::start(move |s, _| {
+        if !s.path().ends_with("/logs/audit") {
+            return details_reply();
+        }
         let page = usize::from(s.query("cursor").as_deref() == Some("c2"));
         let (result, cursor) = &pages[page];
         Reply::json(
@@ -322,9 +325,11 @@ fn audit_follows_cursor_pages_and_keeps_the_tokens_entries() {
         .as_str()
         .unwrap()
         .contains("not reads"));
+    assert_eq!(lines[2]["summary"]["last_used_on"], "2026-11-24T10:00:00Z");
     let seen = mock.seen();
-    assert_eq!(seen.len(), 2);
-    for s in &seen {
+    assert_eq!(seen.len(), 3, "two pages and the token's details");
+    assert_eq!(seen[2].url, format!("/client/v4/user/tokens/{TOKEN_ID}"));
+    for s in &seen[..2] {
         assert_eq!(
             s.path(),
             format!("/client/v4/accounts/{ACCOUNT}/logs/audit")
@@ -339,7 +344,13 @@ fn audit_follows_cursor_pages_and_keeps_the_tokens_entries() {
 fn audit_human_output_states_that_reads_are_not_recorded() {
     let mut planted = Planted::default();
     let admin = planted.add(FakeGen::new(24).scannable("cfut_", true));
-    let mock = Mock::start(|_, _| Reply::ok(json!([])));
+    let mock = Mock::start(|s, _| {
+        if s.path().ends_with("/logs/audit") {
+            Reply::ok(json!([]))
+        } else {
+            details_reply()
+        }
+    });
     let tree = Tree::new();
     let ran = run(token(
         &tree,
@@ -358,9 +369,20 @@ fn audit_human_output_states_that_reads_are_not_recorded() {
     .env("ADMIN", &admin))
     .expect(0);
     no_leak(&planted, &ran);
+    let out = ran.stdout();
     assert!(
-        ran.stdout().contains("0 change(s)") && ran.stdout().contains("not reads"),
-        "{}",
-        ran.stdout()
+        out.contains("0 change(s)") && out.contains("not reads"),
+        "{out}"
     );
+    assert!(
+        out.contains("last used (Cloudflare's record, reads included): 2026-11-24T10:00:00Z"),
+        "{out}"
+    );
+}
+
+/// The token's details as an admin credential reads them.
+fn details_reply() -> Reply {
+    Reply::ok(
+        json!({"id": TOKEN_ID, "name": "ci", "last_used_on": "2026-11-24T10:00:00Z", "policies": []}),
+    )
 }

@@ -5,7 +5,7 @@ use super::{acting, context, mask_text, target};
 use crate::cli::{LiveFormat, TargetArgs};
 use crate::commands::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::errln;
-use crate::incident::token::audit;
+use crate::incident::token::{audit, status};
 use crate::outln;
 use anyhow::{bail, Result};
 use serde_json::json;
@@ -22,7 +22,7 @@ pub(super) fn audit_cmd(t: &TargetArgs, since: &str, until: Option<&str>) -> Res
     let Some(account) = ctx.account_id.clone() else {
         bail!("the audit log is per account: give --account-id, CLOUDFLARE_ACCOUNT_ID or a wrangler config with account_id");
     };
-    let (id, _, leaked) = target(&ctx, t)?;
+    let (id, scope, leaked) = target(&ctx, t)?;
     let (auth, _) = acting(&ctx, leaked)?;
     let events = match audit::timeline(&ctx.api, &auth, &account, &id, &since, &before)? {
         Ok(e) => e,
@@ -34,6 +34,15 @@ pub(super) fn audit_cmd(t: &TargetArgs, since: &str, until: Option<&str>) -> Res
             return Ok(EXIT_ERROR);
         }
     };
+    // Pair the changes with Cloudflare's record of use (reads included).
+    let last_used = match &ctx.admin {
+        Some(admin) => match status::details(&ctx.api, admin, &scope, &id)? {
+            Ok(d) => d.last_used_on.unwrap_or_else(|| "never".to_string()),
+            Err(why) => why,
+        },
+        None => "not read (needs --admin-secret-from/--admin-secret-env)".to_string(),
+    };
+    let last_used = mask_text(&last_used);
     match ctx.format {
         LiveFormat::Json => {
             for e in &events {
@@ -41,7 +50,7 @@ pub(super) fn audit_cmd(t: &TargetArgs, since: &str, until: Option<&str>) -> Res
             }
             outln!(
                 "{}",
-                json!({"summary": {"token_id": id, "since": since, "before": before, "events": events.len(), "note": audit::LIMIT_NOTE}})
+                json!({"summary": {"token_id": id, "since": since, "before": before, "events": events.len(), "last_used_on": last_used, "note": audit::LIMIT_NOTE}})
             );
         }
         LiveFormat::Human => {
@@ -63,6 +72,7 @@ pub(super) fn audit_cmd(t: &TargetArgs, since: &str, until: Option<&str>) -> Res
                 );
                 outln!("{}", mask_text(&line));
             }
+            outln!("last used (Cloudflare's record, reads included): {last_used}");
             outln!("note: {}", audit::LIMIT_NOTE);
         }
     }
