@@ -1,12 +1,14 @@
 //! Floor 6, incident response beyond the bytes: the rotation checklist
 //! ([`checklist`]), API error diagnosis ([`diagnose`]), wrangler configs and
 //! the permissions their bindings need ([`wrangler`]), vault files
-//! ([`vault`]), shell histories ([`history`]), live checks of leaked tokens
-//! against the Cloudflare API ([`token`], the only network use).
+//! ([`vault`]), shell histories ([`history`]) and redacting them
+//! ([`history_scrub`]), live checks of leaked tokens against the Cloudflare
+//! API ([`token`], the only network use).
 
 pub mod checklist;
 pub mod diagnose;
 pub mod history;
+pub mod history_scrub;
 pub mod token;
 pub mod vault;
 pub mod wrangler;

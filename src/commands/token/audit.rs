@@ -1,30 +1,21 @@
 //! `token audit`: the token's changes from the account audit log, as a
 //! timeline, with the log's limit stated.
 
-use super::{acting, context, mask_text, target};
-use crate::cli::{LiveFormat, TargetArgs};
+use super::{acting, mask_text, target, Ctx};
+use crate::cli::{LiveFormat, Target};
 use crate::commands::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::errln;
-use crate::incident::token::{audit, status};
-use crate::outln;
 use anyhow::{bail, Result};
+use cfscrub::incident::token::{audit, status};
+use cfscrub::{errln, outln};
 use serde_json::json;
-use std::time::SystemTime;
 
-pub(super) fn audit_cmd(t: &TargetArgs, since: &str, until: Option<&str>) -> Result<u8> {
-    let now = SystemTime::now();
-    let since = audit::parse_time(since, now).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
-    let before = match until {
-        Some(u) => audit::parse_time(u, now).map_err(|e| anyhow::anyhow!("--until: {e}"))?,
-        None => audit::rfc3339(now),
-    };
-    let ctx = context(&t.which, &t.live)?;
+pub(super) fn audit_cmd(ctx: &Ctx, t: &Target, since: &str, before: &str) -> Result<u8> {
     let Some(account) = ctx.account_id.clone() else {
         bail!("the audit log is per account: give --account-id, CLOUDFLARE_ACCOUNT_ID or a wrangler config with account_id");
     };
-    let (id, scope, leaked) = target(&ctx, t)?;
-    let (auth, _) = acting(&ctx, leaked)?;
-    let events = match audit::timeline(&ctx.api, &auth, &account, &id, &since, &before)? {
+    let (id, scope, leaked) = target(ctx, t)?;
+    let (auth, _) = acting(ctx, leaked)?;
+    let events = match audit::timeline(&ctx.api, &auth, &account, &id, since, before)? {
         Ok(e) => e,
         Err(why) => {
             errln!(

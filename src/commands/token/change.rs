@@ -1,27 +1,23 @@
 //! `token roll` and `token revoke`: a new value into a vault file; a
 //! deletion only after confirmation.
 
-use super::{acting, context, mask_text, target};
-use crate::cli::{LiveFormat, TargetArgs};
+use super::{acting, mask_text, target, Ctx};
+use crate::cli::{LiveFormat, Target};
 use crate::commands::{EXIT_CLEAN, EXIT_ERROR};
-use crate::core::finding::Fingerprint;
-use crate::incident::token::manage;
-use crate::mask::sanitize::display_path;
-use crate::{errln, outln};
-use anyhow::{bail, Result};
+use anyhow::Result;
+use cfscrub::core::finding::Fingerprint;
+use cfscrub::incident::token::manage;
+use cfscrub::mask::sanitize::display_path;
+use cfscrub::{errln, outln};
 use serde_json::json;
 use std::io::{BufRead, IsTerminal};
 
-pub(super) fn roll_cmd(t: &TargetArgs, vault: &std::path::Path, force: bool) -> Result<u8> {
-    if crate::incident::vault::looks_like_credential(vault) {
-        bail!("--vault looks like a credential, not a file name: refused");
-    }
-    let ctx = context(&t.which, &t.live)?;
-    let (id, scope, leaked) = target(&ctx, t)?;
-    let (auth, by_leaked) = acting(&ctx, leaked)?;
+pub(super) fn roll_cmd(ctx: &Ctx, t: &Target, vault: &std::path::Path, force: bool) -> Result<u8> {
+    let (id, scope, leaked) = target(ctx, t)?;
+    let (auth, by_leaked) = acting(ctx, leaked)?;
     let name = display_path(vault);
     // From here on a temp file may hold the new value: a signal removes it.
-    crate::source::cleanup::install_signal_cleanup();
+    cfscrub::source::cleanup::install_signal_cleanup();
     let value = match manage::roll(&ctx.api, &auth, &scope, &id)? {
         Ok(v) => v,
         Err(why) => {
@@ -32,7 +28,7 @@ pub(super) fn roll_cmd(t: &TargetArgs, vault: &std::path::Path, force: bool) -> 
             return Ok(EXIT_ERROR);
         }
     };
-    if let Err(e) = crate::incident::vault::store(vault, value.as_bytes(), force) {
+    if let Err(e) = cfscrub::incident::vault::store(vault, value.as_bytes(), force) {
         errln!(
             "cfscrub token roll: token {id} WAS rolled (the old value is dead) but the new value could not be stored in {name}: {e}; roll again to get a value you can store"
         );
@@ -59,10 +55,9 @@ pub(super) fn roll_cmd(t: &TargetArgs, vault: &std::path::Path, force: bool) -> 
     Ok(EXIT_CLEAN)
 }
 
-pub(super) fn revoke_cmd(t: &TargetArgs, yes: bool) -> Result<u8> {
-    let ctx = context(&t.which, &t.live)?;
-    let (id, scope, leaked) = target(&ctx, t)?;
-    let (auth, by_leaked) = acting(&ctx, leaked)?;
+pub(super) fn revoke_cmd(ctx: &Ctx, t: &Target, yes: bool) -> Result<u8> {
+    let (id, scope, leaked) = target(ctx, t)?;
+    let (auth, by_leaked) = acting(ctx, leaked)?;
     if !yes && !confirm(&id)? {
         errln!(
             "cfscrub token revoke: not confirmed: nothing sent (pass --yes when not on a terminal)"
@@ -101,7 +96,7 @@ fn confirm(id: &str) -> Result<bool> {
     if !stdin.is_terminal() {
         return Ok(false);
     }
-    crate::err!("Delete token {id}? Anything using it stops working. Type yes to confirm: ");
+    cfscrub::err!("Delete token {id}? Anything using it stops working. Type yes to confirm: ");
     let mut line = String::new();
     stdin.lock().read_line(&mut line)?;
     Ok(line.trim() == "yes")

@@ -6,39 +6,46 @@
 mod audit;
 mod change;
 
-use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::cli::{ApiArgs, LiveArgs, LiveFormat, TargetArgs, TokenAction, TokenArgs, WhichToken};
-use crate::core::secrets::KnownSecrets;
-use crate::incident::token::api::{Api, Auth, Base, Timeouts};
-use crate::incident::token::status::{self, Liveness, Verdict};
-use crate::incident::token::{self as live, Leaked, Scope};
-use crate::mask::sanitize::display_path;
-use crate::{errln, outln};
+use super::wiring::load_secrets;
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::cli::token::AdminSource;
+use crate::cli::{LiveFormat, Target, TokenOptions, TokenRun};
 use anyhow::{bail, Context as _, Result};
+use cfscrub::core::secrets::KnownSecrets;
+use cfscrub::incident::token::api::{Api, Auth};
+use cfscrub::incident::token::status::{self, Liveness, Verdict};
+use cfscrub::incident::token::{self as live, Leaked, Scope};
+use cfscrub::mask::sanitize::display_path;
+use cfscrub::{errln, outln};
 use serde_json::json;
-use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// `text` masked (shapes and every value in play) and escaped for a terminal.
 pub(super) fn mask_text(text: &str) -> String {
-    crate::text::escape_bytes(crate::mask::sanitize::mask_text(text).as_bytes())
+    cfscrub::text::escape_bytes(cfscrub::mask::sanitize::mask_text(text).as_bytes())
 }
 
 /// Runs `cfscrub token`.
-pub fn run(args: TokenArgs) -> Result<u8> {
-    match args.action {
-        TokenAction::Status { which, live } => status_cmd(&which, &live),
-        TokenAction::Roll {
+pub fn run(options: TokenOptions) -> Result<u8> {
+    if let TokenRun::Roll { vault, .. } = &options.run {
+        if cfscrub::incident::vault::looks_like_credential(vault) {
+            bail!("--vault looks like a credential, not a file name: refused");
+        }
+    }
+    let ctx = context(&options)?;
+    match &options.run {
+        TokenRun::Status => status_cmd(&ctx),
+        TokenRun::Roll {
             target,
             vault,
             force,
-        } => change::roll_cmd(&target, &vault, force),
-        TokenAction::Revoke { target, yes } => change::revoke_cmd(&target, yes),
-        TokenAction::Audit {
+        } => change::roll_cmd(&ctx, target, vault, *force),
+        TokenRun::Revoke { target, yes } => change::revoke_cmd(&ctx, target, *yes),
+        TokenRun::Audit {
             target,
             since,
-            until,
-        } => audit::audit_cmd(&target, &since, until.as_deref()),
+            before,
+        } => audit::audit_cmd(&ctx, target, since, before),
     }
 }
 
@@ -52,24 +59,18 @@ pub(super) struct Ctx {
     format: LiveFormat,
 }
 
-/// Loads the credentials (registering them for masking), checks the base
-/// URL (refused before anything else happens) and builds the client.
-pub(super) fn context(which: &WhichToken, live: &LiveArgs) -> Result<Ctx> {
-    let api = api_of(&live.api)?;
-    let admin_stdin = live
-        .admin_secret_from
-        .as_ref()
-        .is_some_and(|p| p.as_os_str() == "-")
-        .then_some("--admin-secret-from -");
-    let secrets = load_secrets(&which.secrets, admin_stdin)?;
+/// Loads the credentials (registering every one for masking), finds the
+/// leaked ones in the paths, and builds the client (the base URL was
+/// checked when the flags were resolved).
+fn context(o: &TokenOptions) -> Result<Ctx> {
+    let secrets = load_secrets(&o.secrets)?;
     let mut admin_set = KnownSecrets::new();
-    if let Some(p) = &live.admin_secret_from {
-        admin_set
+    match &o.admin {
+        Some(AdminSource::File(p)) => admin_set
             .add_from_path(p, &display_path(p))
-            .context("--admin-secret-from")?;
-    }
-    if let Some(var) = &live.admin_secret_env {
-        admin_set.add_from_env(var).context("--admin-secret-env")?;
+            .context("--admin-secret-from")?,
+        Some(AdminSource::Env(var)) => admin_set.add_from_env(var).context("--admin-secret-env")?,
+        None => {}
     }
     if admin_set.len() > 1 {
         bail!("the admin credential source holds more than one value: give exactly one");
@@ -79,7 +80,10 @@ pub(super) fn context(which: &WhichToken, live: &LiveArgs) -> Result<Ctx> {
     for v in secrets.values().chain(admin_set.values()) {
         all.add(Zeroizing::new(v.to_vec()), "", 0)?;
     }
-    crate::mask::sanitize::register_known_secrets(&all);
+    if !all.is_empty() {
+        cfscrub::sys::forbid_core_dumps();
+        cfscrub::mask::sanitize::register_known_secrets(&all);
+    }
     let admin = admin_set
         .values()
         .next()
@@ -88,49 +92,24 @@ pub(super) fn context(which: &WhichToken, live: &LiveArgs) -> Result<Ctx> {
         .values()
         .filter_map(|v| Leaked::new(v, "--secret-from/--secret-env".to_string()))
         .collect();
-    leaked.extend(live::found_in_paths(&which.paths)?);
-    let account_id = match &live.api.account_id {
-        Some(id) => Some(live::checked_id(id)?.to_string()),
-        None => wrangler_account_id(live),
-    };
-    Ok(Ctx {
-        api,
-        account_id,
-        email: live.api.email.clone(),
-        admin,
-        leaked: live::dedup(leaked),
-        format: live.format,
-    })
-}
-
-/// The client for `args`: the base URL is checked here, before anything
-/// else happens.
-pub(super) fn api_of(args: &ApiArgs) -> Result<Api> {
-    let base = match &args.api_base {
-        Some(url) => Base::parse(url)?,
-        None => Base::cloudflare(),
-    };
-    Ok(Api::new(
-        base,
-        Timeouts {
-            connect: Duration::from_secs(args.timeout.min(10)),
-            total: Duration::from_secs(args.timeout),
-        },
-        args.offline,
-    ))
-}
-
-fn wrangler_account_id(live: &LiveArgs) -> Option<String> {
-    match &live.wrangler {
+    leaked.extend(live::found_in_paths(&o.paths)?);
+    let account_id = o.api.account_id.clone().or_else(|| match &o.wrangler {
         Some(p) => live::account_id_of_wrangler(p),
         None => ["wrangler.jsonc", "wrangler.json", "wrangler.toml"]
             .iter()
             .find_map(|p| live::account_id_of_wrangler(std::path::Path::new(p))),
-    }
+    });
+    Ok(Ctx {
+        api: Api::new(o.api.base.clone(), o.api.timeouts, o.api.offline),
+        account_id,
+        email: o.api.email.clone(),
+        admin,
+        leaked: live::dedup(leaked),
+        format: o.format,
+    })
 }
 
-fn status_cmd(which: &WhichToken, args: &LiveArgs) -> Result<u8> {
-    let ctx = context(which, args)?;
+fn status_cmd(ctx: &Ctx) -> Result<u8> {
     if ctx.leaked.is_empty() {
         bail!(
             "no credential to check: give PATHs to scan, --secret-from FILE|- or --secret-env VAR"
@@ -246,10 +225,7 @@ fn print_status(
 /// The token a roll/revoke/audit is about: `--id`, or the one leaked
 /// credential's id (found through verify); and the scope it lives in.
 /// Also returns the leaked credential when there is one.
-pub(super) fn target<'c>(
-    ctx: &'c Ctx,
-    t: &TargetArgs,
-) -> Result<(String, Scope, Option<&'c Leaked>)> {
+pub(super) fn target<'c>(ctx: &'c Ctx, t: &Target) -> Result<(String, Scope, Option<&'c Leaked>)> {
     let account_scope = || -> Result<Scope> {
         match &ctx.account_id {
             Some(a) => Ok(Scope::Account(a.clone())),
@@ -269,7 +245,7 @@ pub(super) fn target<'c>(
         } else {
             Scope::User
         };
-        return Ok((live::checked_id(id)?.to_string(), scope, leaked));
+        return Ok((id.clone(), scope, leaked));
     }
     let Some(l) = leaked else {
         bail!("which token? give --id ID, or the leaked credential (PATH, --secret-from, --secret-env)");
@@ -295,34 +271,4 @@ pub(super) fn acting(ctx: &Ctx, leaked: Option<&Leaked>) -> Result<(Auth, bool)>
         (None, Some(l)) => Ok((l.bearer(), true)),
         _ => bail!("no credential to authenticate with: give --admin-secret-from FILE|- or --admin-secret-env VAR"),
     }
-}
-
-/// `checklist --live`: the live status of each known leaked value, as the
-/// checklist's first section; true when a check failed.
-pub fn live_section(
-    secrets: &KnownSecrets,
-    api: &ApiArgs,
-    configs: &[std::path::PathBuf],
-) -> Result<(crate::incident::checklist::Section, bool)> {
-    if secrets.is_empty() {
-        bail!("--live needs the leaked value: --secret-from FILE|- or --secret-env VAR");
-    }
-    let client = api_of(api)?;
-    let account_id = match &api.account_id {
-        Some(id) => Some(live::checked_id(id)?.to_string()),
-        None => configs.iter().find_map(|p| live::account_id_of_wrangler(p)),
-    };
-    let leaked: Vec<Leaked> = secrets
-        .values()
-        .filter_map(|v| Leaked::new(v, "--secret-from/--secret-env".to_string()))
-        .collect();
-    let checked: Vec<(&Leaked, Result<Verdict, String>)> = leaked
-        .iter()
-        .map(|l| {
-            let v = status::verify(&client, l, account_id.as_deref(), api.email.as_deref());
-            (l, v.map_err(|e| e.to_string()))
-        })
-        .collect();
-    let failed = checked.iter().any(|(_, v)| v.is_err());
-    Ok((live::first_steps::section(&checked), failed))
 }

@@ -1,11 +1,13 @@
-//! The command line: raw flags as parsed by clap, nothing else.
+//! Raw flags as clap parses them, nothing else: no check that needs more
+//! than one flag (that is [`super::resolve`]'s), no library type that
+//! derives a clap trait (the value enums here map onto the library's).
 //!
 //! Options shared by several commands live in flattened groups
 //! ([`SecretArgs`], [`WalkArgs`], [`OutputArgs`]). There is deliberately no
 //! option that takes a secret value: it would land in shell history and `ps`.
 
-use crate::report::{ColorChoice, Format};
-use clap::{Args, Parser, Subcommand};
+use cfscrub::source::pool::MAX_THREADS;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Cloudflare credential leak containment: find, redact, verify, lock down, rotate.
@@ -42,7 +44,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// Ask Cloudflare whether a leaked token is live; roll, revoke, audit it
     /// (with `checklist --live`, the only use of the network).
-    Token(TokenArgs),
+    Token(super::token::TokenArgs),
 }
 
 /// Known leaked values to hunt (never on the command line).
@@ -75,12 +77,6 @@ pub struct WalkArgs {
     pub threads: Option<usize>,
 }
 
-/// Most worker threads `-j` accepts: more than `redact`'s default of four
-/// per core on a 64-core machine. Beyond that threads only contend: on 2
-/// cores, 256 idle workers cost 0.2 s to start and stop, 1024 cost 6 s,
-/// and `-j 100000` started thousands before failing.
-pub const MAX_THREADS: usize = 256;
-
 /// Parses `-j N`: a whole number from 1 to [`MAX_THREADS`].
 fn parse_threads(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
@@ -91,25 +87,37 @@ fn parse_threads(text: &str) -> Result<usize, String> {
     }
 }
 
-impl WalkArgs {
-    /// What standard input is used for, if a path is `-`.
-    pub fn stdin_use(&self) -> Option<&'static str> {
-        self.paths
-            .iter()
-            .any(|p| p.as_os_str() == "-")
-            .then_some("the `-` input")
-    }
+/// `--format` of `scan`, `verify` and `redact`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatFlag {
+    /// `path:line:column: kind (confidence) fp:…`, coloured on a terminal.
+    Human,
+    /// JSON Lines: one object per finding, then a summary object.
+    Json,
+    /// One SARIF 2.1.0 document for code-scanning dashboards (`scan`, `verify`).
+    Sarif,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorFlag {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// How to print.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = FormatFlag::Human)]
+    pub format: FormatFlag,
     /// When to use colour in human output (`NO_COLOR` is honoured).
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[arg(long, value_enum, default_value_t = ColorFlag::Auto)]
+    pub color: ColorFlag,
     /// No summary line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -142,7 +150,7 @@ pub struct RedactArgs {
     #[allow(missing_docs)]
     pub output: OutputArgs,
     /// Text that replaces each credential (must not itself be detected).
-    #[arg(long, value_name = "TEXT", default_value = crate::core::counts::DEFAULT_REPLACEMENT)]
+    #[arg(long, value_name = "TEXT", default_value = cfscrub::core::counts::DEFAULT_REPLACEMENT)]
     pub replacement: String,
     /// Overwrite each credential in the same inode with a replacement of the
     /// same length: keeps size, inode, hard links and appending writers
@@ -180,7 +188,7 @@ pub struct MaskArgs {
     #[allow(missing_docs)]
     pub secrets: SecretArgs,
     /// Text that replaces each credential (must not itself be detected).
-    #[arg(long, value_name = "TEXT", default_value = crate::core::counts::DEFAULT_REPLACEMENT)]
+    #[arg(long, value_name = "TEXT", default_value = cfscrub::core::counts::DEFAULT_REPLACEMENT)]
     pub replacement: String,
     /// Print a summary (count by kind, never a value) on stderr at the end;
     /// under GitHub Actions also a `::warning::` annotation.
@@ -274,7 +282,7 @@ pub struct ChecklistArgs {
     pub live: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub api: ApiArgs,
+    pub api: super::token::ApiArgs,
 }
 
 /// `cfscrub diagnose`.
@@ -318,7 +326,7 @@ pub enum HistoryCommand {
     Hook {
         /// The shell.
         #[arg(value_enum)]
-        shell: crate::incident::history::Shell,
+        shell: ShellFlag,
     },
 }
 
@@ -333,142 +341,13 @@ pub struct DemoArgs {
     pub seed: u64,
 }
 
-/// `cfscrub token`.
-#[derive(Debug, Args)]
-pub struct TokenArgs {
-    /// What to do.
-    #[command(subcommand)]
-    pub action: TokenAction,
-}
-
-/// Where and how to reach the Cloudflare API (`token`, `checklist --live`).
-#[derive(Debug, Args)]
-pub struct ApiArgs {
-    /// Send requests to this loopback origin (`http://127.0.0.1:PORT`, tests
-    /// and local mirrors) instead of https://api.cloudflare.com; any other
-    /// host is refused before anything is sent.
-    #[arg(long, value_name = "URL", env = "CFSCRUB_API_BASE")]
-    pub api_base: Option<String>,
-    /// Refuse all network use.
-    #[arg(long)]
-    pub offline: bool,
-    /// The account id (account tokens, audit log).
-    #[arg(long, value_name = "ID", env = "CLOUDFLARE_ACCOUNT_ID")]
-    pub account_id: Option<String>,
-    /// The account email, to check a Global API Key.
-    #[arg(long, value_name = "EMAIL", env = "CLOUDFLARE_EMAIL")]
-    pub email: Option<String>,
-    /// Total time allowed per request, in seconds (connecting: at most 10).
-    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub timeout: u64,
-}
-
-/// Options of every `token` subcommand: the API, ids, the admin credential.
-#[derive(Debug, Args)]
-pub struct LiveArgs {
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub api: ApiArgs,
-    /// A wrangler config to take `account_id` from (default: wrangler.jsonc,
-    /// wrangler.json, wrangler.toml here, if present).
-    #[arg(long, value_name = "PATH")]
-    pub wrangler: Option<PathBuf>,
-    /// Read the admin credential (a token with API Tokens Write or Account
-    /// API Tokens Write) from FILE (`-` = stdin, without echo on a terminal).
-    #[arg(long = "admin-secret-from", value_name = "FILE")]
-    pub admin_secret_from: Option<PathBuf>,
-    /// Take the admin credential from the environment variable VAR.
-    #[arg(
-        long = "admin-secret-env",
-        value_name = "VAR",
-        conflicts_with = "admin_secret_from"
-    )]
-    pub admin_secret_env: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = LiveFormat::Human)]
-    pub format: LiveFormat,
-}
-
-/// Output of the `token` subcommands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LiveFormat {
-    /// Lines for people.
-    Human,
-    /// JSON Lines: one object per credential or event.
-    Json,
-}
-
-/// Which token: found in files, given as a secret, or by id.
-#[derive(Debug, Args)]
-pub struct WhichToken {
-    /// Files or directories to scan for leaked credentials (same engine as `scan`).
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub secrets: SecretArgs,
-}
-
-/// A token id, or the leaked credential to find it from.
-#[derive(Debug, Args)]
-pub struct TargetArgs {
-    /// The token's id; an R2 access key id is the same id.
-    #[arg(long, value_name = "ID", visible_alias = "r2-access-key-id")]
-    pub id: Option<String>,
-    /// With --id: the token is account-owned (needs the account id).
-    #[arg(long, requires = "id")]
-    pub account_owned: bool,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub which: WhichToken,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub live: LiveArgs,
-}
-
-/// The `token` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum TokenAction {
-    /// Is each leaked credential live? Exit 0 none live, 1 some live, 2 error.
-    Status {
-        #[command(flatten)]
-        #[allow(missing_docs)]
-        which: WhichToken,
-        #[command(flatten)]
-        #[allow(missing_docs)]
-        live: LiveArgs,
-    },
-    /// Give the token a new value with the same permissions, stored in a vault file.
-    Roll {
-        #[command(flatten)]
-        #[allow(missing_docs)]
-        target: TargetArgs,
-        /// The vault file that receives the new value (mode 0600, atomic).
-        #[arg(long, value_name = "PATH")]
-        vault: PathBuf,
-        /// Replace an existing vault file.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Delete the token (asks on a terminal; `--yes` otherwise).
-    Revoke {
-        #[command(flatten)]
-        #[allow(missing_docs)]
-        target: TargetArgs,
-        /// Do not ask for confirmation.
-        #[arg(long)]
-        yes: bool,
-    },
-    /// What the token changed, from the account audit log.
-    Audit {
-        #[command(flatten)]
-        #[allow(missing_docs)]
-        target: TargetArgs,
-        /// Start: RFC 3339, a date, or a look-back like 30d (default: 30d).
-        #[arg(long, value_name = "T", default_value = "30d")]
-        since: String,
-        /// End: RFC 3339, a date, or a look-back (default: now).
-        #[arg(long, value_name = "T")]
-        until: Option<String>,
-    },
+/// The shells `history hook` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellFlag {
+    /// GNU bash.
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
 }
