@@ -1,5 +1,6 @@
 //! `cfscrub checklist --live`: the leaked token's live status from the
-//! mock Cloudflare API (`tests/mock`) decides the checklist's first steps.
+//! mock Cloudflare API (`tests/mock`) decides the checklist's first steps;
+//! without `--live` (and in every command but `token`) nothing is sent.
 
 mod common;
 mod mock;
@@ -77,4 +78,27 @@ fn checklist_live_failure_is_reported_and_exits_2() {
         "{}",
         ran.stdout()
     );
+}
+
+#[test]
+fn no_network_outside_token_subcommands_and_checklist_live() {
+    // Every other command runs with a proxy that would record a request.
+    let mock = Mock::start(|_, _| Reply::raw(200, "{}"));
+    let tree = Tree::new();
+    tree.write("a.txt", "nothing here\n");
+    run(cfscrub()
+        .current_dir(tree.path())
+        .env("HTTPS_PROXY", &mock.base)
+        .args(["scan", "."]))
+    .expect(0);
+    // checklist with a leaked value and the API base set: no --live, no request.
+    let value = FakeGen::new(26).scannable("cfut_", true);
+    run(cfscrub()
+        .current_dir(tree.path())
+        .env("HTTPS_PROXY", &mock.base)
+        .env("CFSCRUB_API_BASE", &mock.base)
+        .env("LEAKED", &value)
+        .args(["checklist", "--secret-env", "LEAKED"]))
+    .expect(0);
+    assert!(mock.seen().is_empty());
 }
