@@ -108,14 +108,12 @@ pub struct TargetArgs {
 /// The `token` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum TokenAction {
-    /// Is each leaked credential live? Exit 0 none live, 1 some live, 2 error.
+    /// Is each leaked credential (or the token --id, read with the admin
+    /// credential) live? Exit 0 none live, 1 some live, 2 error.
     Status {
         #[command(flatten)]
         #[allow(missing_docs)]
-        which: WhichToken,
-        #[command(flatten)]
-        #[allow(missing_docs)]
-        live: LiveArgs,
+        target: TargetArgs,
     },
     /// Give the token a new value with the same permissions, stored in a vault file.
     Roll {
@@ -189,7 +187,10 @@ pub struct Target {
 #[derive(Debug)]
 pub enum TokenRun {
     /// `status`.
-    Status,
+    Status {
+        /// `--id`: also look this token up (needs the admin credential).
+        target: Target,
+    },
     /// `roll`.
     Roll {
         /// Which token.
@@ -271,7 +272,12 @@ fn target(t: &TargetArgs) -> Result<Target> {
 /// Resolves `cfscrub token …`.
 pub fn resolve_token(a: TokenArgs) -> Result<TokenOptions> {
     let (which, live, run) = match a.action {
-        TokenAction::Status { which, live } => (which, live, TokenRun::Status),
+        TokenAction::Status { target: t } => {
+            let run = TokenRun::Status {
+                target: target(&t)?,
+            };
+            (t.which, t.live, run)
+        }
         TokenAction::Roll {
             target: t,
             vault,

@@ -34,7 +34,7 @@ pub fn run(options: TokenOptions) -> Result<u8> {
     }
     let ctx = context(&options)?;
     match &options.run {
-        TokenRun::Status => status_cmd(&ctx),
+        TokenRun::Status { target } => status_cmd(&ctx, target),
         TokenRun::Roll {
             target,
             vault,
@@ -109,13 +109,29 @@ fn context(o: &TokenOptions) -> Result<Ctx> {
     })
 }
 
-fn status_cmd(ctx: &Ctx) -> Result<u8> {
-    if ctx.leaked.is_empty() {
+fn status_cmd(ctx: &Ctx, t: &Target) -> Result<u8> {
+    if ctx.leaked.is_empty() && t.id.is_none() {
         bail!(
-            "no credential to check: give PATHs to scan, --secret-from FILE|- or --secret-env VAR"
+            "no credential to check: give PATHs to scan, --secret-from FILE|- or --secret-env VAR, or --id ID with an admin credential"
         );
     }
     let (mut live_count, mut errors) = (0, 0);
+    if let Some(id) = &t.id {
+        let Some(admin) = &ctx.admin else {
+            bail!("--id: reading a token by its id needs the admin credential: --admin-secret-from FILE|- or --admin-secret-env VAR");
+        };
+        let scope = scope_of(ctx, t)?;
+        match status::details(&ctx.api, admin, &scope, id)? {
+            Ok(d) => {
+                live_count += usize::from(d.status.as_deref() == Some("active"));
+                print_by_id(ctx.format, id, &scope, &d);
+            }
+            Err(why) => {
+                errors += 1;
+                errln!("cfscrub token status: token {id}: {}", mask_text(&why));
+            }
+        }
+    }
     for leaked in &ctx.leaked {
         let verdict = match status::verify(
             &ctx.api,
@@ -199,22 +215,7 @@ fn print_status(
                 );
             }
             match details {
-                Some(Ok(d)) => {
-                    let s = |o: &Option<String>| mask_text(o.as_deref().unwrap_or("-"));
-                    outln!(
-                        "  name {}; issued {}; last used {}; modified {}",
-                        s(&d.name),
-                        s(&d.issued_on),
-                        s(&d.last_used_on),
-                        s(&d.modified_on)
-                    );
-                    for p in &d.policies {
-                        outln!("  policy {}", mask_text(p));
-                    }
-                    if d.can_manage_tokens {
-                        outln!("  it holds API Tokens Write: it can revoke or roll itself");
-                    }
-                }
+                Some(Ok(d)) => print_details(d),
                 Some(Err(e)) => outln!("  {}", mask_text(e)),
                 None => {}
             }
@@ -222,16 +223,58 @@ fn print_status(
     }
 }
 
+/// The lines of a token's details (human output).
+fn print_details(d: &status::Details) {
+    let s = |o: &Option<String>| mask_text(o.as_deref().unwrap_or("-"));
+    outln!(
+        "  name {}; issued {}; last used {}; modified {}",
+        s(&d.name),
+        s(&d.issued_on),
+        s(&d.last_used_on),
+        s(&d.modified_on)
+    );
+    for p in &d.policies {
+        outln!("  policy {}", mask_text(p));
+    }
+    if d.can_manage_tokens {
+        outln!("  it holds API Tokens Write: it can revoke or roll itself");
+    }
+}
+
+/// `status --id`: the token as its record (read with the admin credential) says.
+fn print_by_id(format: LiveFormat, id: &str, scope: &Scope, d: &status::Details) {
+    match format {
+        LiveFormat::Json => outln!(
+            "{}",
+            json!({"token_id": id, "scope": scope.describe(), "status": d.status, "expires_on": d.expires_on, "details": d})
+        ),
+        LiveFormat::Human => {
+            outln!(
+                "token {id} ({} token, also its R2 access key id): {}; expires {}",
+                scope.describe(),
+                mask_text(d.status.as_deref().unwrap_or("unknown")).to_uppercase(),
+                mask_text(d.expires_on.as_deref().unwrap_or("never"))
+            );
+            print_details(d);
+        }
+    }
+}
+
+/// The scope of `--id`: the account's with `--account-owned`, else the user's.
+fn scope_of(ctx: &Ctx, t: &Target) -> Result<Scope> {
+    if !t.account_owned {
+        return Ok(Scope::User);
+    }
+    match &ctx.account_id {
+        Some(a) => Ok(Scope::Account(a.clone())),
+        None => bail!("an account-owned token needs the account id: --account-id, CLOUDFLARE_ACCOUNT_ID or the wrangler config"),
+    }
+}
+
 /// The token a roll/revoke/audit is about: `--id`, or the one leaked
 /// credential's id (found through verify); and the scope it lives in.
 /// Also returns the leaked credential when there is one.
 pub(super) fn target<'c>(ctx: &'c Ctx, t: &Target) -> Result<(String, Scope, Option<&'c Leaked>)> {
-    let account_scope = || -> Result<Scope> {
-        match &ctx.account_id {
-            Some(a) => Ok(Scope::Account(a.clone())),
-            None => bail!("an account-owned token needs the account id: --account-id, CLOUDFLARE_ACCOUNT_ID or the wrangler config"),
-        }
-    };
     if ctx.leaked.len() > 1 {
         bail!(
             "{} credentials given or found: this command acts on one",
@@ -240,12 +283,7 @@ pub(super) fn target<'c>(ctx: &'c Ctx, t: &Target) -> Result<(String, Scope, Opt
     }
     let leaked = ctx.leaked.first();
     if let Some(id) = &t.id {
-        let scope = if t.account_owned {
-            account_scope()?
-        } else {
-            Scope::User
-        };
-        return Ok((id.clone(), scope, leaked));
+        return Ok((id.clone(), scope_of(ctx, t)?, leaked));
     }
     let Some(l) = leaked else {
         bail!("which token? give --id ID, or the leaked credential (PATH, --secret-from, --secret-env)");

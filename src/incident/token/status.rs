@@ -191,6 +191,12 @@ pub struct Details {
     /// The token's name.
     #[serde(default)]
     pub name: Option<String>,
+    /// `active`, `disabled` or `expired`, as the token's record says.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// When it expires, if it does.
+    #[serde(default)]
+    pub expires_on: Option<String>,
     /// Created.
     #[serde(default)]
     pub issued_on: Option<String>,
