@@ -105,6 +105,7 @@ fn roll_puts_an_empty_body_and_stores_the_new_value_in_a_vault_file() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["new-token"], "no temp file left");
+    planted.assert_absent("file names", names.join("/").as_bytes());
     for s in mock.seen() {
         assert_eq!(s.method, "PUT");
         assert_eq!(s.url, format!("/client/v4/user/tokens/{TOKEN_ID}/value"));
