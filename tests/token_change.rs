@@ -144,14 +144,21 @@ fn roll_of_an_account_token_found_through_verify_uses_the_account_path() {
             ACCOUNT,
             "--api-base",
             &mock.base,
+            "--format",
+            "json",
         ],
     )
     .env("LEAKED", &leaked))
     .expect(0);
     no_leak(&planted, &ran);
-    assert!(ran
-        .stdout()
-        .contains("authenticated by the leaked token itself"));
+    let record = &json_lines(&ran.stdout)[0];
+    assert_eq!(record["rolled"], TOKEN_ID);
+    assert_eq!(record["scope"], "account");
+    assert_eq!(
+        record["by_leaked"], true,
+        "authenticated by the leaked token itself"
+    );
+    assert_eq!(record["fingerprint"].as_str().map(str::len), Some(16));
     let seen = mock.seen();
     assert_eq!(
         seen[0].url,

@@ -5,9 +5,9 @@ use super::{acting, mask_text, target, Ctx};
 use crate::cli::{LiveFormat, Target};
 use crate::commands::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use anyhow::{bail, Result};
+use cfscrub::incident::token::records::{AuditSummary, AuditSummaryLine};
 use cfscrub::incident::token::{audit, status};
 use cfscrub::{errln, outln};
-use serde_json::json;
 
 pub(super) fn audit_cmd(ctx: &Ctx, t: &Target, since: &str, before: &str) -> Result<u8> {
     let Some(account) = ctx.account_id.clone() else {
@@ -37,11 +37,20 @@ pub(super) fn audit_cmd(ctx: &Ctx, t: &Target, since: &str, before: &str) -> Res
     match ctx.format {
         LiveFormat::Json => {
             for e in &events {
-                outln!("{}", mask_text(&json!(e).to_string()));
+                outln!("{}", mask_text(&serde_json::to_string(e)?));
             }
             outln!(
                 "{}",
-                json!({"summary": {"token_id": id, "since": since, "before": before, "events": events.len(), "last_used_on": last_used, "note": audit::LIMIT_NOTE}})
+                serde_json::to_string(&AuditSummaryLine {
+                    summary: AuditSummary {
+                        token_id: &id,
+                        since,
+                        before,
+                        events: events.len(),
+                        last_used_on: &last_used,
+                        note: audit::LIMIT_NOTE,
+                    }
+                })?
             );
         }
         LiveFormat::Human => {

@@ -7,9 +7,9 @@ use crate::commands::{EXIT_CLEAN, EXIT_ERROR};
 use anyhow::Result;
 use cfscrub::core::finding::Fingerprint;
 use cfscrub::incident::token::manage;
+use cfscrub::incident::token::records::{RevokedRecord, RolledRecord};
 use cfscrub::mask::sanitize::display_path;
 use cfscrub::{errln, outln};
-use serde_json::json;
 use std::io::{BufRead, IsTerminal};
 
 pub(super) fn roll_cmd(ctx: &Ctx, t: &Target, vault: &std::path::Path, force: bool) -> Result<u8> {
@@ -43,7 +43,13 @@ pub(super) fn roll_cmd(ctx: &Ctx, t: &Target, vault: &std::path::Path, force: bo
     match ctx.format {
         LiveFormat::Json => outln!(
             "{}",
-            json!({"rolled": id, "scope": scope.describe(), "vault": name, "fingerprint": fp.trim().trim_start_matches("(fp:").trim_end_matches(')'), "by_leaked": by_leaked})
+            serde_json::to_string(&RolledRecord {
+                rolled: &id,
+                scope: scope.describe(),
+                vault: &name,
+                fingerprint: Fingerprint::of(value.as_bytes()).map(|f| f.to_string()),
+                by_leaked,
+            })?
         ),
         LiveFormat::Human => {
             outln!("rolled token {id}{by}: same permissions, new value in {name}{fp}, mode 0600; the old value no longer works");
@@ -74,7 +80,11 @@ pub(super) fn revoke_cmd(ctx: &Ctx, t: &Target, yes: bool) -> Result<u8> {
             match ctx.format {
                 LiveFormat::Json => outln!(
                     "{}",
-                    json!({"revoked": id, "scope": scope.describe(), "by_leaked": by_leaked})
+                    serde_json::to_string(&RevokedRecord {
+                        revoked: &id,
+                        scope: scope.describe(),
+                        by_leaked
+                    })?
                 ),
                 LiveFormat::Human => outln!("revoked token {id}{itself}; anything still using it now fails with code 1000/10000"),
             }

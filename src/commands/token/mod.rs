@@ -13,11 +13,11 @@ use crate::cli::{LiveFormat, Target, TokenOptions, TokenRun};
 use anyhow::{bail, Context as _, Result};
 use cfscrub::core::secrets::KnownSecrets;
 use cfscrub::incident::token::api::{Api, Auth};
+use cfscrub::incident::token::records::{ByIdRecord, StatusRecord};
 use cfscrub::incident::token::status::{self, Liveness, Verdict};
 use cfscrub::incident::token::{self as live, Leaked, Scope};
 use cfscrub::mask::sanitize::display_path;
 use cfscrub::{errln, outln};
-use serde_json::json;
 use zeroize::Zeroizing;
 
 /// `text` masked (shapes and every value in play) and escaped for a terminal.
@@ -124,7 +124,7 @@ fn status_cmd(ctx: &Ctx, t: &Target) -> Result<u8> {
         match status::details(&ctx.api, admin, &scope, id)? {
             Ok(d) => {
                 live_count += usize::from(d.status.as_deref() == Some("active"));
-                print_by_id(ctx.format, id, &scope, &d);
+                print_by_id(ctx.format, id, &scope, &d)?;
             }
             Err(why) => {
                 errors += 1;
@@ -164,7 +164,7 @@ fn status_cmd(ctx: &Ctx, t: &Target) -> Result<u8> {
             }
             _ => None,
         };
-        print_status(ctx.format, leaked, &verdict, details.as_ref());
+        print_status(ctx.format, leaked, &verdict, details.as_ref())?;
     }
     Ok(if errors > 0 {
         EXIT_ERROR
@@ -180,25 +180,22 @@ fn print_status(
     leaked: &Leaked,
     v: &Verdict,
     details: Option<&Result<status::Details, String>>,
-) {
+) -> Result<()> {
     let why = mask_text(&v.why);
     match format {
         LiveFormat::Json => {
-            let mut o = json!({
-                "fingerprint": leaked.fingerprint.map(|f| f.to_string()),
-                "kind": leaked.kind,
-                "found_at": leaked.found_at,
-                "status": v.status,
-                "why": why,
-                "token_id": v.token_id,
-                "expires_on": v.expires_on,
-            });
-            match details {
-                Some(Ok(d)) => o["details"] = json!(d),
-                Some(Err(e)) => o["details_error"] = json!(mask_text(e)),
-                None => {}
-            }
-            outln!("{o}");
+            let record = StatusRecord {
+                fingerprint: leaked.fingerprint.map(|f| f.to_string()),
+                kind: leaked.kind,
+                found_at: &leaked.found_at,
+                status: v.status,
+                why,
+                token_id: v.token_id.as_deref(),
+                expires_on: v.expires_on.as_deref(),
+                details: details.and_then(|d| d.as_ref().ok()),
+                details_error: details.and_then(|d| d.as_ref().err()).map(|e| mask_text(e)),
+            };
+            outln!("{}", serde_json::to_string(&record)?);
         }
         LiveFormat::Human => {
             outln!(
@@ -221,6 +218,7 @@ fn print_status(
             }
         }
     }
+    Ok(())
 }
 
 /// The lines of a token's details (human output).
@@ -242,12 +240,18 @@ fn print_details(d: &status::Details) {
 }
 
 /// `status --id`: the token as its record (read with the admin credential) says.
-fn print_by_id(format: LiveFormat, id: &str, scope: &Scope, d: &status::Details) {
+fn print_by_id(format: LiveFormat, id: &str, scope: &Scope, d: &status::Details) -> Result<()> {
     match format {
-        LiveFormat::Json => outln!(
-            "{}",
-            json!({"token_id": id, "scope": scope.describe(), "status": d.status, "expires_on": d.expires_on, "details": d})
-        ),
+        LiveFormat::Json => {
+            let record = ByIdRecord {
+                token_id: id,
+                scope: scope.describe(),
+                status: d.status.as_deref(),
+                expires_on: d.expires_on.as_deref(),
+                details: d,
+            };
+            outln!("{}", serde_json::to_string(&record)?);
+        }
         LiveFormat::Human => {
             outln!(
                 "token {id} ({} token, also its R2 access key id): {}; expires {}",
@@ -258,6 +262,7 @@ fn print_by_id(format: LiveFormat, id: &str, scope: &Scope, d: &status::Details)
             print_details(d);
         }
     }
+    Ok(())
 }
 
 /// The scope of `--id`: the account's with `--account-owned`, else the user's.

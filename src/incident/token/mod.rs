@@ -6,7 +6,7 @@
 //! where it may send requests; [`status`] asks whether a credential is live and reads a
 //! token's details; [`manage`] rolls and revokes; [`audit`] reads the
 //! account audit log for what a token changed; [`first_steps`] is what
-//! `checklist --live` puts first. A leaked value is held as a
+//! `checklist --live` puts first; [`records`] are the JSON Lines schema. A leaked value is held as a
 //! [`Leaked`] (wiped on drop, `Debug` withheld) and only ever leaves the
 //! process in a request header.
 
@@ -15,6 +15,7 @@ pub mod audit;
 pub mod base;
 pub mod first_steps;
 pub mod manage;
+pub mod records;
 pub mod status;
 
 use crate::core::finding::Fingerprint;
