@@ -1,5 +1,6 @@
 //! `cfscrub token status --id` / `--r2-access-key-id`: a token looked up by
-//! its id (an R2 access key id is that id) with the admin credential.
+//! its id (an R2 access key id is that id) with the admin credential; and
+//! `revoke --id`, where the leaked token only authenticates.
 
 mod common;
 mod mock;
@@ -114,4 +115,42 @@ fn an_id_that_could_change_the_url_path_is_refused() {
     let ran = lookup(&mock, "x", &["--id", "../../accounts/x"]).expect(2);
     assert!(ran.stderr().contains("--id"), "{}", ran.stderr());
     assert!(mock.seen().is_empty());
+}
+
+#[test]
+fn revoke_by_id_with_the_leaked_token_does_not_claim_it_revoked_itself() {
+    let mut planted = Planted::default();
+    let leaked = planted.add(FakeGen::new(53).scannable("cfut_", true));
+    let mock = Mock::start(|_, _| Reply::ok(json!({"id": KEY_ID})));
+    let tree = Tree::new();
+    let ran = run(cfscrub()
+        .current_dir(tree.path())
+        .env_remove("CFSCRUB_API_BASE")
+        .env("LEAKED", &leaked)
+        .args([
+            "token",
+            "revoke",
+            "--yes",
+            "--id",
+            KEY_ID,
+            "--secret-env",
+            "LEAKED",
+            "--api-base",
+            &mock.base,
+        ]))
+    .expect(0);
+    planted.assert_absent("stdout", &ran.stdout);
+    planted.assert_absent("stderr", &ran.stderr);
+    let out = ran.stdout();
+    assert!(
+        out.contains("authenticated by the leaked token") && !out.contains("itself"),
+        "{out}"
+    );
+    let seen = mock.seen();
+    assert_eq!(seen.len(), 1, "no verify: the id was given");
+    assert_eq!(seen[0].method, "DELETE");
+    assert_eq!(
+        seen[0].header("Authorization"),
+        Some(format!("Bearer {leaked}").as_str())
+    );
 }

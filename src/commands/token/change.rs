@@ -72,8 +72,12 @@ pub(super) fn revoke_cmd(ctx: &Ctx, t: &Target, yes: bool) -> Result<u8> {
     }
     match manage::revoke(&ctx.api, &auth, &scope, &id)? {
         Ok(()) => {
-            let itself = if by_leaked {
+            // Without --id the target is the leaked token's own id.
+            let itself = by_leaked && t.id.is_none();
+            let note = if itself {
                 " — the leaked token revoked itself (it held API Tokens Write)"
+            } else if by_leaked {
+                " (authenticated by the leaked token)"
             } else {
                 ""
             };
@@ -83,10 +87,11 @@ pub(super) fn revoke_cmd(ctx: &Ctx, t: &Target, yes: bool) -> Result<u8> {
                     serde_json::to_string(&RevokedRecord {
                         revoked: &id,
                         scope: scope.describe(),
-                        by_leaked
+                        by_leaked,
+                        itself,
                     })?
                 ),
-                LiveFormat::Human => outln!("revoked token {id}{itself}; anything still using it now fails with code 1000/10000"),
+                LiveFormat::Human => outln!("revoked token {id}{note}; anything still using it now fails with code 1000/10000"),
             }
             Ok(EXIT_CLEAN)
         }

@@ -68,8 +68,10 @@ pub struct RevokedRecord<'a> {
     pub revoked: &'a str,
     /// `user` or `account`.
     pub scope: &'static str,
-    /// Whether the leaked token revoked itself.
+    /// Whether the leaked token authenticated the deletion.
     pub by_leaked: bool,
+    /// Whether it deleted itself (the target was its own id).
+    pub itself: bool,
 }
 
 /// `audit`: the last line, after one [`super::audit::Event`] per line.
