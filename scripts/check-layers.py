@@ -41,7 +41,7 @@ FLOORS = {
     "rewrite": 4,
     # 5: output: reporters, tallies, progress.
     "report": 5,
-    # 6: incident response beyond the bytes.
+    # 6: incident response beyond the bytes (token/: the network client).
     "incident": 6,
     # 6: the user's settings file (.cfscrub.toml) and baseline.
     "config": 6,

@@ -44,6 +44,7 @@ fn every_subcommand_help_states_its_exit_codes() {
         "diagnose",
         "history",
         "demo",
+        "token",
     ] {
         for flag in ["--help", "-h"] {
             let ran = run(cfscrub().args([command, flag])).expect(0);

@@ -434,7 +434,7 @@ fn checklist_lists_the_steps_responders_forget() {
         "projects/:id/jobs/JOB_ID/erase",
         "audit log for the exposure window",
         "git filter-repo --replace-text leaked.txt",
-        "/logs/audit?since=START&before=END",
+        "cfscrub token audit --secret-from leaked.txt",
         "delete the leaked credential FIRST",
     ] {
         assert!(text.contains(needed), "missing {needed:?}:\n{text}");

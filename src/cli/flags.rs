@@ -75,6 +75,14 @@ pub enum Command {
     /// Run the whole drill on a generated example incident.
     #[command(after_help = "Exit codes: 0 every step behaved as expected, 2 otherwise.")]
     Demo(DemoArgs),
+    /// Ask Cloudflare whether a leaked token is live; roll, revoke, audit it
+    /// (with `checklist --live`, the only use of the network).
+    #[command(
+        after_help = "Exit codes: status: 0 none live, 1 some live; audit: 0 nothing changed, \
+                            1 the token changed something; roll, revoke: 0 done; 2 an error, \
+                            refused or failed."
+    )]
+    Token(super::token::TokenArgs),
 }
 
 /// Known leaked values to hunt (never on the command line).
@@ -335,6 +343,14 @@ pub struct ChecklistArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DocFormat::Human)]
     pub format: DocFormat,
+    /// Ask Cloudflare whether each leaked credential (--secret-from,
+    /// --secret-env) is live (as `token status`); a live one puts
+    /// "revoke now" (or roll) first.
+    #[arg(long)]
+    pub live: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub api: super::token::ApiArgs,
 }
 
 /// `cfscrub diagnose`.

@@ -39,6 +39,8 @@ pub enum Invocation {
     HistoryHook(Shell),
     /// `demo`.
     Demo(DemoOptions),
+    /// `token status|roll|revoke|audit`.
+    Token(super::token::TokenOptions),
 }
 
 /// Where known leaked values come from; at most one reads standard input,
@@ -194,6 +196,8 @@ pub struct ChecklistOptions {
     pub wrangler: Vec<PathBuf>,
     /// Output format.
     pub format: DocFormat,
+    /// `--live`: the API to ask.
+    pub live: Option<super::token::ApiOptions>,
 }
 
 /// `diagnose`.
@@ -276,6 +280,11 @@ pub fn resolve(cli: Cli) -> Result<Invocation> {
             secrets: secret_sources(a.secrets, None)?,
             wrangler: a.wrangler,
             format: a.format,
+            live: if a.live {
+                Some(super::token::api_options(a.api)?)
+            } else {
+                None
+            },
         }),
         Command::Diagnose(a) => Invocation::Diagnose(DiagnoseOptions {
             log: (a.log.as_os_str() != "-").then_some(a.log),
@@ -298,6 +307,7 @@ pub fn resolve(cli: Cli) -> Result<Invocation> {
             keep: a.keep,
             seed: a.seed,
         }),
+        Command::Token(a) => Invocation::Token(super::token::resolve_token(a)?),
     })
 }
 
@@ -333,7 +343,7 @@ fn mask(m: MaskArgs) -> Result<MaskOptions> {
 
 /// `stdin_use` names what else reads standard input in this run (the
 /// masked stream, a `-` path), so that `--secret-from -` is refused there.
-fn secret_sources(s: SecretArgs, stdin_use: Option<&str>) -> Result<SecretSources> {
+pub(super) fn secret_sources(s: SecretArgs, stdin_use: Option<&str>) -> Result<SecretSources> {
     let from_stdin = s
         .secret_from
         .iter()

@@ -201,8 +201,8 @@ fn hosted_copies() -> Vec<Step> {
             "git filter-repo --replace-text leaked.txt",
         ),
         cmd(
-            "Review the account's audit log for the exposure window (first leaked copy → deletion): tokens created, members added, Workers, DNS or R2 changes nobody made (dashboard: Manage Account → Audit Log; the API needs a token allowed to read audit logs)",
-            &format!("printf 'Authorization: Bearer %s\\n' \"$(cat {VAULT})\" | curl -sS -H @- \"https://api.cloudflare.com/client/v4/accounts/$CLOUDFLARE_ACCOUNT_ID/logs/audit?since=START&before=END\""),
+            "Review the account's audit log for the exposure window (first leaked copy → deletion): tokens created, members added, Workers, DNS or R2 changes the leaked token made (needs an admin credential: see `cfscrub token audit --help`)",
+            "cfscrub token audit --secret-from leaked.txt --account-id ACCOUNT_ID --since 90d",
         ),
     ]
 }
