@@ -32,6 +32,10 @@ pub fn run(args: ChecklistOptions) -> Result<u8> {
         Some(needs_of_files(&configs)?)
     };
     let mut list = build(&leaked, needs.as_ref());
+    list.configs_read = configs
+        .iter()
+        .map(|p| cfscrub::mask::sanitize::display_path(p))
+        .collect();
     let mut code = EXIT_CLEAN;
     if let Some(api) = &args.live {
         if secrets.is_empty() {
