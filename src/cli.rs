@@ -112,12 +112,70 @@ pub struct OutputArgs {
     pub quiet: bool,
 }
 
+/// Bounds on reading compressed files (against decompression bombs);
+/// over a limit, the content is reported not inspected.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Most bytes one decompressed stream may hold (suffixes K, M, G, T:
+    /// powers of 1024).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_member_size: Option<u64>,
+    /// Most bytes out per compressed byte in (checked past the first MiB).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_ratio: Option<u64>,
+    /// Most compressed layers nested in one another (`.tar.gz` in a `.gz`…).
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<usize>,
+}
+
+impl LimitArgs {
+    /// The limits: the defaults, with what the flags say instead.
+    pub fn limits(&self) -> crate::source::container::Limits {
+        let mut limits = crate::source::container::Limits::default();
+        if let Some(n) = self.max_member_size {
+            limits.max_member_bytes = n;
+        }
+        if let Some(n) = self.max_ratio {
+            limits.max_ratio = n;
+        }
+        if let Some(n) = self.max_depth {
+            limits.max_depth = n;
+        }
+        limits
+    }
+}
+
+/// Parses `--max-member-size`: bytes, or a number with K, M, G or T.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let (digits, shift) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err("expected a size such as 500M or 16G".into()),
+            };
+            (&text[..i], shift)
+        }
+        _ => (text, 0),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| "expected a size such as 500M or 16G".into())
+}
+
 /// `cfscrub scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub walk: WalkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub limits: LimitArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub secrets: SecretArgs,
@@ -162,6 +220,9 @@ pub struct VerifyArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub walk: WalkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub limits: LimitArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub secrets: SecretArgs,

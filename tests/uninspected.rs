@@ -1,5 +1,6 @@
 //! End-to-end tests of the "not inspected" accounting: content cfscrub
-//! cannot see through (compressed, archived, UTF-16, a git object database)
+//! cannot see through (archived, UTF-16, a git object database; compressed
+//! files for `redact`)
 //! is listed, counted and never called clean, and `redact` counts what it
 //! refused to rewrite as remaining.
 
@@ -106,30 +107,6 @@ fn assert_verify_incomplete(t: &Tree, p: &Planted, rel: &str, reason: &str) {
         (summary["findings"].clone(), summary["uninspected"].clone()),
         (json!(0), json!(1))
     );
-}
-
-#[test]
-fn verify_does_not_call_a_rotated_gzip_log_clean() {
-    let (t, p) = tree_with("app.log.2.gz", 1, |src, dest| compress("gzip", src, dest));
-    assert_verify_incomplete(&t, &p, "app.log.2.gz", "gzip");
-}
-
-#[test]
-fn verify_does_not_call_a_zstd_file_clean() {
-    let (t, p) = tree_with("app.log.zst", 2, |src, dest| compress("zstd", src, dest));
-    assert_verify_incomplete(&t, &p, "app.log.zst", "zstd");
-}
-
-#[test]
-fn verify_does_not_call_a_bzip2_file_clean() {
-    let (t, p) = tree_with("app.log.bz2", 3, |src, dest| compress("bzip2", src, dest));
-    assert_verify_incomplete(&t, &p, "app.log.bz2", "bzip2");
-}
-
-#[test]
-fn verify_does_not_call_an_xz_file_clean() {
-    let (t, p) = tree_with("app.log.xz", 4, |src, dest| compress("xz", src, dest));
-    assert_verify_incomplete(&t, &p, "app.log.xz", "xz");
 }
 
 #[test]
@@ -296,11 +273,18 @@ fn a_git_object_database_is_one_not_inspected_entry_and_git_config_is_scanned() 
 
 #[test]
 fn scan_reports_not_inspected_files_in_every_format_and_keeps_its_exit_codes() {
-    let (t, p) = tree_with("app.log.2.gz", 11, |src, dest| compress("gzip", src, dest));
-    let gz = t.join("app.log.2.gz");
+    let (t, p) = tree_with("logs.zip", 11, |src, dest| {
+        tool(
+            Command::new("zip")
+                .args(["-q", "-j", "-9"])
+                .arg(dest)
+                .arg(src),
+        );
+    });
+    let gz = t.join("logs.zip");
     let ran = run(cfscrub().arg("scan").arg(t.path())).expect(0);
     check_no_leak(&p, "scan", &ran);
-    assert!(ran.stderr().contains(&not_inspected_line(&gz, "gzip")));
+    assert!(ran.stderr().contains(&not_inspected_line(&gz, "zip")));
     assert!(
         ran.stderr().contains("; 1 not inspected"),
         "{}",
@@ -311,7 +295,7 @@ fn scan_reports_not_inspected_files_in_every_format_and_keeps_its_exit_codes() {
     check_no_leak(&p, "scan --format json", &ran);
     assert_eq!(
         uninspected_records(&ran.stdout),
-        [json!({"type": "uninspected", "path": gz, "reason": "gzip"})]
+        [json!({"type": "uninspected", "path": gz, "reason": "zip"})]
     );
     let summary = json_lines(&ran.stdout).pop().unwrap();
     assert_eq!(
@@ -337,7 +321,7 @@ fn scan_reports_not_inspected_files_in_every_format_and_keeps_its_exit_codes() {
     .expect(0);
     assert!(
         ran.stderr()
-            .contains("cfscrub: not inspected: <stdin> (gzip)"),
+            .contains("cfscrub: not inspected: <stdin> (zip)"),
         "{}",
         ran.stderr()
     );

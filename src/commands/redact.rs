@@ -412,6 +412,7 @@ fn report(
             FileResult::NotInspected(format, raw) => {
                 let item = NotInspected {
                     path: &name,
+                    container: &[],
                     reason: format.name(),
                 };
                 not_inspected(&mut out, json, &mut tally, item, Some(raw.total()))?;
@@ -438,6 +439,7 @@ fn report(
         let name = display_path(git_dir);
         let item = NotInspected {
             path: &name,
+            container: &[],
             reason: super::search::GIT_OBJECT_DATABASE,
         };
         not_inspected(&mut out, json, &mut tally, item, None)?;

@@ -20,6 +20,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         detector: &detector,
         output: &output,
         follow: args.walk.follow,
+        limits: args.limits.limits(),
     };
     let tally = search.run(&inputs, &thread_pool(args.walk.threads)?);
     let elapsed = start.elapsed();

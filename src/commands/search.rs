@@ -1,12 +1,15 @@
 //! The parallel search driver shared by `scan` and `verify`: every input
 //! through one [`StreamScanner`] into one [`Output`].
 //!
-//! Each input's first bytes are classified on the way through the scanner
-//! ([`scan_and_sniff`]: one read of every byte). Content
-//! the detector cannot see through (compressed, archived, UTF-16) is
-//! reported as *not inspected* — its raw bytes are still scanned, since a
-//! tar or a zip's stored entries hold plain text — and so are the git
-//! object databases the walk did not enter. Neither is ever counted clean.
+//! Each input goes through [`container::walk`]: compressed content is
+//! decoded (within the [`Limits`]) and its text scanned, each decoded
+//! stream with a scanner of its own, findings located inside it
+//! (`app.log.2.gz!app.log.2:LINE:COL`). Content the detector still cannot
+//! see through (archives, UTF-16, a corrupt or over-limit stream) is
+//! reported as *not inspected* — the raw bytes of an undecoded format are
+//! still scanned, since a tar or a zip's stored entries hold plain text —
+//! and so are the git object databases the walk did not enter. Neither is
+//! ever counted clean.
 
 use crate::core::detect::Detector;
 use crate::core::stream::StreamScanner;
@@ -14,10 +17,12 @@ use crate::errln;
 use crate::mask::sanitize::display_path;
 use crate::report::progress::Progress;
 use crate::report::{Format, Output, Tally};
-use crate::source::head::scan_and_sniff;
+use crate::source::container::{self, Limits, Visit};
+use crate::source::head::Head;
 use crate::source::walk::{open_regular, Input, Inputs, Note, OpenError};
 use rayon::prelude::*;
-use std::io;
+use std::io::{self, Read};
+use std::path::Path;
 
 /// Why a git directory is reported as not inspected.
 pub const GIT_OBJECT_DATABASE: &str = "git object database";
@@ -30,6 +35,8 @@ pub struct Search<'a> {
     pub output: &'a Output,
     /// Follow symbolic links when opening.
     pub follow: bool,
+    /// Bounds on decoding compressed content.
+    pub limits: Limits,
 }
 
 /// Walks the paths of a command's walk options.
@@ -92,12 +99,20 @@ impl Search<'_> {
             return Tally::default();
         }
         let name = input_name(input);
-        let mut report = self.output.file(&name);
-        let mut scanner = StreamScanner::new(self.detector, true);
+        let mut streams = Streams {
+            detector: self.detector,
+            report: self.output.file(&name),
+            bytes: 0,
+        };
+        let outer = match input {
+            Input::Stdin => "<stdin>".to_string(),
+            Input::File(path) => path.to_string_lossy().into_owned(),
+        };
+        let limits = &self.limits;
         let result = match input {
-            Input::Stdin => scan_and_sniff(&mut scanner, &mut io::stdin().lock(), &mut report),
+            Input::Stdin => container::walk(&mut io::stdin().lock(), &outer, limits, &mut streams),
             Input::File(path) => match open_regular(path, self.follow) {
-                Ok((mut file, _)) => scan_and_sniff(&mut scanner, &mut file, &mut report),
+                Ok((mut file, _)) => container::walk(&mut file, &outer, limits, &mut streams),
                 Err(OpenError::NotRegular(what)) => {
                     let note = Note::Skipped {
                         path: path.clone(),
@@ -109,10 +124,7 @@ impl Search<'_> {
                 Err(OpenError::Io(e)) => Err(e),
             },
         };
-        if let Ok(Some(format)) = result {
-            report.not_inspected(format.name());
-        }
-        let mut tally = counted(report.finish(scanner.position()));
+        let mut tally = counted(streams.report.finish(streams.bytes));
         match result {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe && self.output.is_closed() => {}
@@ -122,6 +134,39 @@ impl Search<'_> {
             }
         }
         tally
+    }
+}
+
+/// Scans each stream of one file into its report.
+struct Streams<'a> {
+    detector: &'a Detector,
+    report: crate::report::FileReport<'a>,
+    /// Bytes scanned, over all streams.
+    bytes: u64,
+}
+
+/// The names of a place, escaped and masked for display.
+fn shown_place(place: &[String]) -> Vec<String> {
+    place.iter().map(|n| display_path(Path::new(n))).collect()
+}
+
+impl Visit for Streams<'_> {
+    fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<()> {
+        self.report.enter(shown_place(place));
+        let mut scanner = StreamScanner::new(self.detector, true);
+        let result = head.scan_with_rest(&mut scanner, &mut &mut *rest, &mut self.report);
+        self.bytes += scanner.position();
+        result?;
+        if let Some(format) = head.opaque() {
+            self.report.not_inspected(format.name());
+        }
+        Ok(())
+    }
+
+    fn not_inspected(&mut self, place: &[String], reason: &str) {
+        self.report.enter(shown_place(place));
+        self.report
+            .not_inspected(&crate::mask::sanitize::mask_text(reason));
     }
 }
 

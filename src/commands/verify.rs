@@ -32,6 +32,7 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         detector: &detector,
         output: &output,
         follow: args.walk.follow,
+        limits: args.limits.limits(),
     };
     let tally = search.run(&inputs, &thread_pool(args.walk.threads)?);
     let elapsed = start.elapsed();

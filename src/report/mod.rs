@@ -118,6 +118,9 @@ impl Tally {
 pub struct NotInspected<'a> {
     /// The path, escaped and masked for display.
     pub path: &'a str,
+    /// The names of the containers inside `path` that lead to what was not
+    /// inspected, outermost first, escaped and masked (empty: the file).
+    pub container: &'a [String],
     /// Why it was not inspected.
     pub reason: &'a str,
 }
@@ -125,12 +128,20 @@ pub struct NotInspected<'a> {
 impl NotInspected<'_> {
     /// `cfscrub: not inspected: logs/app.log.2.gz (gzip)`, for stderr.
     pub fn line(&self) -> String {
-        format!("cfscrub: not inspected: {} ({})", self.path, self.reason)
+        format!(
+            "cfscrub: not inspected: {} ({})",
+            shown_path(self.path, self.container),
+            self.reason
+        )
     }
 
     /// The JSON Lines record.
     pub fn json(&self) -> serde_json::Value {
-        json!({"type": "uninspected", "path": self.path, "reason": self.reason})
+        let mut value = json!({"type": "uninspected", "path": self.path, "reason": self.reason});
+        if !self.container.is_empty() {
+            value["container_path"] = json!(self.container);
+        }
+        value
     }
 
     fn sarif_notification(&self) -> serde_json::Value {
@@ -138,7 +149,7 @@ impl NotInspected<'_> {
             "level": "warning",
             "descriptor": {"id": "not-inspected"},
             "message": {"text": format!("not inspected ({}): cfscrub cannot see through this content, so it is not known to be clean", self.reason)},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri_escape(self.path)}}}],
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": sarif_uri(self.path, self.container)}}}],
         })
     }
 }
@@ -210,7 +221,12 @@ impl Output {
     /// returns its count.
     pub fn not_inspected(&self, path: &str, reason: &str) -> io::Result<Tally> {
         let mut buf = Vec::new();
-        self.note_not_inspected(NotInspected { path, reason }, &mut buf);
+        let item = NotInspected {
+            path,
+            container: &[],
+            reason,
+        };
+        self.note_not_inspected(item, &mut buf);
         self.write_block(&buf)?;
         Ok(Tally {
             uninspected: 1,
@@ -239,6 +255,8 @@ impl Output {
         FileReport {
             output: self,
             path,
+            container: Vec::new(),
+            shown: path.to_string(),
             buf: Vec::new(),
             tally: Tally::default(),
         }
@@ -342,6 +360,28 @@ fn sarif_level(c: Confidence) -> &'static str {
     }
 }
 
+/// `path!member!inner`: where a finding inside containers is, for humans.
+fn shown_path(path: &str, container: &[String]) -> String {
+    let mut shown = path.to_string();
+    for name in container {
+        shown.push('!');
+        shown.push_str(name);
+    }
+    shown
+}
+
+/// The SARIF `artifactLocation.uri`: the percent-encoded path, then for
+/// each container layer `!/` and the member's percent-encoded name
+/// (`logs/app.log.2.gz!/app.log.2`), as `jar:` URIs name a member.
+fn sarif_uri(path: &str, container: &[String]) -> String {
+    let mut uri = uri_escape(path);
+    for name in container {
+        uri.push_str("!/");
+        uri.push_str(&uri_escape(name));
+    }
+    uri
+}
+
 /// Percent-encodes a path for a SARIF `artifactLocation.uri`.
 fn uri_escape(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
@@ -403,6 +443,10 @@ fn sarif_document(
 pub struct FileReport<'a> {
     output: &'a Output,
     path: &'a str,
+    /// The member being read (see [`FileReport::enter`]).
+    container: Vec<String>,
+    /// `path!member…`, as human output shows it.
+    shown: String,
     buf: Vec<u8>,
     tally: Tally,
 }
@@ -413,10 +457,19 @@ impl FileReport<'_> {
     pub fn not_inspected(&mut self, reason: &str) {
         let item = NotInspected {
             path: self.path,
+            container: &self.container,
             reason,
         };
         self.output.note_not_inspected(item, &mut self.buf);
-        self.tally.uninspected = 1;
+        self.tally.uninspected += 1;
+    }
+
+    /// Sets which member of the file the next findings and notes are
+    /// about: the names of the containers leading to it, outermost first,
+    /// escaped and masked (empty: the file itself).
+    pub fn enter(&mut self, container: Vec<String>) {
+        self.shown = shown_path(self.path, &container);
+        self.container = container;
     }
 
     /// Writes what is buffered and returns this file's counts.
@@ -449,7 +502,7 @@ impl FileReport<'_> {
                 let _ = write!(
                     self.buf,
                     "{path_on}{}{off}:{}:{}: {kind_on}{}{off} ({})",
-                    self.path,
+                    self.shown,
                     f.line,
                     f.column,
                     f.kind.id(),
@@ -461,7 +514,7 @@ impl FileReport<'_> {
                 self.buf.push(b'\n');
             }
             Format::Json => {
-                let value = json!({
+                let mut value = json!({
                     "type": "finding",
                     "path": self.path,
                     "line": f.line,
@@ -472,6 +525,9 @@ impl FileReport<'_> {
                     "confidence": f.confidence.name(),
                     "fingerprint": fp,
                 });
+                if !self.container.is_empty() {
+                    value["container_path"] = json!(self.container);
+                }
                 let _ = writeln!(self.buf, "{value}");
             }
             Format::Sarif => {
@@ -480,7 +536,7 @@ impl FileReport<'_> {
                     "level": sarif_level(f.confidence),
                     "message": {"text": format!("{} ({} confidence)", f.kind.title(), f.confidence.name())},
                     "locations": [{"physicalLocation": {
-                        "artifactLocation": {"uri": uri_escape(self.path)},
+                        "artifactLocation": {"uri": sarif_uri(self.path, &self.container)},
                         "region": {
                             "startLine": f.line,
                             "startColumn": f.column,
@@ -525,6 +581,14 @@ mod tests {
     #[test]
     fn uri_escape_keeps_slashes_and_escapes_spaces() {
         assert_eq!(uri_escape("ci/run 1/a.log"), "ci/run%201/a.log");
+    }
+
+    #[test]
+    fn members_are_shown_after_bangs() {
+        let inner = ["logs.tar".to_string(), "x/a b.log".to_string()];
+        assert_eq!(shown_path("a.tgz", &inner), "a.tgz!logs.tar!x/a b.log");
+        assert_eq!(sarif_uri("a.tgz", &inner), "a.tgz!/logs.tar!/x/a%20b.log");
+        assert_eq!(sarif_uri("a b.log", &[]), "a%20b.log");
     }
 
     #[test]
