@@ -11,15 +11,15 @@
 //! and so are the git object databases the walk did not enter. Neither is
 //! ever counted clean.
 
-use crate::core::detect::Detector;
-use crate::core::stream::StreamScanner;
-use crate::errln;
-use crate::mask::sanitize::display_path;
-use crate::report::progress::Progress;
-use crate::report::{Format, Output, Tally};
-use crate::source::container::{self, Limits, Visit};
-use crate::source::head::Head;
-use crate::source::walk::{open_regular, Input, Inputs, Note, OpenError};
+use cfscrub::core::detect::Detector;
+use cfscrub::core::stream::StreamScanner;
+use cfscrub::errln;
+use cfscrub::mask::sanitize::display_path;
+use cfscrub::report::progress::Progress;
+use cfscrub::report::{Format, Output, Tally};
+use cfscrub::source::container::{self, Limits, Visit};
+use cfscrub::source::head::Head;
+use cfscrub::source::walk::{open_regular, Input, Inputs, Note, OpenError};
 use rayon::prelude::*;
 use std::io::{self, Read};
 use std::path::Path;
@@ -40,13 +40,13 @@ pub struct Search<'a> {
 }
 
 /// Walks the paths of a command's walk options.
-pub fn collect_inputs(walk: &crate::cli::WalkArgs) -> anyhow::Result<Inputs> {
+pub fn collect_inputs(walk: &crate::cli::WalkOptions) -> anyhow::Result<Inputs> {
     use anyhow::Context;
-    let options = crate::source::walk::WalkOptions {
+    let options = cfscrub::source::walk::WalkOptions {
         follow: walk.follow,
-        excludes: walk.exclude.clone(),
+        excludes: walk.excludes.clone(),
     };
-    crate::source::walk::collect(&walk.paths, &options).context("--exclude")
+    cfscrub::source::walk::collect(&walk.paths, &options).context("--exclude")
 }
 
 /// The display name of an input.
@@ -140,7 +140,7 @@ impl Search<'_> {
 /// Scans each stream of one file into its report.
 struct Streams<'a> {
     detector: &'a Detector,
-    report: crate::report::FileReport<'a>,
+    report: cfscrub::report::FileReport<'a>,
     /// Bytes scanned, over all streams.
     bytes: u64,
 }
@@ -166,7 +166,7 @@ impl Visit for Streams<'_> {
     fn not_inspected(&mut self, place: &[String], reason: &str) {
         self.report.enter(shown_place(place));
         self.report
-            .not_inspected(&crate::mask::sanitize::mask_text(reason));
+            .not_inspected(&cfscrub::mask::sanitize::mask_text(reason));
     }
 }
 

@@ -2,8 +2,8 @@
 //! a file beneath its root through directory descriptors and creating temp
 //! files there ([`beneath`]), reading and classifying the head of a stream
 //! ([`head`]), removing those temp files on signals
-//! ([`cleanup`]), and the decoded streams inside compressed files
-//! ([`container`], [`compressed`]). Below the masking floor: paths are kept as paths, and the
+//! ([`cleanup`]), the worker pools that read and rewrite ([`pool`]), the
+//! decoded streams inside compressed files ([`container`], [`compressed`]). Below the masking floor: paths are kept as paths, and the
 //! caller masks them when printing.
 
 pub mod beneath;
@@ -11,4 +11,5 @@ pub mod cleanup;
 pub mod compressed;
 pub mod container;
 pub mod head;
+pub mod pool;
 pub mod walk;
