@@ -12,7 +12,8 @@
 //! ever counted clean.
 
 use cfscrub::core::detect::Detector;
-use cfscrub::core::stream::StreamScanner;
+use cfscrub::core::finding::Finding;
+use cfscrub::core::stream::{Sink, StreamScanner};
 use cfscrub::errln;
 use cfscrub::mask::sanitize::display_path;
 use cfscrub::report::progress::Progress;
@@ -167,6 +168,25 @@ impl Visit for Streams<'_> {
         self.report.enter(shown_place(place));
         self.report
             .not_inspected(&cfscrub::mask::sanitize::mask_text(reason));
+    }
+
+    /// A finding in a member's name is reported at the member, on line 0.
+    fn member_name(&mut self, place: &[String], name: &[u8]) -> io::Result<()> {
+        self.report.enter(shown_place(place));
+        let mut scanner = StreamScanner::new(self.detector, true);
+        scanner.feed(name, &mut InName(&mut self.report))?;
+        scanner.finish(&mut InName(&mut self.report))
+    }
+}
+
+/// Hands findings on with line 0: they are in a member's name.
+struct InName<'r, 'a>(&'r mut cfscrub::report::FileReport<'a>);
+
+impl Sink for InName<'_, '_> {
+    fn finding(&mut self, finding: &Finding) -> io::Result<()> {
+        let mut in_name = finding.clone();
+        in_name.line = 0;
+        self.0.finding(&in_name)
     }
 }
 

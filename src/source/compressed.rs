@@ -13,7 +13,7 @@
 //! "cannot read this file" (an error).
 
 use crate::core::sniff::Opaque;
-use crate::source::container::{Limits, Undecodable};
+use crate::source::container::{Limits, Undecodable, Watched};
 use std::cell::Cell;
 use std::io::{self, BufReader, Read};
 use std::rc::Rc;
@@ -54,31 +54,6 @@ pub fn inner_name(outer: &str, format: Opaque) -> String {
     format!("<{}>", format.name())
 }
 
-/// Counts the bytes read through it, and remembers whether the reader
-/// under it failed (a file error, or an outer layer's [`Undecodable`]).
-struct Counted<R> {
-    inner: R,
-    read: Rc<Cell<u64>>,
-    failed: Rc<Cell<bool>>,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self.inner.read(buf) {
-            Ok(n) => {
-                self.read.set(self.read.get() + n as u64);
-                Ok(n)
-            }
-            Err(e) => {
-                if e.kind() != io::ErrorKind::Interrupted {
-                    self.failed.set(true);
-                }
-                Err(e)
-            }
-        }
-    }
-}
-
 /// The text a compressed stream holds, within the [`Limits`].
 pub struct Decoded<'a> {
     decoder: Box<dyn Read + 'a>,
@@ -100,13 +75,8 @@ impl<'a> Decoded<'a> {
         limits: &Limits,
         place: Vec<String>,
     ) -> io::Result<Option<Decoded<'a>>> {
-        let read_in = Rc::new(Cell::new(0));
-        let source_failed = Rc::new(Cell::new(false));
-        let raw = Counted {
-            inner: raw,
-            read: Rc::clone(&read_in),
-            failed: Rc::clone(&source_failed),
-        };
+        let raw = Watched::new(raw);
+        let (read_in, source_failed) = (Rc::clone(&raw.read), Rc::clone(&raw.failed));
         let decoder: Box<dyn Read + 'a> = match format {
             Opaque::Gzip => Box::new(flate2::read::MultiGzDecoder::new(raw)),
             Opaque::Zlib => Box::new(flate2::read::ZlibDecoder::new(raw)),

@@ -14,10 +14,13 @@
 //! Nothing is ever written to disk.
 
 use crate::core::sniff::Opaque;
+use crate::source::archive;
 use crate::source::compressed::{self, Decoded};
 use crate::source::head::Head;
+use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read};
+use std::rc::Rc;
 
 /// Bounds against decompression bombs and hostile archives. Generous by
 /// default; over a limit, the stream is not inspected.
@@ -73,6 +76,102 @@ impl Undecodable {
     }
 }
 
+/// A reader that counts the bytes read through it and remembers whether
+/// the reader under it failed (a file error, or an outer layer's
+/// [`Undecodable`]): a decoder's error is this layer's fault only when
+/// its source did not fail first.
+pub(crate) struct Watched<R> {
+    inner: R,
+    /// Bytes read so far.
+    pub(crate) read: Rc<Cell<u64>>,
+    /// Whether `inner` returned an error.
+    pub(crate) failed: Rc<Cell<bool>>,
+}
+
+impl<R> Watched<R> {
+    pub(crate) fn new(inner: R) -> Watched<R> {
+        Watched {
+            inner,
+            read: Rc::default(),
+            failed: Rc::default(),
+        }
+    }
+}
+
+impl<R: Read> Read for Watched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.read.set(self.read.get() + n as u64);
+                Ok(n)
+            }
+            Err(e) => {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    self.failed.set(true);
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A zip member's reader: its own errors (a bad checksum, corrupt data)
+/// are this member's [`Undecodable`], reason prefixed with `format`;
+/// errors of the archive's source pass through as they came. It holds
+/// the member to the [`Limits`] as [`Decoded`] does, against the
+/// compressed size the archive gives.
+pub(crate) struct Blamed<'f, R> {
+    pub(crate) inner: R,
+    pub(crate) place: Vec<String>,
+    pub(crate) format: &'static str,
+    pub(crate) source_failed: &'f Cell<bool>,
+    pub(crate) limits: Limits,
+    pub(crate) compressed: u64,
+    pub(crate) out: u64,
+}
+
+impl<R> Blamed<'_, R> {
+    fn undecodable(&self, reason: String) -> io::Error {
+        Undecodable {
+            place: self.place.clone(),
+            reason: format!("{}: {reason}", self.format),
+        }
+        .into_io()
+    }
+}
+
+impl<R: Read> Read for Blamed<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = match self.inner.read(buf) {
+            Ok(n) => n,
+            Err(e)
+                if e.kind() == io::ErrorKind::Interrupted
+                    || self.source_failed.get()
+                    || Undecodable::of(&e).is_some() =>
+            {
+                return Err(e)
+            }
+            Err(e) => return Err(self.undecodable(format!("corrupt ({e})"))),
+        };
+        self.out += n as u64;
+        if self.out > self.limits.max_member_bytes {
+            return Err(self.undecodable(format!(
+                "expands past the limit of {} bytes (--max-member-size)",
+                self.limits.max_member_bytes
+            )));
+        }
+        if self.out > compressed::RATIO_FLOOR
+            && self.out / self.compressed.max(1) >= self.limits.max_ratio
+        {
+            return Err(self.undecodable(format!(
+                "expands more than {}-fold (--max-ratio)",
+                self.limits.max_ratio
+            )));
+        }
+        Ok(n)
+    }
+}
+
 /// What receives the streams of a file.
 pub trait Visit {
     /// A stream to scan: its already-read `head`, then `rest`. Content the
@@ -81,6 +180,11 @@ pub trait Visit {
 
     /// A layer that could not be read, and why.
     fn not_inspected(&mut self, place: &[String], reason: &str);
+
+    /// The name of an archive member, whose place is `place` (the
+    /// archive's, then the member's name): scanned like a stream, since a
+    /// name can hold a credential too.
+    fn member_name(&mut self, place: &[String], name: &[u8]) -> io::Result<()>;
 }
 
 /// Walks `reader`, the content of a file shown as `name`, into `visit`.
@@ -97,7 +201,7 @@ pub fn walk(
     walk_at(reader, name, &mut Vec::new(), limits, visit)
 }
 
-fn walk_at(
+pub(crate) fn walk_at(
     reader: &mut dyn Read,
     name: &str,
     place: &mut Vec<String>,
@@ -109,7 +213,42 @@ fn walk_at(
         Some(format) if compressed::supports(format) => {
             decode_layer(format, &head, reader, name, place, limits, visit)
         }
+        Some(format) if archive::supports(format) => {
+            if place.len() >= limits.max_depth {
+                visit.not_inspected(place, &too_deep(format, limits));
+                return Ok(());
+            }
+            archive::walk(format, head.bytes().chain(reader), place, limits, visit)
+        }
         _ => visit.stream(place, &head, reader),
+    }
+}
+
+fn too_deep(format: Opaque, limits: &Limits) -> String {
+    format!(
+        "{}: nested more than {} deep (--max-depth)",
+        format.name(),
+        limits.max_depth
+    )
+}
+
+/// Runs `walk` for a layer whose place has `depth` names: an
+/// [`Undecodable`] of this layer or one inside it becomes a note to
+/// `visit`; one of an outer layer goes on up.
+pub(crate) fn catching(
+    depth: usize,
+    visit: &mut dyn Visit,
+    result: io::Result<()>,
+) -> io::Result<()> {
+    match result {
+        Err(e) => match Undecodable::of(&e) {
+            Some(u) if u.place.len() >= depth => {
+                visit.not_inspected(&u.place, &u.reason);
+                Ok(())
+            }
+            _ => Err(e),
+        },
+        Ok(()) => Ok(()),
     }
 }
 
@@ -123,14 +262,7 @@ fn decode_layer(
     visit: &mut dyn Visit,
 ) -> io::Result<()> {
     if place.len() >= limits.max_depth {
-        visit.not_inspected(
-            place,
-            &format!(
-                "{}: nested more than {} deep (--max-depth)",
-                format.name(),
-                limits.max_depth
-            ),
-        );
+        visit.not_inspected(place, &too_deep(format, limits));
         return Ok(());
     }
     let inner = compressed::inner_name(name, format);
@@ -147,16 +279,7 @@ fn decode_layer(
         .into_io()),
     };
     place.pop();
-    match result {
-        Err(e) => match Undecodable::of(&e) {
-            Some(u) if u.place.len() >= depth => {
-                visit.not_inspected(&u.place, &u.reason);
-                Ok(())
-            }
-            _ => Err(e),
-        },
-        Ok(()) => Ok(()),
-    }
+    catching(depth, visit, result)
 }
 
 #[cfg(test)]
@@ -179,6 +302,9 @@ mod tests {
         }
         fn not_inspected(&mut self, place: &[String], reason: &str) {
             self.not_inspected.push((place.to_vec(), reason.into()));
+        }
+        fn member_name(&mut self, _: &[String], _: &[u8]) -> io::Result<()> {
+            Ok(())
         }
     }
 

@@ -3,9 +3,11 @@
 //! files there ([`beneath`]), reading and classifying the head of a stream
 //! ([`head`]), removing those temp files on signals
 //! ([`cleanup`]), the worker pools that read and rewrite ([`pool`]), the
-//! decoded streams inside compressed files ([`container`], [`compressed`]). Below the masking floor: paths are kept as paths, and the
+//! decoded streams inside compressed files and archives ([`container`],
+//! [`compressed`], [`archive`]). Below the masking floor: paths are kept as paths, and the
 //! caller masks them when printing.
 
+pub mod archive;
 pub mod beneath;
 pub mod cleanup;
 pub mod compressed;
