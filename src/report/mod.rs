@@ -8,7 +8,7 @@
 //! past [`FLUSH_AT`] is written early. A closed pipe (`| head`) marks the
 //! output closed and the run winds down quietly.
 //!
-//! One file (about 500 lines before the tests): the three formats share the
+//! One file (about 575 lines before the tests): the three formats share the
 //! per-file buffering, the tally and the not-inspected records; splitting
 //! them per format is left for the typed output schema.
 

@@ -7,7 +7,10 @@
 //!
 //! [`walk`] reads each stream's head ([`Head`]), and when it names a
 //! compressed format ([`compressed::supports`]) decodes it and walks the
-//! decoded text in turn, down to [`Limits::max_depth`] layers. What cannot
+//! decoded text in turn, down to [`Limits::max_depth`] layers; an archive
+//! ([`archive::supports`]) is walked member by member; UTF-16 text is
+//! narrowed to one byte per code unit ([`Narrowed`]) and scanned as the
+//! same stream (no layer of its own). What cannot
 //! be read — corrupt, truncated, over a limit, nested too deep — is handed
 //! to [`Visit::not_inspected`] with its place and the reason, and the walk
 //! goes on with the next file; an error of the file itself is returned.
@@ -17,6 +20,7 @@ use crate::core::sniff::Opaque;
 use crate::source::archive;
 use crate::source::compressed::{self, Decoded};
 use crate::source::head::Head;
+use crate::source::utf16::Narrowed;
 use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read};
@@ -219,6 +223,13 @@ pub(crate) fn walk_at(
                 return Ok(());
             }
             archive::walk(format, head.bytes().chain(reader), place, limits, visit)
+        }
+        Some(format @ (Opaque::Utf16Le | Opaque::Utf16Be)) => {
+            let bom = usize::from(matches!(head.bytes(), [0xff, 0xfe, ..] | [0xfe, 0xff, ..])) * 2;
+            let raw = (&head.bytes()[bom..]).chain(reader);
+            let mut narrowed = Narrowed::new(raw, format == Opaque::Utf16Be);
+            let head = Head::read(&mut narrowed)?;
+            visit.stream(place, &head, &mut narrowed)
         }
         _ => visit.stream(place, &head, reader),
     }

@@ -4,7 +4,8 @@
 //! ([`head`]), removing those temp files on signals
 //! ([`cleanup`]), the worker pools that read and rewrite ([`pool`]), the
 //! decoded streams inside compressed files and archives ([`container`],
-//! [`compressed`], [`archive`]). Below the masking floor: paths are kept as paths, and the
+//! [`compressed`], [`archive`]), UTF-16 text narrowed for the detector
+//! ([`utf16`]). Below the masking floor: paths are kept as paths, and the
 //! caller masks them when printing.
 
 pub mod archive;
@@ -14,4 +15,5 @@ pub mod compressed;
 pub mod container;
 pub mod head;
 pub mod pool;
+pub mod utf16;
 pub mod walk;
