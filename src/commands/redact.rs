@@ -94,6 +94,7 @@ fn remedy(e: &RewriteError) -> Option<&'static str> {
         RewriteError::NotRegular(_)
         | RewriteError::Remaining(_)
         | RewriteError::Binary
+        | RewriteError::Unsupported(_)
         | RewriteError::Io(..) => None,
     }
 }
@@ -181,7 +182,8 @@ fn failure(e: RewriteError) -> FileResult {
 }
 
 /// For content cfscrub cannot see through, which is never rewritten: its
-/// format and what its raw bytes hold. `None` for content redact rewrites,
+/// format and what its raw bytes hold. `None` for content redact rewrites
+/// (compressed text included: `rewrite::recompress`),
 /// and when the file cannot be opened (the rewrite reports that).
 fn opaque_content(path: &Path, detector: &Detector, follow: bool) -> Option<FileResult> {
     let (mut file, _) = open_regular(path, follow).ok()?;
@@ -190,6 +192,9 @@ fn opaque_content(path: &Path, detector: &Detector, follow: bool) -> Option<File
         Err(e) => return Some(FileResult::failed(format!("cannot read: {e}"))),
     };
     let format = head.opaque()?;
+    if cfscrub::rewrite::recompress::supports(format) {
+        return None;
+    }
     let mut counts = FileCounts::default();
     let mut scanner = StreamScanner::new(detector, true);
     Some(
