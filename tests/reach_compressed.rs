@@ -110,7 +110,7 @@ fn scan_finds_a_token_inside_gzip_zstd_bzip2_and_xz_and_locates_it_inside() {
         let location = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
         assert_eq!(
             location["artifactLocation"]["uri"],
-            format!("{}!/{inner}", path.display())
+            format!("file://{}!/{inner}", path.display())
         );
         assert_eq!(location["region"]["startLine"], 201);
     }
