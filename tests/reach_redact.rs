@@ -195,3 +195,161 @@ fn a_compressed_tar_is_refused_untouched() {
     );
     assert_same("tar.gz", std::fs::read(&tgz).unwrap(), &before);
 }
+
+#[test]
+fn history_redacts_a_compressed_history_and_counts_a_compressed_store() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(9);
+    let mut p = Planted::default();
+    let history = format!(
+        "ls\nexport CLOUDFLARE_API_TOKEN={}\n",
+        p.add(g.scannable("cfut_", true))
+    );
+    let home = t.join("home");
+    std::fs::create_dir(&home).unwrap();
+    let hist = t.write(
+        "home/.bash_history",
+        pipe("gzip", &["-c"], history.as_bytes()),
+    );
+    let store_text = format!("TOKEN={}\n", p.add(g.scannable("cfat_", true)));
+    let store = t.write("old.env.gz", pipe("gzip", &["-c"], store_text.as_bytes()));
+
+    let ran = run(cfscrub()
+        .args(["history", "--home"])
+        .arg(&home)
+        .arg("--also")
+        .arg(&store))
+    .expect(0);
+    check_no_leak(&p, "history", &ran);
+    assert!(
+        ran.stdout()
+            .contains("1 credential(s) inside (not rewritten: rotate them)"),
+        "{}",
+        ran.stdout()
+    );
+    tool_accepts("gzip", &hist);
+    let after = pipe("gzip", &["-dc"], &std::fs::read(&hist).unwrap());
+    assert_same(
+        "history",
+        &after,
+        history.replace(&p.0[0], "[REDACTED_CF_TOKEN]").as_bytes(),
+    );
+}
+
+fn temp_files(dir: &Path) -> Vec<std::fs::DirEntry> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".cfscrub-"))
+        .collect()
+}
+
+/// What a (possibly cut) gzip stream decompresses to, up to where it ends.
+fn gunzip_prefix(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let mut d = flate2::read::MultiGzDecoder::new(bytes);
+    let mut buf = [0u8; 8192];
+    while let Ok(n) = d.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    out
+}
+
+/// kill -9 at random points of `redact` over .gz files (once a random
+/// share of the new compressed bytes is on disk, in temp files or renamed
+/// into place): each file is the old one or the new one, never broken,
+/// and a leftover temp file holds no secret, compressed or not.
+#[test]
+fn killed_during_a_gzip_rewrite_leaves_the_old_or_the_new_file() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(10);
+    let mut p = Planted::default();
+    let mut originals = Vec::new();
+    for i in 0..3 {
+        let mut text = String::new();
+        for _ in 0..40 {
+            text.push_str(&log(&mut g, &mut p));
+        }
+        originals.push((
+            format!("app.log.{i}.gz"),
+            pipe("gzip", &["-c"], text.as_bytes()),
+        ));
+    }
+    // The redacted versions (deterministic), from a first run on a copy.
+    let copy = Tree::new();
+    for (name, gz) in &originals {
+        copy.write(name, gz);
+    }
+    run(cfscrub().args(["redact", "-q"]).arg(copy.path())).expect(0);
+    let redacted: Vec<Vec<u8>> = originals
+        .iter()
+        .map(|(name, _)| std::fs::read(copy.join(name)).unwrap())
+        .collect();
+    let total: usize = redacted.iter().map(Vec::len).sum();
+    let mut rng = fastrand::Rng::with_seed(10);
+    let (wanted, mut killed, mut round) = (8, 0, 0);
+    while killed < wanted {
+        assert!(round < 6 * wanted, "only {killed} of {wanted} kills landed");
+        round += 1;
+        for (name, gz) in &originals {
+            t.write(name, gz);
+        }
+        let inode = |name: &str| {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(t.join(name)).unwrap().ino()
+        };
+        let inodes: Vec<u64> = originals.iter().map(|(n, _)| inode(n)).collect();
+        let target = (total as f64 * rng.f64()) as u64;
+        let progress = || {
+            let in_temp: u64 = temp_files(t.path())
+                .iter()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum();
+            let renamed: u64 = originals
+                .iter()
+                .zip(&inodes)
+                .zip(&redacted)
+                .filter(|(((n, _), ino), _)| inode(n) != **ino)
+                .map(|(_, r)| r.len() as u64)
+                .sum();
+            in_temp + renamed
+        };
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
+            .args(["redact", "-q"])
+            .arg(t.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut ended = false;
+        wait_until("the run reaches its random point or ends", || {
+            ended = child.try_wait().unwrap().is_some();
+            ended || progress() >= target
+        });
+        if !ended {
+            // Not reaped (try_wait found it running): the pid is still ours.
+            unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        }
+        let status = child.wait().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        killed += (!ended && status.signal() == Some(libc::SIGKILL)) as usize;
+        for ((name, old), new) in originals.iter().zip(&redacted) {
+            let now = std::fs::read(t.join(name)).unwrap();
+            assert!(
+                now == *old || now == *new,
+                "round {round}: {name} is neither the old nor the new file"
+            );
+        }
+        for entry in temp_files(t.path()) {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            p.assert_absent("leftover temp file", &bytes);
+            p.assert_absent("leftover temp file, decompressed", &gunzip_prefix(&bytes));
+            std::fs::remove_file(entry.path()).unwrap();
+        }
+    }
+}

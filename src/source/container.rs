@@ -20,7 +20,7 @@ use crate::core::sniff::Opaque;
 use crate::source::archive;
 use crate::source::compressed::{self, Decoded};
 use crate::source::head::Head;
-use crate::source::utf16::Narrowed;
+use crate::source::utf16::{self, Narrowed};
 use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read};
@@ -224,7 +224,9 @@ pub(crate) fn walk_at(
             }
             archive::walk(format, head.bytes().chain(reader), place, limits, visit)
         }
-        Some(format @ (Opaque::Utf16Le | Opaque::Utf16Be)) => {
+        Some(format @ (Opaque::Utf16Le | Opaque::Utf16Be))
+            if utf16::mostly_ascii(head.bytes(), format == Opaque::Utf16Be) =>
+        {
             let bom = usize::from(matches!(head.bytes(), [0xff, 0xfe, ..] | [0xfe, 0xff, ..])) * 2;
             let raw = (&head.bytes()[bom..]).chain(reader);
             let mut narrowed = Narrowed::new(raw, format == Opaque::Utf16Be);

@@ -13,6 +13,27 @@ use std::io::{self, Read};
 /// matcher takes for part of a token.
 pub const PLACEHOLDER: u8 = 0x1a;
 
+/// Whether a head classified as UTF-16 holds enough ASCII code units (at
+/// least one in 16) to be read as text: a byte order mark alone is two
+/// bytes, and `\xff\xfe` also starts binary junk and Latin-1 text, which
+/// are then scanned as raw bytes and reported not inspected, as before.
+/// Credentials are ASCII: UTF-16 holding one has ASCII code units.
+pub fn mostly_ascii(head: &[u8], big_endian: bool) -> bool {
+    let units = head.len() / 2;
+    let ascii = head
+        .chunks_exact(2)
+        .filter(|pair| {
+            let (high, low) = if big_endian {
+                (pair[0], pair[1])
+            } else {
+                (pair[1], pair[0])
+            };
+            high == 0 && low != 0 && low < 0x80
+        })
+        .count();
+    units > 0 && ascii * 16 >= units
+}
+
 /// Most raw bytes read per call.
 const RAW_CHUNK: usize = 128 * 1024;
 
@@ -128,6 +149,19 @@ mod tests {
                 .unwrap();
             assert_eq!(out, expected);
         }
+    }
+
+    #[test]
+    fn a_bom_before_junk_is_not_utf16_text() {
+        let text: Vec<u8> = "\u{feff}PS C:\\> ls\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert!(mostly_ascii(&text, false));
+        assert!(!mostly_ascii(
+            b"\xff\xfe invalid utf-8 \xc3\x28 then\r\n",
+            false
+        ));
     }
 
     #[test]
