@@ -10,6 +10,7 @@
 //! outranks a finding).
 
 pub mod checklist;
+pub mod configured;
 pub mod demo;
 pub mod diagnose;
 pub mod filter;
@@ -18,6 +19,7 @@ pub mod redact;
 pub mod run;
 pub mod scan;
 pub mod search;
+pub mod token;
 pub mod vault;
 pub mod verify;
 pub mod wiring;
@@ -47,6 +49,7 @@ pub fn run(invocation: Invocation) -> Result<u8> {
         Invocation::History(options) => history::run(options),
         Invocation::HistoryHook(shell) => history::hook(shell),
         Invocation::Demo(options) => demo::run(options),
+        Invocation::Token(options) => token::run(options),
     }
 }
 

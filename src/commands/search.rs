@@ -1,16 +1,14 @@
 //! The parallel search driver shared by `scan` and `verify`: every input
 //! through one [`StreamScanner`] into one [`Output`].
 //!
-//! Each input goes through [`container::walk`]: compressed content is
-//! decoded (within the [`Limits`]) and its text scanned, each decoded
-//! stream with a scanner of its own, findings located inside it
-//! (`app.log.2.gz!app.log.2:LINE:COL`). Content the detector still cannot
-//! see through (archives, UTF-16, a corrupt or over-limit stream) is
-//! reported as *not inspected* — the raw bytes of an undecoded format are
-//! still scanned, since a tar or a zip's stored entries hold plain text —
-//! and so are the git object databases the walk did not enter. Neither is
-//! ever counted clean.
+//! Each input's first bytes are classified on the way through the scanner
+//! ([`scan_and_sniff`]: one read of every byte). Content
+//! the detector cannot see through (compressed, archived, UTF-16) is
+//! reported as *not inspected* — its raw bytes are still scanned, since a
+//! tar or a zip's stored entries hold plain text — and so are the git
+//! object databases the walk did not enter. Neither is ever counted clean.
 
+use cfscrub::config::baseline::{Baseline, Recorder, Screen};
 use cfscrub::core::detect::Detector;
 use cfscrub::core::finding::Finding;
 use cfscrub::core::stream::{Sink, StreamScanner};
@@ -24,6 +22,7 @@ use cfscrub::source::walk::{open_regular, Input, Inputs, Note, OpenError};
 use rayon::prelude::*;
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Why a git directory is reported as not inspected.
 pub const GIT_OBJECT_DATABASE: &str = "git object database";
@@ -36,16 +35,26 @@ pub struct Search<'a> {
     pub output: &'a Output,
     /// Follow symbolic links when opening.
     pub follow: bool,
-    /// Bounds on decoding compressed content.
+    /// Bounds on decoding compressed content and archives.
     pub limits: Limits,
+    /// Findings accepted by this baseline are not reported (`scan`).
+    pub baseline: Option<&'a Baseline>,
+    /// Every finding is recorded here for a new baseline (`scan --write-baseline`).
+    pub recorder: Option<&'a Recorder>,
+    /// How many findings the baseline accepted.
+    pub accepted: AtomicU64,
 }
 
-/// Walks the paths of a command's walk options.
-pub fn collect_inputs(walk: &crate::cli::WalkOptions) -> anyhow::Result<Inputs> {
+/// Walks the paths of a command's walk options, leaving out the
+/// `--exclude` globs and `more_excludes` (the config file's).
+pub fn collect_inputs(
+    walk: &crate::cli::WalkOptions,
+    more_excludes: &[String],
+) -> anyhow::Result<Inputs> {
     use anyhow::Context;
     let options = cfscrub::source::walk::WalkOptions {
         follow: walk.follow,
-        excludes: walk.excludes.clone(),
+        excludes: walk.excludes.iter().chain(more_excludes).cloned().collect(),
     };
     cfscrub::source::walk::collect(&walk.paths, &options).context("--exclude")
 }
@@ -76,8 +85,8 @@ impl Search<'_> {
                 .items
                 .par_iter()
                 .map(|input| {
-                    let t = self.search_one(input);
-                    progress.file_done(t.bytes);
+                    let t = self.search_one(input, &progress);
+                    progress.file_done();
                     t
                 })
                 .reduce(Tally::default, |mut a, b| {
@@ -95,25 +104,39 @@ impl Search<'_> {
         tally
     }
 
-    fn search_one(&self, input: &Input) -> Tally {
+    fn search_one(&self, input: &Input, progress: &Progress) -> Tally {
         if self.output.is_closed() {
             return Tally::default();
         }
         let name = input_name(input);
+        let path = match input {
+            Input::Stdin => None,
+            Input::File(path) => Some(path.as_path()),
+        };
         let mut streams = Streams {
             detector: self.detector,
             report: self.output.file(&name),
             bytes: 0,
+            path,
+            baseline: self.baseline,
+            recorder: self.recorder,
+            accepted: 0,
         };
-        let outer = match input {
-            Input::Stdin => "<stdin>".to_string(),
-            Input::File(path) => path.to_string_lossy().into_owned(),
-        };
+        let outer = path.map_or_else(
+            || "<stdin>".to_string(),
+            |p| p.to_string_lossy().into_owned(),
+        );
         let limits = &self.limits;
         let result = match input {
-            Input::Stdin => container::walk(&mut io::stdin().lock(), &outer, limits, &mut streams),
+            Input::Stdin => {
+                let mut stdin = progress.counting(io::stdin().lock());
+                container::walk(&mut stdin, &outer, limits, &mut streams)
+            }
             Input::File(path) => match open_regular(path, self.follow) {
-                Ok((mut file, _)) => container::walk(&mut file, &outer, limits, &mut streams),
+                Ok((file, _)) => {
+                    let mut file = progress.counting(file);
+                    container::walk(&mut file, &outer, limits, &mut streams)
+                }
                 Err(OpenError::NotRegular(what)) => {
                     let note = Note::Skipped {
                         path: path.clone(),
@@ -125,6 +148,7 @@ impl Search<'_> {
                 Err(OpenError::Io(e)) => Err(e),
             },
         };
+        self.accepted.fetch_add(streams.accepted, Ordering::Relaxed);
         let mut tally = counted(streams.report.finish(streams.bytes));
         match result {
             Ok(_) => {}
@@ -138,12 +162,29 @@ impl Search<'_> {
     }
 }
 
-/// Scans each stream of one file into its report.
+/// A report's counts, or one error when the report could not be written.
+fn counted(written: io::Result<Tally>) -> Tally {
+    written.unwrap_or_else(|e| {
+        errln!("cfscrub: writing the report: {e}");
+        Tally {
+            errors: 1,
+            ..Tally::default()
+        }
+    })
+}
+
+/// Scans each stream of one file into its report, through the baseline's
+/// screen.
 struct Streams<'a> {
     detector: &'a Detector,
     report: cfscrub::report::FileReport<'a>,
     /// Bytes scanned, over all streams.
     bytes: u64,
+    path: Option<&'a Path>,
+    baseline: Option<&'a Baseline>,
+    recorder: Option<&'a Recorder>,
+    /// Findings the baseline accepted.
+    accepted: u64,
 }
 
 /// The names of a place, escaped and masked for display.
@@ -155,7 +196,9 @@ impl Visit for Streams<'_> {
     fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<()> {
         self.report.enter(shown_place(place));
         let mut scanner = StreamScanner::new(self.detector, true);
-        let result = head.scan_with_rest(&mut scanner, &mut &mut *rest, &mut self.report);
+        let mut screen = Screen::new(&mut self.report, self.path, self.baseline, self.recorder);
+        let result = head.scan_with_rest(&mut scanner, &mut &mut *rest, &mut screen);
+        self.accepted += screen.accepted;
         self.bytes += scanner.position();
         result?;
         if let Some(format) = head.opaque() {
@@ -173,14 +216,18 @@ impl Visit for Streams<'_> {
     /// A finding in a member's name is reported at the member, on line 0.
     fn member_name(&mut self, place: &[String], name: &[u8]) -> io::Result<()> {
         self.report.enter(shown_place(place));
+        let mut screen = Screen::new(&mut self.report, self.path, self.baseline, self.recorder);
+        let mut in_name = InName(&mut screen);
         let mut scanner = StreamScanner::new(self.detector, true);
-        scanner.feed(name, &mut InName(&mut self.report))?;
-        scanner.finish(&mut InName(&mut self.report))
+        scanner.feed(name, &mut in_name)?;
+        scanner.finish(&mut in_name)?;
+        self.accepted += screen.accepted;
+        Ok(())
     }
 }
 
 /// Hands findings on with line 0: they are in a member's name.
-struct InName<'r, 'a>(&'r mut cfscrub::report::FileReport<'a>);
+struct InName<'r, 's>(&'r mut Screen<'s>);
 
 impl Sink for InName<'_, '_> {
     fn finding(&mut self, finding: &Finding) -> io::Result<()> {
@@ -188,15 +235,4 @@ impl Sink for InName<'_, '_> {
         in_name.line = 0;
         self.0.finding(&in_name)
     }
-}
-
-/// A report's counts, or one error when the report could not be written.
-fn counted(written: io::Result<Tally>) -> Tally {
-    written.unwrap_or_else(|e| {
-        errln!("cfscrub: writing the report: {e}");
-        Tally {
-            errors: 1,
-            ..Tally::default()
-        }
-    })
 }
