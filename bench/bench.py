@@ -4,7 +4,8 @@
 Usage:
   python3 bench/bench.py [--bench DIR] [--runs 5] [SECTION ...]
 
-Sections: scan, accuracy, redact, filter (default: all). Corpora are made with
+Sections: scan, accuracy, redact, filter, reach (compressed corpora:
+bench/reach.py) (default: all). Corpora are made with
 ../shared/bench/gen_corpus.py into DIR (default $BENCH or /tmp/cfscrub-bench),
 outside the repository: they are large and full of token shapes.
 Every figure is the median of --runs runs, warm cache; peak RSS comes from
@@ -186,7 +187,7 @@ def bench_filter(c200, huge, runs):
         print(f"  {'':<44} {sed_t / cf_t:5.2f}x sed's throughput, {cf_t / cat_t:5.2f}x the cat pipe's time")
 
 
-SECTIONS = {"scan", "accuracy", "redact", "filter"}
+SECTIONS = {"scan", "accuracy", "redact", "filter", "reach"}
 
 
 def main():
@@ -210,6 +211,10 @@ def main():
         bench_filter(c200, huge, args.runs)
     if "redact" in args.sections:
         bench_redact(c200, huge, args.bench, args.runs)
+    if "reach" in args.sections:
+        from reach import bench_reach  # compressed corpora (bench/reach.py)
+
+        bench_reach(c200, huge, args.bench, args.runs)
 
 
 if __name__ == "__main__":

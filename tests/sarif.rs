@@ -66,6 +66,8 @@ fn sarif_output_is_valid_against_the_2_1_0_schema() {
         .output()
         .expect("gzip runs");
     t.write("old.log.gz", gz.stdout);
+    // A 7-Zip signature: not inspected, a notification.
+    t.write("bundle.7z", b"7z\xbc\xaf\x27\x1c\x00\x04 packed");
     let ran = run(cfscrub()
         .current_dir(t.path())
         .args(["scan", "--format", "sarif", "."]))
@@ -76,6 +78,14 @@ fn sarif_output_is_valid_against_the_2_1_0_schema() {
     let doc: Value = serde_json::from_slice(&ran.stdout).unwrap();
     let results = doc["runs"][0]["results"].as_array().unwrap();
     assert!(results.len() >= 3, "{doc}");
+    // A finding inside the gzip names its member after `!/`.
+    assert!(
+        results.iter().any(
+            |r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                == "old.log.gz!/old.log"
+        ),
+        "{doc}"
+    );
     let notes = &doc["runs"][0]["invocations"][0]["toolExecutionNotifications"];
     assert_eq!(notes.as_array().map(Vec::len), Some(1), "{doc}");
 }

@@ -173,12 +173,53 @@ pub struct OutputArgs {
     pub quiet: bool,
 }
 
+/// Bounds on reading compressed files (against decompression bombs);
+/// over a limit, the content is reported not inspected.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Most bytes one decompressed stream may hold (suffixes K, M, G, T:
+    /// powers of 1024).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_member_size: Option<u64>,
+    /// Most bytes out per compressed byte in (checked past the first MiB).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_ratio: Option<u64>,
+    /// Most compressed layers nested in one another (`.tar.gz` in a `.gz`…).
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<usize>,
+}
+
+/// Parses `--max-member-size`: bytes, or a number with K, M, G or T.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let (digits, shift) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err("expected a size such as 500M or 16G".into()),
+            };
+            (&text[..i], shift)
+        }
+        _ => (text, 0),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| "expected a size such as 500M or 16G".into())
+}
+
 /// `cfscrub scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub walk: WalkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub limits: LimitArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub config: ConfigArgs,
@@ -238,6 +279,9 @@ pub struct VerifyArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub walk: WalkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub limits: LimitArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub config: ConfigArgs,

@@ -5,12 +5,13 @@
 //! combinations with a message naming the flags involved.
 
 use super::flags::{
-    Cli, ColorFlag, Command, ConfigArgs, DocFormat, FormatFlag, HistoryCommand, MaskArgs,
-    OutputArgs, SecretArgs, ShellFlag, VaultAction, WalkArgs,
+    Cli, ColorFlag, Command, ConfigArgs, DocFormat, FormatFlag, HistoryCommand, LimitArgs,
+    MaskArgs, OutputArgs, SecretArgs, ShellFlag, VaultAction, WalkArgs,
 };
 use anyhow::{bail, Context, Result};
 use cfscrub::incident::history::Shell;
 use cfscrub::report::{ColorChoice, Format};
+use cfscrub::source::container::Limits;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -104,6 +105,8 @@ pub struct SearchOptions {
     pub secrets: SecretSources,
     /// How to print.
     pub output: OutputOptions,
+    /// Bounds on decoding compressed content and archives.
+    pub limits: Limits,
     /// The settings file.
     pub config: ConfigChoice,
 }
@@ -235,10 +238,12 @@ pub struct DemoOptions {
 pub fn resolve(cli: Cli) -> Result<Invocation> {
     Ok(match cli.command {
         Command::Scan(a) => Invocation::Scan(ScanOptions {
-            search: search(a.walk, a.secrets, a.output, &a.config)?,
+            search: search(a.walk, a.secrets, a.output, &a.config, &a.limits)?,
             write_baseline: a.write_baseline,
         }),
-        Command::Verify(a) => Invocation::Verify(search(a.walk, a.secrets, a.output, &a.config)?),
+        Command::Verify(a) => {
+            Invocation::Verify(search(a.walk, a.secrets, a.output, &a.config, &a.limits)?)
+        }
         Command::Redact(a) => {
             if a.output.format == FormatFlag::Sarif {
                 bail!("--format sarif is for scan; redact prints human or json");
@@ -319,7 +324,13 @@ fn config(c: &ConfigArgs) -> ConfigChoice {
     }
 }
 
-fn search(w: WalkArgs, s: SecretArgs, o: OutputArgs, c: &ConfigArgs) -> Result<SearchOptions> {
+fn search(
+    w: WalkArgs,
+    s: SecretArgs,
+    o: OutputArgs,
+    c: &ConfigArgs,
+    l: &LimitArgs,
+) -> Result<SearchOptions> {
     let stdin_path = w
         .paths
         .iter()
@@ -329,8 +340,24 @@ fn search(w: WalkArgs, s: SecretArgs, o: OutputArgs, c: &ConfigArgs) -> Result<S
         secrets: secret_sources(s, stdin_path)?,
         walk: walk(w)?,
         output: output(&o),
+        limits: limits(l),
         config: config(c),
     })
+}
+
+/// The limits: the defaults, with what the flags say instead.
+fn limits(l: &LimitArgs) -> Limits {
+    let mut limits = Limits::default();
+    if let Some(n) = l.max_member_size {
+        limits.max_member_bytes = n;
+    }
+    if let Some(n) = l.max_ratio {
+        limits.max_ratio = n;
+    }
+    if let Some(n) = l.max_depth {
+        limits.max_depth = n;
+    }
+    limits
 }
 
 fn mask(m: MaskArgs) -> Result<MaskOptions> {

@@ -91,6 +91,7 @@ fn remedy(e: &RewriteError) -> Option<&'static str> {
         RewriteError::NotRegular(_)
         | RewriteError::Remaining(_)
         | RewriteError::Binary
+        | RewriteError::Unsupported(_)
         | RewriteError::Io(..) => None,
     }
 }
@@ -163,7 +164,8 @@ fn failure(e: RewriteError) -> FileResult {
 }
 
 /// For content cfscrub cannot see through, which is never rewritten: its
-/// format and what its raw bytes hold. `None` for content redact rewrites,
+/// format and what its raw bytes hold. `None` for content redact rewrites
+/// (compressed text included: `rewrite::recompress`),
 /// and when the file cannot be opened (the rewrite reports that).
 fn opaque_content(path: &Path, detector: &Detector, follow: bool) -> Option<FileResult> {
     let (mut file, _) = open_regular(path, follow).ok()?;
@@ -172,6 +174,9 @@ fn opaque_content(path: &Path, detector: &Detector, follow: bool) -> Option<File
         Err(e) => return Some(FileResult::failed(format!("cannot read: {e}"))),
     };
     let format = head.opaque()?;
+    if cfscrub::rewrite::recompress::supports(format) {
+        return None;
+    }
     let mut counts = FileCounts::default();
     let mut scanner = StreamScanner::new(detector, true);
     Some(
@@ -333,6 +338,7 @@ fn report(
         let name = display_path(git_dir);
         let item = NotInspected {
             path: &name,
+            container: &[],
             reason: GIT_OBJECT_DATABASE,
         };
         report.not_inspected(item, None);

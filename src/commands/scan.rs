@@ -33,6 +33,7 @@ pub fn run(options: ScanOptions) -> Result<u8> {
         detector: &detector,
         output: &output,
         follow: args.walk.follow,
+        limits: args.limits,
         baseline: baseline.as_ref(),
         recorder: recorder.as_ref(),
         accepted: Default::default(),

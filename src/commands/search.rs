@@ -10,15 +10,18 @@
 
 use cfscrub::config::baseline::{Baseline, Recorder, Screen};
 use cfscrub::core::detect::Detector;
-use cfscrub::core::stream::StreamScanner;
+use cfscrub::core::finding::Finding;
+use cfscrub::core::stream::{Sink, StreamScanner};
 use cfscrub::errln;
 use cfscrub::mask::sanitize::display_path;
 use cfscrub::report::progress::Progress;
 use cfscrub::report::{Format, Output, Tally};
-use cfscrub::source::head::scan_and_sniff;
+use cfscrub::source::container::{self, Limits, Visit};
+use cfscrub::source::head::Head;
 use cfscrub::source::walk::{open_regular, Input, Inputs, Note, OpenError};
 use rayon::prelude::*;
-use std::io;
+use std::io::{self, Read};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Why a git directory is reported as not inspected.
@@ -32,6 +35,8 @@ pub struct Search<'a> {
     pub output: &'a Output,
     /// Follow symbolic links when opening.
     pub follow: bool,
+    /// Bounds on decoding compressed content and archives.
+    pub limits: Limits,
     /// Findings accepted by this baseline are not reported (`scan`).
     pub baseline: Option<&'a Baseline>,
     /// Every finding is recorded here for a new baseline (`scan --write-baseline`).
@@ -104,21 +109,33 @@ impl Search<'_> {
             return Tally::default();
         }
         let name = input_name(input);
-        let mut report = self.output.file(&name);
-        let mut scanner = StreamScanner::new(self.detector, true);
         let path = match input {
             Input::Stdin => None,
             Input::File(path) => Some(path.as_path()),
         };
-        let mut screen = Screen::new(&mut report, path, self.baseline, self.recorder);
+        let mut streams = Streams {
+            detector: self.detector,
+            report: self.output.file(&name),
+            bytes: 0,
+            path,
+            baseline: self.baseline,
+            recorder: self.recorder,
+            accepted: 0,
+        };
+        let outer = path.map_or_else(
+            || "<stdin>".to_string(),
+            |p| p.to_string_lossy().into_owned(),
+        );
+        let limits = &self.limits;
         let result = match input {
             Input::Stdin => {
                 let mut stdin = progress.counting(io::stdin().lock());
-                scan_and_sniff(&mut scanner, &mut stdin, &mut screen)
+                container::walk(&mut stdin, &outer, limits, &mut streams)
             }
             Input::File(path) => match open_regular(path, self.follow) {
                 Ok((file, _)) => {
-                    scan_and_sniff(&mut scanner, &mut progress.counting(file), &mut screen)
+                    let mut file = progress.counting(file);
+                    container::walk(&mut file, &outer, limits, &mut streams)
                 }
                 Err(OpenError::NotRegular(what)) => {
                     let note = Note::Skipped {
@@ -131,11 +148,8 @@ impl Search<'_> {
                 Err(OpenError::Io(e)) => Err(e),
             },
         };
-        self.accepted.fetch_add(screen.accepted, Ordering::Relaxed);
-        if let Ok(Some(format)) = result {
-            report.not_inspected(format.name());
-        }
-        let mut tally = counted(report.finish(scanner.position()));
+        self.accepted.fetch_add(streams.accepted, Ordering::Relaxed);
+        let mut tally = counted(streams.report.finish(streams.bytes));
         match result {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe && self.output.is_closed() => {}
@@ -157,4 +171,68 @@ fn counted(written: io::Result<Tally>) -> Tally {
             ..Tally::default()
         }
     })
+}
+
+/// Scans each stream of one file into its report, through the baseline's
+/// screen.
+struct Streams<'a> {
+    detector: &'a Detector,
+    report: cfscrub::report::FileReport<'a>,
+    /// Bytes scanned, over all streams.
+    bytes: u64,
+    path: Option<&'a Path>,
+    baseline: Option<&'a Baseline>,
+    recorder: Option<&'a Recorder>,
+    /// Findings the baseline accepted.
+    accepted: u64,
+}
+
+/// The names of a place, escaped and masked for display.
+fn shown_place(place: &[String]) -> Vec<String> {
+    place.iter().map(|n| display_path(Path::new(n))).collect()
+}
+
+impl Visit for Streams<'_> {
+    fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<()> {
+        self.report.enter(shown_place(place));
+        let mut scanner = StreamScanner::new(self.detector, true);
+        let mut screen = Screen::new(&mut self.report, self.path, self.baseline, self.recorder);
+        let result = head.scan_with_rest(&mut scanner, &mut &mut *rest, &mut screen);
+        self.accepted += screen.accepted;
+        self.bytes += scanner.position();
+        result?;
+        if let Some(format) = head.opaque() {
+            self.report.not_inspected(format.name());
+        }
+        Ok(())
+    }
+
+    fn not_inspected(&mut self, place: &[String], reason: &str) {
+        self.report.enter(shown_place(place));
+        self.report
+            .not_inspected(&cfscrub::mask::sanitize::mask_text(reason));
+    }
+
+    /// A finding in a member's name is reported at the member, on line 0.
+    fn member_name(&mut self, place: &[String], name: &[u8]) -> io::Result<()> {
+        self.report.enter(shown_place(place));
+        let mut screen = Screen::new(&mut self.report, self.path, self.baseline, self.recorder);
+        let mut in_name = InName(&mut screen);
+        let mut scanner = StreamScanner::new(self.detector, true);
+        scanner.feed(name, &mut in_name)?;
+        scanner.finish(&mut in_name)?;
+        self.accepted += screen.accepted;
+        Ok(())
+    }
+}
+
+/// Hands findings on with line 0: they are in a member's name.
+struct InName<'r, 's>(&'r mut Screen<'s>);
+
+impl Sink for InName<'_, '_> {
+    fn finding(&mut self, finding: &Finding) -> io::Result<()> {
+        let mut in_name = finding.clone();
+        in_name.line = 0;
+        self.0.finding(&in_name)
+    }
 }

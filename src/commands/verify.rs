@@ -31,6 +31,7 @@ pub fn run(args: SearchOptions) -> Result<u8> {
         detector: &detector,
         output: &output,
         follow: args.walk.follow,
+        limits: args.limits,
         baseline: None,
         recorder: None,
         accepted: Default::default(),

@@ -9,9 +9,13 @@ use super::history::HistoryFile;
 use crate::core::counts::FileCounts;
 use crate::core::detect::Detector;
 use crate::core::sniff::Opaque;
+use crate::core::stream::StreamScanner;
 use crate::rewrite::method::{self, Plan, Request};
 use crate::rewrite::{count_remaining, Method, RewriteError, RewriteOptions};
+use crate::source::container::{self, Limits, Visit};
+use crate::source::head::Head;
 use crate::source::walk::{open_regular, OpenError};
+use std::io::{self, Read};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -71,16 +75,48 @@ pub struct Store {
     pub found: u64,
 }
 
-/// Looks into a credential store without following a link; the error is
-/// the message to print after its name.
+/// Counts the credentials in every stream of a file (through compression
+/// and archives, as `scan` reads it).
+struct Counting<'d> {
+    detector: &'d Detector,
+    counts: FileCounts,
+}
+
+impl Visit for Counting<'_> {
+    fn stream(&mut self, _: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<()> {
+        let mut scanner = StreamScanner::new(self.detector, true);
+        head.scan_with_rest(&mut scanner, &mut &mut *rest, &mut self.counts)
+    }
+
+    fn not_inspected(&mut self, _: &[String], _: &str) {}
+
+    fn member_name(&mut self, _: &[String], name: &[u8]) -> io::Result<()> {
+        let mut scanner = StreamScanner::new(self.detector, true);
+        scanner.feed(name, &mut self.counts)?;
+        scanner.finish(&mut self.counts)
+    }
+}
+
+/// Looks into a credential store without following a link (a compressed
+/// one decompressed, as `scan` reads it); the error is the message to
+/// print after its name.
 pub fn inspect_store(path: &Path, detector: &Detector) -> Result<Store, String> {
     match open_regular(path, false) {
-        Ok((file, meta)) => Ok(Store {
-            mode: meta.mode() & 0o7777,
-            found: count_remaining(&file, detector)
-                .map(|c| c.total())
-                .unwrap_or(0),
-        }),
+        Ok((mut file, meta)) => {
+            let mut counting = Counting {
+                detector,
+                counts: FileCounts::default(),
+            };
+            let name = path.to_string_lossy();
+            let found = match container::walk(&mut file, &name, &Limits::default(), &mut counting) {
+                Ok(()) => counting.counts.total(),
+                Err(_) => count_remaining(&file, detector).map_or(0, |c| c.total()),
+            };
+            Ok(Store {
+                mode: meta.mode() & 0o7777,
+                found,
+            })
+        }
         Err(OpenError::NotRegular(what)) => Err(format!("is a {what}: not touched")),
         Err(OpenError::Io(e)) => Err(e.to_string()),
     }

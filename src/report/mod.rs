@@ -101,6 +101,9 @@ impl Tally {
 pub struct NotInspected<'a> {
     /// The path, escaped and masked for display.
     pub path: &'a str,
+    /// The names of the containers inside `path` that lead to what was not
+    /// inspected, outermost first, escaped and masked (empty: the file).
+    pub container: &'a [String],
     /// Why it was not inspected.
     pub reason: &'a str,
 }
@@ -108,7 +111,11 @@ pub struct NotInspected<'a> {
 impl NotInspected<'_> {
     /// `cfscrub: not inspected: logs/app.log.2.gz (gzip)`, for stderr.
     pub fn line(&self) -> String {
-        format!("cfscrub: not inspected: {} ({})", self.path, self.reason)
+        format!(
+            "cfscrub: not inspected: {} ({})",
+            shown_path(self.path, self.container),
+            self.reason
+        )
     }
 
     /// The JSON Lines record; `found`: what a file's raw bytes hold
@@ -116,6 +123,7 @@ impl NotInspected<'_> {
     pub fn record(&self, found: Option<u64>) -> UninspectedRecord<'_> {
         UninspectedRecord {
             path: self.path,
+            container_path: (!self.container.is_empty()).then_some(self.container),
             reason: self.reason,
             found,
         }
@@ -194,7 +202,12 @@ impl Output {
     /// returns its count.
     pub fn not_inspected(&self, path: &str, reason: &str) -> io::Result<Tally> {
         let mut buf = Vec::new();
-        self.note_not_inspected(NotInspected { path, reason }, &mut buf);
+        let item = NotInspected {
+            path,
+            container: &[],
+            reason,
+        };
+        self.note_not_inspected(item, &mut buf);
         self.write_block(&buf)?;
         Ok(Tally {
             uninspected: 1,
@@ -211,10 +224,11 @@ impl Output {
                 let record = SearchRecord::Uninspected(item.record(None));
                 buf.extend_from_slice(schema::line(&record).as_bytes());
             }
-            Format::Sarif => self
-                .sarif_parts()
-                .notifications
-                .push(sarif::not_inspected(item.path, item.reason)),
+            Format::Sarif => self.sarif_parts().notifications.push(sarif::not_inspected(
+                item.path,
+                item.container,
+                item.reason,
+            )),
         }
     }
 
@@ -227,6 +241,8 @@ impl Output {
         FileReport {
             output: self,
             path,
+            container: Vec::new(),
+            shown: path.to_string(),
             buf: Vec::new(),
             tally: Tally::default(),
             column: (self.format == Format::Sarif).then(sarif::Utf16Column::default),
@@ -321,10 +337,24 @@ pub fn human_bytes(n: u64) -> String {
     format!("{v:.1} {}", UNITS[unit])
 }
 
+/// `path!member!inner`: where a finding inside containers is, for humans.
+fn shown_path(path: &str, container: &[String]) -> String {
+    let mut shown = path.to_string();
+    for name in container {
+        shown.push('!');
+        shown.push_str(name);
+    }
+    shown
+}
+
 /// The report of one file; a [`Sink`] for the stream scanner.
 pub struct FileReport<'a> {
     output: &'a Output,
     path: &'a str,
+    /// The member being read (see [`FileReport::enter`]).
+    container: Vec<String>,
+    /// `path!member…`, as human output shows it.
+    shown: String,
     buf: Vec<u8>,
     tally: Tally,
     /// SARIF: the UTF-16 column, following the data.
@@ -337,10 +367,22 @@ impl FileReport<'_> {
     pub fn not_inspected(&mut self, reason: &str) {
         let item = NotInspected {
             path: self.path,
+            container: &self.container,
             reason,
         };
         self.output.note_not_inspected(item, &mut self.buf);
-        self.tally.uninspected = 1;
+        self.tally.uninspected += 1;
+    }
+
+    /// Sets which stream of the file the next findings and notes are
+    /// about: the names of the containers leading to it, outermost first,
+    /// escaped and masked (empty: the file itself). Columns restart.
+    pub fn enter(&mut self, container: Vec<String>) {
+        self.shown = shown_path(self.path, &container);
+        self.container = container;
+        if self.column.is_some() {
+            self.column = Some(sarif::Utf16Column::default());
+        }
     }
 
     /// Writes what is buffered and returns this file's counts.
@@ -356,11 +398,17 @@ impl FileReport<'_> {
     fn format_finding(&mut self, f: &Finding) {
         let fingerprints = self.output.fingerprints;
         match self.output.format {
-            Format::Human => {
-                human::finding_line(&mut self.buf, self.path, f, fingerprints, self.output.color)
-            }
+            Format::Human => human::finding_line(
+                &mut self.buf,
+                &self.shown,
+                f,
+                fingerprints,
+                self.output.color,
+            ),
             Format::Json => {
-                let record = SearchRecord::Finding(FindingRecord::new(self.path, f, fingerprints));
+                let mut record = FindingRecord::new(self.path, f, fingerprints);
+                record.container_path = (!self.container.is_empty()).then_some(&self.container);
+                let record = SearchRecord::Finding(record);
                 self.buf.extend_from_slice(schema::line(&record).as_bytes());
             }
             Format::Sarif => {
@@ -368,7 +416,7 @@ impl FileReport<'_> {
                     .column
                     .as_mut()
                     .map_or(f.column, |c| c.finding(f.length));
-                let result = sarif::result(self.path, f, column, fingerprints);
+                let result = sarif::result(self.path, &self.container, f, column, fingerprints);
                 self.output.sarif_parts().results.push(result);
             }
         }
@@ -401,6 +449,13 @@ impl Sink for FileReport<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_are_shown_after_bangs() {
+        let inner = ["logs.tar".to_string(), "x/a b.log".to_string()];
+        assert_eq!(shown_path("a.tgz", &inner), "a.tgz!logs.tar!x/a b.log");
+        assert_eq!(shown_path("a.log", &[]), "a.log");
+    }
 
     #[test]
     fn human_bytes_rounds() {

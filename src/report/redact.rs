@@ -199,6 +199,7 @@ impl RedactReport {
             FileOutcome::NotInspected { format, raw } => {
                 let item = NotInspected {
                     path: name,
+                    container: &[],
                     reason: format.name(),
                 };
                 self.not_inspected(item, Some(raw.total()));

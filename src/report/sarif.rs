@@ -152,6 +152,19 @@ impl ArtifactLocation {
             uri_base_id: Some(SRCROOT),
         }
     }
+
+    /// A member inside the file: for each container layer, `!/` and the
+    /// member's percent-encoded name (`logs/app.log.2.gz!/app.log.2`), as
+    /// `jar:` URIs name a member.
+    pub fn inside(mut self, container: &[String]) -> ArtifactLocation {
+        if let Some(uri) = &mut self.uri {
+            for name in container {
+                uri.push_str("!/");
+                uri.push_str(&uri_escape(name));
+            }
+        }
+        self
+    }
 }
 
 /// `region`.
@@ -198,9 +211,16 @@ pub struct Descriptor {
     pub id: &'static str,
 }
 
-/// The result for `f` in the file shown as `path`, at UTF-16 column
-/// `column`; its fingerprint only when `fingerprints`.
-pub fn result(path: &str, f: &Finding, column: u64, fingerprints: bool) -> SarifResult {
+/// The result for `f` in the file shown as `path` (inside the members
+/// `container`), at UTF-16 column `column`; its fingerprint only when
+/// `fingerprints`.
+pub fn result(
+    path: &str,
+    container: &[String],
+    f: &Finding,
+    column: u64,
+    fingerprints: bool,
+) -> SarifResult {
     SarifResult {
         rule_id: f.kind.id(),
         level: match f.confidence {
@@ -213,7 +233,7 @@ pub fn result(path: &str, f: &Finding, column: u64, fingerprints: bool) -> Sarif
         },
         locations: vec![Location {
             physical_location: PhysicalLocation {
-                artifact_location: ArtifactLocation::of(path),
+                artifact_location: ArtifactLocation::of(path).inside(container),
                 region: Some(Region {
                     start_line: f.line,
                     start_column: column,
@@ -230,7 +250,7 @@ pub fn result(path: &str, f: &Finding, column: u64, fingerprints: bool) -> Sarif
 }
 
 /// The notification for an item not inspected.
-pub fn not_inspected(path: &str, reason: &str) -> Notification {
+pub fn not_inspected(path: &str, container: &[String], reason: &str) -> Notification {
     Notification {
         level: "warning",
         descriptor: Descriptor {
@@ -241,7 +261,7 @@ pub fn not_inspected(path: &str, reason: &str) -> Notification {
         },
         locations: vec![Location {
             physical_location: PhysicalLocation {
-                artifact_location: ArtifactLocation::of(path),
+                artifact_location: ArtifactLocation::of(path).inside(container),
                 region: None,
             },
         }],
@@ -374,6 +394,16 @@ mod tests {
     #[test]
     fn uri_escape_keeps_slashes_and_escapes_spaces() {
         assert_eq!(uri_escape("ci/run 1/a.log"), "ci/run%201/a.log");
+    }
+
+    #[test]
+    fn a_member_uri_follows_its_file_after_bang_slash() {
+        let inner = ["logs.tar".to_string(), "x/a b.log".to_string()];
+        let location = ArtifactLocation::of("a.tgz").inside(&inner);
+        assert_eq!(
+            location.uri.as_deref(),
+            Some("a.tgz!/logs.tar!/x/a%20b.log")
+        );
     }
 
     #[test]

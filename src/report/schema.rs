@@ -43,6 +43,10 @@ pub enum RedactRecord<'a> {
 pub struct FindingRecord<'a> {
     /// As walked, escaped and masked; `<stdin>` for `-`.
     pub path: &'a str,
+    /// Inside a compressed file or an archive: the names of the layers
+    /// and members, outermost first, escaped and masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_path: Option<&'a [String]>,
     /// 1-based line.
     pub line: u64,
     /// 1-based byte column.
@@ -66,6 +70,7 @@ impl<'a> FindingRecord<'a> {
     pub fn new(path: &'a str, f: &Finding, fingerprints: bool) -> Self {
         FindingRecord {
             path,
+            container_path: None,
             line: f.line,
             column: f.column,
             offset: f.offset,
@@ -85,6 +90,10 @@ impl<'a> FindingRecord<'a> {
 pub struct UninspectedRecord<'a> {
     /// The path shown.
     pub path: &'a str,
+    /// Inside a compressed file or an archive: the names of the layers
+    /// and members leading to what was not inspected, outermost first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_path: Option<&'a [String]>,
     /// `gzip`, `utf-16le`, `git object database`, ...
     pub reason: &'a str,
     /// `redact`: findings in a file's raw bytes, left in place (absent for

@@ -13,8 +13,11 @@
 //! * an SQLite database goes through SQLite ([`crate::rewrite::sqlite`]), and its
 //!   `-wal` and `-journal` files (binary files named after a database
 //!   beside them) through their database, never on their own;
-//! * compressed, archived and UTF-16 files are left untouched: cfscrub
-//!   cannot see their text, so it can neither redact it nor call them clean.
+//! * a compressed text file (gzip, zstd, bzip2, xz) is decompressed,
+//!   redacted and recompressed in its format ([`crate::rewrite::recompress`]);
+//!   `--same-length` cannot apply to it and refuses it;
+//! * archives, UTF-16 and other compressed files are left untouched:
+//!   `redact` does not rewrite them, so it cannot call them clean either.
 //!
 //! The head tells most of it; a NUL byte can still come later. The rename
 //! rewrite watches for one, abandons its temp file (which only ever held
@@ -62,6 +65,11 @@ pub enum Plan {
     Sqlite,
     /// An SQLite `-wal` or `-journal` file: redacted through its database.
     ThroughDatabase(PathBuf),
+    /// Compressed text: decompressed, redacted, recompressed, renamed.
+    Recompress(Opaque),
+    /// `--same-length` on compressed content: refused (its bytes on disk
+    /// are not its text).
+    RefuseSameLength(Opaque),
     /// Compressed, archived or UTF-16: not inspected, left untouched.
     Leave(Opaque),
 }
@@ -86,9 +94,9 @@ impl Plan {
     /// `"method"`.
     pub fn method(&self) -> &'static str {
         match self {
-            Plan::Rename(_) => "rename",
+            Plan::Rename(_) | Plan::Recompress(_) => "rename",
             Plan::SameLength(_) | Plan::Sqlite | Plan::ThroughDatabase(_) => "same-length",
-            Plan::Leave(_) => "none",
+            Plan::Leave(_) | Plan::RefuseSameLength(_) => "none",
         }
     }
 
@@ -104,6 +112,7 @@ impl Plan {
                 Why::HardLinked => "hard-linked",
             },
             Plan::Sqlite | Plan::ThroughDatabase(_) => "sqlite",
+            Plan::Recompress(_) | Plan::RefuseSameLength(_) => "compressed",
             Plan::Leave(_) => "not-inspected",
         }
     }
@@ -114,7 +123,7 @@ impl Plan {
         match self {
             Plan::Rename(Why::Binary(b)) | Plan::SameLength(Why::Binary(b)) => Some(b.name()),
             Plan::Sqlite | Plan::ThroughDatabase(_) => Some("sqlite"),
-            Plan::Leave(o) => Some(o.name()),
+            Plan::Leave(o) | Plan::Recompress(o) | Plan::RefuseSameLength(o) => Some(o.name()),
             _ => None,
         }
     }
@@ -130,6 +139,8 @@ impl Plan {
             Plan::ThroughDatabase(db) => {
                 format!("same-length (sqlite, through {})", display_path(db))
             }
+            Plan::Recompress(o) => format!("rename (recompressed: {})", o.name()),
+            Plan::RefuseSameLength(o) => format!("none (--same-length on {})", o.name()),
             Plan::Leave(o) => format!("none (not inspected: {})", o.name()),
         }
     }
@@ -139,6 +150,13 @@ impl Plan {
 /// `path` locates the database of a `-wal` or `-journal` file.
 pub fn choose(path: &Path, content: Content, request: Request) -> Plan {
     match content {
+        Content::Opaque(o) if crate::rewrite::recompress::supports(o) => {
+            if request.same_length {
+                Plan::RefuseSameLength(o)
+            } else {
+                Plan::Recompress(o)
+            }
+        }
         Content::Opaque(o) => Plan::Leave(o),
         Content::Binary(Binary::Sqlite) => Plan::Sqlite,
         Content::Binary(b) => match crate::rewrite::sqlite::database_of(path) {
@@ -179,6 +197,10 @@ pub fn survey(
 ) -> Result<(Plan, FileCounts), RewriteError> {
     match plan {
         Plan::Leave(_) => Ok((plan, FileCounts::default())),
+        Plan::RefuseSameLength(o) => Err(same_length_refused(o)),
+        Plan::Recompress(o) => {
+            crate::rewrite::recompress::count(path, o, follow, detector).map(|c| (plan, c))
+        }
         Plan::Sqlite => crate::rewrite::sqlite::count_files(path, follow, detector)
             .map(|counts| (plan, counts))
             .map_err(io_err("cannot read")),
@@ -218,6 +240,8 @@ pub fn apply(
         }),
         Plan::Sqlite => crate::rewrite::sqlite::redact(path, opts),
         Plan::ThroughDatabase(db) => crate::rewrite::sqlite::redact(db, opts),
+        Plan::Recompress(o) => crate::rewrite::recompress::redact(path, *o, opts),
+        Plan::RefuseSameLength(o) => Err(same_length_refused(*o)),
         Plan::SameLength(Why::Binary(Binary::Png)) => same_length_png(path, opts),
         Plan::SameLength(_) => redact_same_length(path, opts),
         Plan::Rename(Why::Text) => redact_by_rename(path, opts),
@@ -236,6 +260,14 @@ pub fn apply(
         _ => return outcome.map(|o| (plan, o)),
     };
     apply(path, next, request, opts)
+}
+
+fn same_length_refused(format: Opaque) -> RewriteError {
+    RewriteError::Unsupported(format!(
+        "--same-length cannot rewrite {} content in place (the bytes on disk are not its text); \
+         not rewritten: run redact without --same-length to recompress it",
+        format.name()
+    ))
 }
 
 /// Same-length replacements in a PNG, then the CRCs of the chunks that
@@ -331,7 +363,11 @@ mod tests {
         );
         assert_eq!(
             choose(p, Content::Opaque(Opaque::Gzip), default),
-            Plan::Leave(Opaque::Gzip)
+            Plan::Recompress(Opaque::Gzip)
+        );
+        assert_eq!(
+            choose(p, Content::Opaque(Opaque::Tar), default),
+            Plan::Leave(Opaque::Tar)
         );
     }
 
@@ -359,6 +395,10 @@ mod tests {
                 Plan::Leave(Opaque::Zip)
             );
         }
+        assert_eq!(
+            choose(p, Content::Opaque(Opaque::Zstd), same),
+            Plan::RefuseSameLength(Opaque::Zstd)
+        );
     }
 
     #[test]

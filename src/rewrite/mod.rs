@@ -36,6 +36,7 @@ pub mod file_meta;
 pub mod live_writers;
 pub mod method;
 pub mod png;
+pub mod recompress;
 mod rename;
 mod same_length;
 pub mod sqlite;
@@ -109,6 +110,9 @@ pub enum RewriteError {
     /// The rename rewrite met a NUL byte: binary content, where shifting
     /// bytes would corrupt the file. Nothing was changed.
     Binary,
+    /// Content this rewrite does not change, and why (a compressed
+    /// archive, a truncated stream, `--same-length` on a compressed file).
+    Unsupported(String),
     /// An I/O error, with what was being done.
     Io(&'static str, io::Error),
 }
@@ -169,6 +173,7 @@ impl std::fmt::Display for RewriteError {
                 f,
                 "{n} finding(s) would remain after rewriting: nothing was changed"
             ),
+            RewriteError::Unsupported(why) => f.write_str(why),
             RewriteError::Io(doing, e) => write!(f, "{doing}: {e}"),
         }
     }

@@ -37,6 +37,11 @@ impl Head {
         Ok(head)
     }
 
+    /// The bytes read.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
     /// What the head says the content is.
     pub fn classify(&self) -> Content {
         sniff::classify(&self.bytes[..self.len])

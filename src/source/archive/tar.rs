@@ -1,0 +1,140 @@
+//! tar archives (ustar, GNU, PAX; long names through GNU `L` records and
+//! PAX `path`), read by the `tar` crate as a stream: each regular member's
+//! bytes are walked as they come (a compressed member is decoded in turn),
+//! the others (directories, links, devices) contribute their name only.
+//! A corrupt header stops the walk: the archive is not inspected from
+//! there on, with the reason.
+
+use crate::source::container::{self, catching, Limits, Undecodable, Visit, Watched};
+use std::io::{self, Read};
+use std::rc::Rc;
+
+/// Walks the tar archive `raw` at `place` into `visit`.
+pub fn walk(
+    raw: impl Read,
+    place: &mut Vec<String>,
+    limits: &Limits,
+    visit: &mut dyn Visit,
+) -> io::Result<()> {
+    let depth = place.len();
+    let result = walk_members(raw, place, limits, visit);
+    place.truncate(depth);
+    catching(depth, visit, result)
+}
+
+fn walk_members(
+    raw: impl Read,
+    place: &mut Vec<String>,
+    limits: &Limits,
+    visit: &mut dyn Visit,
+) -> io::Result<()> {
+    let raw = Watched::new(raw);
+    let failed = Rc::clone(&raw.failed);
+    let archive_place = place.clone();
+    let corrupt = |e: io::Error| {
+        if failed.get() || Undecodable::of(&e).is_some() {
+            e
+        } else {
+            Undecodable {
+                place: archive_place.clone(),
+                reason: format!("tar: corrupt ({e})"),
+            }
+            .into_io()
+        }
+    };
+    let mut archive = tar::Archive::new(raw);
+    for entry in archive.entries().map_err(&corrupt)? {
+        let mut entry = entry.map_err(&corrupt)?;
+        let name_bytes = entry.path_bytes().into_owned();
+        let name = String::from_utf8_lossy(&name_bytes).into_owned();
+        place.push(name.clone());
+        visit.member_name(place, &name_bytes)?;
+        let kind = entry.header().entry_type();
+        if kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse() {
+            let size = entry.size();
+            if size > limits.max_member_bytes {
+                visit.not_inspected(
+                    place,
+                    &format!(
+                        "tar: a member of {size} bytes, over the limit of {} (--max-member-size)",
+                        limits.max_member_bytes
+                    ),
+                );
+            } else {
+                let result = container::walk_at(&mut entry, &name, place, limits, visit);
+                catching(place.len(), visit, result)?;
+            }
+        }
+        place.pop();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::head::Head;
+
+    #[derive(Default)]
+    struct Seen {
+        streams: Vec<(Vec<String>, Vec<u8>)>,
+        names: Vec<Vec<String>>,
+        not_inspected: Vec<(Vec<String>, String)>,
+    }
+
+    impl Visit for Seen {
+        fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<()> {
+            let mut data = head.bytes().to_vec();
+            rest.read_to_end(&mut data)?;
+            self.streams.push((place.to_vec(), data));
+            Ok(())
+        }
+        fn not_inspected(&mut self, place: &[String], reason: &str) {
+            self.not_inspected.push((place.to_vec(), reason.into()));
+        }
+        fn member_name(&mut self, place: &[String], _: &[u8]) -> io::Result<()> {
+            self.names.push(place.to_vec());
+            Ok(())
+        }
+    }
+
+    fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in members {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            b.append_data(&mut h, name, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn members_are_streams_named_after_the_archive() {
+        let long = format!("logs/{}/app.log", "d".repeat(150));
+        let tar = tar_of(&[("a.log", b"alpha\n"), (&long, b"beta\n")]);
+        let mut seen = Seen::default();
+        container::walk(&mut &tar[..], "x.tar", &Limits::default(), &mut seen).unwrap();
+        assert_eq!(
+            seen.streams,
+            [
+                (vec!["a.log".to_string()], b"alpha\n".to_vec()),
+                (vec![long.clone()], b"beta\n".to_vec())
+            ]
+        );
+        assert_eq!(seen.names, [vec!["a.log".to_string()], vec![long]]);
+        assert!(seen.not_inspected.is_empty());
+    }
+
+    #[test]
+    fn a_corrupt_header_stops_the_walk_with_a_reason() {
+        let mut tar = tar_of(&[("a.log", b"alpha\n"), ("b.log", b"beta\n")]);
+        tar[1024 + 148] ^= 0x55; // the second header's checksum
+        let mut seen = Seen::default();
+        container::walk(&mut &tar[..], "x.tar", &Limits::default(), &mut seen).unwrap();
+        assert_eq!(seen.streams.len(), 1);
+        assert_eq!(seen.not_inspected.len(), 1);
+        assert!(seen.not_inspected[0].0.is_empty());
+        assert!(seen.not_inspected[0].1.starts_with("tar: corrupt"));
+    }
+}
