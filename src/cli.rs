@@ -40,6 +40,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Run the whole drill on a generated example incident.
     Demo(DemoArgs),
+    /// Find credentials in a git repository's whole history, or purge them.
+    Git(GitArgs),
 }
 
 /// Known leaked values to hunt (never on the command line).
@@ -320,4 +322,49 @@ pub struct DemoArgs {
     /// Seed for the generated fake credentials.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+}
+
+/// `cfscrub git`.
+#[derive(Debug, Args)]
+pub struct GitArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: GitCommand,
+}
+
+/// `cfscrub git scan|redact`.
+#[derive(Debug, Subcommand)]
+pub enum GitCommand {
+    /// Find credentials in every object of repositories: all refs, reflogs,
+    /// stashes, unreachable objects; or only what is staged (`--staged`).
+    Scan(GitScanArgs),
+}
+
+/// `cfscrub git scan`.
+#[derive(Debug, Args)]
+pub struct GitScanArgs {
+    /// Repositories: a work tree, a `.git` directory, a bare or mirror clone.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repos: Vec<PathBuf>,
+    /// Only what is about to be committed: the staged blobs (index vs HEAD).
+    #[arg(long, conflicts_with_all = ["since", "branch"])]
+    pub staged: bool,
+    /// Only commits more recent than DATE (as `git log --since` reads it).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only the history of REV (repeatable; a branch, tag or any revision).
+    #[arg(long, value_name = "REV")]
+    pub branch: Vec<String>,
+    /// Leave out blobs whose path matches GLOB (whole path or file name).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Worker threads, 1 to 256 (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub secrets: SecretArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
 }

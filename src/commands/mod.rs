@@ -8,6 +8,7 @@ pub mod checklist;
 pub mod demo;
 pub mod diagnose;
 pub mod filter;
+pub mod git;
 pub mod history;
 pub mod redact;
 pub mod run;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Diagnose(args) => diagnose::run(args),
         Command::History(args) => history::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Git(args) => git::run(args),
     }
 }
 

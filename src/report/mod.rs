@@ -12,6 +12,7 @@
 //! per-file buffering, the tally and the not-inspected records; splitting
 //! them per format is left for the typed output schema.
 
+pub mod git;
 pub mod progress;
 
 use crate::core::finding::Finding;

@@ -7,5 +7,6 @@
 
 pub mod beneath;
 pub mod cleanup;
+pub mod git;
 pub mod head;
 pub mod walk;
