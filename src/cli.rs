@@ -338,6 +338,31 @@ pub enum GitCommand {
     /// Find credentials in every object of repositories: all refs, reflogs,
     /// stashes, unreachable objects; or only what is staged (`--staged`).
     Scan(GitScanArgs),
+    /// Rewrite history so that no reachable object holds a credential, prune
+    /// the old objects and prove none remain.
+    Redact(GitRedactArgs),
+}
+
+/// `cfscrub git redact`.
+#[derive(Debug, Args)]
+pub struct GitRedactArgs {
+    /// The repository: a work tree, a bare or (best) a fresh mirror clone.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Rewrite a repository that is not a fresh clone (reflogs, stashes and
+    /// unpacked objects only it holds are lost).
+    #[arg(long)]
+    pub force: bool,
+    /// Where to write the old → new commit map (default: `cfscrub-commit-map`
+    /// in the git directory).
+    #[arg(long, value_name = "FILE")]
+    pub commit_map: Option<PathBuf>,
+    /// Worker threads for the final scan, 1 to 256 (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub secrets: SecretArgs,
 }
 
 /// `cfscrub git scan`.

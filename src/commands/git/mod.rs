@@ -1,5 +1,6 @@
-//! `cfscrub git`: the subcommands on git repositories ([`scan`]).
+//! `cfscrub git`: the subcommands on git repositories ([`scan`], [`redact`]).
 
+pub mod redact;
 pub mod scan;
 
 use crate::cli::{GitArgs, GitCommand};
@@ -9,5 +10,6 @@ use anyhow::Result;
 pub fn run(args: GitArgs) -> Result<u8> {
     match args.command {
         GitCommand::Scan(args) => scan::run(args),
+        GitCommand::Redact(args) => redact::run(args),
     }
 }
