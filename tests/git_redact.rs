@@ -1,0 +1,338 @@
+//! `cfscrub git redact`: history rewritten, nothing left in any object,
+//! everything else kept; refusals; a kill in the middle.
+
+mod common;
+mod gitrepo;
+
+use common::{cfscrub, run, wait_until, FakeGen, Planted, Tree};
+use gitrepo::{git_command, git_in, leaky_history, GitRepo};
+use std::path::Path;
+
+const REDACTED: &str = "[REDACTED_CF_TOKEN]";
+
+/// Output for a failure message, every credential shape masked.
+fn masked(text: &str) -> String {
+    cfscrub::mask::sanitize::mask_text(text)
+}
+
+/// The contents of every object in the repository, as git prints them.
+fn all_object_contents(dir: &Path) -> Vec<u8> {
+    git_command(dir)
+        .args(["cat-file", "--batch-all-objects", "--batch"])
+        .output()
+        .expect("git runs")
+        .stdout
+}
+
+/// Authors, committers, dates, subjects and changed paths of every commit,
+/// in topological order: the shape of the history without object ids.
+fn history_shape(dir: &Path) -> String {
+    git_in(
+        dir,
+        &[
+            "log",
+            "--all",
+            "--topo-order",
+            "--format=%an <%ae> %ad | %cn <%ce> %cd | %p-parents %s",
+            "--date=raw",
+            "--name-status",
+            "--no-renames",
+        ],
+    )
+    .lines()
+    // Parent ids change; their number stays.
+    .map(|l| match l.split_once(" | ") {
+        Some((a, rest)) => {
+            let (c, p) = rest.split_once(" | ").unwrap();
+            let (parents, subject) = p.split_once("-parents ").unwrap();
+            format!(
+                "{a} | {c} | {} parents {subject}",
+                parents.split_whitespace().count()
+            )
+        }
+        None => l.to_string(),
+    })
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
+#[test]
+fn git_redact_removes_every_credential_and_keeps_the_history() {
+    let (repo, leaks) = leaky_history(30);
+    // The tail of a value split across lines has no shape; its head is
+    // found (a partial). Check the raw bytes for the others and the head.
+    let mut whole = Planted::default();
+    for (label, token) in &leaks.places {
+        match *label {
+            "split" => {
+                whole.add(&token[..15]);
+            }
+            _ => {
+                whole.add(token.as_str());
+            }
+        }
+    }
+    let mut shape_before = history_shape(repo.path());
+    for (_, token) in &leaks.places {
+        shape_before = shape_before.replace(token.as_str(), REDACTED);
+    }
+    let commits_before = git_in(repo.path(), &["rev-list", "--all", "--count"]);
+    let blob_len = std::fs::metadata(repo.join("assets/blob.bin"))
+        .unwrap()
+        .len();
+
+    let ran = run(cfscrub()
+        .args(["git", "redact", "--force"])
+        .arg(repo.path()))
+    .expect(0);
+    leaks.planted.assert_absent("stdout", &ran.stdout);
+    leaks.planted.assert_absent("stderr", &ran.stderr);
+    let out = ran.stdout();
+    assert!(out.contains("\n0 remaining in "), "{}", masked(&out));
+    assert!(out.contains("Next steps"), "{}", masked(&out));
+
+    let fsck = git_command(repo.path())
+        .args(["fsck", "--full", "--strict"])
+        .output()
+        .unwrap();
+    assert!(
+        fsck.status.success(),
+        "git fsck: {}",
+        masked(&String::from_utf8_lossy(&fsck.stderr))
+    );
+    assert_eq!(
+        git_in(repo.path(), &["rev-list", "--all", "--count"]),
+        commits_before
+    );
+    common::assert_same("history shape", history_shape(repo.path()), &shape_before);
+    let tags = git_in(
+        repo.path(),
+        &[
+            "for-each-ref",
+            "--format=%(objecttype) %(refname)",
+            "refs/tags",
+        ],
+    );
+    assert_eq!(
+        tags.trim(),
+        "tag refs/tags/v1.0",
+        "the annotated tag is kept, annotated"
+    );
+    assert_eq!(
+        git_in(repo.path(), &["status", "--porcelain"]),
+        "",
+        "work tree at the new HEAD"
+    );
+    let env = std::fs::read_to_string(repo.join("later.env")).unwrap();
+    assert_eq!(
+        env,
+        format!("CF_API_TOKEN={REDACTED}\n"),
+        "work tree redacted"
+    );
+    let blob = std::fs::read(repo.join("assets/blob.bin")).unwrap();
+    assert_eq!(
+        blob.len() as u64,
+        blob_len,
+        "a binary blob keeps its length"
+    );
+    assert!(blob
+        .windows(REDACTED.len())
+        .any(|w| w == REDACTED.as_bytes()));
+
+    whole.assert_absent("objects after redact", &all_object_contents(repo.path()));
+    run(cfscrub().args(["git", "scan"]).arg(repo.path())).expect(0);
+    let log = git_in(repo.path(), &["log", "-p", "--all"]);
+    run(cfscrub().args(["scan", "-"]).write_stdin(log)).expect(0);
+    let clone = Tree::new();
+    let url = format!("file://{}", repo.path().display());
+    git_in(clone.path(), &["clone", "-q", "--mirror", &url, "c.git"]);
+    whole.assert_absent(
+        "a clone's objects",
+        &all_object_contents(&clone.join("c.git")),
+    );
+
+    let map = std::fs::read_to_string(repo.path().join(".git/cfscrub-commit-map")).unwrap();
+    let lines: Vec<&str> = map.lines().collect();
+    assert_eq!(lines[0], "old new");
+    assert_eq!(
+        (lines.len() - 1).to_string(),
+        commits_before.trim(),
+        "one line per commit"
+    );
+    assert!(lines[1..].iter().all(|l| l.len() == 81), "old and new ids");
+}
+
+#[test]
+fn git_redact_refuses_a_dirty_tree_an_operation_in_progress_and_a_used_clone() {
+    let repo = GitRepo::new();
+    let mut planted = Planted::default();
+    let token = planted.add(FakeGen::new(31).scannable("cfut_", true));
+    repo.commit(&[("a.env", format!("T={token}\n").as_bytes())], "one");
+    repo.commit(&[("b.txt", b"b\n")], "two");
+    let head = repo.head();
+
+    let not_fresh = run(cfscrub().args(["git", "redact"]).arg(repo.path())).expect(2);
+    assert!(
+        not_fresh.stderr().contains("not a fresh clone"),
+        "{}",
+        masked(&not_fresh.stderr())
+    );
+    assert!(
+        not_fresh.stderr().contains("git clone --mirror"),
+        "{}",
+        masked(&not_fresh.stderr())
+    );
+
+    repo.tree.write("b.txt", "changed\n");
+    let dirty = run(cfscrub()
+        .args(["git", "redact", "--force"])
+        .arg(repo.path()))
+    .expect(2);
+    assert!(
+        dirty.stderr().contains("uncommitted changes"),
+        "{}",
+        masked(&dirty.stderr())
+    );
+    git_in(repo.path(), &["checkout", "-q", "b.txt"]);
+
+    std::fs::write(repo.join(".git/MERGE_HEAD"), format!("{head}\n")).unwrap();
+    let merging = run(cfscrub()
+        .args(["git", "redact", "--force"])
+        .arg(repo.path()))
+    .expect(2);
+    assert!(
+        merging.stderr().contains("a merge is in progress"),
+        "{}",
+        masked(&merging.stderr())
+    );
+    std::fs::remove_file(repo.join(".git/MERGE_HEAD")).unwrap();
+    for ran in [&not_fresh, &dirty, &merging] {
+        planted.assert_absent("stderr", &ran.stderr);
+    }
+    assert_eq!(repo.head(), head, "nothing was rewritten");
+}
+
+#[test]
+fn git_redact_of_a_fresh_mirror_clone_needs_no_force_and_says_push_mirror() {
+    let (repo, leaks) = leaky_history(32);
+    let work = Tree::new();
+    let url = format!("file://{}", repo.path().display());
+    git_in(work.path(), &["clone", "-q", "--mirror", &url, "m.git"]);
+    let mirror = work.join("m.git");
+    let ran = run(cfscrub().args(["git", "redact"]).arg(&mirror)).expect(0);
+    leaks.planted.assert_absent("stdout", &ran.stdout);
+    leaks.planted.assert_absent("stderr", &ran.stderr);
+    let out = ran.stdout();
+    assert!(
+        out.contains("git push --force --mirror origin"),
+        "{}",
+        masked(&out)
+    );
+    assert!(out.contains("refs/pull/*"), "{}", masked(&out));
+    run(cfscrub().args(["git", "scan"]).arg(&mirror)).expect(0);
+}
+
+/// A repository of `n` commits of 256 KiB blobs, each holding a fake,
+/// written with fast-import (fast to build, long enough to rewrite that a
+/// kill lands in the middle).
+fn big_repo(n: usize, planted: &mut Planted) -> GitRepo {
+    let repo = GitRepo::new();
+    let mut fake = FakeGen::new(33);
+    let mut stream = Vec::new();
+    for i in 0..n {
+        let token = planted.add(fake.scannable("cfut_", true));
+        let mut blob = format!("K={token}\n").into_bytes();
+        blob.extend(std::iter::repeat_n(b'x', 256 * 1024));
+        stream.extend(
+            format!(
+                "commit refs/heads/main\ncommitter C <c@e> {} +0000\ndata 2\nc\n",
+                1_700_000_000 + i
+            )
+            .into_bytes(),
+        );
+        stream
+            .extend(format!("M 100644 inline f{}.txt\ndata {}\n", i % 7, blob.len()).into_bytes());
+        stream.extend(blob);
+        stream.extend(b"\n\n");
+    }
+    let mut child = git_command(repo.path())
+        .args(["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&stream).unwrap();
+    assert!(child.wait().unwrap().success());
+    git_in(repo.path(), &["checkout", "-q", "main"]);
+    repo
+}
+
+/// Pids of the children of `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let path = format!("/proc/{pid}/task/{pid}/children");
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Whether `pid` has exited (gone, or a zombie).
+fn exited(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|s| s.trim_start().starts_with('Z')),
+    }
+}
+
+#[test]
+fn git_redact_killed_in_the_middle_leaves_a_valid_repository_and_can_be_rerun() {
+    let mut planted = Planted::default();
+    let repo = big_repo(120, &mut planted);
+    let old_main = git_in(repo.path(), &["rev-parse", "refs/heads/main"]);
+    let pack_dir = repo.join(".git/objects/pack");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
+        .args(["git", "redact", "--force"])
+        .arg(repo.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // fast-import has started writing its pack: the rewrite is under way.
+    wait_until("fast-import writes its temporary pack", || {
+        std::fs::read_dir(&pack_dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with("tmp_pack"))
+    });
+    let gits = children(child.id());
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    wait_until("the git children have exited", || {
+        gits.iter().all(|&p| exited(p))
+    });
+
+    let fsck = git_command(repo.path())
+        .args(["fsck", "--full"])
+        .output()
+        .unwrap();
+    assert!(fsck.status.success(), "git fsck after the kill");
+    let main = git_in(repo.path(), &["rev-parse", "refs/heads/main"]);
+    let map = repo.path().join(".git/cfscrub-commit-map");
+    assert!(
+        main == old_main || map.exists(),
+        "main is the old history or the rewritten one"
+    );
+
+    let ran = run(cfscrub()
+        .args(["git", "redact", "--force"])
+        .arg(repo.path()))
+    .expect(0);
+    planted.assert_absent("stdout", &ran.stdout);
+    planted.assert_absent("stderr", &ran.stderr);
+    run(cfscrub().args(["git", "scan"]).arg(repo.path())).expect(0);
+    planted.assert_absent("objects after the rerun", &all_object_contents(repo.path()));
+}
