@@ -266,6 +266,17 @@ pub struct ChecklistArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DocFormat::Human)]
     pub format: DocFormat,
+    /// Where the credential leaked, for the steps that place needs (`git`:
+    /// purging the history, remotes, forks, CI caches).
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub leaked_in: Vec<LeakedIn>,
+}
+
+/// Places a leak needs extra steps for (`checklist --leaked-in`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LeakedIn {
+    /// A git repository's history.
+    Git,
 }
 
 /// `cfscrub diagnose`.

@@ -336,3 +336,53 @@ fn git_redact_killed_in_the_middle_leaves_a_valid_repository_and_can_be_rerun() 
     run(cfscrub().args(["git", "scan"]).arg(repo.path())).expect(0);
     planted.assert_absent("objects after the rerun", &all_object_contents(repo.path()));
 }
+
+#[test]
+fn git_redact_keeps_notes_on_the_rewritten_commits_and_redacts_them() {
+    let repo = GitRepo::new();
+    let mut planted = Planted::default();
+    let token = planted.add(FakeGen::new(34).scannable("cfut_", true));
+    repo.commit(&[("a.env", format!("T={token}\n").as_bytes())], "one");
+    repo.commit(&[("b.txt", b"b\n")], "two");
+    repo.git(&[
+        "notes",
+        "add",
+        "-m",
+        &format!("deployed with {token}"),
+        "HEAD",
+    ]);
+    repo.git(&["notes", "add", "-m", "reviewed", "HEAD~1"]);
+    let ran = run(cfscrub()
+        .args(["git", "redact", "--force"])
+        .arg(repo.path()))
+    .expect(0);
+    planted.assert_absent("stdout", &ran.stdout);
+    assert!(
+        ran.stdout().contains("2 notes moved"),
+        "{}",
+        masked(&ran.stdout())
+    );
+    assert_eq!(
+        git_in(repo.path(), &["notes", "show", "HEAD"]),
+        format!("deployed with {REDACTED}\n")
+    );
+    assert_eq!(
+        git_in(repo.path(), &["notes", "show", "HEAD~1"]),
+        "reviewed\n"
+    );
+    planted.assert_absent("objects", &all_object_contents(repo.path()));
+}
+
+#[test]
+fn checklist_leaked_in_git_adds_the_history_purge_section() {
+    let dir = Tree::new();
+    let ran = run(cfscrub()
+        .args(["checklist", "--leaked-in", "git"])
+        .current_dir(dir.path()))
+    .expect(0);
+    let out = ran.stdout();
+    assert!(out.contains("## Purge it from git history"), "{out}");
+    assert!(out.contains("cfscrub git redact repo.git"), "{out}");
+    let plain = run(cfscrub().arg("checklist").current_dir(dir.path())).expect(0);
+    assert!(!plain.stdout().contains("Purge it from git history"));
+}

@@ -1,7 +1,7 @@
 //! `cfscrub checklist`: the rotation checklist as Markdown or JSON.
 
 use super::{load_secrets, EXIT_CLEAN};
-use crate::cli::{ChecklistArgs, DocFormat};
+use crate::cli::{ChecklistArgs, DocFormat, LeakedIn};
 use crate::incident::checklist::{build, markdown, LeakedType};
 use crate::incident::wrangler::needs_of_files;
 use crate::{out, outln};
@@ -26,7 +26,11 @@ pub fn run(args: ChecklistArgs) -> Result<u8> {
     } else {
         Some(needs_of_files(&configs)?)
     };
-    let list = build(&leaked, needs.as_ref());
+    let mut list = build(&leaked, needs.as_ref());
+    if args.leaked_in.contains(&LeakedIn::Git) {
+        list.sections
+            .push(crate::incident::git_next_steps::section(None));
+    }
     match args.format {
         DocFormat::Human => out!("{}", markdown(&list)),
         DocFormat::Json => outln!("{}", serde_json::to_string_pretty(&list)?),

@@ -76,7 +76,7 @@ fn seen_before(repo: &Repo) -> Result<Seen> {
             .try_output(["config", "--bool", "remote.origin.mirror"])?
             .is_some_and(|v| v.starts_with(b"true"));
     let pull_refs = !repo
-        .output(["for-each-ref", "--count=1", "refs/pull/"])?
+        .output(["for-each-ref", "--count=1", "refs/pull"])?
         .is_empty();
     Ok(Seen {
         remotes,
@@ -109,6 +109,9 @@ fn print_rewrite(done: &Rewritten) {
             &old[..12.min(old.len())],
             &new[..12.min(new.len())]
         );
+    }
+    if done.notes_moved > 0 {
+        outln!("{} notes moved to the rewritten commits", done.notes_moved);
     }
     if done.signed_commits > 0 {
         outln!(

@@ -4,7 +4,8 @@
 //!
 //! git writes every object and ref; cfscrub only changes `data` payloads
 //! in the stream (with their lengths). Authors, committers, dates, modes,
-//! merges, annotated tags and notes commits pass through; commit
+//! merges, annotated tags and notes pass through (notes re-attached to
+//! the new commits by [`notes`]); commit
 //! signatures are dropped by `fast-export` (counted and reported; a
 //! signature would not match the new contents anyway). Safety checks are
 //! in [`safety`].
@@ -16,6 +17,7 @@
 //! still show the old `HEAD` because of an interrupted run, not because of
 //! the user's changes.
 
+pub mod notes;
 pub mod safety;
 pub mod stream;
 
@@ -47,6 +49,8 @@ pub struct Rewritten {
     pub refs_changed: Vec<(String, String, String)>,
     /// Commits that carried a signature, now dropped.
     pub signed_commits: u64,
+    /// Notes re-attached to rewritten commits.
+    pub notes_moved: u64,
     /// Stash entries below the top one, dropped with the reflogs (old ids).
     pub dropped_stashes: Vec<String>,
 }
@@ -136,6 +140,7 @@ pub fn rewrite_history(
         .iter()
         .map(|(o, n)| (o.as_str(), n.as_str()))
         .collect();
+    done.notes_moved = notes::reattach(repo, &map)?;
     if let (true, Some(old)) = (head_detached, &old_head) {
         if let Some(new) = map.get(old.as_str()) {
             repo.output(["update-ref", "--no-deref", "HEAD", new])?;
