@@ -1,16 +1,17 @@
 //! `cfscrub checklist`: the rotation checklist as Markdown or JSON.
 
-use super::{load_secrets, EXIT_CLEAN};
-use crate::cli::{ChecklistArgs, DocFormat, LeakedIn};
-use crate::incident::checklist::{build, markdown, LeakedType};
-use crate::incident::wrangler::needs_of_files;
-use crate::{out, outln};
+use super::wiring::load_secrets;
+use super::EXIT_CLEAN;
+use crate::cli::{ChecklistOptions, DocFormat};
 use anyhow::Result;
+use cfscrub::incident::checklist::{build, markdown, LeakedType};
+use cfscrub::incident::wrangler::needs_of_files;
+use cfscrub::{out, outln};
 use std::path::PathBuf;
 
 /// Runs `cfscrub checklist`.
-pub fn run(args: ChecklistArgs) -> Result<u8> {
-    let secrets = load_secrets(&args.secrets, None)?;
+pub fn run(args: ChecklistOptions) -> Result<u8> {
+    let secrets = load_secrets(&args.secrets)?;
     let leaked: Vec<LeakedType> = secrets.values().map(LeakedType::of).collect();
     let configs: Vec<PathBuf> = if args.wrangler.is_empty() {
         ["wrangler.jsonc", "wrangler.json", "wrangler.toml"]
@@ -27,9 +28,9 @@ pub fn run(args: ChecklistArgs) -> Result<u8> {
         Some(needs_of_files(&configs)?)
     };
     let mut list = build(&leaked, needs.as_ref());
-    if args.leaked_in.contains(&LeakedIn::Git) {
+    if args.leaked_in_git {
         list.sections
-            .push(crate::incident::git_next_steps::section(None));
+            .push(cfscrub::incident::git_next_steps::section(None));
     }
     match args.format {
         DocFormat::Human => out!("{}", markdown(&list)),

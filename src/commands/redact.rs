@@ -12,29 +12,31 @@
 //! bytes hold (a tar holds plain text) counts as remaining. Either one
 //! means the job is not done: exit 2.
 //!
-//! How each file is rewritten is [`crate::rewrite::method`]'s decision.
+//! How each file is rewritten is [`cfscrub::rewrite::method`]'s decision.
 //!
 //! Over 500 lines because the summary reporter (`report`, `not_inspected`,
 //! `FileResult`) still lives here; it belongs in `report/`, once it takes
 //! its options as its own struct rather than the CLI's `RedactArgs`.
 
-use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::cli::RedactArgs;
-use crate::core::counts::{FileCounts, Replacement};
-use crate::core::detect::Detector;
-use crate::core::sniff::Opaque;
-use crate::core::stream::StreamScanner;
-use crate::errln;
-use crate::mask::sanitize::display_path;
-use crate::report::{human_bytes, Format, NotInspected, Tally};
-use crate::rewrite::live_writers::LiveWriters;
-use crate::rewrite::method::{self, Plan, Request};
-use crate::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
-use crate::source::beneath::{open_beneath, Roots};
-use crate::source::cleanup::install_signal_cleanup;
-use crate::source::head::Head;
-use crate::source::walk::{self, open_regular, Input, OpenError};
-use anyhow::{bail, Result};
+use super::wiring::load_secrets;
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::cli::RedactOptions;
+use anyhow::Result;
+use cfscrub::core::counts::{FileCounts, Replacement};
+use cfscrub::core::detect::Detector;
+use cfscrub::core::sniff::Opaque;
+use cfscrub::core::stream::StreamScanner;
+use cfscrub::errln;
+use cfscrub::mask::sanitize::display_path;
+use cfscrub::report::{human_bytes, Format, NotInspected, Tally};
+use cfscrub::rewrite::live_writers::LiveWriters;
+use cfscrub::rewrite::method::{self, Plan, Request};
+use cfscrub::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
+use cfscrub::source::beneath::{open_beneath, Roots};
+use cfscrub::source::cleanup::install_signal_cleanup;
+use cfscrub::source::head::Head;
+use cfscrub::source::pool::rewrite_pool;
+use cfscrub::source::walk::{self, open_regular, Input, OpenError};
 use rayon::prelude::*;
 use serde_json::json;
 use std::collections::HashSet;
@@ -206,17 +208,11 @@ fn left_in(path: &Path, detector: &Detector, follow: bool) -> Option<FileCounts>
 }
 
 /// Runs `cfscrub redact`.
-pub fn run(args: RedactArgs) -> Result<u8> {
+pub fn run(args: RedactOptions) -> Result<u8> {
     let start = Instant::now();
-    let secrets = load_secrets(&args.secrets, None)?;
+    let secrets = load_secrets(&args.secrets)?;
     let detector = Detector::new(&secrets);
     let replacement = Replacement::new(&args.replacement, &detector)?;
-    if args.output.format == Format::Sarif {
-        bail!("--format sarif is for scan; redact prints human or json");
-    }
-    if args.walk.paths.iter().any(|p| p.as_os_str() == "-") {
-        bail!("redact rewrites files; to mask a stream use `cfscrub filter`");
-    }
     let inputs = super::search::collect_inputs(&args.walk)?;
     let roots = Roots::new(&args.walk.paths);
     let live_writers = if args.same_length || args.dry_run {
@@ -237,7 +233,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
         live_writers: &live_writers,
     };
     install_signal_cleanup();
-    let pool = io_thread_pool(args.walk.threads)?;
+    let pool = rewrite_pool(args.walk.threads)?;
     let files: Vec<&Path> = inputs
         .items
         .iter()
@@ -318,7 +314,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
 
 #[allow(clippy::too_many_arguments)]
 fn report(
-    args: &RedactArgs,
+    args: &RedactOptions,
     inputs: &walk::Inputs,
     files: &[&Path],
     results: &[FileResult],

@@ -1,12 +1,14 @@
 //! Floor 6, incident response beyond the bytes: the rotation checklist
 //! ([`checklist`]), API error diagnosis ([`diagnose`]), wrangler configs and
 //! the permissions their bindings need ([`wrangler`]), vault files
-//! ([`vault`]), shell histories ([`history`]), what to do beyond the
-//! repository after a git history rewrite ([`git_next_steps`]).
+//! ([`vault`]), shell histories ([`history`]) and redacting them
+//! ([`history_scrub`]), what to do beyond the repository after a git
+//! history rewrite ([`git_next_steps`]).
 
 pub mod checklist;
 pub mod diagnose;
 pub mod git_next_steps;
 pub mod history;
+pub mod history_scrub;
 pub mod vault;
 pub mod wrangler;

@@ -29,7 +29,7 @@ use std::sync::Mutex;
 pub const FLUSH_AT: usize = 1 << 20;
 
 /// Output format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// `path:line:column: kind (confidence) fp:…`, coloured on a terminal.
     Human,
@@ -40,7 +40,7 @@ pub enum Format {
 }
 
 /// When to colour human output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColorChoice {
     /// On a terminal, unless `NO_COLOR` is set.
     Auto,

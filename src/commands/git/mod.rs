@@ -2,14 +2,3 @@
 
 pub mod redact;
 pub mod scan;
-
-use crate::cli::{GitArgs, GitCommand};
-use anyhow::Result;
-
-/// Runs `cfscrub git …`.
-pub fn run(args: GitArgs) -> Result<u8> {
-    match args.command {
-        GitCommand::Scan(args) => scan::run(args),
-        GitCommand::Redact(args) => redact::run(args),
-    }
-}

@@ -2,25 +2,27 @@
 //! nothing remains in any object, print the steps beyond this repository.
 
 use super::scan::scan_plan;
-use crate::cli::GitRedactArgs;
-use crate::commands::{load_secrets, thread_pool, EXIT_CLEAN, EXIT_ERROR};
-use crate::core::counts::{Replacement, DEFAULT_REPLACEMENT};
-use crate::core::detect::Detector;
-use crate::incident::checklist::Section;
-use crate::incident::git_next_steps::{section, Seen};
-use crate::mask::sanitize::{display_path, mask_text};
-use crate::report::git::show_bytes;
-use crate::report::{ColorChoice, Format, Output};
-use crate::rewrite::git::{parents, rewrite_history, safety, Rewritten, COMMIT_MAP};
-use crate::source::git::objects::{self, Scope};
-use crate::source::git::{check_git, Repo};
-use crate::{errln, outln};
+use crate::cli::GitRedactOptions;
+use crate::commands::wiring::load_secrets;
+use crate::commands::{EXIT_CLEAN, EXIT_ERROR};
 use anyhow::Result;
+use cfscrub::core::counts::{Replacement, DEFAULT_REPLACEMENT};
+use cfscrub::core::detect::Detector;
+use cfscrub::incident::checklist::Section;
+use cfscrub::incident::git_next_steps::{section, Seen};
+use cfscrub::mask::sanitize::{display_path, mask_text};
+use cfscrub::report::git::show_bytes;
+use cfscrub::report::{ColorChoice, Format, Output};
+use cfscrub::rewrite::git::{parents, rewrite_history, safety, Rewritten, COMMIT_MAP};
+use cfscrub::source::git::objects::{self, Scope};
+use cfscrub::source::git::{check_git, Repo};
+use cfscrub::source::pool::scan_pool;
+use cfscrub::{errln, outln};
 
 /// Runs `cfscrub git redact`.
-pub fn run(args: GitRedactArgs) -> Result<u8> {
+pub fn run(args: GitRedactOptions) -> Result<u8> {
     check_git()?;
-    let secrets = load_secrets(&args.secrets, None)?;
+    let secrets = load_secrets(&args.secrets)?;
     let detector = Detector::new(&secrets);
     let replacement = Replacement::new(DEFAULT_REPLACEMENT, &detector)?;
     let repo = Repo::open(&args.repo)?;
@@ -44,7 +46,7 @@ pub fn run(args: GitRedactArgs) -> Result<u8> {
     seen.first_changed = done.first_changed(&parents);
     print_rewrite(&done);
 
-    let pool = thread_pool(args.threads)?;
+    let pool = scan_pool(args.threads)?;
     let plan = objects::plan(&repo, &Scope::default())?;
     let output = Output::stdout(Format::Human, ColorChoice::Never);
     let tally = scan_plan(&repo, &plan, &detector, &output, &pool)?;

@@ -1,18 +1,20 @@
 //! `cfscrub git scan`: every object of each repository (or only the staged
 //! blobs) through the same detector as `scan`, each object read once.
 
-use crate::cli::GitScanArgs;
-use crate::commands::{exit_code, load_secrets, thread_pool};
-use crate::core::detect::Detector;
-use crate::core::stream::StreamScanner;
-use crate::errln;
-use crate::mask::sanitize::mask_text;
-use crate::report::git::git_summary;
-use crate::report::{Format, Output, Tally};
-use crate::source::git::objects::{self, Plan, Scope};
-use crate::source::git::{check_git, staged, GitError, Repo};
-use crate::source::head::scan_and_sniff;
+use crate::cli::GitScanOptions;
+use crate::commands::exit_code;
+use crate::commands::wiring::load_secrets;
 use anyhow::{Context, Result};
+use cfscrub::core::detect::Detector;
+use cfscrub::core::stream::StreamScanner;
+use cfscrub::errln;
+use cfscrub::mask::sanitize::mask_text;
+use cfscrub::report::git::git_summary;
+use cfscrub::report::{Output, Tally};
+use cfscrub::source::git::objects::{self, Plan, Scope};
+use cfscrub::source::git::{check_git, staged, GitError, Repo};
+use cfscrub::source::head::scan_and_sniff;
+use cfscrub::source::pool::scan_pool;
 use std::io;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -27,16 +29,16 @@ pub const STAGED_ADVICE: &str =
   - if it was ever pushed or shared, rotate it: cfscrub checklist";
 
 /// Runs `cfscrub git scan`.
-pub fn run(args: GitScanArgs) -> Result<u8> {
+pub fn run(args: GitScanOptions) -> Result<u8> {
     let start = Instant::now();
     check_git()?;
-    let secrets = load_secrets(&args.secrets, None)?;
+    let secrets = load_secrets(&args.secrets)?;
     let detector = Detector::new(&secrets);
-    let excludes = crate::source::walk::build_excludes(&args.exclude).context("--exclude")?;
+    let excludes = cfscrub::source::walk::build_excludes(&args.excludes).context("--exclude")?;
     let output = Output::stdout(args.output.format, args.output.color);
-    let pool = thread_pool(args.threads)?;
+    let pool = scan_pool(args.threads)?;
     let scope = Scope {
-        revs: args.branch.clone(),
+        revs: args.branches.clone(),
         since: args.since.clone(),
     };
     let mut tally = Tally::default();
@@ -72,7 +74,7 @@ pub fn run(args: GitScanArgs) -> Result<u8> {
     }
     let elapsed = start.elapsed();
     output.finish_git(&tally, elapsed, "git scan", provenance)?;
-    if args.output.format == Format::Human && !args.output.quiet {
+    if args.output.summary_line() {
         errln!("{}", git_summary(&tally, elapsed, "git scan"));
     }
     if args.staged && tally.findings > 0 {

@@ -1,11 +1,13 @@
-//! The command line: raw flags as parsed by clap, nothing else.
+//! Raw flags as clap parses them, nothing else: no check that needs more
+//! than one flag (that is [`super::resolve`]'s), no library type that
+//! derives a clap trait (the value enums here map onto the library's).
 //!
 //! Options shared by several commands live in flattened groups
 //! ([`SecretArgs`], [`WalkArgs`], [`OutputArgs`]). There is deliberately no
 //! option that takes a secret value: it would land in shell history and `ps`.
 
-use crate::report::{ColorChoice, Format};
-use clap::{Args, Parser, Subcommand};
+use cfscrub::source::pool::MAX_THREADS;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Cloudflare credential leak containment: find, redact, verify, lock down, rotate.
@@ -74,12 +76,6 @@ pub struct WalkArgs {
     pub threads: Option<usize>,
 }
 
-/// Most worker threads `-j` accepts: more than `redact`'s default of four
-/// per core on a 64-core machine. Beyond that threads only contend: on 2
-/// cores, 256 idle workers cost 0.2 s to start and stop, 1024 cost 6 s,
-/// and `-j 100000` started thousands before failing.
-pub const MAX_THREADS: usize = 256;
-
 /// Parses `-j N`: a whole number from 1 to [`MAX_THREADS`].
 fn parse_threads(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
@@ -90,25 +86,37 @@ fn parse_threads(text: &str) -> Result<usize, String> {
     }
 }
 
-impl WalkArgs {
-    /// What standard input is used for, if a path is `-`.
-    pub fn stdin_use(&self) -> Option<&'static str> {
-        self.paths
-            .iter()
-            .any(|p| p.as_os_str() == "-")
-            .then_some("the `-` input")
-    }
+/// `--format` of `scan`, `verify` and `redact`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatFlag {
+    /// `path:line:column: kind (confidence) fp:…`, coloured on a terminal.
+    Human,
+    /// JSON Lines: one object per finding, then a summary object.
+    Json,
+    /// One SARIF 2.1.0 document for code-scanning dashboards (`scan`, `verify`).
+    Sarif,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorFlag {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// How to print.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = FormatFlag::Human)]
+    pub format: FormatFlag,
     /// When to use colour in human output (`NO_COLOR` is honoured).
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[arg(long, value_enum, default_value_t = ColorFlag::Auto)]
+    pub color: ColorFlag,
     /// No summary line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -141,7 +149,7 @@ pub struct RedactArgs {
     #[allow(missing_docs)]
     pub output: OutputArgs,
     /// Text that replaces each credential (must not itself be detected).
-    #[arg(long, value_name = "TEXT", default_value = crate::core::counts::DEFAULT_REPLACEMENT)]
+    #[arg(long, value_name = "TEXT", default_value = cfscrub::core::counts::DEFAULT_REPLACEMENT)]
     pub replacement: String,
     /// Overwrite each credential in the same inode with a replacement of the
     /// same length: keeps size, inode, hard links and appending writers
@@ -179,7 +187,7 @@ pub struct MaskArgs {
     #[allow(missing_docs)]
     pub secrets: SecretArgs,
     /// Text that replaces each credential (must not itself be detected).
-    #[arg(long, value_name = "TEXT", default_value = crate::core::counts::DEFAULT_REPLACEMENT)]
+    #[arg(long, value_name = "TEXT", default_value = cfscrub::core::counts::DEFAULT_REPLACEMENT)]
     pub replacement: String,
     /// Print a summary (count by kind, never a value) on stderr at the end;
     /// under GitHub Actions also a `::warning::` annotation.
@@ -269,12 +277,12 @@ pub struct ChecklistArgs {
     /// Where the credential leaked, for the steps that place needs (`git`:
     /// purging the history, remotes, forks, CI caches).
     #[arg(long, value_enum, value_name = "WHERE")]
-    pub leaked_in: Vec<LeakedIn>,
+    pub leaked_in: Vec<LeakedInFlag>,
 }
 
 /// Places a leak needs extra steps for (`checklist --leaked-in`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LeakedIn {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LeakedInFlag {
     /// A git repository's history.
     Git,
 }
@@ -320,7 +328,7 @@ pub enum HistoryCommand {
     Hook {
         /// The shell.
         #[arg(value_enum)]
-        shell: crate::incident::history::Shell,
+        shell: ShellFlag,
     },
 }
 
@@ -333,6 +341,17 @@ pub struct DemoArgs {
     /// Seed for the generated fake credentials.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+}
+
+/// The shells `history hook` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellFlag {
+    /// GNU bash.
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
 }
 
 /// `cfscrub git`.
@@ -352,6 +371,35 @@ pub enum GitCommand {
     /// Rewrite history so that no reachable object holds a credential, prune
     /// the old objects and prove none remain.
     Redact(GitRedactArgs),
+}
+
+/// `cfscrub git scan`.
+#[derive(Debug, Args)]
+pub struct GitScanArgs {
+    /// Repositories: a work tree, a `.git` directory, a bare or mirror clone.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repos: Vec<PathBuf>,
+    /// Only what is about to be committed: the staged blobs (index vs HEAD).
+    #[arg(long)]
+    pub staged: bool,
+    /// Only commits more recent than DATE (as `git log --since` reads it).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only the history of REV (repeatable; a branch, tag or any revision).
+    #[arg(long, value_name = "REV")]
+    pub branch: Vec<String>,
+    /// Leave out blobs whose path matches GLOB (whole path or file name).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Worker threads, 1 to 256 (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub secrets: SecretArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
 }
 
 /// `cfscrub git redact`.
@@ -374,33 +422,4 @@ pub struct GitRedactArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub secrets: SecretArgs,
-}
-
-/// `cfscrub git scan`.
-#[derive(Debug, Args)]
-pub struct GitScanArgs {
-    /// Repositories: a work tree, a `.git` directory, a bare or mirror clone.
-    #[arg(value_name = "REPO", default_value = ".")]
-    pub repos: Vec<PathBuf>,
-    /// Only what is about to be committed: the staged blobs (index vs HEAD).
-    #[arg(long, conflicts_with_all = ["since", "branch"])]
-    pub staged: bool,
-    /// Only commits more recent than DATE (as `git log --since` reads it).
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
-    /// Only the history of REV (repeatable; a branch, tag or any revision).
-    #[arg(long, value_name = "REV")]
-    pub branch: Vec<String>,
-    /// Leave out blobs whose path matches GLOB (whole path or file name).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Worker threads, 1 to 256 (default: one per core).
-    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
-    pub threads: Option<usize>,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub secrets: SecretArgs,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub output: OutputArgs,
 }
