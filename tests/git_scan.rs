@@ -333,3 +333,69 @@ fn git_scan_staged_works_before_the_first_commit() {
         masked(&ran.stdout())
     );
 }
+
+#[test]
+fn git_scan_staged_as_a_pre_commit_framework_hook_blocks_the_commit() {
+    let repo = GitRepo::new();
+    repo.commit(&[("README.md", b"# app\n")], "start");
+    let cfscrub_bin = assert_cmd::cargo::cargo_bin("cfscrub");
+    repo.tree.write(
+        ".pre-commit-config.yaml",
+        format!(
+            "repos:\n  - repo: local\n    hooks:\n      - id: cfscrub-staged\n        name: cfscrub (credentials staged for commit)\n        entry: {} git scan --staged -q\n        language: system\n        pass_filenames: false\n",
+            cfscrub_bin.display()
+        ),
+    );
+    git_in(repo.path(), &["add", ".pre-commit-config.yaml"]);
+    let cache = common::Tree::new();
+    let pre_commit = |args: &[&str]| {
+        gitrepo::git_command(repo.path())
+            .env("PRE_COMMIT_HOME", cache.path())
+            .env("NO_COLOR", "1")
+            .args(args)
+            .output()
+            .expect("git runs")
+    };
+    let installed = std::process::Command::new("pre-commit")
+        .arg("install")
+        .current_dir(repo.path())
+        .env("PRE_COMMIT_HOME", cache.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("pre-commit is installed (.ci/run installs it)");
+    assert!(installed.status.success(), "pre-commit install");
+
+    let clean = pre_commit(&["commit", "-q", "-m", "add hook config"]);
+    assert!(
+        clean.status.success(),
+        "a clean commit passes: {}",
+        masked(&String::from_utf8_lossy(&clean.stdout))
+    );
+
+    let mut planted = Planted::default();
+    let token = planted.add(FakeGen::new(21).scannable("cfut_", true));
+    repo.tree
+        .write(".env", format!("CLOUDFLARE_API_TOKEN={token}\n"));
+    git_in(repo.path(), &["add", ".env"]);
+    let blocked = pre_commit(&["commit", "-q", "-m", "add env"]);
+    planted.assert_absent("hook stdout", &blocked.stdout);
+    planted.assert_absent("hook stderr", &blocked.stderr);
+    let said = String::from_utf8_lossy(&blocked.stdout).into_owned()
+        + &String::from_utf8_lossy(&blocked.stderr);
+    assert!(
+        !blocked.status.success(),
+        "the commit is refused: {}",
+        masked(&said)
+    );
+    assert!(
+        said.contains(".env:1:22: cloudflare-user-token"),
+        "{}",
+        masked(&said)
+    );
+    assert!(said.contains("git restore --staged"), "{}", masked(&said));
+    assert_eq!(
+        git_in(repo.path(), &["rev-list", "--count", "HEAD"]).trim(),
+        "2",
+        "nothing committed"
+    );
+}
