@@ -30,7 +30,7 @@ import time
 import zlib
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CFSCRUB = os.path.join(REPO, "target", "release", "cfscrub")
+CFSCRUB = os.environ.get("CFSCRUB", os.path.join(REPO, "target", "release", "cfscrub"))
 RG_RE = r"cf(ut|at|k)_[A-Za-z0-9]{40}[0-9a-f]{8}|CLOUDFLARE_API_TOKEN=[A-Za-z0-9_-]{40}"
 ALNUM = string.ascii_letters + string.digits
 

@@ -172,10 +172,11 @@ fn git_scan_reports_in_human_and_sarif_without_leaking() {
         .iter()
         .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == ".env")
         .expect("the .env result");
-    assert_eq!(
-        env["partialFingerprints"]["commitSha"],
-        env["properties"]["commit"]
+    let add_env = git_in(
+        repo.path(),
+        &["log", "--diff-filter=A", "--format=%H", "--", ".env"],
     );
+    assert_eq!(env["partialFingerprints"]["commitSha"], add_env.trim());
 }
 
 #[test]

@@ -4,9 +4,8 @@
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::{DiagnoseOptions, DocFormat};
 use anyhow::Result;
-use cfscrub::incident::diagnose::{explain, find_errors, is_known};
+use cfscrub::incident::diagnose::{explain, find_errors, is_known, DiagnoseDocument};
 use cfscrub::{errln, outln};
-use serde_json::json;
 use std::io::BufReader;
 use std::path::Path;
 
@@ -38,10 +37,10 @@ pub fn run(args: DiagnoseOptions) -> Result<u8> {
         .collect();
     match args.format {
         DocFormat::Json => {
-            let doc = json!({
-                "first": diagnoses.first(),
-                "follow_on": diagnoses.get(1..).unwrap_or(&[]),
-            });
+            let doc = DiagnoseDocument {
+                first: diagnoses.first(),
+                follow_on: diagnoses.get(1..).unwrap_or(&[]),
+            };
             outln!("{}", serde_json::to_string_pretty(&doc)?);
         }
         DocFormat::Human => match diagnoses.split_first() {

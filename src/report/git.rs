@@ -6,9 +6,8 @@
 //! SARIF results and not-inspected records; like every reporter it sees
 //! [`Finding`]s and masked, escaped names only.
 
-use super::{sarif_level, uri_escape, NotInspected, Output, Tally, FLUSH_AT};
+use super::{human, sarif, NotInspected, Output, Tally, FLUSH_AT};
 use crate::core::finding::Finding;
-use crate::core::rules::Confidence;
 use crate::core::stream::Sink;
 use crate::mask::sanitize::display_path;
 use crate::report::Format;
@@ -132,6 +131,8 @@ pub struct ObjectReport<'a> {
     names: Names,
     buf: Vec<u8>,
     tally: Tally,
+    /// SARIF: the UTF-16 column, following the data.
+    column: Option<sarif::Utf16Column>,
 }
 
 impl Output {
@@ -142,11 +143,13 @@ impl Output {
             names: names(target),
             buf: Vec::new(),
             tally: Tally::default(),
+            column: (self.format == Format::Sarif).then(sarif::Utf16Column::default),
         }
     }
 
     /// Writes the end of a git report: like [`Output::finish`], with the
-    /// repository and revision in SARIF's `versionControlProvenance`.
+    /// repository (`provenance`: its URL and `HEAD`) in SARIF's
+    /// `versionControlProvenance`.
     pub fn finish_git(
         &self,
         tally: &Tally,
@@ -157,15 +160,9 @@ impl Output {
         if self.format != Format::Sarif {
             return self.finish(tally, elapsed, command);
         }
-        let results =
-            std::mem::take(&mut *self.sarif_results.lock().unwrap_or_else(|e| e.into_inner()));
-        let notes = std::mem::take(
-            &mut *self
-                .sarif_notifications
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()),
-        );
-        let mut doc = super::sarif_document(results, notes, tally.errors == 0);
+        let parts = std::mem::take(&mut *self.sarif_parts());
+        let log = sarif::log(parts.results, parts.notifications, tally.errors == 0, None);
+        let mut doc = serde_json::to_value(&log).expect("SARIF types serialise");
         if let Some((uri, revision)) = provenance {
             doc["runs"][0]["versionControlProvenance"] =
                 json!([{"repositoryUri": uri, "revisionId": revision}]);
@@ -200,91 +197,59 @@ impl ObjectReport<'_> {
     }
 
     fn format_finding(&mut self, f: &Finding) {
-        let fp = f.fingerprint.map(|fp| fp.to_string());
         let n = &self.names;
         match self.output.format {
             Format::Human => {
-                let (on, off) = if self.output.color {
-                    let kind = match f.confidence {
-                        Confidence::High => "\x1b[1;31m",
-                        Confidence::Medium => "\x1b[33m",
-                        Confidence::Low => "\x1b[36m",
-                    };
-                    (kind, "\x1b[0m")
-                } else {
-                    ("", "")
-                };
-                let _ = write!(
-                    self.buf,
-                    "{}:{}:{}: {on}{}{off} ({})",
-                    n.location,
-                    f.line,
-                    f.column,
-                    f.kind.id(),
-                    f.confidence.name()
-                );
-                if let Some(fp) = &fp {
-                    let _ = write!(self.buf, " fp:{fp}");
-                }
+                human::finding_line(&mut self.buf, &n.location, f, true, self.output.color);
+                self.buf.pop(); // the newline: the note goes first
                 let _ = writeln!(self.buf, "{}", n.note);
             }
             Format::Json => {
                 let mut value = json!({"type": "finding"});
-                value
-                    .as_object_mut()
-                    .expect("object")
-                    .extend(n.json.clone());
-                value.as_object_mut().expect("object").extend(
-                    json!({
-                        "line": f.line,
-                        "column": f.column,
-                        "offset": f.offset,
-                        "length": f.length,
-                        "kind": f.kind.id(),
-                        "confidence": f.confidence.name(),
-                        "fingerprint": fp,
-                    })
-                    .as_object()
-                    .expect("object")
-                    .clone(),
-                );
+                let object = value.as_object_mut().expect("an object");
+                object.extend(n.json.clone());
+                object.extend([
+                    ("line".to_string(), json!(f.line)),
+                    ("column".to_string(), json!(f.column)),
+                    ("offset".to_string(), json!(f.offset)),
+                    ("length".to_string(), json!(f.length)),
+                    ("kind".to_string(), json!(f.kind.id())),
+                    ("confidence".to_string(), json!(f.confidence.name())),
+                    (
+                        "fingerprint".to_string(),
+                        json!(f.fingerprint.map(|fp| fp.to_string())),
+                    ),
+                ]);
                 let _ = writeln!(self.buf, "{value}");
             }
             Format::Sarif => {
-                let mut fingerprints = serde_json::Map::new();
-                if let Some(fp) = &fp {
-                    fingerprints.insert("cfscrubFingerprint/v1".into(), json!(fp));
+                let column = self
+                    .column
+                    .as_mut()
+                    .map_or(f.column, |c| c.finding(f.length));
+                let mut result = sarif::result(&n.uri, f, column, true);
+                result.message.text =
+                    format!("{} in {}{}", result.message.text, n.location, n.note);
+                if let Some(commit) = &n.commit {
+                    result
+                        .partial_fingerprints
+                        .get_or_insert_with(Default::default)
+                        .insert("commitSha", commit.clone());
                 }
-                if let Some(c) = &n.commit {
-                    fingerprints.insert("commitSha".into(), json!(c));
-                }
-                let result = json!({
-                    "ruleId": f.kind.id(),
-                    "level": sarif_level(f.confidence),
-                    "message": {"text": format!("{} ({} confidence) in {}{}", f.kind.title(), f.confidence.name(), n.location, n.note)},
-                    "locations": [{"physicalLocation": {
-                        "artifactLocation": {"uri": uri_escape(&n.uri)},
-                        "region": {
-                            "startLine": f.line,
-                            "startColumn": f.column,
-                            "byteOffset": f.offset,
-                            "byteLength": f.length,
-                        },
-                    }}],
-                    "partialFingerprints": fingerprints,
-                    "properties": n.json,
-                });
-                self.output
-                    .sarif_results
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(result);
+                self.output.sarif_parts().results.push(result);
             }
         }
     }
 }
 
 impl Sink for ObjectReport<'_> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if let Some(column) = &mut self.column {
+            column.data(bytes);
+        }
+        Ok(())
+    }
+
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         self.tally.findings += 1;
         *self.tally.by_kind.entry(f.kind).or_default() += 1;
