@@ -386,3 +386,66 @@ fn checklist_leaked_in_git_adds_the_history_purge_section() {
     let plain = run(cfscrub().arg("checklist").current_dir(dir.path())).expect(0);
     assert!(!plain.stdout().contains("Purge it from git history"));
 }
+
+#[test]
+fn git_redact_reports_dropped_signatures_and_older_stashes_and_keeps_the_top_stash() {
+    let repo = GitRepo::new();
+    let mut planted = Planted::default();
+    let mut fake = FakeGen::new(35);
+    repo.commit(&[("a.txt", b"a\n")], "one");
+    // A signed commit: the signature header need not verify to be dropped.
+    let tree = git_in(repo.path(), &["rev-parse", "HEAD^{tree}"]);
+    let parent = repo.head();
+    let signed = format!(
+        "tree {}\nparent {parent}\nauthor A <a@e> 1700000000 +0000\ncommitter A <a@e> 1700000000 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n\nsigned\n",
+        tree.trim()
+    );
+    let mut hash = git_command(repo.path())
+        .args(["hash-object", "-t", "commit", "-w", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    hash.stdin
+        .take()
+        .unwrap()
+        .write_all(signed.as_bytes())
+        .unwrap();
+    let id = String::from_utf8(hash.wait_with_output().unwrap().stdout).unwrap();
+    git_in(repo.path(), &["update-ref", "refs/heads/main", id.trim()]);
+    let older = planted.add(fake.scannable("cfut_", true));
+    repo.tree.write("a.txt", format!("a {older}\n"));
+    repo.git(&["stash", "-q"]);
+    let top = planted.add(fake.scannable("cfut_", true));
+    repo.tree.write("a.txt", format!("a {top}\n"));
+    repo.git(&["stash", "-q"]);
+
+    let ran = run(cfscrub()
+        .args(["git", "redact", "--force"])
+        .arg(repo.path()))
+    .expect(0);
+    planted.assert_absent("stdout", &ran.stdout);
+    planted.assert_absent("stderr", &ran.stderr);
+    let out = ran.stdout();
+    assert!(
+        out.contains("1 signed commits lost their signatures"),
+        "{}",
+        masked(&out)
+    );
+    assert!(
+        out.contains("dropped 1 older stash entries"),
+        "{}",
+        masked(&out)
+    );
+    assert_eq!(
+        git_in(repo.path(), &["stash", "list"]).lines().count(),
+        1,
+        "the top stash is kept"
+    );
+    let stashed = git_in(repo.path(), &["show", "stash@{0}:a.txt"]);
+    assert_eq!(stashed, format!("a {REDACTED}\n"), "and redacted");
+    let head = git_in(repo.path(), &["cat-file", "commit", "HEAD"]);
+    assert!(!head.contains("gpgsig"), "the signature is gone");
+    planted.assert_absent("objects", &all_object_contents(repo.path()));
+}

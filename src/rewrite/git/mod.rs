@@ -182,6 +182,20 @@ fn finish(repo: &Repo) -> Result<(), GitError> {
         "--expire-unreachable=now",
         "--all",
     ])?;
+    // `git stash list` reads the reflog of refs/stash: give the rewritten
+    // top stash its entry back.
+    if let Some(stash) = repo.try_output(["rev-parse", "--verify", "-q", "refs/stash"])? {
+        let stash = String::from_utf8_lossy(&stash).trim().to_string();
+        repo.output(["update-ref", "-d", "refs/stash"])?;
+        repo.output([
+            "update-ref",
+            "--create-reflog",
+            "-m",
+            "stash rewritten by cfscrub git redact",
+            "refs/stash",
+            &stash,
+        ])?;
+    }
     repo.output([
         "-c",
         "gc.reflogExpire=now",
