@@ -63,7 +63,11 @@ pub fn run(args: GitRedactOptions) -> Result<u8> {
         outln!("0 remaining in {} objects", plan.objects);
         EXIT_CLEAN
     };
-    print_section(&section(Some(&seen)));
+    if done.stats.counts.total() == 0 && done.refs_changed.is_empty() {
+        outln!("no credential in the history: nothing beyond this repository to do");
+    } else {
+        print_section(&section(Some(&seen)));
+    }
     Ok(code)
 }
 
