@@ -12,7 +12,7 @@ use cfscrub::mask::sanitize::mask_text;
 use cfscrub::report::git::git_summary;
 use cfscrub::report::{Output, Tally};
 use cfscrub::source::git::objects::{self, Plan, Scope};
-use cfscrub::source::git::{check_git, staged, GitError, Repo};
+use cfscrub::source::git::{check_git, read, staged, GitError, Repo};
 use cfscrub::source::head::scan_and_sniff;
 use cfscrub::source::pool::scan_pool;
 use std::io;
@@ -92,7 +92,7 @@ pub fn scan_plan(
     pool: &rayon::ThreadPool,
 ) -> Result<Tally, GitError> {
     let tally = Mutex::new(Tally::default());
-    objects::read_all(repo, plan, pool, |object| {
+    read::read_all(repo, plan, pool, |object| {
         let mut report = output.git_object(object.target);
         let mut scanner = StreamScanner::with_chunk(detector, true, object.data.len().max(1));
         let result = scan_and_sniff(&mut scanner, &mut object.data.as_slice(), &mut report);

@@ -1,7 +1,8 @@
 //! Reading a git repository through the real `git` CLI (plumbing only):
 //! which repository, which git, and running it. [`objects`] lists every
-//! object and where it came from and streams their contents; [`staged`]
-//! lists what is about to be committed.
+//! object and where it came from (`origins` parses `git log --raw`);
+//! [`read`] streams their contents; [`staged`] lists what is about to be
+//! committed.
 //!
 //! The `git` binary is the dependency, not `gix` or a pack parser of our
 //! own: `cat-file --batch-all-objects` already reads loose and packed
@@ -12,6 +13,8 @@
 //! (this floor does not mask); the caller masks when printing.
 
 pub mod objects;
+mod origins;
+pub mod read;
 pub mod staged;
 
 use std::ffi::OsStr;
