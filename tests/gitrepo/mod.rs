@@ -223,3 +223,12 @@ pub fn leaky_history(seed: u64) -> (GitRepo, Leaks) {
     );
     (repo, Leaks { planted, places })
 }
+
+/// The contents of every object in the repository, as git prints them.
+pub fn all_object_contents(dir: &Path) -> Vec<u8> {
+    git_command(dir)
+        .args(["cat-file", "--batch-all-objects", "--batch"])
+        .output()
+        .expect("git runs")
+        .stdout
+}
