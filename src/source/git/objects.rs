@@ -116,13 +116,15 @@ pub struct Plan {
     pub targets: HashMap<Oid, Target>,
     /// Objects in the database (every type), for the summary.
     pub objects: u64,
-    /// Whether to read in pack order (everything) or by list.
-    pub full: bool,
+    /// The order to read them in: pack order when everything is read
+    /// (neighbours share delta bases), else by id.
+    pub order: Vec<Oid>,
 }
 
 /// Every blob, commit and tag in `scope`, with its place.
 pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
     let mut targets = HashMap::new();
+    let mut order = Vec::new();
     let objects = if scope.is_full() {
         let all = inventory(repo)?;
         let reachable = reachable(repo)?;
@@ -144,6 +146,7 @@ pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
                     reachable: is_reachable,
                 },
             };
+            order.push(oid.clone());
             targets.insert(
                 oid.clone(),
                 Target {
@@ -179,12 +182,14 @@ pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
                 },
             );
         }
+        order = targets.keys().cloned().collect();
+        order.sort();
         targets.len() as u64
     };
     Ok(Plan {
         targets,
         objects,
-        full: scope.is_full(),
+        order,
     })
 }
 
@@ -293,5 +298,7 @@ impl Plan {
             );
             !(excludes.is_match(path) || path.file_name().is_some_and(|n| excludes.is_match(n)))
         });
+        let targets = &self.targets;
+        self.order.retain(|o| targets.contains_key(o));
     }
 }

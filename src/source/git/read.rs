@@ -20,9 +20,15 @@ pub struct Object<'a> {
 /// Bytes gathered before a batch is handed to the workers.
 const BATCH_BYTES: usize = 8 << 20;
 
+/// Objects per `cat-file` process below which one process reads them all.
+const PER_PROCESS: usize = 2000;
+
 /// Reads every target of `plan` once and calls `each` on it, in parallel
-/// on `pool` while the next batch is read. `each` may return false to stop
-/// (a closed output). Returns the bytes read.
+/// on `pool` while the next batch is read. The list is cut into one
+/// contiguous run per worker (at most 4), each read by its own `cat-file
+/// --batch` (git inflates and resolves deltas on one core per process).
+/// `each` may return false to stop (a closed output). Returns the bytes
+/// read.
 pub fn read_all<F>(
     repo: &Repo,
     plan: &Plan,
@@ -32,27 +38,29 @@ pub fn read_all<F>(
 where
     F: Fn(Object) -> bool + Sync,
 {
-    let mut list = Vec::new();
-    let mut args = vec!["cat-file", "--batch"];
-    if plan.full {
-        args.extend(["--batch-all-objects", "--unordered"]);
-    } else {
-        let mut oids: Vec<&Oid> = plan.targets.keys().collect();
-        oids.sort();
-        list = oids
-            .iter()
-            .flat_map(|o| format!("{o}\n").into_bytes())
-            .collect();
-    }
-    read_objects(repo, &args, list, &plan.targets, pool, each)
+    let processes = pool
+        .current_num_threads()
+        .clamp(1, 4)
+        .min(plan.order.len() / PER_PROCESS + 1);
+    let per = plan.order.len().div_ceil(processes).max(1);
+    let lists: Vec<Vec<u8>> = plan
+        .order
+        .chunks(per)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .flat_map(|o| format!("{o}\n").into_bytes())
+                .collect()
+        })
+        .collect();
+    read_objects(repo, lists, &plan.targets, pool, each)
 }
 
-/// Runs `cat-file` with `args` (fed `list` on stdin) and hands each object
-/// that is one of `targets` to `each`, in parallel batches.
+/// Runs one `cat-file --batch` per list (fed on its stdin) and hands each
+/// object that is one of `targets` to `each`, in parallel batches.
 pub fn read_objects<F>(
     repo: &Repo,
-    args: &[&str],
-    list: Vec<u8>,
+    lists: Vec<Vec<u8>>,
     targets: &HashMap<Oid, Target>,
     pool: &rayon::ThreadPool,
     each: F,
@@ -61,17 +69,23 @@ where
     F: Fn(Object) -> bool + Sync,
 {
     use rayon::prelude::*;
-    let mut cmd = repo.command(args);
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let mut stdin = child.stdin.take().expect("piped");
-    let feeder = std::thread::spawn(move || stdin.write_all(&list));
-    let stdout = child.stdout.take().expect("piped");
     let (tx, rx) = mpsc::sync_channel::<Vec<(Oid, Vec<u8>)>>(2);
-    let reader = std::thread::spawn(move || read_batches(stdout, tx));
+    let mut running = Vec::new();
+    for list in lists {
+        let mut cmd = repo.command(["cat-file", "--batch"]);
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let mut stdin = child.stdin.take().expect("piped");
+        let feeder = std::thread::spawn(move || stdin.write_all(&list));
+        let stdout = child.stdout.take().expect("piped");
+        let tx = tx.clone();
+        let reader = std::thread::spawn(move || read_batches(stdout, tx));
+        running.push((cmd, child, feeder, reader));
+    }
+    drop(tx);
     let mut bytes = 0u64;
     let mut stopped = false;
     for batch in rx {
@@ -89,18 +103,25 @@ where
         });
         stopped = !go_on;
     }
-    let _ = feeder.join();
-    let read = reader
-        .join()
-        .unwrap_or_else(|_| Err(std::io::Error::other("reader thread")));
-    if stopped {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Ok(bytes);
+    let mut result = Ok(bytes);
+    for (cmd, mut child, feeder, reader) in running {
+        let _ = feeder.join();
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("reader thread")));
+        if stopped {
+            let _ = child.kill();
+            let _ = child.wait();
+            continue;
+        }
+        let done = read
+            .map_err(GitError::from)
+            .and_then(|_| wait_ok(&cmd, child));
+        if let (Err(e), Ok(_)) = (done, &result) {
+            result = Err(e);
+        }
     }
-    read?;
-    wait_ok(&cmd, child)?;
-    Ok(bytes)
+    result
 }
 
 /// Parses `cat-file --batch` output into batches of (id, contents) of

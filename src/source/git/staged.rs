@@ -43,9 +43,11 @@ pub fn plan(repo: &Repo) -> Result<Plan, GitError> {
             place: Place::Index(path.to_vec()),
         });
     }
+    let mut order: Vec<String> = targets.keys().cloned().collect();
+    order.sort();
     Ok(Plan {
         objects: targets.len() as u64,
         targets,
-        full: false,
+        order,
     })
 }
