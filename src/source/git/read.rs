@@ -1,6 +1,7 @@
-//! Reading objects' contents: one `cat-file --batch` process (in pack
-//! order when reading everything) feeds batches of objects to a caller's
-//! closure, run in parallel on a thread pool while the next batch is read.
+//! Reading objects' contents: a few `cat-file --batch` processes, each
+//! given a contiguous run of the plan's order (pack order when reading
+//! everything), feed batches of objects to a caller's closure, run in
+//! parallel on a thread pool while the next batches are read.
 
 use super::objects::{ObjectKind, Oid, Plan, Target};
 use super::{wait_ok, GitError, Repo};
