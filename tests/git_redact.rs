@@ -335,3 +335,39 @@ fn git_redact_reports_dropped_signatures_and_older_stashes_and_keeps_the_top_sta
     assert!(!head.contains("gpgsig"), "the signature is gone");
     planted.assert_absent("objects", &all_object_contents(repo.path()));
 }
+
+#[test]
+fn git_scan_and_redact_hunt_a_known_secret_from_secret_from() {
+    let repo = GitRepo::new();
+    let mut planted = Planted::default();
+    let secret = planted.add(FakeGen::new(36).alnum(32));
+    repo.commit(
+        &[("conf.ini", format!("password = {secret}\n").as_bytes())],
+        "conf",
+    );
+    repo.commit(&[("conf.ini", b"password = from-env\n")], "clean conf");
+    let dir = Tree::new();
+    let list = dir.write("leaked.txt", format!("{secret}\n"));
+    let found = run(cfscrub()
+        .args(["git", "scan", "--format", "json", "--secret-from"])
+        .arg(&list)
+        .arg(repo.path()))
+    .expect(1);
+    planted.assert_absent("scan stdout", &found.stdout);
+    assert!(
+        found.stdout().contains("\"kind\":\"known-secret\""),
+        "{}",
+        masked(&found.stdout())
+    );
+    let plain = run(cfscrub().args(["git", "scan"]).arg(repo.path())).expect(0);
+    planted.assert_absent("plain scan", &plain.stdout);
+
+    let ran = run(cfscrub()
+        .args(["git", "redact", "--force", "--secret-from"])
+        .arg(&list)
+        .arg(repo.path()))
+    .expect(0);
+    planted.assert_absent("redact stdout", &ran.stdout);
+    planted.assert_absent("redact stderr", &ran.stderr);
+    planted.assert_absent("objects", &all_object_contents(repo.path()));
+}
