@@ -41,7 +41,7 @@ FLOORS = {
     "rewrite": 4,
     # 5: output: reporters, tallies, progress.
     "report": 5,
-    # 6: incident response beyond the bytes.
+    # 6: incident response beyond the bytes (token/: the network client).
     "incident": 6,
     # The binary (src/main.rs and its modules; the library never sees them).
     # 7: flags and their resolution; 8: commands (wiring); 9: main.

@@ -44,6 +44,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Find credentials in a git repository's whole history, or purge them.
     Git(GitArgs),
+    /// Ask Cloudflare whether a leaked token is live; roll, revoke, audit it
+    /// (with `checklist --live`, the only use of the network).
+    Token(super::token::TokenArgs),
 }
 
 /// Known leaked values to hunt (never on the command line).
@@ -274,6 +277,14 @@ pub struct ChecklistArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DocFormat::Human)]
     pub format: DocFormat,
+    /// Ask Cloudflare whether each leaked credential (--secret-from,
+    /// --secret-env) is live (as `token status`); a live one puts
+    /// "revoke now" (or roll) first.
+    #[arg(long)]
+    pub live: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub api: super::token::ApiArgs,
     /// Where the credential leaked, for the steps that place needs (`git`:
     /// purging the history, remotes, forks, CI caches).
     #[arg(long, value_enum, value_name = "WHERE")]

@@ -43,6 +43,8 @@ pub enum Invocation {
     GitScan(GitScanOptions),
     /// `git redact`.
     GitRedact(GitRedactOptions),
+    /// `token status|roll|revoke|audit`.
+    Token(super::token::TokenOptions),
 }
 
 /// Where known leaked values come from; at most one reads standard input,
@@ -174,6 +176,8 @@ pub struct ChecklistOptions {
     pub format: DocFormat,
     /// `--leaked-in git`: add the git history section.
     pub leaked_in_git: bool,
+    /// `--live`: the API to ask.
+    pub live: Option<super::token::ApiOptions>,
 }
 
 /// `diagnose`.
@@ -288,6 +292,11 @@ pub fn resolve(cli: Cli) -> Result<Invocation> {
             wrangler: a.wrangler,
             format: a.format,
             leaked_in_git: a.leaked_in.contains(&LeakedInFlag::Git),
+            live: if a.live {
+                Some(super::token::api_options(a.api)?)
+            } else {
+                None
+            },
         }),
         Command::Diagnose(a) => Invocation::Diagnose(DiagnoseOptions {
             log: (a.log.as_os_str() != "-").then_some(a.log),
@@ -337,6 +346,7 @@ pub fn resolve(cli: Cli) -> Result<Invocation> {
                 secrets: secret_sources(a.secrets, None)?,
             }),
         },
+        Command::Token(a) => Invocation::Token(super::token::resolve_token(a)?),
     })
 }
 
@@ -363,7 +373,7 @@ fn mask(m: MaskArgs) -> Result<MaskOptions> {
 
 /// `stdin_use` names what else reads standard input in this run (the
 /// masked stream, a `-` path), so that `--secret-from -` is refused there.
-fn secret_sources(s: SecretArgs, stdin_use: Option<&str>) -> Result<SecretSources> {
+pub(super) fn secret_sources(s: SecretArgs, stdin_use: Option<&str>) -> Result<SecretSources> {
     let from_stdin = s
         .secret_from
         .iter()

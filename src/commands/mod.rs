@@ -19,6 +19,7 @@ pub mod redact;
 pub mod run;
 pub mod scan;
 pub mod search;
+pub mod token;
 pub mod vault;
 pub mod verify;
 pub mod wiring;
@@ -50,6 +51,7 @@ pub fn run(invocation: Invocation) -> Result<u8> {
         Invocation::Demo(options) => demo::run(options),
         Invocation::GitScan(options) => git::scan::run(options),
         Invocation::GitRedact(options) => git::redact::run(options),
+        Invocation::Token(options) => token::run(options),
     }
 }
 

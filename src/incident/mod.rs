@@ -3,12 +3,14 @@
 //! the permissions their bindings need ([`wrangler`]), vault files
 //! ([`vault`]), shell histories ([`history`]) and redacting them
 //! ([`history_scrub`]), what to do beyond the repository after a git
-//! history rewrite ([`git_next_steps`]).
+//! history rewrite ([`git_next_steps`]), live checks of leaked tokens
+//! against the Cloudflare API ([`token`], the only network use).
 
 pub mod checklist;
 pub mod diagnose;
 pub mod git_next_steps;
 pub mod history;
 pub mod history_scrub;
+pub mod token;
 pub mod vault;
 pub mod wrangler;
