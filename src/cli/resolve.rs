@@ -5,8 +5,8 @@
 //! combinations with a message naming the flags involved.
 
 use super::flags::{
-    Cli, ColorFlag, Command, DocFormat, FormatFlag, GitCommand, HistoryCommand, LeakedInFlag,
-    MaskArgs, OutputArgs, SecretArgs, ShellFlag, VaultAction, WalkArgs,
+    Cli, ColorFlag, Command, ConfigArgs, DocFormat, FormatFlag, GitCommand, HistoryCommand,
+    LeakedInFlag, MaskArgs, OutputArgs, SecretArgs, ShellFlag, VaultAction, WalkArgs,
 };
 use anyhow::{bail, Context, Result};
 use cfscrub::incident::history::Shell;
@@ -18,7 +18,7 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum Invocation {
     /// `scan`.
-    Scan(SearchOptions),
+    Scan(ScanOptions),
     /// `verify`.
     Verify(SearchOptions),
     /// `redact`.
@@ -88,6 +88,17 @@ impl OutputOptions {
     }
 }
 
+/// Where the settings file comes from (`scan`, `verify`, `redact`).
+#[derive(Debug, Clone)]
+pub enum ConfigChoice {
+    /// `--no-config`.
+    Ignore,
+    /// `--config FILE`.
+    File(PathBuf),
+    /// The nearest `.cfscrub.toml` at or above the first path.
+    Discover,
+}
+
 /// `scan` and `verify`.
 #[derive(Debug)]
 pub struct SearchOptions {
@@ -97,6 +108,17 @@ pub struct SearchOptions {
     pub secrets: SecretSources,
     /// How to print.
     pub output: OutputOptions,
+    /// The settings file.
+    pub config: ConfigChoice,
+}
+
+/// `scan`.
+#[derive(Debug)]
+pub struct ScanOptions {
+    /// What to search and how to print.
+    pub search: SearchOptions,
+    /// Write the run's findings to this baseline file.
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// `redact`.
@@ -116,6 +138,10 @@ pub struct RedactOptions {
     pub binary_rename: bool,
     /// Change nothing.
     pub dry_run: bool,
+    /// Give rewritten files their old modification time.
+    pub keep_mtime: bool,
+    /// The settings file.
+    pub config: ConfigChoice,
 }
 
 /// The stream masker's options (`filter`, `run`).
@@ -205,10 +231,10 @@ pub struct HistoryOptions {
 /// `demo`.
 #[derive(Debug)]
 pub struct DemoOptions {
-    /// Keep the incident folder.
+    /// Keep the incident folder (and a copy from before redaction).
     pub keep: bool,
-    /// Seed of the fakes.
-    pub seed: u64,
+    /// Seed of the fakes (`None`: a new one).
+    pub seed: Option<u64>,
 }
 
 /// `git scan`.
@@ -250,8 +276,11 @@ pub struct GitRedactOptions {
 /// Resolves parsed flags into an [`Invocation`], refusing bad combinations.
 pub fn resolve(cli: Cli) -> Result<Invocation> {
     Ok(match cli.command {
-        Command::Scan(a) => Invocation::Scan(search(a.walk, a.secrets, a.output)?),
-        Command::Verify(a) => Invocation::Verify(search(a.walk, a.secrets, a.output)?),
+        Command::Scan(a) => Invocation::Scan(ScanOptions {
+            search: search(a.walk, a.secrets, a.output, &a.config)?,
+            write_baseline: a.write_baseline,
+        }),
+        Command::Verify(a) => Invocation::Verify(search(a.walk, a.secrets, a.output, &a.config)?),
         Command::Redact(a) => {
             if a.output.format == FormatFlag::Sarif {
                 bail!("--format sarif is for scan; redact prints human or json");
@@ -267,6 +296,8 @@ pub fn resolve(cli: Cli) -> Result<Invocation> {
                 same_length: a.same_length,
                 binary_rename: a.binary_rename,
                 dry_run: a.dry_run,
+                keep_mtime: a.keep_mtime,
+                config: config(&a.config),
             })
         }
         Command::Filter(a) => Invocation::Filter(FilterOptions {
@@ -350,7 +381,15 @@ pub fn resolve(cli: Cli) -> Result<Invocation> {
     })
 }
 
-fn search(w: WalkArgs, s: SecretArgs, o: OutputArgs) -> Result<SearchOptions> {
+fn config(c: &ConfigArgs) -> ConfigChoice {
+    match (&c.config, c.no_config) {
+        (_, true) => ConfigChoice::Ignore,
+        (Some(file), false) => ConfigChoice::File(file.clone()),
+        (None, false) => ConfigChoice::Discover,
+    }
+}
+
+fn search(w: WalkArgs, s: SecretArgs, o: OutputArgs, c: &ConfigArgs) -> Result<SearchOptions> {
     let stdin_path = w
         .paths
         .iter()
@@ -360,6 +399,7 @@ fn search(w: WalkArgs, s: SecretArgs, o: OutputArgs) -> Result<SearchOptions> {
         secrets: secret_sources(s, stdin_path)?,
         walk: walk(w)?,
         output: output(&o),
+        config: config(c),
     })
 }
 

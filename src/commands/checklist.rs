@@ -36,6 +36,10 @@ pub fn run(args: ChecklistOptions) -> Result<u8> {
         list.sections
             .push(cfscrub::incident::git_next_steps::section(None));
     }
+    list.configs_read = configs
+        .iter()
+        .map(|p| cfscrub::mask::sanitize::display_path(p))
+        .collect();
     let mut code = EXIT_CLEAN;
     if let Some(api) = &args.live {
         if secrets.is_empty() {

@@ -10,6 +10,7 @@
 //! outranks a finding).
 
 pub mod checklist;
+pub mod configured;
 pub mod demo;
 pub mod diagnose;
 pub mod filter;

@@ -212,6 +212,14 @@ pub struct RewriteOptions<'a> {
     pub roots: &'a Roots,
     /// Files other processes are writing to: never renamed over.
     pub live_writers: &'a LiveWriters,
+    /// Give the rewritten file the original's access and modification
+    /// times (`redact --keep-mtime`); SQLite databases keep SQLite's.
+    pub keep_mtime: bool,
+}
+
+/// Gives `file` the times in `original` (`--keep-mtime`).
+fn restore_times(file: &std::fs::File, original: &std::fs::Metadata) -> Result<(), RewriteError> {
+    file_meta::restore_times(file, original).map_err(io_err("cannot keep the modification time"))
 }
 
 /// Reads a file from offset 0 with `pread`, leaving its position alone.
@@ -294,6 +302,7 @@ mod tests {
             follow: false,
             roots: &roots,
             live_writers: &live,
+            keep_mtime: false,
         };
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.method, Method::Renamed);
@@ -329,6 +338,7 @@ mod tests {
             follow: false,
             roots: &roots,
             live_writers: &live,
+            keep_mtime: false,
         };
         assert!(matches!(
             redact_by_rename(&path, opts),
@@ -361,6 +371,7 @@ mod tests {
             follow: false,
             roots: &roots,
             live_writers: &live,
+            keep_mtime: false,
         };
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.counts.total(), 1);
@@ -388,6 +399,7 @@ mod tests {
             follow: false,
             roots: &roots,
             live_writers: &live,
+            keep_mtime: false,
         };
         let out = redact_same_length(&path, opts).unwrap();
         assert_eq!(out.counts.total(), 2);
