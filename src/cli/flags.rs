@@ -75,6 +75,8 @@ pub enum Command {
     /// Run the whole drill on a generated example incident.
     #[command(after_help = "Exit codes: 0 every step behaved as expected, 2 otherwise.")]
     Demo(DemoArgs),
+    /// Find credentials in a git repository's whole history, or purge them.
+    Git(GitArgs),
     /// Ask Cloudflare whether a leaked token is live; roll, revoke, audit it
     /// (with `checklist --live`, the only use of the network).
     #[command(
@@ -395,6 +397,17 @@ pub struct ChecklistArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub api: super::token::ApiArgs,
+    /// Where the credential leaked, for the steps that place needs (`git`:
+    /// purging the history, remotes, forks, CI caches).
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub leaked_in: Vec<LeakedInFlag>,
+}
+
+/// Places a leak needs extra steps for (`checklist --leaked-in`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LeakedInFlag {
+    /// A git repository's history.
+    Git,
 }
 
 /// `cfscrub diagnose`.
@@ -462,4 +475,74 @@ pub enum ShellFlag {
     Zsh,
     /// fish.
     Fish,
+}
+
+/// `cfscrub git`.
+#[derive(Debug, Args)]
+pub struct GitArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: GitCommand,
+}
+
+/// `cfscrub git scan|redact`.
+#[derive(Debug, Subcommand)]
+pub enum GitCommand {
+    /// Find credentials in every object of repositories: all refs, reflogs,
+    /// stashes, unreachable objects; or only what is staged (`--staged`).
+    Scan(GitScanArgs),
+    /// Rewrite history so that no reachable object holds a credential, prune
+    /// the old objects and prove none remain.
+    Redact(GitRedactArgs),
+}
+
+/// `cfscrub git scan`.
+#[derive(Debug, Args)]
+pub struct GitScanArgs {
+    /// Repositories: a work tree, a `.git` directory, a bare or mirror clone.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repos: Vec<PathBuf>,
+    /// Only what is about to be committed: the staged blobs (index vs HEAD).
+    #[arg(long)]
+    pub staged: bool,
+    /// Only commits more recent than DATE (as `git log --since` reads it).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only the history of REV (repeatable; a branch, tag or any revision).
+    #[arg(long, value_name = "REV")]
+    pub branch: Vec<String>,
+    /// Leave out blobs whose path matches GLOB (whole path or file name).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Worker threads, 1 to 256 (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub secrets: SecretArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// `cfscrub git redact`.
+#[derive(Debug, Args)]
+pub struct GitRedactArgs {
+    /// The repository: a work tree, a bare or (best) a fresh mirror clone.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Rewrite a repository that is not a fresh clone (reflogs, stashes and
+    /// unpacked objects only it holds are lost).
+    #[arg(long)]
+    pub force: bool,
+    /// Where to write the old → new commit map (default: `cfscrub-commit-map`
+    /// in the git directory).
+    #[arg(long, value_name = "FILE")]
+    pub commit_map: Option<PathBuf>,
+    /// Worker threads for the final scan, 1 to 256 (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub secrets: SecretArgs,
 }

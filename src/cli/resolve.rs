@@ -5,8 +5,8 @@
 //! combinations with a message naming the flags involved.
 
 use super::flags::{
-    Cli, ColorFlag, Command, ConfigArgs, DocFormat, FormatFlag, HistoryCommand, LimitArgs,
-    MaskArgs, OutputArgs, SecretArgs, ShellFlag, VaultAction, WalkArgs,
+    Cli, ColorFlag, Command, ConfigArgs, DocFormat, FormatFlag, GitCommand, HistoryCommand,
+    LeakedInFlag, LimitArgs, MaskArgs, OutputArgs, SecretArgs, ShellFlag, VaultAction, WalkArgs,
 };
 use anyhow::{bail, Context, Result};
 use cfscrub::incident::history::Shell;
@@ -40,6 +40,10 @@ pub enum Invocation {
     HistoryHook(Shell),
     /// `demo`.
     Demo(DemoOptions),
+    /// `git scan`.
+    GitScan(GitScanOptions),
+    /// `git redact`.
+    GitRedact(GitRedactOptions),
     /// `token status|roll|revoke|audit`.
     Token(super::token::TokenOptions),
 }
@@ -199,6 +203,8 @@ pub struct ChecklistOptions {
     pub wrangler: Vec<PathBuf>,
     /// Output format.
     pub format: DocFormat,
+    /// `--leaked-in git`: add the git history section.
+    pub leaked_in_git: bool,
     /// `--live`: the API to ask.
     pub live: Option<super::token::ApiOptions>,
 }
@@ -232,6 +238,42 @@ pub struct DemoOptions {
     pub keep: bool,
     /// Seed of the fakes (`None`: a new one).
     pub seed: Option<u64>,
+}
+
+/// `git scan`.
+#[derive(Debug)]
+pub struct GitScanOptions {
+    /// Repositories.
+    pub repos: Vec<PathBuf>,
+    /// Only the staged blobs.
+    pub staged: bool,
+    /// `--since` date.
+    pub since: Option<String>,
+    /// `--branch` revisions.
+    pub branches: Vec<String>,
+    /// Globs of blob paths to leave out, each one checked.
+    pub excludes: Vec<String>,
+    /// Worker threads (`None`: the pool's default).
+    pub threads: Option<usize>,
+    /// Known values to hunt.
+    pub secrets: SecretSources,
+    /// How to print.
+    pub output: OutputOptions,
+}
+
+/// `git redact`.
+#[derive(Debug)]
+pub struct GitRedactOptions {
+    /// The repository.
+    pub repo: PathBuf,
+    /// Rewrite a repository that is not a fresh clone.
+    pub force: bool,
+    /// Where the commit map goes (`None`: in the git directory).
+    pub commit_map: Option<PathBuf>,
+    /// Worker threads for the final scan.
+    pub threads: Option<usize>,
+    /// Known values to hunt.
+    pub secrets: SecretSources,
 }
 
 /// Resolves parsed flags into an [`Invocation`], refusing bad combinations.
@@ -285,6 +327,7 @@ pub fn resolve(cli: Cli) -> Result<Invocation> {
             secrets: secret_sources(a.secrets, None)?,
             wrangler: a.wrangler,
             format: a.format,
+            leaked_in_git: a.leaked_in.contains(&LeakedInFlag::Git),
             live: if a.live {
                 Some(super::token::api_options(a.api)?)
             } else {
@@ -312,6 +355,33 @@ pub fn resolve(cli: Cli) -> Result<Invocation> {
             keep: a.keep,
             seed: a.seed,
         }),
+        Command::Git(g) => match g.command {
+            GitCommand::Scan(a) => {
+                if a.staged && (a.since.is_some() || !a.branch.is_empty()) {
+                    bail!("--staged reads the index: it takes no --since or --branch");
+                }
+                for glob in &a.exclude {
+                    globset::Glob::new(glob).context("--exclude")?;
+                }
+                Invocation::GitScan(GitScanOptions {
+                    repos: a.repos,
+                    staged: a.staged,
+                    since: a.since,
+                    branches: a.branch,
+                    excludes: a.exclude,
+                    threads: a.threads,
+                    secrets: secret_sources(a.secrets, None)?,
+                    output: output(&a.output),
+                })
+            }
+            GitCommand::Redact(a) => Invocation::GitRedact(GitRedactOptions {
+                repo: a.repo,
+                force: a.force,
+                commit_map: a.commit_map,
+                threads: a.threads,
+                secrets: secret_sources(a.secrets, None)?,
+            }),
+        },
         Command::Token(a) => Invocation::Token(super::token::resolve_token(a)?),
     })
 }

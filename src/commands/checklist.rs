@@ -32,6 +32,10 @@ pub fn run(args: ChecklistOptions) -> Result<u8> {
         Some(needs_of_files(&configs)?)
     };
     let mut list = build(&leaked, needs.as_ref());
+    if args.leaked_in_git {
+        list.sections
+            .push(cfscrub::incident::git_next_steps::section(None));
+    }
     list.configs_read = configs
         .iter()
         .map(|p| cfscrub::mask::sanitize::display_path(p))

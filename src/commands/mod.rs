@@ -14,6 +14,7 @@ pub mod configured;
 pub mod demo;
 pub mod diagnose;
 pub mod filter;
+pub mod git;
 pub mod history;
 pub mod redact;
 pub mod run;
@@ -49,6 +50,8 @@ pub fn run(invocation: Invocation) -> Result<u8> {
         Invocation::History(options) => history::run(options),
         Invocation::HistoryHook(shell) => history::hook(shell),
         Invocation::Demo(options) => demo::run(options),
+        Invocation::GitScan(options) => git::scan::run(options),
+        Invocation::GitRedact(options) => git::redact::run(options),
         Invocation::Token(options) => token::run(options),
     }
 }

@@ -13,6 +13,7 @@
 //! [`human`], [`schema`] (JSON Lines, typed), [`sarif`] (typed), and
 //! [`redact`] for `redact`'s summary.
 
+pub mod git;
 pub mod human;
 pub mod progress;
 pub mod redact;

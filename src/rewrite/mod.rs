@@ -33,6 +33,7 @@
 //! and no write.
 
 pub mod file_meta;
+pub mod git;
 pub mod live_writers;
 pub mod method;
 pub mod png;

@@ -5,7 +5,7 @@
 //! ([`cleanup`]), the worker pools that read and rewrite ([`pool`]), the
 //! decoded streams inside compressed files and archives ([`container`],
 //! [`compressed`], [`archive`]), UTF-16 text narrowed for the detector
-//! ([`utf16`]). Below the masking floor: paths are kept as paths, and the
+//! ([`utf16`]), a git repository's objects ([`git`]). Below the masking floor: paths are kept as paths, and the
 //! caller masks them when printing.
 
 pub mod archive;
@@ -13,6 +13,7 @@ pub mod beneath;
 pub mod cleanup;
 pub mod compressed;
 pub mod container;
+pub mod git;
 pub mod head;
 pub mod pool;
 pub mod utf16;

@@ -110,7 +110,8 @@ fn special_file_kind(ft: &std::fs::FileType) -> Option<&'static str> {
     }
 }
 
-fn build_excludes(globs: &[String]) -> Result<GlobSet, globset::Error> {
+/// The `--exclude` globs as one set.
+pub fn build_excludes(globs: &[String]) -> Result<GlobSet, globset::Error> {
     let mut builder = GlobSetBuilder::new();
     for g in globs {
         builder.add(Glob::new(g)?);

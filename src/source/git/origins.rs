@@ -1,0 +1,144 @@
+//! Where each blob came from: `git log --raw -m` over every commit (or the
+//! scope's), parsed as it streams; the oldest commit that put a blob at a
+//! path is its *first seen*, and every commit that did is counted.
+
+use super::objects::{Oid, Scope};
+use super::{wait_ok, GitError, Repo};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::process::Stdio;
+
+/// The oldest commit putting a blob at a path, and how many do.
+#[derive(Debug)]
+pub(super) struct Origin {
+    pub(super) commit: Oid,
+    time: i64,
+    pub(super) path: Vec<u8>,
+    pub(super) commits: u32,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Origins {
+    pub(super) blobs: HashMap<Oid, Origin>,
+    /// Commits `git log` went through (used in a narrowed scope).
+    pub(super) commits: Vec<Oid>,
+}
+
+/// Runs `git log --raw -m` over `extra` commits (on stdin) and the scope's
+/// revisions, and records where each blob first appears.
+pub(super) fn origins(repo: &Repo, scope: &Scope, extra: &[&Oid]) -> Result<Origins, GitError> {
+    if scope.is_full() && extra.is_empty() {
+        return Ok(Origins::default()); // no commit at all
+    }
+    let mut args: Vec<String> = [
+        "log",
+        "--raw",
+        "-m",
+        "--no-renames",
+        "--no-abbrev",
+        "--no-ext-diff",
+        "--no-textconv",
+        "-z",
+        "--format=%x01%H %ct",
+    ]
+    .map(String::from)
+    .to_vec();
+    if let Some(since) = &scope.since {
+        args.push(format!("--since={since}"));
+    }
+    if scope.is_full() {
+        args.push("--stdin".into());
+    } else if scope.revs.is_empty() {
+        args.extend(["--all".into(), "--reflog".into()]);
+    } else {
+        args.extend(scope.revs.iter().cloned());
+        args.push("--".into());
+    }
+    let mut cmd = repo.command(&args);
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let list: Vec<u8> = extra
+        .iter()
+        .flat_map(|o| format!("{o}\n").into_bytes())
+        .collect();
+    let feeder = std::thread::spawn(move || stdin.write_all(&list));
+    let mut out = BufReader::new(child.stdout.take().expect("piped"));
+    let mut origins = Origins::default();
+    let mut current: Option<(Oid, i64)> = None;
+    let mut field = Vec::new();
+    let mut pending_blob: Option<Oid> = None;
+    loop {
+        field.clear();
+        if out.read_until(0, &mut field)? == 0 {
+            break;
+        }
+        if field.last() == Some(&0) {
+            field.pop();
+        }
+        let f = trim_newlines(&field);
+        if let Some(oid) = pending_blob.take() {
+            if let Some((commit, time)) = &current {
+                origins.record(oid, commit, *time, f);
+            }
+        } else if let Some(head) = f.strip_prefix(b"\x01") {
+            let text = String::from_utf8_lossy(head);
+            let (commit, time) = text.split_once(' ').unwrap_or((&text, "0"));
+            origins.commits.push(commit.to_string());
+            current = Some((commit.to_string(), time.trim().parse().unwrap_or(0)));
+        } else if f.starts_with(b":") {
+            // `:old new oldsha newsha status`: keep added or changed blobs.
+            let meta = String::from_utf8_lossy(f);
+            let words: Vec<&str> = meta.split(' ').collect();
+            let (mode, sha, status) = (words[1], words[3], words.get(4).copied().unwrap_or(""));
+            let is_blob = mode.starts_with("10") || mode.starts_with("12");
+            let null = sha.bytes().all(|b| b == b'0');
+            if is_blob && !null && !status.starts_with('D') {
+                pending_blob = Some(sha.to_string());
+            } else {
+                // The path that follows is not a blob we keep: read past it.
+                field.clear();
+                out.read_until(0, &mut field)?;
+            }
+        }
+    }
+    let _ = feeder.join();
+    wait_ok(&cmd, child)?;
+    Ok(origins)
+}
+
+fn trim_newlines(mut f: &[u8]) -> &[u8] {
+    while let [b'\n', rest @ ..] = f {
+        f = rest;
+    }
+    f
+}
+
+impl Origins {
+    fn record(&mut self, blob: Oid, commit: &Oid, time: i64, path: &[u8]) {
+        match self.blobs.get_mut(&blob) {
+            Some(o) => {
+                o.commits += 1;
+                if time < o.time || (time == o.time && commit < &o.commit) {
+                    o.commit = commit.clone();
+                    o.time = time;
+                    o.path = path.to_vec();
+                }
+            }
+            None => {
+                self.blobs.insert(
+                    blob,
+                    Origin {
+                        commit: commit.clone(),
+                        time,
+                        path: path.to_vec(),
+                        commits: 1,
+                    },
+                );
+            }
+        }
+    }
+}
