@@ -40,6 +40,10 @@ pub enum Command {
     History(HistoryArgs),
     /// Run the whole drill on a generated example incident.
     Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish) on stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `cfscrub man | man -l -`.
+    Man,
 }
 
 /// Known leaked values to hunt (never on the command line).
@@ -320,4 +324,23 @@ pub struct DemoArgs {
     /// Seed for the generated fake credentials.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+}
+
+/// `cfscrub completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// Shells `cfscrub completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    /// Bash (`source <(cfscrub completions bash)`).
+    Bash,
+    /// Zsh (a `_cfscrub` file in `$fpath`).
+    Zsh,
+    /// Fish (`~/.config/fish/completions/cfscrub.fish`).
+    Fish,
 }

@@ -5,10 +5,12 @@
 //! outranks a finding).
 
 pub mod checklist;
+pub mod completions;
 pub mod demo;
 pub mod diagnose;
 pub mod filter;
 pub mod history;
+pub mod man;
 pub mod redact;
 pub mod run;
 pub mod scan;
@@ -41,6 +43,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Diagnose(args) => diagnose::run(args),
         Command::History(args) => history::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man => man::run(),
     }
 }
 

@@ -5,6 +5,7 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
+#[allow(unused_imports)] // not every test file generates fakes
 pub use cfscrub::fake::FakeGen;
 
 /// The `cfscrub` binary under test, with colour and the environment's
