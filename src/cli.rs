@@ -44,6 +44,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `cfscrub man | man -l -`.
     Man,
+    /// The detection rules in other tools' formats (log pipelines).
+    Rules(RulesArgs),
 }
 
 /// Known leaked values to hunt (never on the command line).
@@ -343,4 +345,34 @@ pub enum CompletionShell {
     Zsh,
     /// Fish (`~/.config/fish/completions/cfscrub.fish`).
     Fish,
+}
+
+/// `cfscrub rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: RulesAction,
+}
+
+/// The rules actions.
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// Print the rules for a log pipeline on stdout: a gitleaks TOML (also
+    /// read by Betterleaks and Grafana Alloy's loki.secretfilter) or a
+    /// Vector VRL remap program that masks what they find.
+    Export {
+        /// The format.
+        #[arg(long, value_enum)]
+        format: RulesFormat,
+    },
+}
+
+/// Formats `cfscrub rules export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    /// gitleaks configuration (TOML).
+    Gitleaks,
+    /// Vector Remap Language program.
+    Vector,
 }

@@ -12,6 +12,7 @@ pub mod filter;
 pub mod history;
 pub mod man;
 pub mod redact;
+pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod search;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Demo(args) => demo::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man => man::run(),
+        Command::Rules(args) => rules::run(args),
     }
 }
 

@@ -44,15 +44,20 @@ const VALUE_BODY: usize = 40;
 const TUNNEL_CAP: usize = 4096;
 /// How far along the line a "nearby" word is looked for.
 const NEARBY_AHEAD: usize = 512;
-/// Separator characters allowed between a context keyword and its value.
-const MAX_SEPARATORS: usize = 8;
+/// How many separator characters may stand between a context keyword and its value.
+pub const MAX_SEPARATORS: usize = 8;
+/// The characters that separate a context keyword from its value.
+pub const SEPARATORS: &[u8] = b" \t\"'`:=\\";
 
-const PEM_BEGIN: &str = "-----BEGIN ARGO TUNNEL TOKEN-----";
-const PEM_END: &[u8] = b"-----END ARGO TUNNEL TOKEN-----";
+/// The first line of a cloudflared `cert.pem` token block.
+pub const PEM_BEGIN: &str = "-----BEGIN ARGO TUNNEL TOKEN-----";
+/// The last line of that block.
+pub const PEM_END: &[u8] = b"-----END ARGO TUNNEL TOKEN-----";
 
 /// Other vendors' 40-character tokens that a generic `api_token` context
 /// would otherwise take for a legacy Cloudflare token.
-const OTHER_VENDOR_PREFIXES: &[&[u8]] = &[b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"glpat-"];
+pub const OTHER_VENDOR_PREFIXES: &[&[u8]] =
+    &[b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"glpat-"];
 
 /// A span the detector proposes, relative to the window's buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -268,6 +273,13 @@ struct StaticAnchor {
     rule: &'static Rule,
     literal: &'static str,
     case_sensitive: bool,
+}
+
+/// The literals that start a rule's matcher (prefixes, context keywords;
+/// keywords match ASCII case-insensitively): what other tools' rules are
+/// generated from (`cfscrub rules export`).
+pub fn anchor_literals(rule: &'static Rule) -> Vec<&'static str> {
+    rule_anchors(rule).iter().map(|a| a.literal).collect()
 }
 
 fn rule_anchors(rule: &'static Rule) -> Vec<StaticAnchor> {
@@ -668,7 +680,7 @@ fn oauth(w: &Window, prefix: usize, kind: Kind) -> Eval {
 
 /// The hex groups after `v1.0-` of the Origin CA key forms known: the
 /// common one and the three-group form of Cloudflare's SDK fixtures.
-const ORIGIN_CA_GROUPS: &[&[usize]] = &[&[24, 146], &[64, 128, 64]];
+pub const ORIGIN_CA_GROUPS: &[&[usize]] = &[&[24, 146], &[64, 128, 64]];
 
 fn origin_ca(w: &Window) -> Eval {
     const HEAD: usize = "v1.0-".len();
@@ -746,7 +758,7 @@ fn tunnel_pem(w: &Window) -> Eval {
 }
 
 /// Length of a Turnstile secret key (`0x4AAAAAA` + 26).
-const TURNSTILE_LEN: usize = 35;
+pub const TURNSTILE_LEN: usize = 35;
 
 fn turnstile(w: &Window) -> Eval {
     if !left_boundary(w, is_alnum) {
@@ -790,8 +802,7 @@ fn names_cloudflare(w: &Window, keyword: &str) -> bool {
 /// skipped (`X-Auth-Key: ESC[32m…`). `None` when there is no value there.
 fn value_start(w: &Window, keyword_len: usize) -> Eval<usize> {
     let ahead = w.ahead();
-    let is_separator =
-        |b: u8| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'`' | b':' | b'=' | b'\\');
+    let is_separator = |b: u8| SEPARATORS.contains(&b);
     let mut at = keyword_len;
     let mut separators = 0;
     loop {

@@ -13,6 +13,7 @@
 //! them per format is left for the typed output schema.
 
 pub mod progress;
+pub mod rule_export;
 
 use crate::core::finding::Finding;
 use crate::core::rules::{Confidence, Kind, RULES};
