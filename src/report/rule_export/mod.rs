@@ -37,9 +37,14 @@ const OAUTH_HALF: usize = 43;
 /// An ANSI colour or erase code (`ESC [ 33 m`, `ESC [ 0 K`), which the
 /// detector sees through.
 const ANSI: &str = "\\x1b\\[[0-9;]*[A-Za-z]";
+/// A string escape for a control character (`\n`, `\u001b[33m`), as JSON
+/// carries tool output (the backslash not itself escaped): the detector
+/// takes it for a boundary.
+const TEXT_ESCAPE: &str =
+    "(?:^|[^\\\\])(?:\\\\\\\\)*\\\\[ntrbf]|\\\\(?:u001[bB]|x1[bB]|e|033)\\[[0-9;]*[A-Za-z]";
 /// What may stand right before a value that needs a boundary on its left.
 fn left_boundary() -> String {
-    format!("^|[^A-Za-z0-9]|{ANSI}")
+    format!("^|[^A-Za-z0-9]|{ANSI}|{TEXT_ESCAPE}")
 }
 
 /// One exported rule: a kind and the regular expression that finds it.

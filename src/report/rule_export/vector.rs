@@ -1,7 +1,8 @@
 //! `cfscrub rules export --format vector`: the exported rules as a Vector
 //! Remap Language program that masks, in every string field of an event,
 //! each value with the replacement marker, keeping the keyword and
-//! separators around it.
+//! separators around it. A value a rule's allowlist excludes (all hex
+//! where a legacy token is expected) is left as it was.
 //!
 //! Every shape is masked without its checksum checked, as cfscrub masks a
 //! wrong-checksum token too (at low confidence): VRL could compute the
@@ -50,12 +51,24 @@ pub fn render() -> String {
          \x20 if is_string(value) {\n\
          \x20   text = string!(value)\n",
     );
+    let marker = string_literal(DEFAULT_REPLACEMENT);
     for rule in &rules {
         out.push_str(&format!("    # {} ({})\n", rule.id, rule.description));
-        out.push_str(&format!(
-            "    text = replace(text, {}, {with})\n",
-            regex_literal(&rule.regex())
-        ));
+        let pattern = regex_literal(&rule.regex());
+        match &rule.not_secret {
+            None => out.push_str(&format!("    text = replace(text, {pattern}, {with})\n")),
+            // A value that is not this kind is left as it was.
+            Some(not) => out.push_str(&format!(
+                "    text = replace_with(text, {pattern}) -> |m| {{\n\
+                 \x20     if match(string!(m.captures[1]), {}) {{\n\
+                 \x20       string!(m.string)\n\
+                 \x20     }} else {{\n\
+                 \x20       string!(m.captures[0]) + {marker} + string!(m.captures[2])\n\
+                 \x20     }}\n\
+                 \x20   }}\n",
+                regex_literal(not)
+            )),
+        }
     }
     out.push_str("    text\n  } else {\n    value\n  }\n}\n");
     out
