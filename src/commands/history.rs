@@ -1,5 +1,6 @@
-//! `cfscrub history`: redact every shell and REPL history of a home in
-//! place, report credential stores, and say what to run in open shells;
+//! `cfscrub history`: redact every shell and REPL history and every AI
+//! coding agent's transcript of a home in place, report credential stores,
+//! and say what to run in open shells;
 //! `cfscrub history hook SHELL` prints the capture-time hook.
 
 use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
@@ -7,6 +8,7 @@ use crate::cli::{HistoryArgs, HistoryCommand};
 use crate::core::counts::{FileCounts, Replacement, DEFAULT_REPLACEMENT};
 use crate::core::detect::Detector;
 use crate::core::sniff::Opaque;
+use crate::incident::agent_transcripts::{transcripts, AGENTS};
 use crate::incident::history::{hook, running_shell_advice, HistoryFile, Places};
 use crate::mask::sanitize::display_path;
 use crate::rewrite::live_writers::LiveWriters;
@@ -117,12 +119,21 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
     };
     crate::source::cleanup::install_signal_cleanup();
     let places = Places::new(args.home.as_deref());
-    let histories = places.histories();
+    let mut histories = places.histories();
+    histories.extend(transcripts(&places.home, args.home.is_none()));
     let (mut found, mut errors) = (0u64, 0usize);
     let mut owners = Vec::new();
+    // Clean agent transcripts (there may be hundreds) are counted, not listed.
+    let mut clean_transcripts: Vec<(&str, usize)> = Vec::new();
     for file in &histories {
         let name = display_path(&file.path);
         match scrub(file, opts, args.dry_run) {
+            Ok((counts, _)) if counts.total() == 0 && AGENTS.contains(&file.owner) => {
+                match clean_transcripts.iter_mut().find(|(o, _)| *o == file.owner) {
+                    Some((_, n)) => *n += 1,
+                    None => clean_transcripts.push((file.owner, 1)),
+                }
+            }
             Ok((counts, _)) if counts.total() == 0 => outln!("{name} ({}): clean", file.owner),
             Ok((counts, how)) => {
                 found += counts.total();
@@ -142,9 +153,12 @@ pub fn run(args: HistoryArgs) -> Result<u8> {
             owners.push(file.owner);
         }
     }
+    for (owner, n) in clean_transcripts {
+        outln!("{owner} transcripts: {n} clean");
+    }
     if histories.is_empty() {
         outln!(
-            "no shell or REPL history found under {}",
+            "no shell or REPL history or agent transcript found under {}",
             display_path(&places.home)
         );
     }

@@ -1,8 +1,10 @@
 //! Floor 6, incident response beyond the bytes: the rotation checklist
 //! ([`checklist`]), API error diagnosis ([`diagnose`]), wrangler configs and
 //! the permissions their bindings need ([`wrangler`]), vault files
-//! ([`vault`]), shell histories ([`history`]).
+//! ([`vault`]), shell histories ([`history`]) and AI coding agents'
+//! transcripts ([`agent_transcripts`]).
 
+pub mod agent_transcripts;
 pub mod checklist;
 pub mod diagnose;
 pub mod history;
