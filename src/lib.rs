@@ -2,10 +2,11 @@
 //!
 //! The crate is built in floors; each imports only its own floor and those
 //! below (`scripts/check-layers.py` checks it in CI, DESIGN.md explains it):
-//! leaves ([`text`], [`console`], [`fake`]); the detecting [`core`]; where bytes come
-//! from ([`source`]); masking ([`mask`]); changing files ([`rewrite`]);
-//! output ([`report`]); incident response beyond the bytes ([`incident`]);
-//! flags ([`cli`]) and the subcommands that wire it all ([`commands`]).
+//! leaves ([`text`], [`console`], [`fake`], [`sys`]); the detecting [`core`];
+//! where bytes come from ([`source`]); masking ([`mask`]); changing files
+//! ([`rewrite`]); output ([`report`]); incident response beyond the bytes
+//! ([`incident`]). The command line (flags, resolved options, one module
+//! per subcommand) is the binary's (`src/main.rs`), not the library's.
 //! No module outside [`core::detect`] sees a secret's bytes after
 //! detection: consumers receive [`core::finding::Finding`]s, which hold a
 //! kind, a place and a fingerprint.
@@ -13,8 +14,6 @@
 // Printing goes through `console`, which never panics on a closed stream.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod cli;
-pub mod commands;
 pub mod console;
 pub mod core;
 pub mod fake;
@@ -23,4 +22,5 @@ pub mod mask;
 pub mod report;
 pub mod rewrite;
 pub mod source;
+pub mod sys;
 pub mod text;

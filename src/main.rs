@@ -1,10 +1,17 @@
 //! The `cfscrub` binary: parse flags, run, exit with a grep-like code.
+//!
+//! The command line lives here, not in the library: [`cli`] parses raw
+//! flags and resolves them once into options, [`commands`] wires those
+//! options to the library.
 // Printing goes through `cfscrub::console`, which never panics on a closed stream.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-use cfscrub::commands::EXIT_ERROR;
+mod cli;
+mod commands;
+
 use cfscrub::{err, errln, out};
 use clap::Parser;
+use commands::EXIT_ERROR;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -19,7 +26,7 @@ fn main() -> ExitCode {
     }));
     // Errors can quote what was typed (a token given where a path or a
     // variable name was expected): every one is masked before printing.
-    let cli = match cfscrub::cli::Cli::try_parse() {
+    let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let text = cfscrub::mask::sanitize::mask_text(&e.render().to_string());
@@ -31,7 +38,7 @@ fn main() -> ExitCode {
             return ExitCode::from(stdout_checked(0));
         }
     };
-    let code = match std::panic::catch_unwind(|| cfscrub::commands::run(cli)) {
+    let code = match std::panic::catch_unwind(|| cli::resolve(cli).and_then(commands::run)) {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
             errln!(

@@ -30,3 +30,55 @@ fn absurd_thread_counts_are_refused() {
         run(cfscrub().args(args).arg(t.path())).expect(1);
     }
 }
+
+#[test]
+fn bad_flag_combinations_are_refused_before_any_work() {
+    let t = Tree::new();
+    let token = FakeGen::new(2).scannable("cfut_", true);
+    let log = t.write("a.log", format!("deploy {token}\n"));
+    let before = std::fs::read(&log).unwrap();
+    let secret = t.write("secret.txt", format!("{token}\n"));
+    let refusals: &[(&[&str], &str)] = &[
+        (
+            &["redact", "--format", "sarif"],
+            "--format sarif is for scan",
+        ),
+        (&["redact", "-"], "to mask a stream use `cfscrub filter`"),
+        (&["scan", "--exclude", "a[", "--"], "--exclude"),
+        (&["redact", "--exclude", "a[", "--"], "--exclude"),
+        (&["scan", "--secret-from", "-", "-"], "reads standard input"),
+        (&["filter", "--secret-from", "-"], "reads standard input"),
+        (
+            &["verify", "--secret-from", "-", "--secret-from", "-"],
+            "given twice",
+        ),
+    ];
+    for (args, message) in refusals {
+        let mut cmd = cfscrub();
+        cmd.current_dir(t.path()).args(*args);
+        if args[0] != "filter" && !args.contains(&"-") {
+            cmd.arg(t.path());
+        }
+        let ran = run(cmd.write_stdin(format!("{token}\n"))).expect(2);
+        assert!(
+            ran.stderr().contains(message),
+            "{args:?}: expected {message:?} on stderr, got {}",
+            ran.stderr()
+        );
+        // Refused before any work: no finding printed, no file changed.
+        assert_eq!(ran.stdout(), "", "{args:?} printed something");
+        let mut planted = Planted::default();
+        planted.add(token.clone());
+        planted.assert_absent("stderr of a refused command line", ran.stderr().as_bytes());
+    }
+    assert!(
+        std::fs::read(&log).unwrap() == before,
+        "a refused redact changed the file"
+    );
+    // The same flags one at a time are accepted.
+    run(cfscrub()
+        .args(["verify", "-q", "--secret-from"])
+        .arg(&secret)
+        .arg(&log))
+    .expect(1);
+}

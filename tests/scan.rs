@@ -332,3 +332,39 @@ fn hostile_file_names_are_escaped() {
         ran.stdout()
     );
 }
+
+#[test]
+fn human_colour_follows_the_color_flag_and_no_color() {
+    let t = Tree::new();
+    let mut p = Planted::default();
+    let token = p.add(FakeGen::new(21).scannable("cfut_", true));
+    let log = t.write("a.log", format!("deploy {token}\n"));
+    let coloured = |flag: &str, env: &[(&str, &str)], no_color: bool| {
+        let mut cmd = cfscrub();
+        cmd.args(["scan", "-q", "--color", flag]).arg(&log);
+        if !no_color {
+            cmd.env_remove("NO_COLOR");
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let ran = run(&mut cmd).expect(1);
+        p.assert_absent("coloured scan output", ran.stdout.as_slice());
+        assert!(
+            ran.stdout().contains("cloudflare-user-token"),
+            "{}",
+            ran.stdout()
+        );
+        ran.stdout().contains('\x1b')
+    };
+    assert!(
+        coloured("always", &[], true),
+        "--color always wins over NO_COLOR"
+    );
+    assert!(!coloured("never", &[("CLICOLOR_FORCE", "1")], false));
+    // Standard output is a pipe here: auto colours only when forced...
+    assert!(!coloured("auto", &[], false));
+    assert!(coloured("auto", &[("CLICOLOR_FORCE", "1")], false));
+    // ...and never under NO_COLOR.
+    assert!(!coloured("auto", &[("CLICOLOR_FORCE", "1")], true));
+}

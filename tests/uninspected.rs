@@ -325,9 +325,11 @@ fn scan_reports_not_inspected_files_in_every_format_and_keeps_its_exit_codes() {
     let notes = &doc["runs"][0]["invocations"][0]["toolExecutionNotifications"];
     assert_eq!(notes.as_array().map(Vec::len), Some(1), "{doc}");
     assert_eq!(notes[0]["level"], "warning");
+    // An absolute path is a `file://` URI of its own (relative ones are
+    // relative to `%SRCROOT%`).
     assert_eq!(
         notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-        gz.to_str().unwrap()
+        format!("file://{}", gz.to_str().unwrap())
     );
 
     // Standard input is sniffed too.

@@ -1,16 +1,17 @@
 //! `cfscrub checklist`: the rotation checklist as Markdown or JSON.
 
-use super::{load_secrets, EXIT_CLEAN};
-use crate::cli::{ChecklistArgs, DocFormat};
-use crate::incident::checklist::{build, markdown, LeakedType};
-use crate::incident::wrangler::needs_of_files;
-use crate::{out, outln};
+use super::wiring::load_secrets;
+use super::EXIT_CLEAN;
+use crate::cli::{ChecklistOptions, DocFormat};
 use anyhow::Result;
+use cfscrub::incident::checklist::{build, markdown, LeakedType};
+use cfscrub::incident::wrangler::needs_of_files;
+use cfscrub::{out, outln};
 use std::path::PathBuf;
 
 /// Runs `cfscrub checklist`.
-pub fn run(args: ChecklistArgs) -> Result<u8> {
-    let secrets = load_secrets(&args.secrets, None)?;
+pub fn run(args: ChecklistOptions) -> Result<u8> {
+    let secrets = load_secrets(&args.secrets)?;
     let leaked: Vec<LeakedType> = secrets.values().map(LeakedType::of).collect();
     let configs: Vec<PathBuf> = if args.wrangler.is_empty() {
         ["wrangler.jsonc", "wrangler.json", "wrangler.toml"]

@@ -1,21 +1,16 @@
 //! `cfscrub completions SHELL`: a completion script generated from the
-//! clap definition in [`crate::cli`] (`clap_complete`), so it never drifts
-//! from the flags.
+//! clap definition in [`crate::cli::flags`] (`clap_complete`), so it never
+//! drifts from the flags.
 
 use super::EXIT_CLEAN;
-use crate::cli::{Cli, CompletionShell, CompletionsArgs};
-use crate::out;
+use crate::cli::Cli;
 use anyhow::{Context, Result};
+use cfscrub::out;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
 /// Runs `cfscrub completions`: prints the script on stdout.
-pub fn run(args: CompletionsArgs) -> Result<u8> {
-    let shell = match args.shell {
-        CompletionShell::Bash => Shell::Bash,
-        CompletionShell::Zsh => Shell::Zsh,
-        CompletionShell::Fish => Shell::Fish,
-    };
+pub fn run(shell: Shell) -> Result<u8> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "cfscrub", &mut script);
     let script = String::from_utf8(script).context("completion script is not UTF-8")?;

@@ -2,10 +2,10 @@
 //! checksum-valid credentials generated on the spot, then runs the drill on
 //! it with the real binary, showing each command and what it prints.
 
-use crate::cli::DemoArgs;
-use crate::fake::FakeGen;
-use crate::outln;
+use crate::cli::DemoOptions;
 use anyhow::{Context, Result};
+use cfscrub::fake::FakeGen;
+use cfscrub::outln;
 use std::path::Path;
 use std::process::Command;
 
@@ -58,7 +58,7 @@ fn step(root: &Path, title: &str, args: &[&str]) -> Result<i32> {
 }
 
 /// Runs `cfscrub demo`.
-pub fn run(args: DemoArgs) -> Result<u8> {
+pub fn run(args: DemoOptions) -> Result<u8> {
     let dir = tempfile::Builder::new()
         .prefix("cfscrub-demo-")
         .tempdir()
@@ -68,7 +68,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
     outln!(
         "cfscrub demo: a fake incident in {} (CI log, shell history, .env, wrangler config;\n\
          every credential in it is a fake generated just now)",
-        crate::mask::sanitize::display_path(&root)
+        cfscrub::mask::sanitize::display_path(&root)
     );
     let scan = step(&root, "1. Find every credential", &["scan", "."])?;
     let json = step(
@@ -128,7 +128,7 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         && checklist == 0;
     if args.keep {
         let kept = dir.keep();
-        outln!("\nKept {}", crate::mask::sanitize::display_path(&kept));
+        outln!("\nKept {}", cfscrub::mask::sanitize::display_path(&kept));
     }
     outln!(
         "\ncfscrub demo: {}",

@@ -2,27 +2,26 @@
 //! cause, the missing permission, and what the later errors mean.
 
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::cli::{DiagnoseArgs, DocFormat};
-use crate::incident::diagnose::{explain, find_errors, is_known};
-use crate::{errln, outln};
+use crate::cli::{DiagnoseOptions, DocFormat};
 use anyhow::Result;
-use serde_json::json;
+use cfscrub::incident::diagnose::{explain, find_errors, is_known, DiagnoseDocument};
+use cfscrub::{errln, outln};
 use std::io::BufReader;
+use std::path::Path;
 
 /// Runs `cfscrub diagnose`.
-pub fn run(args: DiagnoseArgs) -> Result<u8> {
-    let name = crate::mask::sanitize::display_path(&args.log);
-    let found = if args.log.as_os_str() == "-" {
-        find_errors(std::io::stdin().lock())
-    } else {
-        match crate::source::walk::open_regular(&args.log, true) {
+pub fn run(args: DiagnoseOptions) -> Result<u8> {
+    let name = cfscrub::mask::sanitize::display_path(args.log.as_deref().unwrap_or(Path::new("-")));
+    let found = match &args.log {
+        None => find_errors(std::io::stdin().lock()),
+        Some(log) => match cfscrub::source::walk::open_regular(log, true) {
             Ok((file, _)) => find_errors(BufReader::new(file)),
-            Err(crate::source::walk::OpenError::NotRegular(what)) => {
+            Err(cfscrub::source::walk::OpenError::NotRegular(what)) => {
                 errln!("cfscrub diagnose: {name}: is a {what}");
                 return Ok(EXIT_ERROR);
             }
-            Err(crate::source::walk::OpenError::Io(e)) => Err(e),
-        }
+            Err(cfscrub::source::walk::OpenError::Io(e)) => Err(e),
+        },
     };
     let (errors, hint) = match found {
         Ok(v) => v,
@@ -38,10 +37,10 @@ pub fn run(args: DiagnoseArgs) -> Result<u8> {
         .collect();
     match args.format {
         DocFormat::Json => {
-            let doc = json!({
-                "first": diagnoses.first(),
-                "follow_on": diagnoses.get(1..).unwrap_or(&[]),
-            });
+            let doc = DiagnoseDocument {
+                first: diagnoses.first(),
+                follow_on: diagnoses.get(1..).unwrap_or(&[]),
+            };
             outln!("{}", serde_json::to_string_pretty(&doc)?);
         }
         DocFormat::Human => match diagnoses.split_first() {

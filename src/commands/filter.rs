@@ -1,53 +1,14 @@
 //! `cfscrub filter`: stdin to stdout with every credential masked, as it
 //! streams (`... 2>&1 | cfscrub filter`).
 
-use super::{load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::cli::{FilterArgs, MaskArgs};
-use crate::core::counts::{FileCounts, Replacement};
-use crate::core::detect::Detector;
-use crate::errln;
-use crate::mask::masker::mask_stream;
+use super::wiring::{masking_setup, print_summary};
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::cli::FilterOptions;
 use anyhow::Result;
+use cfscrub::errln;
+use cfscrub::mask::masker::mask_stream;
+use cfscrub::sys::widen_pipe;
 use std::io::{self, Write};
-
-/// The detector and replacement for a masking command.
-pub fn masking_setup(args: &MaskArgs) -> Result<(Detector, Replacement)> {
-    let secrets = load_secrets(&args.secrets, Some("the stream to mask"))?;
-    let detector = Detector::new(&secrets);
-    let replacement = Replacement::new(&args.replacement, &detector)?;
-    Ok((detector, replacement))
-}
-
-/// Prints the `--summary` line on stderr and, under GitHub Actions, a
-/// `::warning::` annotation on `annotations` (never a value, never
-/// `::add-mask::`).
-pub fn print_summary(verb: &str, counts: &FileCounts, annotations: &mut dyn Write) {
-    let kinds = counts.kinds_line();
-    let what = if kinds.is_empty() {
-        "nothing".to_string()
-    } else {
-        format!("{} credential(s): {kinds}", counts.total())
-    };
-    errln!("cfscrub {verb}: masked {what}");
-    if counts.total() > 0 && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        let _ = writeln!(
-            annotations,
-            "::warning title=cfscrub::{} Cloudflare credential(s) were masked in this step's output ({}). Rotate them: cfscrub checklist",
-            counts.total(),
-            kinds
-        );
-        let _ = annotations.flush();
-    }
-}
-
-/// Asks for a 1 MiB pipe buffer on a pipe descriptor: fewer, larger reads
-/// and writes for a fast producer. Harmless where refused.
-pub fn widen_pipe(fd: std::os::fd::RawFd) {
-    // SAFETY: fcntl(F_SETPIPE_SZ) on a descriptor we own; fails cleanly on non-pipes.
-    unsafe {
-        libc::fcntl(fd, libc::F_SETPIPE_SZ, 1 << 20);
-    }
-}
 
 /// Standard output for `--fail-on-find`: once its reader is gone (`| head`),
 /// the rest of the input is still scanned — the gate must see every
@@ -83,7 +44,7 @@ impl<W: Write> Write for ScanOnWhenClosed<W> {
 }
 
 /// Runs `cfscrub filter`.
-pub fn run(args: FilterArgs) -> Result<u8> {
+pub fn run(args: FilterOptions) -> Result<u8> {
     let (detector, replacement) = masking_setup(&args.mask)?;
     widen_pipe(0);
     widen_pipe(1);

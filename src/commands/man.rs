@@ -1,11 +1,11 @@
 //! `cfscrub man`: the manual page in roff, generated from the clap
-//! definition in [`crate::cli`] (`clap_mangen`): one page with every
+//! definition in [`crate::cli::flags`] (`clap_mangen`): one page with every
 //! subcommand and its options, and the exit codes.
 
 use super::EXIT_CLEAN;
 use crate::cli::Cli;
-use crate::out;
 use anyhow::{Context, Result};
+use cfscrub::out;
 use clap::CommandFactory;
 use clap_mangen::roff::{roman, Roff};
 use clap_mangen::Man;

@@ -12,33 +12,32 @@
 //! bytes hold (a tar holds plain text) counts as remaining. Either one
 //! means the job is not done: exit 2.
 //!
-//! How each file is rewritten is [`crate::rewrite::method`]'s decision.
+//! How each file is rewritten is [`cfscrub::rewrite::method`]'s decision.
 //!
-//! Over 500 lines because the summary reporter (`report`, `not_inspected`,
-//! `FileResult`) still lives here; it belongs in `report/`, once it takes
-//! its options as its own struct rather than the CLI's `RedactArgs`.
+//! What it prints is [`cfscrub::report::redact`]'s.
 
-use super::{io_thread_pool, load_secrets, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::cli::RedactArgs;
-use crate::core::counts::{FileCounts, Replacement};
-use crate::core::detect::Detector;
-use crate::core::sniff::Opaque;
-use crate::core::stream::StreamScanner;
-use crate::errln;
-use crate::mask::sanitize::display_path;
-use crate::report::{human_bytes, Format, NotInspected, Tally};
-use crate::rewrite::live_writers::LiveWriters;
-use crate::rewrite::method::{self, Plan, Request};
-use crate::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
-use crate::source::beneath::{open_beneath, Roots};
-use crate::source::cleanup::install_signal_cleanup;
-use crate::source::head::Head;
-use crate::source::walk::{self, open_regular, Input, OpenError};
-use anyhow::{bail, Result};
+use super::search::{print_notes, GIT_OBJECT_DATABASE};
+use super::wiring::load_secrets;
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::cli::RedactOptions;
+use anyhow::Result;
+use cfscrub::core::counts::{FileCounts, Replacement};
+use cfscrub::core::detect::Detector;
+use cfscrub::core::sniff::Opaque;
+use cfscrub::core::stream::StreamScanner;
+use cfscrub::mask::sanitize::display_path;
+use cfscrub::report::redact::{FileOutcome, RedactReport};
+use cfscrub::report::{Format, NotInspected};
+use cfscrub::rewrite::live_writers::LiveWriters;
+use cfscrub::rewrite::method::{self, Plan, Request};
+use cfscrub::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
+use cfscrub::source::beneath::{open_beneath, Roots};
+use cfscrub::source::cleanup::install_signal_cleanup;
+use cfscrub::source::head::Head;
+use cfscrub::source::pool::rewrite_pool;
+use cfscrub::source::walk::{self, open_regular, Input, OpenError};
 use rayon::prelude::*;
-use serde_json::json;
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -94,21 +93,6 @@ fn remedy(e: &RewriteError) -> Option<&'static str> {
         | RewriteError::Binary
         | RewriteError::Io(..) => None,
     }
-}
-
-fn kinds_json(counts: &FileCounts) -> serde_json::Value {
-    counts
-        .by_kind
-        .iter()
-        .map(|(k, n)| (k.id().to_string(), json!(n)))
-        .collect::<serde_json::Map<_, _>>()
-        .into()
-}
-
-fn lines_text(lines: &[u64]) -> String {
-    let shown: Vec<String> = lines.iter().take(20).map(u64::to_string).collect();
-    let more = if lines.len() > 20 { ", ..." } else { "" };
-    format!("{}{more}", shown.join(", "))
 }
 
 /// `walked`: every file of the run, so that a `-wal`/`-journal` file whose
@@ -206,17 +190,11 @@ fn left_in(path: &Path, detector: &Detector, follow: bool) -> Option<FileCounts>
 }
 
 /// Runs `cfscrub redact`.
-pub fn run(args: RedactArgs) -> Result<u8> {
+pub fn run(args: RedactOptions) -> Result<u8> {
     let start = Instant::now();
-    let secrets = load_secrets(&args.secrets, None)?;
+    let secrets = load_secrets(&args.secrets)?;
     let detector = Detector::new(&secrets);
     let replacement = Replacement::new(&args.replacement, &detector)?;
-    if args.output.format == Format::Sarif {
-        bail!("--format sarif is for scan; redact prints human or json");
-    }
-    if args.walk.paths.iter().any(|p| p.as_os_str() == "-") {
-        bail!("redact rewrites files; to mask a stream use `cfscrub filter`");
-    }
     let inputs = super::search::collect_inputs(&args.walk)?;
     let roots = Roots::new(&args.walk.paths);
     let live_writers = if args.same_length || args.dry_run {
@@ -237,7 +215,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
         live_writers: &live_writers,
     };
     install_signal_cleanup();
-    let pool = io_thread_pool(args.walk.threads)?;
+    let pool = rewrite_pool(args.walk.threads)?;
     let files: Vec<&Path> = inputs
         .items
         .iter()
@@ -274,11 +252,10 @@ pub fn run(args: RedactArgs) -> Result<u8> {
         .filter(|(_, r)| matches!(r, FileResult::Done(o, _) if o.method != Method::Untouched))
         .map(|(p, r)| r.rewritten(p))
         .collect();
-    let remaining: Vec<(usize, std::result::Result<FileCounts, String>)> = pool.install(|| {
+    let proof: Vec<(&Path, std::result::Result<FileCounts, String>)> = pool.install(|| {
         changed
             .par_iter()
-            .enumerate()
-            .map(|(i, path)| {
+            .map(|path| {
                 let counts = open_beneath(path, &roots, args.walk.follow)
                     .map_err(|e| match e {
                         OpenError::NotRegular(what) => format!("is now a {what}"),
@@ -287,7 +264,7 @@ pub fn run(args: RedactArgs) -> Result<u8> {
                     .and_then(|(file, _)| {
                         count_remaining(&file, &detector).map_err(|e| e.to_string())
                     });
-                (i, counts)
+                (*path, counts)
             })
             .collect()
     });
@@ -310,162 +287,77 @@ pub fn run(args: RedactArgs) -> Result<u8> {
         &files,
         &results,
         &left_in_failed,
-        &changed,
-        &remaining,
+        &proof,
         start,
     )
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Hands every result to [`RedactReport`] in walk order, then the final
+/// proof (each changed file re-read); the exit code.
 fn report(
-    args: &RedactArgs,
+    args: &RedactOptions,
     inputs: &walk::Inputs,
     files: &[&Path],
     results: &[FileResult],
     left_in_failed: &[Option<FileCounts>],
-    changed: &[&Path],
-    remaining: &[(usize, std::result::Result<FileCounts, String>)],
+    proof: &[(&Path, std::result::Result<FileCounts, String>)],
     start: Instant,
 ) -> Result<u8> {
     let json = args.output.format == Format::Json;
-    let mut out = Vec::new();
-    let mut tally = Tally::default();
-    let mut redacted = 0u64;
-    // Credentials still on disk, and in how many files.
-    let (mut left, mut files_left) = (0u64, 0u64);
-    for ((path, result), left_in_failed) in files.iter().zip(results).zip(left_in_failed) {
-        let name = display_path(path);
-        tally.files += 1;
-        match result {
-            FileResult::Done(o, plan) if o.method != Method::Untouched => {
-                redacted += o.counts.total();
-                tally.files_with_findings += 1;
-                if json {
-                    let v = json!({"type": "file", "path": name, "action": "redacted",
-                        "method": plan.method(), "reason": plan.reason(), "format": plan.format(),
-                        "redacted": o.counts.total(), "by_kind": kinds_json(&o.counts),
-                        "carried_over_bytes": o.carried_over});
-                    writeln!(out, "{v}")?;
-                } else {
-                    writeln!(
-                        out,
-                        "{name}: {} redacted ({}); method: {}",
-                        o.counts.total(),
-                        o.counts.kinds_line(),
-                        plan.describe()
-                    )?;
-                    if o.carried_over > 0 {
-                        writeln!(
-                            out,
-                            "{name}: {} bytes appended during the rewrite were carried over",
-                            o.carried_over
-                        )?;
-                    }
-                }
-            }
-            FileResult::Done(..) => {}
-            FileResult::Planned(c, plan) if c.total() > 0 => {
-                tally.findings += c.total();
-                tally.files_with_findings += 1;
-                if json {
-                    let v = json!({"type": "file", "path": name, "action": "would-redact",
-                        "method": plan.method(), "reason": plan.reason(), "format": plan.format(),
-                        "redacted": c.total(), "by_kind": kinds_json(c), "lines": c.lines});
-                    writeln!(out, "{v}")?;
-                } else {
-                    writeln!(
-                        out,
-                        "{name}: {} would be redacted ({}) at line(s) {}; method: {}",
-                        c.total(),
-                        c.kinds_line(),
-                        lines_text(&c.lines),
-                        plan.describe()
-                    )?;
-                }
-            }
-            FileResult::Planned(..) => {}
-            FileResult::Skipped(what) => errln!("cfscrub: {name}: skipped {what}"),
-            FileResult::Failed { message, remedy } => {
-                tally.errors += 1;
-                errln!("cfscrub: {name}: {message}");
-                let still = left_in_failed.as_ref().map(FileCounts::total);
-                if let Some(c) = left_in_failed.as_ref().filter(|c| c.total() > 0) {
-                    left += c.total();
-                    files_left += 1;
-                    errln!(
-                        "cfscrub: {name}: not redacted: {} remaining ({}) at line(s) {}{}",
-                        c.total(),
-                        c.kinds_line(),
-                        lines_text(&c.lines),
-                        remedy.map_or(String::new(), |r| format!("; to redact it, {r}"))
-                    );
-                }
-                if json {
-                    writeln!(
-                        out,
-                        "{}",
-                        json!({"type": "error", "path": name, "message": message,
-                            "remaining": still, "fix": remedy})
-                    )?;
-                }
-            }
-            FileResult::NotInspected(format, raw) => {
-                let item = NotInspected {
-                    path: &name,
-                    reason: format.name(),
-                };
-                not_inspected(&mut out, json, &mut tally, item, Some(raw.total()))?;
-                if raw.total() > 0 {
-                    left += raw.total();
-                    files_left += 1;
-                    let found = format!(
-                        "{} in its raw bytes ({}) at line(s) {}; cfscrub does not rewrite {} content",
-                        raw.total(),
-                        raw.kinds_line(),
-                        lines_text(&raw.lines),
-                        format.name()
-                    );
-                    if !args.dry_run {
-                        errln!("cfscrub: {name}: not redacted: {found}");
-                    } else if !json {
-                        writeln!(out, "{name}: would remain: {found}")?;
-                    }
-                }
-            }
-        }
+    let mut report = RedactReport::new(json, args.dry_run);
+    for ((path, result), left) in files.iter().zip(results).zip(left_in_failed) {
+        let outcome = match result {
+            FileResult::Done(o, plan) if o.method != Method::Untouched => FileOutcome::Redacted {
+                counts: &o.counts,
+                carried_over: o.carried_over,
+                plan,
+            },
+            FileResult::Done(..) => FileOutcome::Untouched,
+            FileResult::Planned(counts, plan) => FileOutcome::WouldRedact { counts, plan },
+            FileResult::Skipped(what) => FileOutcome::Skipped(what),
+            FileResult::Failed { message, remedy } => FileOutcome::Failed {
+                message,
+                remedy: *remedy,
+                left: left.as_ref(),
+            },
+            FileResult::NotInspected(format, raw) => FileOutcome::NotInspected {
+                format: *format,
+                raw,
+            },
+        };
+        report.file(&display_path(path), outcome);
     }
     for git_dir in &inputs.git_object_dbs {
         let name = display_path(git_dir);
         let item = NotInspected {
             path: &name,
-            reason: super::search::GIT_OBJECT_DATABASE,
+            reason: GIT_OBJECT_DATABASE,
         };
-        not_inspected(&mut out, json, &mut tally, item, None)?;
+        report.not_inspected(item, None);
     }
-    tally.errors += super::search::print_notes(inputs);
-    for (i, counts) in remaining {
-        let name = display_path(changed[*i]);
-        match counts {
-            Ok(c) if c.total() > 0 => {
-                left += c.total();
-                files_left += 1;
-                errln!(
-                    "cfscrub: {name}: {} remaining after the rewrite ({}) at line(s) {}",
-                    c.total(),
-                    c.kinds_line(),
-                    lines_text(&c.lines)
-                );
-            }
-            Ok(_) => {}
-            Err(e) => {
-                tally.errors += 1;
-                errln!("cfscrub: {name}: cannot verify: {e}");
-            }
-        }
+    report.walk_errors(print_notes(inputs));
+    for (path, counts) in proof {
+        let counts = counts.as_ref().map_err(String::as_str);
+        report.after_rewrite(&display_path(path), counts);
     }
-    let elapsed = start.elapsed();
-    let code = if args.dry_run {
-        match super::exit_code(&tally) {
+    let bytes = if json || args.output.quiet {
+        0
+    } else {
+        files
+            .iter()
+            .filter_map(|p| std::fs::symlink_metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    };
+    let totals = report.finish(
+        proof.len() as u64,
+        bytes,
+        start.elapsed(),
+        args.output.quiet,
+    )?;
+    let (tally, left) = (&totals.tally, totals.remaining);
+    Ok(if args.dry_run {
+        match super::exit_code(tally) {
             EXIT_CLEAN if left > 0 => EXIT_FOUND,
             code => code,
         }
@@ -473,80 +365,5 @@ fn report(
         EXIT_ERROR
     } else {
         EXIT_CLEAN
-    };
-    if json {
-        let v = json!({"type": "summary", "command": "redact", "dry_run": args.dry_run,
-            "files": tally.files, "changed": if args.dry_run { 0 } else { changed.len() },
-            "redacted": if args.dry_run { tally.findings } else { redacted },
-            "remaining": left, "errors": tally.errors, "uninspected": tally.uninspected,
-            "elapsed_ms": elapsed.as_millis() as u64});
-        writeln!(out, "{v}")?;
-    }
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(&out).and_then(|_| stdout.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(e.into());
-        }
-    }
-    if !json && !args.output.quiet {
-        let bytes: u64 = files
-            .iter()
-            .filter_map(|p| std::fs::symlink_metadata(p).ok())
-            .map(|m| m.len())
-            .sum();
-        let uninspected = if tally.uninspected > 0 {
-            format!("; {} not inspected", tally.uninspected)
-        } else {
-            String::new()
-        };
-        if args.dry_run {
-            let would_remain = if left > 0 {
-                format!("; {left} would remain")
-            } else {
-                String::new()
-            };
-            errln!(
-                "cfscrub redact --dry-run: {} would be redacted in {} of {} files{would_remain}{uninspected}; nothing changed",
-                tally.findings, tally.files_with_findings, tally.files
-            );
-        } else {
-            errln!(
-                "cfscrub redact: {redacted} redacted in {} of {} files ({}, {:.2} s); verification: {left} remaining{uninspected}{}",
-                changed.len(),
-                tally.files,
-                human_bytes(bytes),
-                elapsed.as_secs_f64(),
-                if tally.errors > 0 { format!("; {} error(s)", tally.errors) } else { String::new() }
-            );
-            if left > 0 || tally.uninspected > 0 {
-                errln!(
-                    "cfscrub redact: not done: {left} credential(s) remain in {files_left} file(s), {} not inspected (each named above)",
-                    tally.uninspected
-                );
-            }
-        }
-    }
-    Ok(code)
-}
-
-/// Reports a file (or a git object database) left untouched because its
-/// content cannot be seen through: stderr line, JSON record (with the
-/// findings `found` in a file's raw bytes), count.
-fn not_inspected(
-    out: &mut Vec<u8>,
-    json: bool,
-    tally: &mut Tally,
-    item: NotInspected,
-    found: Option<u64>,
-) -> std::io::Result<()> {
-    errln!("{}", item.line());
-    tally.uninspected += 1;
-    if json {
-        let mut record = item.json();
-        if let Some(found) = found {
-            record["found"] = json!(found);
-        }
-        writeln!(out, "{record}")?;
-    }
-    Ok(())
+    })
 }

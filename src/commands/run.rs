@@ -6,13 +6,14 @@
 //! group), so only signals sent by a process (`kill`) are forwarded: the
 //! child never gets one Ctrl-C twice.
 
-use super::filter::{masking_setup, print_summary, widen_pipe};
+use super::wiring::{masking_setup, print_summary};
 use super::EXIT_ERROR;
-use crate::cli::RunArgs;
-use crate::core::counts::FileCounts;
-use crate::errln;
-use crate::mask::masker::mask_stream;
+use crate::cli::RunOptions;
 use anyhow::{Context, Result};
+use cfscrub::core::counts::FileCounts;
+use cfscrub::errln;
+use cfscrub::mask::masker::mask_stream;
+use cfscrub::sys::{send_signal, widen_pipe};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::exfiltrator::origin::WithOrigin;
 use signal_hook::iterator::SignalsInfo;
@@ -23,9 +24,9 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 
 /// Runs `cfscrub run`.
-pub fn run(args: RunArgs) -> Result<u8> {
+pub fn run(args: RunOptions) -> Result<u8> {
     let (detector, replacement) = masking_setup(&args.mask)?;
-    let (program, rest) = args.command.split_first().expect("clap requires a command");
+    let (program, rest) = (&args.program, &args.args);
     let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP])
         .context("cannot watch signals")?;
     let mut child = Command::new(program)
@@ -36,18 +37,17 @@ pub fn run(args: RunArgs) -> Result<u8> {
         .with_context(|| {
             format!(
                 "cannot run {}",
-                crate::mask::sanitize::display_path(std::path::Path::new(program))
+                cfscrub::mask::sanitize::display_path(std::path::Path::new(program))
             )
         })?;
-    let pid = child.id() as libc::pid_t;
+    let pid = child.id();
     let handle = signals.handle();
     let forwarder = std::thread::spawn(move || {
         for origin in signals.forever() {
             if origin.signal == SIGINT && origin.cause == Cause::Kernel {
                 continue; // typed at the terminal: the child got it too
             }
-            // SAFETY: kill(2) with a pid we spawned and a plain signal number.
-            unsafe { libc::kill(pid, origin.signal) };
+            send_signal(pid, origin.signal);
         }
     });
     let mut out_pipe = child.stdout.take().expect("piped");

@@ -1,18 +1,20 @@
 //! `cfscrub scan`: report every credential in the given paths.
 
+use super::exit_code;
 use super::search::Search;
-use super::{exit_code, load_secrets, thread_pool};
-use crate::cli::ScanArgs;
-use crate::core::detect::Detector;
-use crate::errln;
-use crate::report::{human_summary, Format, Output};
+use super::wiring::load_secrets;
+use crate::cli::SearchOptions;
 use anyhow::Result;
+use cfscrub::core::detect::Detector;
+use cfscrub::errln;
+use cfscrub::report::{human_summary, Output};
+use cfscrub::source::pool::scan_pool;
 use std::time::Instant;
 
 /// Runs `cfscrub scan`.
-pub fn run(args: ScanArgs) -> Result<u8> {
+pub fn run(args: SearchOptions) -> Result<u8> {
     let start = Instant::now();
-    let secrets = load_secrets(&args.secrets, args.walk.stdin_use())?;
+    let secrets = load_secrets(&args.secrets)?;
     let detector = Detector::new(&secrets);
     let inputs = super::search::collect_inputs(&args.walk)?;
     let output = Output::stdout(args.output.format, args.output.color);
@@ -21,10 +23,10 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         output: &output,
         follow: args.walk.follow,
     };
-    let tally = search.run(&inputs, &thread_pool(args.walk.threads)?);
+    let tally = search.run(&inputs, &scan_pool(args.walk.threads)?);
     let elapsed = start.elapsed();
     output.finish(&tally, elapsed, "scan")?;
-    if args.output.format == Format::Human && !args.output.quiet {
+    if args.output.summary_line() {
         errln!("{}", human_summary(&tally, elapsed, ""));
     }
     Ok(exit_code(&tally))

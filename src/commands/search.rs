@@ -8,14 +8,14 @@
 //! tar or a zip's stored entries hold plain text — and so are the git
 //! object databases the walk did not enter. Neither is ever counted clean.
 
-use crate::core::detect::Detector;
-use crate::core::stream::StreamScanner;
-use crate::errln;
-use crate::mask::sanitize::display_path;
-use crate::report::progress::Progress;
-use crate::report::{Format, Output, Tally};
-use crate::source::head::scan_and_sniff;
-use crate::source::walk::{open_regular, Input, Inputs, Note, OpenError};
+use cfscrub::core::detect::Detector;
+use cfscrub::core::stream::StreamScanner;
+use cfscrub::errln;
+use cfscrub::mask::sanitize::display_path;
+use cfscrub::report::progress::Progress;
+use cfscrub::report::{Format, Output, Tally};
+use cfscrub::source::head::scan_and_sniff;
+use cfscrub::source::walk::{open_regular, Input, Inputs, Note, OpenError};
 use rayon::prelude::*;
 use std::io;
 
@@ -33,13 +33,13 @@ pub struct Search<'a> {
 }
 
 /// Walks the paths of a command's walk options.
-pub fn collect_inputs(walk: &crate::cli::WalkArgs) -> anyhow::Result<Inputs> {
+pub fn collect_inputs(walk: &crate::cli::WalkOptions) -> anyhow::Result<Inputs> {
     use anyhow::Context;
-    let options = crate::source::walk::WalkOptions {
+    let options = cfscrub::source::walk::WalkOptions {
         follow: walk.follow,
-        excludes: walk.exclude.clone(),
+        excludes: walk.excludes.clone(),
     };
-    crate::source::walk::collect(&walk.paths, &options).context("--exclude")
+    cfscrub::source::walk::collect(&walk.paths, &options).context("--exclude")
 }
 
 /// The display name of an input.

@@ -1,12 +1,12 @@
 //! `cfscrub vault check|fix|store`.
 
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::cli::{VaultAction, VaultArgs};
-use crate::core::finding::Fingerprint;
-use crate::incident::vault;
-use crate::mask::sanitize::display_path;
-use crate::{err, errln, outln};
+use crate::cli::VaultOptions;
 use anyhow::Result;
+use cfscrub::core::finding::Fingerprint;
+use cfscrub::incident::vault;
+use cfscrub::mask::sanitize::display_path;
+use cfscrub::{err, errln, outln};
 use std::io::{IsTerminal, Read};
 use zeroize::Zeroizing;
 
@@ -19,9 +19,9 @@ const CREDENTIAL_PATH: &str = "the path looks like a credential, not a file name
 If it is one, it is now in your shell history: run `cfscrub history`, then rotate it (`cfscrub checklist`)";
 
 /// Runs `cfscrub vault`.
-pub fn run(args: VaultArgs) -> Result<u8> {
-    match args.action {
-        VaultAction::Check { paths } => {
+pub fn run(options: VaultOptions) -> Result<u8> {
+    match options {
+        VaultOptions::Check(paths) => {
             let (mut problems, mut errors) = (0, 0);
             for path in &paths {
                 if vault::looks_like_credential(path) {
@@ -54,7 +54,7 @@ pub fn run(args: VaultArgs) -> Result<u8> {
                 EXIT_CLEAN
             })
         }
-        VaultAction::Fix { paths } => {
+        VaultOptions::Fix(paths) => {
             let mut failed = false;
             for path in &paths {
                 if vault::looks_like_credential(path) {
@@ -76,7 +76,7 @@ pub fn run(args: VaultArgs) -> Result<u8> {
             }
             Ok(if failed { EXIT_ERROR } else { EXIT_CLEAN })
         }
-        VaultAction::Store { path, force } => {
+        VaultOptions::Store { path, force } => {
             if vault::looks_like_credential(&path) {
                 errln!("cfscrub vault store: {CREDENTIAL_PATH}");
                 return Ok(EXIT_ERROR);
@@ -84,10 +84,10 @@ pub fn run(args: VaultArgs) -> Result<u8> {
             let value = read_one_secret()?;
             let name = display_path(&path);
             // From here on a temp file holds the secret: a signal removes it.
-            crate::source::cleanup::install_signal_cleanup();
+            cfscrub::source::cleanup::install_signal_cleanup();
             match vault::store(&path, &value, force) {
                 Ok(()) => {
-                    let kind = crate::incident::checklist::LeakedType::of(&value);
+                    let kind = cfscrub::incident::checklist::LeakedType::of(&value);
                     // A weak value gets none: it could be brute-forced back.
                     let fp = Fingerprint::of(&value)
                         .map_or_else(String::new, |fp| format!(" (fp:{fp})"));

@@ -9,18 +9,20 @@
 //! incomplete, never clean: exit 2 (unless something remains: 1).
 
 use super::search::Search;
-use super::{load_secrets, thread_pool, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
-use crate::cli::VerifyArgs;
-use crate::core::detect::Detector;
-use crate::errln;
-use crate::report::{human_bytes, Format, Output, Tally};
+use super::wiring::load_secrets;
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use crate::cli::SearchOptions;
 use anyhow::Result;
+use cfscrub::core::detect::Detector;
+use cfscrub::errln;
+use cfscrub::report::{human_bytes, Output, Tally};
+use cfscrub::source::pool::scan_pool;
 use std::time::Instant;
 
 /// Runs `cfscrub verify`.
-pub fn run(args: VerifyArgs) -> Result<u8> {
+pub fn run(args: SearchOptions) -> Result<u8> {
     let start = Instant::now();
-    let secrets = load_secrets(&args.secrets, args.walk.stdin_use())?;
+    let secrets = load_secrets(&args.secrets)?;
     let detector = if secrets.is_empty() {
         Detector::new(&secrets)
     } else {
@@ -33,10 +35,10 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         output: &output,
         follow: args.walk.follow,
     };
-    let tally = search.run(&inputs, &thread_pool(args.walk.threads)?);
+    let tally = search.run(&inputs, &scan_pool(args.walk.threads)?);
     let elapsed = start.elapsed();
     output.finish(&tally, elapsed, "verify")?;
-    if args.output.format == Format::Human && !args.output.quiet {
+    if args.output.summary_line() {
         let what = if secrets.is_empty() {
             "credential shapes"
         } else {

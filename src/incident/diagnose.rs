@@ -35,6 +35,15 @@ pub struct ApiError {
     pub quote: String,
 }
 
+/// `diagnose --format json`: the first error's diagnosis and the later ones.
+#[derive(Debug, Serialize)]
+pub struct DiagnoseDocument<'a> {
+    /// The first Cloudflare API error, or `null`.
+    pub first: Option<&'a Diagnosis>,
+    /// The errors after it.
+    pub follow_on: &'a [Diagnosis],
+}
+
 /// What an error means.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Diagnosis {

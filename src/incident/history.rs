@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 /// Which program a history belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Shell {
     /// GNU bash.
     Bash,

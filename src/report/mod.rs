@@ -8,20 +8,25 @@
 //! past [`FLUSH_AT`] is written early. A closed pipe (`| head`) marks the
 //! output closed and the run winds down quietly.
 //!
-//! One file (about 500 lines before the tests): the three formats share the
-//! per-file buffering, the tally and the not-inspected records; splitting
-//! them per format is left for the typed output schema.
+//! This module holds what the formats share (the per-file buffering, the
+//! tally, the not-inspected records); each format has its writer:
+//! [`human`], [`schema`] (JSON Lines, typed), [`sarif`] (typed), and
+//! [`redact`] for `redact`'s summary.
 
+pub mod human;
 pub mod progress;
+pub mod redact;
 pub mod rule_export;
+pub mod sarif;
+pub mod schema;
 
 use crate::core::finding::Finding;
-use crate::core::rules::{Confidence, Kind, RULES};
+use crate::core::rules::Kind;
 use crate::core::stream::Sink;
 use crate::errln;
-use serde_json::json;
+use schema::{FindingRecord, SearchRecord, SearchSummary, UninspectedRecord};
 use std::collections::BTreeMap;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
@@ -29,7 +34,7 @@ use std::sync::Mutex;
 pub const FLUSH_AT: usize = 1 << 20;
 
 /// Output format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// `path:line:column: kind (confidence) fp:…`, coloured on a terminal.
     Human,
@@ -40,7 +45,7 @@ pub enum Format {
 }
 
 /// When to colour human output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColorChoice {
     /// On a terminal, unless `NO_COLOR` is set.
     Auto,
@@ -48,19 +53,6 @@ pub enum ColorChoice {
     Always,
     /// Never.
     Never,
-}
-
-impl ColorChoice {
-    /// Whether to colour a stream that is (or is not) a terminal.
-    pub fn enabled(self, is_terminal: bool) -> bool {
-        match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        }
-    }
 }
 
 /// Counts for the summary.
@@ -101,15 +93,6 @@ impl Tally {
     pub fn kinds_line(&self) -> String {
         crate::core::counts::kinds_line(&self.by_kind)
     }
-
-    /// The counts per kind as a JSON object.
-    pub fn kinds_json(&self) -> serde_json::Value {
-        self.by_kind
-            .iter()
-            .map(|(k, n)| (k.id().to_string(), json!(n)))
-            .collect::<serde_json::Map<_, _>>()
-            .into()
-    }
 }
 
 /// A file or directory cfscrub could not see through, and why (`gzip`,
@@ -129,19 +112,22 @@ impl NotInspected<'_> {
         format!("cfscrub: not inspected: {} ({})", self.path, self.reason)
     }
 
-    /// The JSON Lines record.
-    pub fn json(&self) -> serde_json::Value {
-        json!({"type": "uninspected", "path": self.path, "reason": self.reason})
+    /// The JSON Lines record; `found`: what a file's raw bytes hold
+    /// (`redact` only).
+    pub fn record(&self, found: Option<u64>) -> UninspectedRecord<'_> {
+        UninspectedRecord {
+            path: self.path,
+            reason: self.reason,
+            found,
+        }
     }
+}
 
-    fn sarif_notification(&self) -> serde_json::Value {
-        json!({
-            "level": "warning",
-            "descriptor": {"id": "not-inspected"},
-            "message": {"text": format!("not inspected ({}): cfscrub cannot see through this content, so it is not known to be clean", self.reason)},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri_escape(self.path)}}}],
-        })
-    }
+/// What a SARIF document gathers until the end of the run.
+#[derive(Default)]
+struct SarifParts {
+    results: Vec<sarif::SarifResult>,
+    notifications: Vec<sarif::Notification>,
 }
 
 /// The shared destination of a run's report.
@@ -151,14 +137,13 @@ pub struct Output {
     out: Mutex<Box<dyn Write + Send>>,
     closed: AtomicBool,
     fingerprints: bool,
-    sarif_results: Mutex<Vec<serde_json::Value>>,
-    sarif_notifications: Mutex<Vec<serde_json::Value>>,
+    sarif: Mutex<SarifParts>,
 }
 
 impl Output {
     /// Output to standard output.
     pub fn stdout(format: Format, color: ColorChoice) -> Output {
-        let color = format == Format::Human && color.enabled(io::stdout().is_terminal());
+        let color = format == Format::Human && human::colour_stdout(color);
         Output::new(format, color, Box::new(io::stdout()))
     }
 
@@ -170,8 +155,7 @@ impl Output {
             out: Mutex::new(out),
             closed: AtomicBool::new(false),
             fingerprints: true,
-            sarif_results: Mutex::new(Vec::new()),
-            sarif_notifications: Mutex::new(Vec::new()),
+            sarif: Mutex::default(),
         }
     }
 
@@ -225,14 +209,18 @@ impl Output {
         match self.format {
             Format::Human => {}
             Format::Json => {
-                let _ = writeln!(buf, "{}", item.json());
+                let record = SearchRecord::Uninspected(item.record(None));
+                buf.extend_from_slice(schema::line(&record).as_bytes());
             }
             Format::Sarif => self
-                .sarif_notifications
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(item.sarif_notification()),
+                .sarif_parts()
+                .notifications
+                .push(sarif::not_inspected(item.path, item.reason)),
         }
+    }
+
+    fn sarif_parts(&self) -> std::sync::MutexGuard<'_, SarifParts> {
+        self.sarif.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A per-file reporter for `path` (already escaped for display).
@@ -242,6 +230,7 @@ impl Output {
             path,
             buf: Vec::new(),
             tally: Tally::default(),
+            column: (self.format == Format::Sarif).then(sarif::Utf16Column::default),
         }
     }
 
@@ -256,32 +245,30 @@ impl Output {
         match self.format {
             Format::Human => Ok(()),
             Format::Json => {
-                let summary = json!({
-                    "type": "summary",
-                    "command": command,
-                    "files": tally.files,
-                    "bytes": tally.bytes,
-                    "findings": tally.findings,
-                    "files_with_findings": tally.files_with_findings,
-                    "errors": tally.errors,
-                    "uninspected": tally.uninspected,
-                    "by_kind": tally.kinds_json(),
-                    "elapsed_ms": elapsed.as_millis() as u64,
+                let summary = SearchRecord::Summary(SearchSummary {
+                    command,
+                    files: tally.files,
+                    bytes: tally.bytes,
+                    findings: tally.findings,
+                    files_with_findings: tally.files_with_findings,
+                    errors: tally.errors,
+                    uninspected: tally.uninspected,
+                    by_kind: &tally.by_kind,
+                    elapsed_ms: elapsed.as_millis() as u64,
                 });
-                self.write_block(format!("{summary}\n").as_bytes())
+                self.write_block(schema::line(&summary).as_bytes())
             }
             Format::Sarif => {
-                let results = std::mem::take(
-                    &mut *self.sarif_results.lock().unwrap_or_else(|e| e.into_inner()),
+                let parts = std::mem::take(&mut *self.sarif_parts());
+                let cwd = std::env::current_dir().ok();
+                let srcroot = cwd.as_deref().map(crate::mask::sanitize::display_path);
+                let log = sarif::log(
+                    parts.results,
+                    parts.notifications,
+                    tally.errors == 0,
+                    srcroot.as_deref(),
                 );
-                let notifications = std::mem::take(
-                    &mut *self
-                        .sarif_notifications
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner()),
-                );
-                let doc = sarif_document(results, notifications, tally.errors == 0);
-                let mut text = serde_json::to_vec_pretty(&doc).expect("JSON values serialise");
+                let mut text = serde_json::to_vec_pretty(&log).expect("SARIF types serialise");
                 text.push(b'\n');
                 self.write_block(&text)
             }
@@ -335,77 +322,14 @@ pub fn human_bytes(n: u64) -> String {
     format!("{v:.1} {}", UNITS[unit])
 }
 
-fn sarif_level(c: Confidence) -> &'static str {
-    match c {
-        Confidence::High => "error",
-        Confidence::Medium => "warning",
-        Confidence::Low => "note",
-    }
-}
-
-/// Percent-encodes a path for a SARIF `artifactLocation.uri`.
-fn uri_escape(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// The SARIF document. Notifications (files not inspected) go in the run's
-/// invocation, which is only written when there are some.
-fn sarif_document(
-    results: Vec<serde_json::Value>,
-    notifications: Vec<serde_json::Value>,
-    successful: bool,
-) -> serde_json::Value {
-    let mut kinds: Vec<Kind> = RULES.iter().map(|r| r.kind).collect();
-    kinds.extend([Kind::KnownSecret, Kind::KnownSecretFragment]);
-    kinds.sort();
-    kinds.dedup();
-    let rules: Vec<_> = kinds
-        .iter()
-        .map(|k| {
-            json!({
-                "id": k.id(),
-                "name": k.id(),
-                "shortDescription": {"text": k.title()},
-                "help": {"text": "Redact with `cfscrub redact`, then rotate: `cfscrub checklist`."},
-            })
-        })
-        .collect();
-    let mut doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "cfscrub",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/cfscrub/cfscrub",
-                "rules": rules,
-            }},
-            "results": results,
-        }]
-    });
-    if !notifications.is_empty() {
-        doc["runs"][0]["invocations"] = json!([{
-            "executionSuccessful": successful,
-            "toolExecutionNotifications": notifications,
-        }]);
-    }
-    doc
-}
-
 /// The report of one file; a [`Sink`] for the stream scanner.
 pub struct FileReport<'a> {
     output: &'a Output,
     path: &'a str,
     buf: Vec<u8>,
     tally: Tally,
+    /// SARIF: the UTF-16 column, following the data.
+    column: Option<sarif::Utf16Column>,
 }
 
 impl FileReport<'_> {
@@ -431,79 +355,35 @@ impl FileReport<'_> {
     }
 
     fn format_finding(&mut self, f: &Finding) {
-        let fp = f
-            .fingerprint
-            .filter(|_| self.output.fingerprints)
-            .map(|fp| fp.to_string());
+        let fingerprints = self.output.fingerprints;
         match self.output.format {
             Format::Human => {
-                let (path_on, kind_on, off) = if self.output.color {
-                    let kind = match f.confidence {
-                        Confidence::High => "\x1b[1;31m",
-                        Confidence::Medium => "\x1b[33m",
-                        Confidence::Low => "\x1b[36m",
-                    };
-                    ("\x1b[35m", kind, "\x1b[0m")
-                } else {
-                    ("", "", "")
-                };
-                let _ = write!(
-                    self.buf,
-                    "{path_on}{}{off}:{}:{}: {kind_on}{}{off} ({})",
-                    self.path,
-                    f.line,
-                    f.column,
-                    f.kind.id(),
-                    f.confidence.name()
-                );
-                if let Some(fp) = fp {
-                    let _ = write!(self.buf, " fp:{fp}");
-                }
-                self.buf.push(b'\n');
+                human::finding_line(&mut self.buf, self.path, f, fingerprints, self.output.color)
             }
             Format::Json => {
-                let value = json!({
-                    "type": "finding",
-                    "path": self.path,
-                    "line": f.line,
-                    "column": f.column,
-                    "offset": f.offset,
-                    "length": f.length,
-                    "kind": f.kind.id(),
-                    "confidence": f.confidence.name(),
-                    "fingerprint": fp,
-                });
-                let _ = writeln!(self.buf, "{value}");
+                let record = SearchRecord::Finding(FindingRecord::new(self.path, f, fingerprints));
+                self.buf.extend_from_slice(schema::line(&record).as_bytes());
             }
             Format::Sarif => {
-                let mut result = json!({
-                    "ruleId": f.kind.id(),
-                    "level": sarif_level(f.confidence),
-                    "message": {"text": format!("{} ({} confidence)", f.kind.title(), f.confidence.name())},
-                    "locations": [{"physicalLocation": {
-                        "artifactLocation": {"uri": uri_escape(self.path)},
-                        "region": {
-                            "startLine": f.line,
-                            "startColumn": f.column,
-                            "byteOffset": f.offset,
-                            "byteLength": f.length,
-                        },
-                    }}],
-                });
-                if let Some(fp) = fp {
-                    result["partialFingerprints"] = json!({"cfscrubFingerprint/v1": fp});
-                }
-                self.output
-                    .sarif_results
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(result);
+                let column = self
+                    .column
+                    .as_mut()
+                    .map_or(f.column, |c| c.finding(f.length));
+                let result = sarif::result(self.path, f, column, fingerprints);
+                self.output.sarif_parts().results.push(result);
             }
         }
     }
 }
 
 impl Sink for FileReport<'_> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if let Some(column) = &mut self.column {
+            column.data(bytes);
+        }
+        Ok(())
+    }
+
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         self.tally.findings += 1;
         *self.tally.by_kind.entry(f.kind).or_default() += 1;
@@ -522,11 +402,6 @@ impl Sink for FileReport<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn uri_escape_keeps_slashes_and_escapes_spaces() {
-        assert_eq!(uri_escape("ci/run 1/a.log"), "ci/run%201/a.log");
-    }
 
     #[test]
     fn human_bytes_rounds() {

@@ -2,10 +2,11 @@
 //! a file beneath its root through directory descriptors and creating temp
 //! files there ([`beneath`]), reading and classifying the head of a stream
 //! ([`head`]), removing those temp files on signals
-//! ([`cleanup`]). Below the masking floor: paths are kept as paths, and the
+//! ([`cleanup`]), the worker pools that read and rewrite ([`pool`]). Below the masking floor: paths are kept as paths, and the
 //! caller masks them when printing.
 
 pub mod beneath;
 pub mod cleanup;
 pub mod head;
+pub mod pool;
 pub mod walk;

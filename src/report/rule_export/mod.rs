@@ -47,6 +47,23 @@ fn left_boundary() -> String {
     format!("^|[^A-Za-z0-9]|{ANSI}|{TEXT_ESCAPE}")
 }
 
+/// The formats the rules are exported in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// A gitleaks configuration (TOML).
+    Gitleaks,
+    /// A Vector Remap Language program.
+    Vector,
+}
+
+/// The rules in `format`.
+pub fn render(format: ExportFormat) -> anyhow::Result<String> {
+    match format {
+        ExportFormat::Gitleaks => gitleaks::render(),
+        ExportFormat::Vector => Ok(vector::render()),
+    }
+}
+
 /// One exported rule: a kind and the regular expression that finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportRule {

@@ -1,11 +1,13 @@
-//! The command line: raw flags as parsed by clap, nothing else.
+//! Raw flags as clap parses them, nothing else: no check that needs more
+//! than one flag (that is [`super::resolve`]'s), no library type that
+//! derives a clap trait (the value enums here map onto the library's).
 //!
 //! Options shared by several commands live in flattened groups
 //! ([`SecretArgs`], [`WalkArgs`], [`OutputArgs`]). There is deliberately no
 //! option that takes a secret value: it would land in shell history and `ps`.
 
-use crate::report::{ColorChoice, Format};
-use clap::{Args, Parser, Subcommand};
+use cfscrub::source::pool::MAX_THREADS;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Cloudflare credential leak containment: find, redact, verify, lock down, rotate.
@@ -78,12 +80,6 @@ pub struct WalkArgs {
     pub threads: Option<usize>,
 }
 
-/// Most worker threads `-j` accepts: more than `redact`'s default of four
-/// per core on a 64-core machine. Beyond that threads only contend: on 2
-/// cores, 256 idle workers cost 0.2 s to start and stop, 1024 cost 6 s,
-/// and `-j 100000` started thousands before failing.
-pub const MAX_THREADS: usize = 256;
-
 /// Parses `-j N`: a whole number from 1 to [`MAX_THREADS`].
 fn parse_threads(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
@@ -94,25 +90,37 @@ fn parse_threads(text: &str) -> Result<usize, String> {
     }
 }
 
-impl WalkArgs {
-    /// What standard input is used for, if a path is `-`.
-    pub fn stdin_use(&self) -> Option<&'static str> {
-        self.paths
-            .iter()
-            .any(|p| p.as_os_str() == "-")
-            .then_some("the `-` input")
-    }
+/// `--format` of `scan`, `verify` and `redact`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatFlag {
+    /// `path:line:column: kind (confidence) fp:…`, coloured on a terminal.
+    Human,
+    /// JSON Lines: one object per finding, then a summary object.
+    Json,
+    /// One SARIF 2.1.0 document for code-scanning dashboards (`scan`, `verify`).
+    Sarif,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorFlag {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// How to print.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = FormatFlag::Human)]
+    pub format: FormatFlag,
     /// When to use colour in human output (`NO_COLOR` is honoured).
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[arg(long, value_enum, default_value_t = ColorFlag::Auto)]
+    pub color: ColorFlag,
     /// No summary line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -145,7 +153,7 @@ pub struct RedactArgs {
     #[allow(missing_docs)]
     pub output: OutputArgs,
     /// Text that replaces each credential (must not itself be detected).
-    #[arg(long, value_name = "TEXT", default_value = crate::core::counts::DEFAULT_REPLACEMENT)]
+    #[arg(long, value_name = "TEXT", default_value = cfscrub::core::counts::DEFAULT_REPLACEMENT)]
     pub replacement: String,
     /// Overwrite each credential in the same inode with a replacement of the
     /// same length: keeps size, inode, hard links and appending writers
@@ -183,7 +191,7 @@ pub struct MaskArgs {
     #[allow(missing_docs)]
     pub secrets: SecretArgs,
     /// Text that replaces each credential (must not itself be detected).
-    #[arg(long, value_name = "TEXT", default_value = crate::core::counts::DEFAULT_REPLACEMENT)]
+    #[arg(long, value_name = "TEXT", default_value = cfscrub::core::counts::DEFAULT_REPLACEMENT)]
     pub replacement: String,
     /// Print a summary (count by kind, never a value) on stderr at the end;
     /// under GitHub Actions also a `::warning::` annotation.
@@ -313,7 +321,7 @@ pub enum HistoryCommand {
     Hook {
         /// The shell.
         #[arg(value_enum)]
-        shell: crate::incident::history::Shell,
+        shell: ShellFlag,
     },
 }
 
@@ -326,6 +334,17 @@ pub struct DemoArgs {
     /// Seed for the generated fake credentials.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+}
+
+/// The shells `history hook` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellFlag {
+    /// GNU bash.
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
 }
 
 /// `cfscrub completions`.

@@ -1,0 +1,161 @@
+//! Matchers for the value shapes found by their own prefix: scannable
+//! tokens (`cfut_`… with a CRC-32), OAuth tokens, Origin CA keys, tunnel
+//! tokens and certificates, Turnstile secret keys.
+
+use super::window::{
+    contains_ignore_case, is_alnum, is_base64, is_lower_hex, is_url_safe, left_boundary, Window,
+};
+use super::Eval;
+use crate::core::rules::{Confidence, Kind};
+use crate::core::secrets::MIN_PREFIXED_BODY;
+use base64::Engine;
+
+/// Longest run of body characters considered after a prefix.
+pub(super) const RUN_CAP: usize = 256;
+/// A run this long after a prefix is a value (a scannable body is 40), not
+/// an identifier such as `cfast_version`: it needs no boundary before it.
+const VALUE_BODY: usize = 40;
+/// Longest base64 run considered for a tunnel token.
+const TUNNEL_CAP: usize = 4096;
+/// The first line of a cloudflared `cert.pem` token block.
+pub const PEM_BEGIN: &str = "-----BEGIN ARGO TUNNEL TOKEN-----";
+/// The last line of that block.
+pub const PEM_END: &[u8] = b"-----END ARGO TUNNEL TOKEN-----";
+
+pub(super) fn scannable(w: &Window, prefix: usize, kind: Kind) -> Eval {
+    let run = need!(w.run(prefix, RUN_CAP, is_alnum));
+    let body = &w.ahead()[prefix..];
+    // A complete shape needs no boundary before it: glued to other text it
+    // is still a leak, and the checksum (or the exact 48-character run)
+    // already says what it is.
+    if run >= 48 && body[40..48].iter().all(|&b| is_lower_hex(b)) {
+        let crc = crc32fast::hash(&body[..40]);
+        if format!("{crc:08x}").as_bytes() == &body[40..48] {
+            return w.candidate(0, prefix + 48, kind, Confidence::High);
+        }
+        if run == 48 {
+            return w.candidate(0, prefix + 48, kind, Confidence::Low);
+        }
+    }
+    if run >= MIN_PREFIXED_BODY && (run >= VALUE_BODY || left_boundary(w, is_alnum)) {
+        return w.candidate(0, prefix + run, Kind::Partial, Confidence::Medium);
+    }
+    Eval::Done(None)
+}
+
+pub(super) fn oauth(w: &Window, prefix: usize, kind: Kind) -> Eval {
+    let first = need!(w.run(prefix, RUN_CAP, is_url_safe));
+    let dot = prefix + first;
+    let second = match w.ahead().get(dot) {
+        Some(b'.') => need!(w.run(dot + 1, RUN_CAP, is_url_safe)),
+        None if w.ahead_is_open() => return Eval::NeedMore,
+        _ => 0,
+    };
+    let through_second = if second > 0 { dot + 1 + second } else { dot };
+    // The complete shape needs no boundary before it; characters glued
+    // after it are masked with it.
+    if first == 43 && second >= 43 {
+        return w.candidate(0, through_second, kind, Confidence::High);
+    }
+    // Anything else is a partial, over both halves: never half a token.
+    if first >= MIN_PREFIXED_BODY && (first >= VALUE_BODY || left_boundary(w, is_alnum)) {
+        return w.candidate(0, through_second, Kind::Partial, Confidence::Medium);
+    }
+    Eval::Done(None)
+}
+
+/// The hex groups after `v1.0-` of the Origin CA key forms known: the
+/// common one and the three-group form of Cloudflare's SDK fixtures.
+pub const ORIGIN_CA_GROUPS: &[&[usize]] = &[&[24, 146], &[64, 128, 64]];
+
+pub(super) fn origin_ca(w: &Window) -> Eval {
+    const HEAD: usize = "v1.0-".len();
+    let first = need!(w.run(HEAD, 65, is_lower_hex));
+    let Some(groups) = ORIGIN_CA_GROUPS.iter().find(|g| g[0] == first) else {
+        return Eval::Done(None);
+    };
+    let mut at = HEAD + first;
+    for &len in &groups[1..] {
+        match w.ahead().get(at) {
+            Some(b'-') => {}
+            None if w.ahead_is_open() => return Eval::NeedMore,
+            _ => return Eval::Done(None),
+        }
+        if need!(w.run(at + 1, len, is_lower_hex)) != len {
+            return Eval::Done(None);
+        }
+        at += 1 + len;
+    }
+    // No boundary needed before the complete shape; letters or digits
+    // glued after it are masked with it.
+    let glued = need!(w.run(at, RUN_CAP, is_alnum));
+    w.candidate(0, at + glued, Kind::OriginCaKey, Confidence::High)
+}
+
+pub(super) fn tunnel_token(w: &Window) -> Eval {
+    // No boundary needed before it: the decoded header below is specific
+    // enough, and base64 glued before it would hide a token.
+    let run = need!(w.run(0, TUNNEL_CAP, is_base64));
+    if run < 52 {
+        return Eval::Done(None);
+    }
+    let head: Vec<u8> = w.ahead()[..52]
+        .iter()
+        .map(|&b| match b {
+            b'-' => b'+',
+            b'_' => b'/',
+            b => b,
+        })
+        .collect();
+    let Ok(json) = base64::engine::general_purpose::STANDARD_NO_PAD.decode(&head) else {
+        return Eval::Done(None);
+    };
+    let account_id = json.get(6..38).unwrap_or(&[]);
+    if json.starts_with(br#"{"a":""#)
+        && account_id.len() == 32
+        && account_id.iter().all(|b| b.is_ascii_hexdigit())
+        && json.get(38) == Some(&b'"')
+    {
+        return w.candidate(0, run, Kind::TunnelToken, Confidence::High);
+    }
+    Eval::Done(None)
+}
+
+pub(super) fn tunnel_pem(w: &Window) -> Eval {
+    let ahead = w.ahead();
+    if let Some(end) = memchr::memmem::find(ahead, PEM_END) {
+        return w.candidate(0, end + PEM_END.len(), Kind::TunnelCert, Confidence::High);
+    }
+    if w.ahead_is_open() {
+        return Eval::NeedMore;
+    }
+    // No END marker within reach: take the header and the base64 lines after it.
+    let header_end = memchr::memchr(b'\n', ahead).map_or(ahead.len(), |i| i + 1);
+    let mut len = header_end;
+    for line in ahead[header_end..].split_inclusive(|&b| b == b'\n') {
+        let content = line.trim_ascii_end();
+        if content.is_empty() || !content.iter().all(|&b| is_base64(b)) {
+            break;
+        }
+        len += line.len();
+    }
+    let len = ahead[..len].trim_ascii_end().len();
+    w.candidate(0, len, Kind::TunnelCert, Confidence::High)
+}
+
+/// Length of a Turnstile secret key (`0x4AAAAAA` + 26).
+pub const TURNSTILE_LEN: usize = 35;
+
+pub(super) fn turnstile(w: &Window) -> Eval {
+    if !left_boundary(w, is_alnum) {
+        return Eval::Done(None);
+    }
+    // Characters glued after the key are masked with it.
+    let run = need!(w.run(0, RUN_CAP, is_url_safe));
+    let behind = w.behind();
+    let line_start = memchr::memrchr(b'\n', behind).map_or(0, |i| i + 1);
+    if run >= TURNSTILE_LEN && contains_ignore_case(&behind[line_start..], "secret") {
+        return w.candidate(0, run, Kind::TurnstileSecret, Confidence::Medium);
+    }
+    Eval::Done(None)
+}

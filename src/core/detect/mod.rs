@@ -1,0 +1,322 @@
+//! The detector: finds anchors and decides, at each one, whether a
+//! credential starts there.
+//!
+//! Detection is two steps. An Aho-Corasick automaton finds *anchors*
+//! (prefixes like `cfut_`, context words like `api_token`, the leading
+//! characters of known secrets); then the [`crate::core::rules::Matcher`] owning
+//! the anchor inspects a bounded [`Window`] around it — at most
+//! [`LOOKBEHIND`] bytes before and [`MAX_LOOKAHEAD`] after — and answers with
+//! an [`Eval`]. Because a decision depends only on that window, the chunked
+//! reader in [`crate::core::stream`] gets the same findings whatever its chunk
+//! size; when a window runs off the end of the data read so far, the matcher
+//! answers [`Eval::NeedMore`] and is asked again with more.
+//!
+//! The detector is the only code that sees secret bytes; what it returns
+//! ([`Candidate`]) holds positions, a kind and a fingerprint.
+//!
+//! The only code that touches secret bytes lives in this directory, one
+//! concern a file:
+//!
+//! * this module: the anchor automaton, [`Detector`] and the dispatch from
+//!   an anchor to its matcher;
+//! * `window`: the [`Window`] around an anchor, byte classes, word
+//!   boundaries and ANSI colour codes;
+//! * `matchers`: the value shapes found by their own prefix (scannable and
+//!   OAuth tokens, Origin CA keys, tunnel tokens and certificates,
+//!   Turnstile secrets);
+//! * `context`: values found after a keyword naming them (legacy tokens and
+//!   keys);
+//! * `known`: the user's known secrets (`--secret-from`).
+
+use crate::core::finding::Fingerprint;
+use crate::core::rules::{Confidence, Kind, Matcher, Rule, RULES};
+use crate::core::secrets::{KnownSecrets, MAX_KNOWN_LEN};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// Bytes before an anchor a matcher may look at.
+pub const LOOKBEHIND: usize = 512;
+/// Bytes from an anchor a matcher may look at (an `ARGO TUNNEL TOKEN` block
+/// is the longest shape, a known secret may be as long).
+pub const MAX_LOOKAHEAD: usize = 16 * 1024;
+const _: () = assert!(MAX_KNOWN_LEN <= MAX_LOOKAHEAD);
+
+/// A span the detector proposes, relative to the window's buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    /// Start index in the buffer.
+    pub start: usize,
+    /// Length in bytes.
+    pub len: usize,
+    /// What it is.
+    pub kind: Kind,
+    /// How sure.
+    pub confidence: Confidence,
+    /// For whole high-entropy values.
+    pub fingerprint: Option<Fingerprint>,
+}
+
+/// A matcher's answer at one anchor (or a step's answer inside a matcher).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Eval<T = Candidate> {
+    /// The window ends before the matcher could decide: ask again with more data.
+    NeedMore,
+    /// Decided: a credential starts here, or nothing does.
+    Done(Option<T>),
+}
+
+/// The value of an `Option` from a [`Window`] step, or `Eval::NeedMore`
+/// from the enclosing function when the step ran off the data read so far.
+macro_rules! need {
+    ($e:expr) => {
+        match $e {
+            Some(v) => v,
+            None => return Eval::NeedMore,
+        }
+    };
+}
+
+mod context;
+mod known;
+mod matchers;
+#[cfg(test)]
+mod tests;
+mod window;
+
+use context::context;
+pub use context::{MAX_SEPARATORS, OTHER_VENDOR_PREFIXES, SEPARATORS};
+use known::KnownHunter;
+use matchers::{oauth, origin_ca, scannable, tunnel_pem, tunnel_token, turnstile};
+pub use matchers::{ORIGIN_CA_GROUPS, PEM_BEGIN, PEM_END, TURNSTILE_LEN};
+pub use window::Window;
+
+/// What a static anchor belongs to.
+#[derive(Clone, Copy)]
+struct StaticAnchor {
+    rule: &'static Rule,
+    literal: &'static str,
+    case_sensitive: bool,
+}
+
+/// The literals that start a rule's matcher (prefixes, context keywords;
+/// keywords match ASCII case-insensitively): what other tools' rules are
+/// generated from (`cfscrub rules export`).
+pub fn anchor_literals(rule: &'static Rule) -> Vec<&'static str> {
+    rule_anchors(rule).iter().map(|a| a.literal).collect()
+}
+
+fn rule_anchors(rule: &'static Rule) -> Vec<StaticAnchor> {
+    let sensitive = |literal| StaticAnchor {
+        rule,
+        literal,
+        case_sensitive: true,
+    };
+    match rule.matcher {
+        Matcher::Scannable { prefix } | Matcher::OAuth { prefix } => vec![sensitive(prefix)],
+        Matcher::OriginCa => vec![sensitive("v1.0-")],
+        Matcher::TunnelToken => vec![sensitive("eyJhIjoi")],
+        Matcher::TunnelCertPem => vec![sensitive(PEM_BEGIN)],
+        Matcher::Turnstile => vec![sensitive("0x4AAAAAA")],
+        Matcher::Context { keywords, .. } => keywords
+            .iter()
+            .map(|literal| StaticAnchor {
+                rule,
+                literal,
+                case_sensitive: false,
+            })
+            .collect(),
+        Matcher::Derived => Vec::new(),
+    }
+}
+
+/// An anchor found in a buffer: where, and which matcher owns it.
+#[derive(Clone, Copy, Debug)]
+pub struct Anchor {
+    /// Index of the anchor's first byte in the searched buffer.
+    pub pos: usize,
+    target: AnchorTarget,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum AnchorTarget {
+    Static(usize),
+    Known(usize),
+}
+
+/// Calls `found` for the leftmost match starting at each position, so
+/// that anchors overlapping an earlier match are not skipped.
+fn every_match(automaton: &AhoCorasick, hay: &[u8], mut found: impl FnMut(usize, usize)) {
+    let mut at = 0;
+    while at < hay.len() {
+        let input = aho_corasick::Input::new(hay).span(at..hay.len());
+        let Some(m) = automaton.find(input) else {
+            break;
+        };
+        found(m.start(), m.pattern().as_usize());
+        at = m.start() + 1;
+    }
+}
+
+/// The compiled detector: every rule plus the known secrets.
+pub struct Detector {
+    automaton: AhoCorasick,
+    anchors: Vec<StaticAnchor>,
+    known: Option<KnownHunter>,
+    rules_enabled: bool,
+    longest_anchor: usize,
+}
+
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Detector({} anchors, {} known secrets)",
+            self.anchors.len(),
+            self.known.as_ref().map_or(0, |k| k.values.len())
+        )
+    }
+}
+
+impl Detector {
+    /// A detector for every rule in [`RULES`] plus `known` secrets.
+    pub fn new(known: &KnownSecrets) -> Detector {
+        Detector::build(known, true)
+    }
+
+    /// A detector that hunts only the known secrets (`verify --secret-from`).
+    pub fn known_only(known: &KnownSecrets) -> Detector {
+        Detector::build(known, false)
+    }
+
+    fn build(known: &KnownSecrets, rules_enabled: bool) -> Detector {
+        let anchors: Vec<StaticAnchor> = if rules_enabled {
+            RULES.iter().flat_map(rule_anchors).collect()
+        } else {
+            Vec::new()
+        };
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(anchors.iter().map(|a| a.literal.to_ascii_lowercase()))
+            .expect("static anchors are small literals");
+        let known = (!known.is_empty()).then(|| KnownHunter::new(known));
+        let longest_anchor = anchors
+            .iter()
+            .map(|a| a.literal.len())
+            .chain(known.iter().flat_map(|k| k.anchors.iter().map(|a| a.len())))
+            .max()
+            .unwrap_or(1);
+        Detector {
+            automaton,
+            anchors,
+            known,
+            rules_enabled,
+            longest_anchor,
+        }
+    }
+
+    /// Appends every anchor that starts at or after `from` in `hay` to `out`,
+    /// sorted by position. `lowered` is scratch space: the static anchors
+    /// are searched in an ASCII-lower-cased copy, which keeps the
+    /// automaton's SIMD prefilter (it has none for case-insensitive search).
+    pub fn find_anchors(
+        &self,
+        hay: &[u8],
+        from: usize,
+        lowered: &mut Vec<u8>,
+        out: &mut Vec<Anchor>,
+    ) {
+        if self.rules_enabled {
+            lowered.clear();
+            lowered.extend(hay[from..].iter().map(u8::to_ascii_lowercase));
+            every_match(&self.automaton, lowered, |start, pattern| {
+                out.push(Anchor {
+                    pos: from + start,
+                    target: AnchorTarget::Static(pattern),
+                })
+            });
+        }
+        if let Some(known) = &self.known {
+            every_match(&known.automaton, &hay[from..], |start, pattern| {
+                out.push(Anchor {
+                    pos: from + start,
+                    target: AnchorTarget::Known(pattern),
+                })
+            });
+            out.sort_by_key(|a| a.pos);
+        }
+    }
+
+    /// Decides what starts at `anchor`; may append several candidates for
+    /// a shared known-secret anchor. Returns false when more data is needed.
+    pub fn evaluate(
+        &self,
+        bytes: &[u8],
+        anchor: Anchor,
+        eof: bool,
+        out: &mut Vec<Candidate>,
+    ) -> bool {
+        let w = Window::new(bytes, anchor.pos, eof);
+        match anchor.target {
+            AnchorTarget::Static(i) => match self.eval_static(&w, &self.anchors[i]) {
+                Eval::NeedMore => return false,
+                Eval::Done(c) => out.extend(c),
+            },
+            AnchorTarget::Known(i) => {
+                let known = self.known.as_ref().expect("known anchors imply a hunter");
+                for &(value, part) in &known.targets[i] {
+                    match known.eval(&w, value, part) {
+                        Eval::NeedMore => return false,
+                        Eval::Done(c) => out.extend(c),
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// The length of the longest suffix of `bytes` that could still grow
+    /// into an anchor: those bytes cannot be decided before more arrive.
+    pub fn undecided_suffix(&self, bytes: &[u8]) -> usize {
+        let max = (self.longest_anchor - 1).min(bytes.len());
+        (1..=max)
+            .rev()
+            .find(|&k| {
+                let tail = &bytes[bytes.len() - k..];
+                let static_hit = self.anchors.iter().any(|a| {
+                    a.literal.len() > k
+                        && if a.case_sensitive {
+                            a.literal.as_bytes().starts_with(tail)
+                        } else {
+                            a.literal.as_bytes()[..k].eq_ignore_ascii_case(tail)
+                        }
+                });
+                static_hit
+                    || self
+                        .known
+                        .as_ref()
+                        .is_some_and(|known| known.could_grow_into_anchor(tail))
+            })
+            .unwrap_or(0)
+    }
+
+    fn eval_static(&self, w: &Window, anchor: &StaticAnchor) -> Eval {
+        let ahead = w.ahead();
+        if anchor.case_sensitive && !ahead.starts_with(anchor.literal.as_bytes()) {
+            return Eval::Done(None);
+        }
+        let rule = anchor.rule;
+        match rule.matcher {
+            Matcher::Scannable { prefix } => scannable(w, prefix.len(), rule.kind),
+            Matcher::OAuth { prefix } => oauth(w, prefix.len(), rule.kind),
+            Matcher::OriginCa => origin_ca(w),
+            Matcher::TunnelToken => tunnel_token(w),
+            Matcher::TunnelCertPem => tunnel_pem(w),
+            Matcher::Turnstile => turnstile(w),
+            Matcher::Context {
+                value,
+                needs_nearby,
+                ..
+            } => context(w, anchor.literal, value, needs_nearby, rule),
+            Matcher::Derived => Eval::Done(None),
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Redacting one shell or REPL history, and looking into a credential
+//! store: the method [`crate::rewrite::method`] chooses for each history
+//! (atuin's SQLite database goes through SQLite, its `-wal` and `-journal`
+//! with it; a history a shell holds open is rewritten in place), and the
+//! words that say what happened. `cfscrub history` and the history fuzz
+//! target both start here.
+
+use super::history::HistoryFile;
+use crate::core::counts::FileCounts;
+use crate::core::detect::Detector;
+use crate::core::sniff::Opaque;
+use crate::rewrite::method::{self, Plan, Request};
+use crate::rewrite::{count_remaining, Method, RewriteError, RewriteOptions};
+use crate::source::walk::{open_regular, OpenError};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+/// A history redacted (or surveyed, on a dry run).
+#[derive(Debug)]
+pub struct Scrubbed {
+    /// What was (or would be) replaced.
+    pub counts: FileCounts,
+    /// How, in words: `redacted`, `would be redacted`,
+    /// `redacted in place (same length)`, ...
+    pub how: &'static str,
+}
+
+/// Redacts one history (on a `dry_run`, counts what would be); the error
+/// is the message to print after the history's name.
+pub fn scrub(file: &HistoryFile, opts: RewriteOptions, dry_run: bool) -> Result<Scrubbed, String> {
+    let request = Request {
+        same_length: file.same_length,
+        binary_rename: false,
+        // A shell holding its history open: keep its descriptor valid.
+        in_place_when_held: true,
+    };
+    let message = |e: RewriteError| match e {
+        RewriteError::NotRegular(what) => format!("is a {what}: not touched"),
+        e => e.to_string(),
+    };
+    let not_inspected =
+        |opaque: Opaque| format!("not inspected ({}): left untouched", opaque.name());
+    let done = |counts, how| Ok(Scrubbed { counts, how });
+    let plan = method::plan_for(&file.path, false, request).map_err(message)?;
+    if dry_run {
+        return match method::survey(&file.path, plan, false, request, opts.detector) {
+            Ok((Plan::Leave(opaque), _)) => Err(not_inspected(opaque)),
+            Ok((_, c)) => done(c, "would be redacted"),
+            Err(e) => Err(message(e)),
+        };
+    }
+    match method::apply(&file.path, plan, request, opts).map_err(message)? {
+        (Plan::Leave(opaque), _) => Err(not_inspected(opaque)),
+        (Plan::Sqlite, o) if o.method == Method::SameLength => {
+            done(o.counts, "redacted in place (same length, through SQLite)")
+        }
+        (_, o) if o.method == Method::SameLength => {
+            done(o.counts, "redacted in place (same length)")
+        }
+        (_, o) => done(o.counts, "redacted"),
+    }
+}
+
+/// A credential store (`.env`, `.dev.vars`): its permission bits and how
+/// many credentials it holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Store {
+    /// Permission bits (`0o600`).
+    pub mode: u32,
+    /// Credentials inside (0 when it could not be read through).
+    pub found: u64,
+}
+
+/// Looks into a credential store without following a link; the error is
+/// the message to print after its name.
+pub fn inspect_store(path: &Path, detector: &Detector) -> Result<Store, String> {
+    match open_regular(path, false) {
+        Ok((file, meta)) => Ok(Store {
+            mode: meta.mode() & 0o7777,
+            found: count_remaining(&file, detector)
+                .map(|c| c.total())
+                .unwrap_or(0),
+        }),
+        Err(OpenError::NotRegular(what)) => Err(format!("is a {what}: not touched")),
+        Err(OpenError::Io(e)) => Err(e.to_string()),
+    }
+}

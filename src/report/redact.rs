@@ -1,0 +1,334 @@
+//! `redact`'s report: a line (or a JSON Lines record, [`schema::RedactRecord`])
+//! per file changed, planned, refused or not inspected, the credentials
+//! still on disk after the rewrite, and the summary.
+//!
+//! Records are buffered and written at the end, in walk order; per-file
+//! problems go to stderr as they are reported.
+
+use super::schema::{self, Action, RedactError, RedactRecord, RedactSummary, RedactedFile};
+use super::{human_bytes, NotInspected, Tally};
+use crate::core::counts::FileCounts;
+use crate::core::sniff::Opaque;
+use crate::errln;
+use crate::rewrite::method::Plan;
+use std::io::{self, Write};
+use std::time::Duration;
+
+/// What happened to one file.
+pub enum FileOutcome<'a> {
+    /// Rewritten.
+    Redacted {
+        /// What was replaced.
+        counts: &'a FileCounts,
+        /// Bytes a writer appended meanwhile, carried over.
+        carried_over: u64,
+        /// How.
+        plan: &'a Plan,
+    },
+    /// Nothing to change (or changed through its database's turn).
+    Untouched,
+    /// A dry run's plan.
+    WouldRedact {
+        /// What would be replaced.
+        counts: &'a FileCounts,
+        /// How.
+        plan: &'a Plan,
+    },
+    /// Not a regular file: skipped.
+    Skipped(&'static str),
+    /// Not (fully) rewritten.
+    Failed {
+        /// Why (masked).
+        message: &'a str,
+        /// What would get it done.
+        remedy: Option<&'static str>,
+        /// What it still holds (`None`: could not be read, or a dry run).
+        left: Option<&'a FileCounts>,
+    },
+    /// Content cfscrub cannot see through: left untouched.
+    NotInspected {
+        /// Its format.
+        format: Opaque,
+        /// What its raw bytes hold.
+        raw: &'a FileCounts,
+    },
+}
+
+/// What the run comes to.
+#[derive(Debug, Default)]
+pub struct Totals {
+    /// Files, findings (dry run), errors, items not inspected.
+    pub tally: Tally,
+    /// Credentials still on disk (or that would remain, on a dry run).
+    pub remaining: u64,
+}
+
+/// The report being built.
+pub struct RedactReport {
+    json: bool,
+    dry_run: bool,
+    out: Vec<u8>,
+    totals: Totals,
+    redacted: u64,
+    files_left: u64,
+}
+
+fn lines_text(lines: &[u64]) -> String {
+    let shown: Vec<String> = lines.iter().take(20).map(u64::to_string).collect();
+    let more = if lines.len() > 20 { ", ..." } else { "" };
+    format!("{}{more}", shown.join(", "))
+}
+
+impl RedactReport {
+    /// A report in JSON Lines (`json`) or for people.
+    pub fn new(json: bool, dry_run: bool) -> RedactReport {
+        RedactReport {
+            json,
+            dry_run,
+            out: Vec::new(),
+            totals: Totals::default(),
+            redacted: 0,
+            files_left: 0,
+        }
+    }
+
+    fn record(&mut self, record: &RedactRecord) {
+        self.out.extend_from_slice(schema::line(record).as_bytes());
+    }
+
+    fn text(&mut self, line: std::fmt::Arguments) {
+        let _ = writeln!(self.out, "{line}");
+    }
+
+    fn remaining(&mut self, n: u64) {
+        self.totals.remaining += n;
+        self.files_left += 1;
+    }
+
+    /// One walked file, shown as `name`.
+    pub fn file(&mut self, name: &str, outcome: FileOutcome) {
+        self.totals.tally.files += 1;
+        match outcome {
+            FileOutcome::Redacted {
+                counts,
+                carried_over,
+                plan,
+            } => {
+                self.redacted += counts.total();
+                self.totals.tally.files_with_findings += 1;
+                if self.json {
+                    self.record(&RedactRecord::File(RedactedFile {
+                        path: name,
+                        action: Action::Redacted,
+                        method: plan.method(),
+                        reason: plan.reason(),
+                        format: plan.format(),
+                        redacted: counts.total(),
+                        by_kind: &counts.by_kind,
+                        carried_over_bytes: Some(carried_over),
+                        lines: None,
+                    }));
+                } else {
+                    self.text(format_args!(
+                        "{name}: {} redacted ({}); method: {}",
+                        counts.total(),
+                        counts.kinds_line(),
+                        plan.describe()
+                    ));
+                    if carried_over > 0 {
+                        self.text(format_args!(
+                            "{name}: {carried_over} bytes appended during the rewrite were carried over"
+                        ));
+                    }
+                }
+            }
+            FileOutcome::Untouched => {}
+            FileOutcome::WouldRedact { counts, .. } if counts.total() == 0 => {}
+            FileOutcome::WouldRedact { counts, plan } => {
+                self.totals.tally.findings += counts.total();
+                self.totals.tally.files_with_findings += 1;
+                if self.json {
+                    self.record(&RedactRecord::File(RedactedFile {
+                        path: name,
+                        action: Action::WouldRedact,
+                        method: plan.method(),
+                        reason: plan.reason(),
+                        format: plan.format(),
+                        redacted: counts.total(),
+                        by_kind: &counts.by_kind,
+                        carried_over_bytes: None,
+                        lines: Some(&counts.lines),
+                    }));
+                } else {
+                    self.text(format_args!(
+                        "{name}: {} would be redacted ({}) at line(s) {}; method: {}",
+                        counts.total(),
+                        counts.kinds_line(),
+                        lines_text(&counts.lines),
+                        plan.describe()
+                    ));
+                }
+            }
+            FileOutcome::Skipped(what) => errln!("cfscrub: {name}: skipped {what}"),
+            FileOutcome::Failed {
+                message,
+                remedy,
+                left,
+            } => {
+                self.totals.tally.errors += 1;
+                errln!("cfscrub: {name}: {message}");
+                if let Some(c) = left.filter(|c| c.total() > 0) {
+                    self.remaining(c.total());
+                    errln!(
+                        "cfscrub: {name}: not redacted: {} remaining ({}) at line(s) {}{}",
+                        c.total(),
+                        c.kinds_line(),
+                        lines_text(&c.lines),
+                        remedy.map_or(String::new(), |r| format!("; to redact it, {r}"))
+                    );
+                }
+                if self.json {
+                    self.record(&RedactRecord::Error(RedactError {
+                        path: name,
+                        message,
+                        remaining: left.map(FileCounts::total),
+                        fix: remedy,
+                    }));
+                }
+            }
+            FileOutcome::NotInspected { format, raw } => {
+                let item = NotInspected {
+                    path: name,
+                    reason: format.name(),
+                };
+                self.not_inspected(item, Some(raw.total()));
+                if raw.total() > 0 {
+                    self.remaining(raw.total());
+                    let found = format!(
+                        "{} in its raw bytes ({}) at line(s) {}; cfscrub does not rewrite {} content",
+                        raw.total(),
+                        raw.kinds_line(),
+                        lines_text(&raw.lines),
+                        format.name()
+                    );
+                    if !self.dry_run {
+                        errln!("cfscrub: {name}: not redacted: {found}");
+                    } else if !self.json {
+                        self.text(format_args!("{name}: would remain: {found}"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// An item left untouched because its content cannot be seen through
+    /// (a git object database: `found` is `None`): stderr line, record,
+    /// count.
+    pub fn not_inspected(&mut self, item: NotInspected, found: Option<u64>) {
+        errln!("{}", item.line());
+        self.totals.tally.uninspected += 1;
+        if self.json {
+            self.record(&RedactRecord::Uninspected(item.record(found)));
+        }
+    }
+
+    /// Errors found by the walk (already printed).
+    pub fn walk_errors(&mut self, n: u64) {
+        self.totals.tally.errors += n;
+    }
+
+    /// The re-read of a changed file: what it still holds, or why it could
+    /// not be read.
+    pub fn after_rewrite(&mut self, name: &str, counts: Result<&FileCounts, &str>) {
+        match counts {
+            Ok(c) if c.total() > 0 => {
+                self.remaining(c.total());
+                errln!(
+                    "cfscrub: {name}: {} remaining after the rewrite ({}) at line(s) {}",
+                    c.total(),
+                    c.kinds_line(),
+                    lines_text(&c.lines)
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.totals.tally.errors += 1;
+                errln!("cfscrub: {name}: cannot verify: {e}");
+            }
+        }
+    }
+
+    /// Writes the records and the summary (JSON: a record on stdout;
+    /// human: a line on stderr unless `quiet`). `changed`: files rewritten;
+    /// `bytes`: their size on disk, for the human line.
+    pub fn finish(
+        mut self,
+        changed: u64,
+        bytes: u64,
+        elapsed: Duration,
+        quiet: bool,
+    ) -> io::Result<Totals> {
+        let tally = &self.totals.tally;
+        let left = self.totals.remaining;
+        if self.json {
+            let summary = RedactRecord::Summary(RedactSummary {
+                command: "redact",
+                dry_run: self.dry_run,
+                files: tally.files,
+                changed: if self.dry_run { 0 } else { changed },
+                redacted: if self.dry_run {
+                    tally.findings
+                } else {
+                    self.redacted
+                },
+                remaining: left,
+                errors: tally.errors,
+                uninspected: tally.uninspected,
+                elapsed_ms: elapsed.as_millis() as u64,
+            });
+            self.record(&summary);
+        }
+        let mut stdout = io::stdout().lock();
+        if let Err(e) = stdout.write_all(&self.out).and_then(|_| stdout.flush()) {
+            if e.kind() != io::ErrorKind::BrokenPipe {
+                return Err(e);
+            }
+        }
+        let tally = &self.totals.tally;
+        if !self.json && !quiet {
+            let uninspected = if tally.uninspected > 0 {
+                format!("; {} not inspected", tally.uninspected)
+            } else {
+                String::new()
+            };
+            if self.dry_run {
+                let would_remain = if left > 0 {
+                    format!("; {left} would remain")
+                } else {
+                    String::new()
+                };
+                errln!(
+                    "cfscrub redact --dry-run: {} would be redacted in {} of {} files{would_remain}{uninspected}; nothing changed",
+                    tally.findings, tally.files_with_findings, tally.files
+                );
+            } else {
+                errln!(
+                    "cfscrub redact: {} redacted in {changed} of {} files ({}, {:.2} s); verification: {left} remaining{uninspected}{}",
+                    self.redacted,
+                    tally.files,
+                    human_bytes(bytes),
+                    elapsed.as_secs_f64(),
+                    if tally.errors > 0 { format!("; {} error(s)", tally.errors) } else { String::new() }
+                );
+                if left > 0 || tally.uninspected > 0 {
+                    errln!(
+                        "cfscrub redact: not done: {left} credential(s) remain in {} file(s), {} not inspected (each named above)",
+                        self.files_left,
+                        tally.uninspected
+                    );
+                }
+            }
+        }
+        Ok(self.totals)
+    }
+}
