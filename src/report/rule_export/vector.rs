@@ -61,7 +61,7 @@ pub fn render() -> String {
             Some(not) => out.push_str(&format!(
                 "    text = replace_with(text, {pattern}) -> |m| {{\n\
                  \x20     if match(string!(m.captures[1]), {}) {{\n\
-                 \x20       string!(m.string)\n\
+                 \x20       m.string\n\
                  \x20     }} else {{\n\
                  \x20       string!(m.captures[0]) + {marker} + string!(m.captures[2])\n\
                  \x20     }}\n\
