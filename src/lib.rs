@@ -5,8 +5,9 @@
 //! leaves ([`text`], [`console`], [`fake`], [`sys`]); the detecting [`core`];
 //! where bytes come from ([`source`]); masking ([`mask`]); changing files
 //! ([`rewrite`]); output ([`report`]); incident response beyond the bytes
-//! ([`incident`]). The command line (flags, resolved options, one module
-//! per subcommand) is the binary's (`src/main.rs`), not the library's.
+//! ([`incident`]) and the user's settings file ([`config`]). The command
+//! line (flags, resolved options, one module per subcommand) is the
+//! binary's (`src/main.rs`), not the library's.
 //! No module outside [`core::detect`] sees a secret's bytes after
 //! detection: consumers receive [`core::finding::Finding`]s, which hold a
 //! kind, a place and a fingerprint.
@@ -14,6 +15,7 @@
 // Printing goes through `console`, which never panics on a closed stream.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod config;
 pub mod console;
 pub mod core;
 pub mod fake;

@@ -32,6 +32,45 @@ fn absurd_thread_counts_are_refused() {
 }
 
 #[test]
+fn every_subcommand_help_states_its_exit_codes() {
+    for command in [
+        "scan",
+        "redact",
+        "verify",
+        "filter",
+        "run",
+        "vault",
+        "checklist",
+        "diagnose",
+        "history",
+        "demo",
+    ] {
+        for flag in ["--help", "-h"] {
+            let ran = run(cfscrub().args([command, flag])).expect(0);
+            assert!(ran.stdout().contains("Exit codes: "), "{command} {flag}");
+        }
+    }
+}
+
+#[test]
+fn help_offers_only_what_each_command_accepts() {
+    for flag in ["--help", "-h"] {
+        let redact = run(cfscrub().args(["redact", flag])).expect(0).stdout();
+        assert!(!redact.contains("sarif"), "redact refuses sarif:\n{redact}");
+        assert!(
+            !redact.contains("Files or directories (`-` = stdin)"),
+            "{redact}"
+        );
+        assert!(redact.contains("not `-`"), "{redact}");
+        let verify = run(cfscrub().args(["verify", flag])).expect(0).stdout();
+        assert!(
+            !verify.contains("fp:"),
+            "verify prints no fingerprint:\n{verify}"
+        );
+    }
+}
+
+#[test]
 fn bad_flag_combinations_are_refused_before_any_work() {
     let t = Tree::new();
     let token = FakeGen::new(2).scannable("cfut_", true);

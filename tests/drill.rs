@@ -130,9 +130,10 @@ fn checklist_snapshots_for_three_configs() {
         ),
         ("fixtures/wrangler/pages.toml", "checklist-pages.md"),
     ] {
+        // Relative paths: the snapshot names the config as given.
         let ran = run(cfscrub()
-            .args(["checklist", "--wrangler"])
-            .arg(repo(config)))
+            .current_dir(repo("."))
+            .args(["checklist", "--wrangler", config]))
         .expect(0);
         snapshot(snap, &ran.stdout());
     }
@@ -349,4 +350,203 @@ fn checklist_refuses_invalid_jsonc() {
             ran.stderr()
         );
     }
+}
+
+/// Decodes the query parameter `name` of `url`.
+fn query_param(url: &str, name: &str) -> String {
+    let query = url.split_once('?').unwrap().1;
+    let raw = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} in {url}"));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw.as_bytes()[i] == b'%' {
+            out.push(u8::from_str_radix(&raw[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(raw.as_bytes()[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn checklist_names_the_wrangler_files_it_merged_and_links_the_minimal_token() {
+    let t = Tree::new();
+    let account = "0123456789abcdef0123456789abcdef";
+    t.write(
+        "wrangler.jsonc",
+        format!("{{ \"main\": \"src/index.ts\", \"account_id\": \"{account}\", \"d1_databases\": [{{ \"binding\": \"DB\" }}] }}"),
+    );
+    t.write(
+        "wrangler.toml",
+        "[[queues.producers]]\nbinding = \"Q\"\nqueue = \"q\"\n",
+    );
+    let human = run(cfscrub().current_dir(t.path()).arg("checklist")).expect(0);
+    assert!(
+        human.stdout().contains(
+            "Wrangler config read: wrangler.jsonc, wrangler.toml (their permissions merged)."
+        ),
+        "{}",
+        human.stdout()
+    );
+    let ran = run(cfscrub()
+        .current_dir(t.path())
+        .args(["checklist", "--format", "json"]))
+    .expect(0);
+    let doc: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+    assert_eq!(
+        doc["configs_read"],
+        serde_json::json!(["wrangler.jsonc", "wrangler.toml"])
+    );
+    let url = doc["mint"]["user_token_url"].as_str().unwrap();
+    assert!(url.starts_with("https://dash.cloudflare.com/profile/api-tokens?"));
+    let keys: serde_json::Value =
+        serde_json::from_str(&query_param(url, "permissionGroupKeys")).unwrap();
+    assert_eq!(
+        keys,
+        serde_json::json!([
+            {"key": "d1", "type": "edit"},
+            {"key": "workers_scripts", "type": "edit"},
+        ])
+    );
+    assert_eq!(query_param(url, "accountId"), account);
+    assert_eq!(
+        doc["mint"]["add_by_hand"],
+        serde_json::json!(["Account · Workers Queues · Edit"])
+    );
+    let account_url = doc["mint"]["account_token_url"].as_str().unwrap();
+    assert_eq!(
+        query_param(account_url, "permissionGroupKeys"),
+        query_param(url, "permissionGroupKeys")
+    );
+}
+
+#[test]
+fn checklist_lists_the_steps_responders_forget() {
+    let ran = run(cfscrub().current_dir(Tree::new().path()).arg("checklist")).expect(0);
+    let text = ran.stdout();
+    for needed in [
+        "gh run delete RUN_ID",
+        "projects/:id/jobs/JOB_ID/erase",
+        "audit log for the exposure window",
+        "git filter-repo --replace-text leaked.txt",
+        "/logs/audit?since=START&before=END",
+        "delete the leaked credential FIRST",
+    ] {
+        assert!(text.contains(needed), "missing {needed:?}:\n{text}");
+    }
+}
+
+#[test]
+fn r2_is_in_the_edit_workers_template_and_d1_is_not() {
+    let ran = run(cfscrub()
+        .args(["checklist", "--format", "json", "--wrangler"])
+        .arg(repo("fixtures/wrangler/workers-d1-r2.jsonc")))
+    .expect(0);
+    let doc: serde_json::Value = serde_json::from_slice(&ran.stdout).unwrap();
+    let missing = |name: &str| {
+        doc["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["permission"] == name)
+            .unwrap()["missing_from_edit_workers_template"]
+            .clone()
+    };
+    assert_eq!(
+        missing("Account · Workers R2 Storage · Edit"),
+        serde_json::json!(false)
+    );
+    assert_eq!(missing("Account · D1 · Edit"), serde_json::json!(true));
+}
+
+/// The fingerprints a demo run printed.
+fn demo_fingerprints(stdout: &str) -> Vec<String> {
+    stdout
+        .split("fp:")
+        .skip(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_hexdigit())
+                .collect::<String>()
+        })
+        .filter(|fp| fp.len() == 16)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+#[test]
+fn demo_generates_fresh_fakes_each_run_and_explains_fp_once() {
+    let first = run(cfscrub().arg("demo")).expect(0);
+    let second = run(cfscrub().arg("demo")).expect(0);
+    let (a, b) = (
+        demo_fingerprints(&first.stdout()),
+        demo_fingerprints(&second.stdout()),
+    );
+    assert!(!a.is_empty(), "{}", first.stdout());
+    assert!(a.iter().all(|fp| !b.contains(fp)), "the same fakes twice");
+    assert_eq!(first.stdout().matches("is a fingerprint").count(), 1);
+    assert!(
+        first
+            .stdout()
+            .contains("Next, on your own files:\n  cfscrub scan PATH"),
+        "{}",
+        first.stdout()
+    );
+    // A seed gives the same fakes again.
+    let s1 = run(cfscrub().args(["demo", "--seed", "7"])).expect(0);
+    let s2 = run(cfscrub().args(["demo", "--seed", "7"])).expect(0);
+    assert_eq!(
+        demo_fingerprints(&s1.stdout()),
+        demo_fingerprints(&s2.stdout())
+    );
+}
+
+#[test]
+fn demo_keep_keeps_the_folder_before_and_after_redaction() {
+    let ran = run(cfscrub().args(["demo", "--keep"])).expect(0);
+    let out = ran.stdout();
+    let kept = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Kept "))
+        .and_then(|l| l.split(" (").next())
+        .expect("the kept folder is named");
+    let kept = PathBuf::from(kept);
+    run(cfscrub()
+        .arg("scan")
+        .arg(kept.join("incident-before-redaction/ci")))
+    .expect(1);
+    run(cfscrub().arg("verify").arg(kept.join("incident/ci"))).expect(0);
+    std::fs::remove_dir_all(&kept).unwrap();
+}
+
+#[test]
+fn demo_is_coloured_on_a_terminal_only() {
+    let bin = assert_cmd::cargo::cargo_bin("cfscrub")
+        .display()
+        .to_string();
+    let pty = common::pty::Pty::start(&format!("'{bin}' demo"), &[("TERM", "xterm")]);
+    let (code, shown) = pty.finish();
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(
+        shown.contains("\x1b[1m## 1. Find every credential"),
+        "no bold heading"
+    );
+    assert!(
+        shown.contains("\x1b[35m"),
+        "the scan's paths are not coloured"
+    );
+    let piped = run(cfscrub().arg("demo").env_remove("NO_COLOR")).expect(0);
+    assert!(!piped.stdout().contains('\x1b'), "colour in a pipe");
+    let pty = common::pty::Pty::start(
+        &format!("'{bin}' demo"),
+        &[("TERM", "xterm"), ("NO_COLOR", "1")],
+    );
+    let (_, shown) = pty.finish();
+    assert!(!shown.contains("\x1b[1m"), "NO_COLOR is honoured");
 }

@@ -260,7 +260,22 @@ fn run_masks_both_streams_separately_and_keeps_the_exit_status() {
     );
     assert!(ran.stderr().contains("masked 2 credential(s)"));
     run(cfscrub().args(["run", "--", "sh", "-c", "kill -KILL $$"])).expect(128 + 9);
-    run(cfscrub().args(["run", "--", "/nonexistent/program"])).expect(2);
+    run(cfscrub().args(["run", "--", "/nonexistent/program"])).expect(127);
+}
+
+#[test]
+fn run_exits_127_for_a_missing_command_and_126_for_one_not_executable() {
+    let t = Tree::new();
+    let missing = run(cfscrub().args(["run", "--"]).arg(t.join("no-such-command"))).expect(127);
+    assert!(
+        missing.stderr().contains("cannot run"),
+        "{}",
+        missing.stderr()
+    );
+    run(cfscrub().args(["run", "--", "cfscrub-no-such-command-on-path"])).expect(127);
+    let script = t.write("not-executable.sh", "#!/bin/sh\necho hi\n");
+    run(cfscrub().args(["run", "--"]).arg(&script)).expect(126);
+    run(cfscrub().args(["run", "--"]).arg(t.path())).expect(126);
 }
 
 #[test]

@@ -35,6 +35,17 @@ fn require(tool: &str) {
     );
 }
 
+/// The test's PATH with the directory of the cfscrub under test first:
+/// the hooks call `cfscrub` from PATH.
+fn path_with_cfscrub() -> std::ffi::OsString {
+    let bin = assert_cmd::cargo::cargo_bin("cfscrub");
+    let mut dirs = vec![bin.parent().unwrap().to_path_buf()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap()
+}
+
 /// What the terminal showed so far and whether it has closed, filled by a
 /// reader thread.
 type Screen = Arc<(Mutex<(Vec<u8>, bool)>, Condvar)>;
@@ -49,15 +60,21 @@ struct Session {
 }
 
 impl Session {
-    /// Starts `shell -i` with HOME=`home` and waits for its first prompt.
+    /// Starts `shell -i` with HOME=`home` and waits for its first prompt;
+    /// the cfscrub under test is on its PATH.
     fn start(shell: &str, home: &Path) -> Session {
+        Session::start_with_path(shell, home, &path_with_cfscrub())
+    }
+
+    /// Starts `shell -i` with HOME=`home` and PATH=`path`.
+    fn start_with_path(shell: &str, home: &Path, path: &std::ffi::OsStr) -> Session {
         require("script");
         require(shell);
         let mut child = Command::new("script")
             .args(["-qec", &format!("{shell} -i"), "/dev/null"])
             .env_clear()
             .env("HOME", home)
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PATH", path)
             .env("TERM", "dumb")
             .env("SHELL", format!("/bin/{shell}"))
             .stdin(Stdio::piped())
@@ -409,6 +426,117 @@ fn fish_hook_keeps_a_multi_line_command_out() {
     hook_keeps_a_multi_line_command_out("fish", 14);
 }
 
+/// With no cfscrub on PATH, the hook says once that commands go in
+/// unchecked (never silently), and the shell still works.
+fn hook_warns_once_when_cfscrub_is_missing(shell: &str) {
+    let hook = run(cfscrub().args(["history", "hook", shell]))
+        .expect(0)
+        .stdout();
+    let home = prepare_home(shell, Some(&hook));
+    let bare = std::env::join_paths(["/usr/bin", "/bin"]).unwrap();
+    let mut session = Session::start_with_path(shell, home.path(), &bare);
+    session.type_lines(&["echo one"]);
+    session.type_lines(&["echo two"]);
+    let shown = session.exit();
+    assert_eq!(
+        shown
+            .matches("cannot check commands before they enter the history")
+            .count(),
+        1,
+        "{shell}: one warning expected:\n{shown}"
+    );
+}
+
+#[test]
+fn bash_hook_warns_once_when_cfscrub_is_missing() {
+    hook_warns_once_when_cfscrub_is_missing("bash");
+}
+
+#[test]
+fn zsh_hook_warns_once_when_cfscrub_is_missing() {
+    hook_warns_once_when_cfscrub_is_missing("zsh");
+}
+
+#[test]
+fn fish_hook_warns_once_when_cfscrub_is_missing() {
+    hook_warns_once_when_cfscrub_is_missing("fish");
+}
+
+#[test]
+fn printing_a_hook_warns_when_cfscrub_is_not_on_path() {
+    let ran = run(cfscrub()
+        .args(["history", "hook", "zsh"])
+        .env("PATH", "/usr/bin:/bin"))
+    .expect(0);
+    assert!(ran.stderr().contains("not on PATH"), "{}", ran.stderr());
+    let ran = run(cfscrub()
+        .args(["history", "hook", "zsh"])
+        .env("PATH", path_with_cfscrub()))
+    .expect(0);
+    assert!(ran.stderr().is_empty(), "{}", ran.stderr());
+}
+
+#[test]
+fn zsh_hook_chains_with_an_existing_zshaddhistory() {
+    // The user's own zshaddhistory keeps commands starting with `secret-`
+    // out; with the cfscrub hook added, both rules hold.
+    let mut g = FakeGen::new(15);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfut_", true));
+    let hook = run(cfscrub().args(["history", "hook", "zsh"]))
+        .expect(0)
+        .stdout();
+    let own = "zshaddhistory() { [[ $1 != secret-* ]] }\n";
+    let home = prepare_home("zsh", Some(&format!("{own}{hook}")));
+    let out = interactive(
+        "zsh",
+        home.path(),
+        &[
+            "secret-word=1".into(),
+            format!("echo {token} > /dev/null"),
+            "echo kept".into(),
+        ],
+    );
+    assert!(out.contains("cfscrub: not saved to history"), "no notice");
+    let history = std::fs::read_to_string(history_path("zsh", home.path())).unwrap();
+    p.assert_absent("zsh history", history.as_bytes());
+    assert!(
+        !history.contains("secret-word"),
+        "the user's hook still runs"
+    );
+    assert!(history.contains("echo kept"), "{history}");
+}
+
+#[test]
+fn fish_hook_keeps_a_users_fish_should_add_to_history() {
+    // fish 4 asks fish_should_add_to_history; call it as fish would, with
+    // the user's function defined before the snippet.
+    require("fish");
+    let mut g = FakeGen::new(16);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfut_", true));
+    let hook = run(cfscrub().args(["history", "hook", "fish"]))
+        .expect(0)
+        .stdout();
+    let own =
+        "function fish_should_add_to_history\n    not string match -q 'secret-*' -- $argv\nend\n";
+    let script = format!(
+        "{own}{hook}\nfor c in 'secret-x' 'echo {token}' 'echo kept'\n    fish_should_add_to_history $c; and echo \"add:$c\"; or echo \"skip:$c\"\nend\n"
+    );
+    let out = std::process::Command::new("fish")
+        .args(["--no-config", "-c", &script])
+        .env("PATH", path_with_cfscrub())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).replace(&token, "<token>");
+    assert!(
+        stdout.contains("skip:secret-x"),
+        "the user's rule is kept: {stdout}"
+    );
+    assert!(stdout.contains("skip:echo <token>"), "{stdout}");
+    assert!(stdout.contains("add:echo kept"), "{stdout}");
+}
+
 #[test]
 fn atuin_database_stays_valid_and_stores_are_reported() {
     require("sqlite3");
@@ -550,4 +678,24 @@ fn advice_for_open_zsh_shells_works() {
 #[test]
 fn advice_for_open_fish_shells_works() {
     advice_works("fish", "history merge", 11);
+}
+
+#[test]
+fn the_summary_counts_only_histories_that_held_a_credential() {
+    let mut g = FakeGen::new(17);
+    let mut p = Planted::default();
+    let token = p.add(g.scannable("cfut_", true));
+    let home = Tree::new();
+    home.write(".bash_history", format!("echo {token}\nls\n"));
+    home.write(".python_history", "print(1)\n");
+    home.write(".lesshst", ".less-history-file:\n");
+    let ran = run(cfscrub().args(["history", "--home"]).arg(home.path())).expect(0);
+    assert!(
+        ran.stderr()
+            .contains("1 credential(s) redacted in 1 of 3 history file(s)"),
+        "{}",
+        ran.stderr()
+    );
+    p.assert_absent("history stderr", &ran.stderr);
+    p.assert_absent("history stdout", &ran.stdout);
 }

@@ -686,3 +686,62 @@ fn json_output_of_redact() {
     assert_eq!(summary["redacted"], 1);
     assert_eq!(summary["remaining"], 0);
 }
+
+#[test]
+fn keep_mtime_gives_rewritten_files_their_old_time_and_the_default_does_not() {
+    let mut g = FakeGen::new(161);
+    let t = Tree::new();
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    let mtime = |p: &std::path::Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    for (name, extra) in [
+        ("kept.log", None),
+        ("kept-same-length.log", Some("--same-length")),
+    ] {
+        let f = t.write(name, format!("a {}\n", g.scannable("cfut_", true)));
+        std::fs::File::options()
+            .write(true)
+            .open(&f)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let mut cmd = cfscrub();
+        cmd.args(["redact", "--keep-mtime"]);
+        if let Some(flag) = extra {
+            cmd.arg(flag);
+        }
+        run(cmd.arg(&f)).expect(0);
+        assert!(std::fs::read_to_string(&f).unwrap().contains("[REDACTED"));
+        assert_eq!(mtime(&f), old, "{name}: the old mtime is kept");
+    }
+    let f = t.write("default.log", format!("a {}\n", g.scannable("cfut_", true)));
+    std::fs::File::options()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    run(cfscrub().arg("redact").arg(&f)).expect(0);
+    assert!(
+        mtime(&f) > old,
+        "by default a rewritten file gets a new mtime"
+    );
+}
+
+#[test]
+fn a_dry_run_json_summary_claims_nothing_about_what_remains() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(162);
+    t.write("a.log", format!("{}\n", g.scannable("cfut_", true)));
+    let ran = run(cfscrub()
+        .args(["redact", "--dry-run", "--format", "json"])
+        .arg(t.path()))
+    .expect(1);
+    let lines = json_lines(&ran.stdout);
+    assert_eq!(lines[0]["action"], "would-redact");
+    assert_eq!(lines[0]["method"], "rename");
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["dry_run"], true);
+    assert_eq!(summary["remaining"], serde_json::Value::Null);
+    assert_eq!(summary["would_remain"], 0);
+    assert!(summary["elapsed_ms"].is_u64());
+}

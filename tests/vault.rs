@@ -193,3 +193,70 @@ fn a_credential_given_as_the_path_is_refused_without_echo() {
         "a file was created"
     );
 }
+
+#[test]
+fn fix_on_a_directory_says_a_vault_file_is_one_file() {
+    let t = Tree::new();
+    std::fs::create_dir(t.join("dir")).unwrap();
+    let ran = run(cfscrub().args(["vault", "fix"]).arg(t.join("dir"))).expect(2);
+    assert!(
+        ran.stderr()
+            .contains("is a directory: a vault file is one regular file"),
+        "{}",
+        ran.stderr()
+    );
+    assert!(!ran.stderr().contains("links"), "{}", ran.stderr());
+}
+
+#[test]
+fn store_into_a_missing_directory_names_no_temp_file() {
+    let t = Tree::new();
+    let ran = run(cfscrub()
+        .args(["vault", "store"])
+        .arg(t.join("missing/token"))
+        .write_stdin("some-value-123\n"))
+    .expect(2);
+    assert!(
+        ran.stderr().contains("its directory does not exist"),
+        "{}",
+        ran.stderr()
+    );
+    assert!(
+        !ran.stderr().contains(".cfscrub-vault-"),
+        "{}",
+        ran.stderr()
+    );
+}
+
+#[test]
+fn store_names_the_kind_with_the_right_article() {
+    let mut g = FakeGen::new(32);
+    let mut p = Planted::default();
+    let t = Tree::new();
+    for (value, said) in [
+        (
+            p.add(g.scannable("cfat_", true)),
+            "stored an account API token",
+        ),
+        (p.add(g.scannable("cfut_", true)), "stored a user API token"),
+    ] {
+        let path = t.join(&value[..4]);
+        let ran = run(cfscrub()
+            .args(["vault", "store"])
+            .arg(&path)
+            .write_stdin(format!("{value}\n")))
+        .expect(0);
+        assert!(ran.stdout().contains(said), "{}", ran.stdout());
+        p.assert_absent("vault store", &ran.stdout);
+    }
+}
+
+#[test]
+fn check_suggests_the_fix_with_the_path() {
+    let t = Tree::new();
+    let f = t.write("my token", "value\n");
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let ran = run(cfscrub().args(["vault", "check"]).arg(&f)).expect(1);
+    let expected = format!("fix: cfscrub vault fix '{}'", f.display());
+    assert!(ran.stdout().contains(&expected), "{}", ran.stdout());
+}

@@ -1,12 +1,10 @@
 //! `cfscrub history` on a home holding one history file with fuzzed
-//! content, and the capture-time hooks for a fuzzed binary path.
+//! content.
 //!
 //! History: the run never panics; a dry run changes nothing and exits 1
 //! exactly when something was found; a real run leaves a text history as
 //! the input with every finding replaced by the marker, a binary one with
 //! same-length replacements, and anything else untouched or reported.
-//! Hooks: the binary path each shell would run, read back from the hook
-//! with that shell's quoting rules, is the path given.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -15,15 +13,13 @@ use cfscrub::core::detect::Detector;
 use cfscrub::core::secrets::KnownSecrets;
 use cfscrub::core::sniff::{classify, has_nul, Binary, Content, HEAD_LEN};
 use cfscrub::core::stream::scan_bytes;
-use cfscrub::incident::history::{hook, Places, Shell};
+use cfscrub::incident::history::Places;
 use cfscrub::incident::history_scrub::scrub;
 use cfscrub::rewrite::live_writers::LiveWriters;
 use cfscrub::rewrite::RewriteOptions;
 use cfscrub::source::beneath::Roots;
 use cfscrub_fuzz::{masked, Text};
 use libfuzzer_sys::fuzz_target;
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -49,8 +45,6 @@ struct Input {
     file: u8,
     text: Text,
     dry_run: bool,
-    /// The path of the cfscrub binary the hooks call.
-    exe: Vec<u8>,
 }
 
 /// The home: on a memory file system where there is one (the rewrite
@@ -145,6 +139,7 @@ fn history_run(home: &Path, dry_run: bool, detector: &Detector, replacement: &Re
         follow: false,
         roots: &Roots::default(),
         live_writers: &live_writers,
+        keep_mtime: false,
     };
     let (mut found, mut errors) = (0, 0);
     for file in Places::new(Some(home)).histories() {
@@ -162,76 +157,6 @@ fn history_run(home: &Path, dry_run: bool, detector: &Detector, replacement: &Re
     }
 }
 
-/// Reads back the shell word starting `text` as `fish` or a POSIX shell
-/// would: single quotes (in fish, `\'` and `\\` escape inside them),
-/// `$'\xHH'` (POSIX) and `\XHH` (fish) bytes, backslash escapes, up to
-/// unquoted white space.
-fn read_word(text: &str, fish: bool) -> Vec<u8> {
-    let mut word = Vec::new();
-    let mut bytes = text.bytes().peekable();
-    let hex_byte = |bytes: &mut std::iter::Peekable<std::str::Bytes>| {
-        let digits: String = [bytes.next(), bytes.next()]
-            .iter()
-            .map(|b| char::from(b.expect("two hex digits")))
-            .collect();
-        u8::from_str_radix(&digits, 16).expect("two hex digits")
-    };
-    while let Some(b) = bytes.next() {
-        match b {
-            b'\'' => loop {
-                match bytes.next().expect("closing quote") {
-                    b'\'' => break,
-                    b'\\' if fish && matches!(bytes.peek(), Some(b'\'' | b'\\')) => {
-                        word.push(bytes.next().expect("peeked"));
-                    }
-                    b => word.push(b),
-                }
-            },
-            b'$' if !fish && bytes.peek() == Some(&b'\'') => {
-                bytes.next();
-                loop {
-                    match bytes.next().expect("closing quote") {
-                        b'\'' => break,
-                        b'\\' => {
-                            assert_eq!(bytes.next(), Some(b'x'), "only \\xHH escapes");
-                            word.push(hex_byte(&mut bytes));
-                        }
-                        b => word.push(b),
-                    }
-                }
-            }
-            b'\\' if fish && bytes.peek() == Some(&b'X') => {
-                bytes.next();
-                word.push(hex_byte(&mut bytes));
-            }
-            b'\\' => word.push(bytes.next().expect("escaped character")),
-            b' ' | b'\t' | b'\n' => break,
-            b => word.push(b),
-        }
-    }
-    word
-}
-
-fn check_hooks(exe: &[u8]) {
-    let path = Path::new(OsStr::from_bytes(exe));
-    for (shell, assignment, fish) in [
-        (Shell::Bash, "\n__cfscrub_exe=", false),
-        (Shell::Zsh, "\n__cfscrub_exe=", false),
-        (Shell::Fish, "\nset -g __cfscrub_exe ", true),
-    ] {
-        let text = hook(shell, path);
-        let at = text
-            .find(assignment)
-            .expect("the hook sets the binary's path")
-            + assignment.len();
-        assert!(
-            read_word(&text[at..], fish) == exe,
-            "the {shell:?} hook does not call the binary's path"
-        );
-    }
-}
-
 fuzz_target!(|input: Input| {
     check_history(&input);
-    check_hooks(&input.exe);
 });

@@ -23,25 +23,61 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Find Cloudflare credentials in files, directories or stdin (`-`).
+    #[command(after_help = "Exit codes: 0 nothing found, 1 found, 2 an error.")]
     Scan(ScanArgs),
     /// Rewrite files in place with every credential replaced, crash-safely.
+    #[command(
+        mut_arg("paths", |a| a.help("Files or directories (not `-`: to mask a stream, use `cfscrub filter`)")),
+        mut_arg("format", |a| a.help("Output format: human or json").hide_possible_values(true)),
+        after_help = "Exit codes: 0 everything found was redacted and verified gone, nothing left \
+                      uninspected; 2 otherwise. With --dry-run: 0 nothing found, 1 found, 2 an error."
+    )]
     Redact(RedactArgs),
     /// Prove that no credential (or no known value or fragment) remains.
+    #[command(
+        mut_arg("format", |a| a
+            .help("Output format: human (`path:line:column: kind (confidence)`, no fingerprint), json or sarif")
+            .hide_possible_values(true)),
+        after_help = "Exit codes: 0 nothing remains and everything was inspected, 1 something \
+                      remains, 2 an error or something not inspected."
+    )]
     Verify(VerifyArgs),
     /// Copy stdin to stdout with every credential masked, as it streams.
+    #[command(
+        after_help = "Exit codes: 0; with --fail-on-find 1 when something was masked; 2 an error."
+    )]
     Filter(FilterArgs),
     /// Run a command with its stdout and stderr masked, keeping its exit status.
+    #[command(
+        after_help = "Exit codes: the command's own (128 + N when killed by signal N); \
+                            127 not found, 126 not executable, 2 an error of cfscrub's."
+    )]
     Run(RunArgs),
     /// Check, tighten (0600) or create vault files holding a secret.
+    #[command(
+        after_help = "Exit codes: 0 fine (or fixed, stored), 1 `check` found a problem, 2 an error."
+    )]
     Vault(VaultArgs),
     /// Print the rotation checklist (and the permissions the new token needs).
+    #[command(after_help = "Exit codes: 0 printed, 2 an error (an unreadable wrangler config).")]
     Checklist(ChecklistArgs),
     /// Read a CI/wrangler log: first Cloudflare API error, cause, missing permission.
+    #[command(
+        after_help = "Exit codes: 0 a known cause found, 1 no Cloudflare API error (or \
+                            only unknown codes), 2 an error."
+    )]
     Diagnose(DiagnoseArgs),
     /// Redact shell and REPL histories in place; print capture-time hooks.
+    #[command(
+        after_help = "Exit codes: 0 done, 1 with --dry-run when something would be redacted, 2 an error."
+    )]
     History(HistoryArgs),
     /// Run the whole drill on a generated example incident.
+    #[command(after_help = "Exit codes: 0 every step behaved as expected, 2 otherwise.")]
     Demo(DemoArgs),
+    /// Ask Cloudflare whether a leaked token is live; roll, revoke, audit it
+    /// (with `checklist --live`, the only use of the network).
+    Token(super::token::TokenArgs),
     /// Print a shell completion script (bash, zsh, fish) on stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `cfscrub man | man -l -`.
@@ -112,6 +148,18 @@ pub enum ColorFlag {
     Never,
 }
 
+/// Where settings come from (`scan`, `verify`, `redact`).
+#[derive(Debug, Args, Default)]
+pub struct ConfigArgs {
+    /// Read settings from FILE instead of the nearest `.cfscrub.toml` at or
+    /// above the first PATH.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any `.cfscrub.toml`.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
 /// How to print.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
@@ -134,10 +182,17 @@ pub struct ScanArgs {
     pub walk: WalkArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub secrets: SecretArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+    /// Write every fingerprinted finding to FILE as the baseline of
+    /// accepted findings (name it as `baseline` in `.cfscrub.toml`).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// `cfscrub redact`.
@@ -146,6 +201,9 @@ pub struct RedactArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub walk: WalkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub config: ConfigArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub secrets: SecretArgs,
@@ -168,6 +226,11 @@ pub struct RedactArgs {
     /// Print what would change; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Give each rewritten file its old modification (and access) time
+    /// back (not SQLite databases). Off by default: backups and `rsync`
+    /// skip a same-size file whose mtime did not change.
+    #[arg(long)]
+    pub keep_mtime: bool,
 }
 
 /// `cfscrub verify`.
@@ -176,6 +239,9 @@ pub struct VerifyArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub walk: WalkArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub config: ConfigArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub secrets: SecretArgs,
@@ -278,6 +344,14 @@ pub struct ChecklistArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DocFormat::Human)]
     pub format: DocFormat,
+    /// Ask Cloudflare whether each leaked credential (--secret-from,
+    /// --secret-env) is live (as `token status`); a live one puts
+    /// "revoke now" (or roll) first.
+    #[arg(long)]
+    pub live: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub api: super::token::ApiArgs,
 }
 
 /// `cfscrub diagnose`.
@@ -328,12 +402,12 @@ pub enum HistoryCommand {
 /// `cfscrub demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Keep the generated incident folder instead of deleting it.
+    /// Keep the incident folder, and a copy of it as it was before redaction.
     #[arg(long)]
     pub keep: bool,
-    /// Seed for the generated fake credentials.
-    #[arg(long, default_value_t = 2026)]
-    pub seed: u64,
+    /// Seed for the generated fake credentials (default: a new one each run).
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// The shells `history hook` writes for.

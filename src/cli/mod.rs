@@ -13,6 +13,8 @@
 
 pub mod flags;
 pub mod resolve;
+pub mod token;
 
 pub use flags::{Cli, DocFormat};
 pub use resolve::*;
+pub use token::{ApiOptions, LiveFormat, Target, TokenOptions, TokenRun};

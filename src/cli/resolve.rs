@@ -5,8 +5,8 @@
 //! combinations with a message naming the flags involved.
 
 use super::flags::{
-    Cli, ColorFlag, Command, CompletionShell, DocFormat, FormatFlag, HistoryCommand, MaskArgs,
-    OutputArgs, RulesAction, RulesFormat, SecretArgs, ShellFlag, VaultAction, WalkArgs,
+    Cli, ColorFlag, Command, CompletionShell, ConfigArgs, DocFormat, FormatFlag, HistoryCommand,
+    MaskArgs, OutputArgs, RulesAction, RulesFormat, SecretArgs, ShellFlag, VaultAction, WalkArgs,
 };
 use anyhow::{bail, Context, Result};
 use cfscrub::incident::history::Shell;
@@ -19,7 +19,7 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum Invocation {
     /// `scan`.
-    Scan(SearchOptions),
+    Scan(ScanOptions),
     /// `verify`.
     Verify(SearchOptions),
     /// `redact`.
@@ -40,6 +40,8 @@ pub enum Invocation {
     HistoryHook(Shell),
     /// `demo`.
     Demo(DemoOptions),
+    /// `token status|roll|revoke|audit`.
+    Token(super::token::TokenOptions),
     /// `completions SHELL`.
     Completions(clap_complete::Shell),
     /// `man`.
@@ -89,6 +91,17 @@ impl OutputOptions {
     }
 }
 
+/// Where the settings file comes from (`scan`, `verify`, `redact`).
+#[derive(Debug, Clone)]
+pub enum ConfigChoice {
+    /// `--no-config`.
+    Ignore,
+    /// `--config FILE`.
+    File(PathBuf),
+    /// The nearest `.cfscrub.toml` at or above the first path.
+    Discover,
+}
+
 /// `scan` and `verify`.
 #[derive(Debug)]
 pub struct SearchOptions {
@@ -98,6 +111,17 @@ pub struct SearchOptions {
     pub secrets: SecretSources,
     /// How to print.
     pub output: OutputOptions,
+    /// The settings file.
+    pub config: ConfigChoice,
+}
+
+/// `scan`.
+#[derive(Debug)]
+pub struct ScanOptions {
+    /// What to search and how to print.
+    pub search: SearchOptions,
+    /// Write the run's findings to this baseline file.
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// `redact`.
@@ -117,6 +141,10 @@ pub struct RedactOptions {
     pub binary_rename: bool,
     /// Change nothing.
     pub dry_run: bool,
+    /// Give rewritten files their old modification time.
+    pub keep_mtime: bool,
+    /// The settings file.
+    pub config: ConfigChoice,
 }
 
 /// The stream masker's options (`filter`, `run`).
@@ -175,6 +203,8 @@ pub struct ChecklistOptions {
     pub wrangler: Vec<PathBuf>,
     /// Output format.
     pub format: DocFormat,
+    /// `--live`: the API to ask.
+    pub live: Option<super::token::ApiOptions>,
 }
 
 /// `diagnose`.
@@ -202,17 +232,20 @@ pub struct HistoryOptions {
 /// `demo`.
 #[derive(Debug)]
 pub struct DemoOptions {
-    /// Keep the incident folder.
+    /// Keep the incident folder (and a copy from before redaction).
     pub keep: bool,
-    /// Seed of the fakes.
-    pub seed: u64,
+    /// Seed of the fakes (`None`: a new one).
+    pub seed: Option<u64>,
 }
 
 /// Resolves parsed flags into an [`Invocation`], refusing bad combinations.
 pub fn resolve(cli: Cli) -> Result<Invocation> {
     Ok(match cli.command {
-        Command::Scan(a) => Invocation::Scan(search(a.walk, a.secrets, a.output)?),
-        Command::Verify(a) => Invocation::Verify(search(a.walk, a.secrets, a.output)?),
+        Command::Scan(a) => Invocation::Scan(ScanOptions {
+            search: search(a.walk, a.secrets, a.output, &a.config)?,
+            write_baseline: a.write_baseline,
+        }),
+        Command::Verify(a) => Invocation::Verify(search(a.walk, a.secrets, a.output, &a.config)?),
         Command::Redact(a) => {
             if a.output.format == FormatFlag::Sarif {
                 bail!("--format sarif is for scan; redact prints human or json");
@@ -228,6 +261,8 @@ pub fn resolve(cli: Cli) -> Result<Invocation> {
                 same_length: a.same_length,
                 binary_rename: a.binary_rename,
                 dry_run: a.dry_run,
+                keep_mtime: a.keep_mtime,
+                config: config(&a.config),
             })
         }
         Command::Filter(a) => Invocation::Filter(FilterOptions {
@@ -252,6 +287,11 @@ pub fn resolve(cli: Cli) -> Result<Invocation> {
             secrets: secret_sources(a.secrets, None)?,
             wrangler: a.wrangler,
             format: a.format,
+            live: if a.live {
+                Some(super::token::api_options(a.api)?)
+            } else {
+                None
+            },
         }),
         Command::Diagnose(a) => Invocation::Diagnose(DiagnoseOptions {
             log: (a.log.as_os_str() != "-").then_some(a.log),
@@ -274,6 +314,7 @@ pub fn resolve(cli: Cli) -> Result<Invocation> {
             keep: a.keep,
             seed: a.seed,
         }),
+        Command::Token(a) => Invocation::Token(super::token::resolve_token(a)?),
         Command::Completions(a) => Invocation::Completions(match a.shell {
             CompletionShell::Bash => clap_complete::Shell::Bash,
             CompletionShell::Zsh => clap_complete::Shell::Zsh,
@@ -289,7 +330,15 @@ pub fn resolve(cli: Cli) -> Result<Invocation> {
     })
 }
 
-fn search(w: WalkArgs, s: SecretArgs, o: OutputArgs) -> Result<SearchOptions> {
+fn config(c: &ConfigArgs) -> ConfigChoice {
+    match (&c.config, c.no_config) {
+        (_, true) => ConfigChoice::Ignore,
+        (Some(file), false) => ConfigChoice::File(file.clone()),
+        (None, false) => ConfigChoice::Discover,
+    }
+}
+
+fn search(w: WalkArgs, s: SecretArgs, o: OutputArgs, c: &ConfigArgs) -> Result<SearchOptions> {
     let stdin_path = w
         .paths
         .iter()
@@ -299,6 +348,7 @@ fn search(w: WalkArgs, s: SecretArgs, o: OutputArgs) -> Result<SearchOptions> {
         secrets: secret_sources(s, stdin_path)?,
         walk: walk(w)?,
         output: output(&o),
+        config: config(c),
     })
 }
 
@@ -312,7 +362,7 @@ fn mask(m: MaskArgs) -> Result<MaskOptions> {
 
 /// `stdin_use` names what else reads standard input in this run (the
 /// masked stream, a `-` path), so that `--secret-from -` is refused there.
-fn secret_sources(s: SecretArgs, stdin_use: Option<&str>) -> Result<SecretSources> {
+pub(super) fn secret_sources(s: SecretArgs, stdin_use: Option<&str>) -> Result<SecretSources> {
     let from_stdin = s
         .secret_from
         .iter()

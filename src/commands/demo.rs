@@ -6,6 +6,7 @@ use crate::cli::DemoOptions;
 use anyhow::{Context, Result};
 use cfscrub::fake::FakeGen;
 use cfscrub::outln;
+use cfscrub::report::ColorChoice;
 use std::path::Path;
 use std::process::Command;
 
@@ -43,13 +44,33 @@ pub fn write_incident(root: &Path, seed: u64) -> Result<()> {
     Ok(())
 }
 
-fn step(root: &Path, title: &str, args: &[&str]) -> Result<i32> {
+/// Prints the demo's own lines, bold on a terminal (unless `NO_COLOR`);
+/// the commands it runs colour their output by the same rule.
+struct Styled {
+    on: bool,
+}
+
+impl Styled {
+    fn heading(&self, text: &str) -> String {
+        const BOLD: anstyle::Style = anstyle::Style::new().bold();
+        if self.on {
+            format!("{}{text}{}", BOLD.render(), BOLD.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+fn step(root: &Path, style: &Styled, title: &str, args: &[&str]) -> Result<i32> {
     let exe = std::env::current_exe().context("cannot find the cfscrub binary")?;
-    outln!("\n## {title}\n$ cfscrub {}", args.join(" "));
+    outln!(
+        "\n{}\n$ cfscrub {}",
+        style.heading(&format!("## {title}")),
+        args.join(" ")
+    );
     let status = Command::new(exe)
         .args(args)
         .current_dir(root)
-        .env("NO_COLOR", "1")
         .status()
         .context("cannot run cfscrub")?;
     let code = status.code().unwrap_or(2);
@@ -64,50 +85,70 @@ pub fn run(args: DemoOptions) -> Result<u8> {
         .tempdir()
         .context("cannot create a temporary folder")?;
     let root = dir.path().join("incident");
-    write_incident(&root, args.seed)?;
+    let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
+    write_incident(&root, seed)?;
+    if args.keep {
+        // The same seed writes the same fakes: the folder as it was before.
+        write_incident(&dir.path().join("incident-before-redaction"), seed)?;
+    }
+    let style = Styled {
+        on: cfscrub::report::human::colour_stdout(ColorChoice::Auto),
+    };
     outln!(
         "cfscrub demo: a fake incident in {} (CI log, shell history, .env, wrangler config;\n\
          every credential in it is a fake generated just now)",
         cfscrub::mask::sanitize::display_path(&root)
     );
-    let scan = step(&root, "1. Find every credential", &["scan", "."])?;
+    let scan = step(&root, &style, "1. Find every credential", &["scan", "."])?;
+    outln!(
+        "\n(fp:… is a fingerprint: the same value always gives the same fp, so copies can be\n\
+         matched across files and named in the incident record, without the value being shown.)"
+    );
     let json = step(
         &root,
+        &style,
         "   ... or as JSON Lines for a machine",
         &["scan", "--format", "json", "-q", "app/.env"],
     )?;
     let dry = step(
         &root,
+        &style,
         "2. See what would change",
         &["redact", "--dry-run", "ci", "app"],
     )?;
     let redact = step(
         &root,
+        &style,
         "3. Rewrite in place: atomic, permissions kept, re-verified",
         &["redact", "ci", "app"],
     )?;
     let history = step(
         &root,
+        &style,
         "   ... and shell histories, keeping the commands (here the example home)",
         &["history", "--home", "home"],
     )?;
     let verify = step(
         &root,
+        &style,
         "4. Prove the leaked value and its fragments are gone (the value comes from a file, never argv)",
         &["verify", "--secret-from", "vault/leaked-token.txt", "ci", "home", "app"],
     )?;
     let diagnose = step(
         &root,
+        &style,
         "5. Read the deploy error in the (now clean) log",
         &["diagnose", "ci/deploy.log"],
     )?;
     let vault = step(
         &root,
+        &style,
         "6. Lock the vault file down to 0600",
         &["vault", "fix", "vault/leaked-token.txt"],
     )?;
     let checklist = step(
         &root,
+        &style,
         "7. The rotation checklist, with the permissions app/wrangler.jsonc needs",
         &[
             "checklist",
@@ -128,7 +169,10 @@ pub fn run(args: DemoOptions) -> Result<u8> {
         && checklist == 0;
     if args.keep {
         let kept = dir.keep();
-        outln!("\nKept {}", cfscrub::mask::sanitize::display_path(&kept));
+        outln!(
+            "\nKept {} (incident/: after the drill; incident-before-redaction/: as it was)",
+            cfscrub::mask::sanitize::display_path(&kept)
+        );
     }
     outln!(
         "\ncfscrub demo: {}",
@@ -138,5 +182,11 @@ pub fn run(args: DemoOptions) -> Result<u8> {
             "a step did not behave as expected"
         }
     );
+    if ok {
+        outln!(
+            "\n{}\n  cfscrub scan PATH...          # your CI logs, repositories, home\n  cfscrub checklist --wrangler wrangler.jsonc",
+            style.heading("Next, on your own files:")
+        );
+    }
     Ok(if ok { 0 } else { 2 })
 }

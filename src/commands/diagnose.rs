@@ -6,14 +6,21 @@ use crate::cli::{DiagnoseOptions, DocFormat};
 use anyhow::Result;
 use cfscrub::incident::diagnose::{explain, find_errors, is_known, DiagnoseDocument};
 use cfscrub::{errln, outln};
-use std::io::BufReader;
-use std::path::Path;
+use std::io::{BufReader, IsTerminal};
 
 /// Runs `cfscrub diagnose`.
 pub fn run(args: DiagnoseOptions) -> Result<u8> {
-    let name = cfscrub::mask::sanitize::display_path(args.log.as_deref().unwrap_or(Path::new("-")));
+    let name = match &args.log {
+        None => "standard input".to_string(),
+        Some(log) => cfscrub::mask::sanitize::display_path(log),
+    };
     let found = match &args.log {
-        None => find_errors(std::io::stdin().lock()),
+        None => {
+            if std::io::stdin().is_terminal() {
+                errln!("cfscrub diagnose: reading the log from the terminal: paste it, then press Ctrl-D (or give a file: cfscrub diagnose LOG)");
+            }
+            find_errors(std::io::stdin().lock())
+        }
         Some(log) => match cfscrub::source::walk::open_regular(log, true) {
             Ok((file, _)) => find_errors(BufReader::new(file)),
             Err(cfscrub::source::walk::OpenError::NotRegular(what)) => {

@@ -8,7 +8,7 @@ use anyhow::Result;
 use cfscrub::errln;
 use cfscrub::mask::masker::mask_stream;
 use cfscrub::sys::widen_pipe;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 /// Standard output for `--fail-on-find`: once its reader is gone (`| head`),
 /// the rest of the input is still scanned — the gate must see every
@@ -48,6 +48,9 @@ pub fn run(args: FilterOptions) -> Result<u8> {
     let (detector, replacement) = masking_setup(&args.mask)?;
     widen_pipe(0);
     widen_pipe(1);
+    if io::stdin().is_terminal() {
+        errln!("cfscrub filter: masking what is typed here until Ctrl-D; it is meant for a pipe: COMMAND 2>&1 | cfscrub filter");
+    }
     let stdin = &mut io::stdin().lock();
     let result = if args.fail_on_find {
         let out = ScanOnWhenClosed {

@@ -6,7 +6,7 @@
 use super::wiring::load_secrets;
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::HistoryOptions;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use cfscrub::core::counts::{Replacement, DEFAULT_REPLACEMENT};
 use cfscrub::core::detect::Detector;
 use cfscrub::incident::agent_transcripts::{transcripts, AGENTS};
@@ -19,10 +19,13 @@ use cfscrub::source::beneath::Roots;
 use cfscrub::{errln, out, outln};
 use std::path::Path;
 
-/// Runs `cfscrub history hook SHELL`.
+/// Runs `cfscrub history hook SHELL`: prints the snippet, and warns on
+/// stderr when `cfscrub` is not on `PATH` (the hook calls it from there).
 pub fn hook(shell: Shell) -> Result<u8> {
-    let exe = std::env::current_exe().context("cannot find the cfscrub binary")?;
-    out!("{}", hook_text(shell, &exe));
+    out!("{}", hook_text(shell));
+    if !on_path("cfscrub") {
+        errln!("cfscrub history hook: `cfscrub` is not on PATH: the hook will warn and save commands unchecked until it is (cargo install --path . --locked)");
+    }
     Ok(EXIT_CLEAN)
 }
 
@@ -50,6 +53,17 @@ fn report_store(path: &Path, detector: &Detector) -> bool {
     }
 }
 
+/// Whether an executable file named `name` is in a directory of `PATH`.
+fn on_path(name: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            std::fs::metadata(dir.join(name))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
 /// Runs `cfscrub history`.
 pub fn run(args: HistoryOptions) -> Result<u8> {
     let secrets = load_secrets(&args.secrets)?;
@@ -69,12 +83,13 @@ pub fn run(args: HistoryOptions) -> Result<u8> {
         // managers make, keep working).
         roots: &Roots::default(),
         live_writers: &live_writers,
+        keep_mtime: false,
     };
     cfscrub::source::cleanup::install_signal_cleanup();
     let places = Places::new(args.home.as_deref());
     let mut histories = places.histories();
     histories.extend(transcripts(&places.home, args.home.is_none()));
-    let (mut found, mut errors) = (0u64, 0usize);
+    let (mut found, mut errors, mut files_with_findings) = (0u64, 0usize, 0usize);
     let mut owners = Vec::new();
     // Clean agent transcripts (there may be hundreds) are counted, not listed.
     let mut clean_transcripts: Vec<(&str, usize)> = Vec::new();
@@ -92,6 +107,7 @@ pub fn run(args: HistoryOptions) -> Result<u8> {
             }
             Ok(Scrubbed { counts, how }) => {
                 found += counts.total();
+                files_with_findings += 1;
                 outln!(
                     "{name} ({}): {} {how} ({})",
                     file.owner,
@@ -129,7 +145,7 @@ pub fn run(args: HistoryOptions) -> Result<u8> {
     }
     if !histories.is_empty() {
         errln!(
-            "cfscrub history: {found} credential(s) {} in {} history file(s); keep new ones out with `cfscrub history hook bash|zsh|fish`",
+            "cfscrub history: {found} credential(s) {} in {files_with_findings} of {} history file(s); keep new ones out with `cfscrub history hook bash|zsh|fish`",
             if args.dry_run { "would be redacted" } else { "redacted" },
             histories.len()
         );

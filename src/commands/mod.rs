@@ -11,6 +11,7 @@
 
 pub mod checklist;
 pub mod completions;
+pub mod configured;
 pub mod demo;
 pub mod diagnose;
 pub mod filter;
@@ -21,6 +22,7 @@ pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod search;
+pub mod token;
 pub mod vault;
 pub mod verify;
 pub mod wiring;
@@ -50,6 +52,7 @@ pub fn run(invocation: Invocation) -> Result<u8> {
         Invocation::History(options) => history::run(options),
         Invocation::HistoryHook(shell) => history::hook(shell),
         Invocation::Demo(options) => demo::run(options),
+        Invocation::Token(options) => token::run(options),
         Invocation::Completions(shell) => completions::run(shell),
         Invocation::Man => man::run(),
         Invocation::RulesExport(format) => rules::run(format),

@@ -192,10 +192,11 @@ fn left_in(path: &Path, detector: &Detector, follow: bool) -> Option<FileCounts>
 /// Runs `cfscrub redact`.
 pub fn run(args: RedactOptions) -> Result<u8> {
     let start = Instant::now();
+    let config = super::configured::load(&args.config, &args.walk, args.output.quiet)?;
     let secrets = load_secrets(&args.secrets)?;
-    let detector = Detector::new(&secrets);
+    let detector = super::configured::detector(config.as_ref(), &secrets, false)?;
     let replacement = Replacement::new(&args.replacement, &detector)?;
-    let inputs = super::search::collect_inputs(&args.walk)?;
+    let inputs = super::configured::inputs(&args.walk, config.as_ref())?;
     let roots = Roots::new(&args.walk.paths);
     let live_writers = if args.same_length || args.dry_run {
         LiveWriters::default()
@@ -213,6 +214,7 @@ pub fn run(args: RedactOptions) -> Result<u8> {
         follow: args.walk.follow,
         roots: &roots,
         live_writers: &live_writers,
+        keep_mtime: args.keep_mtime,
     };
     install_signal_cleanup();
     let pool = rewrite_pool(args.walk.threads)?;

@@ -1,6 +1,7 @@
 //! `cfscrub run -- COMMAND`: runs a command with its stdout and stderr each
 //! passed through the masker (kept apart), forwards SIGINT/SIGTERM/SIGHUP
-//! to it, and exits with its status (128 + signal when it was killed).
+//! to it, and exits with its status (128 + signal when it was killed;
+//! 127 when the command is not found, 126 when it cannot be executed).
 //!
 //! A SIGINT typed at the terminal already reaches the child (same process
 //! group), so only signals sent by a process (`kill`) are forwarded: the
@@ -29,17 +30,19 @@ pub fn run(args: RunOptions) -> Result<u8> {
     let (program, rest) = (&args.program, &args.args);
     let mut signals = SignalsInfo::<WithOrigin>::new([SIGINT, SIGTERM, SIGHUP])
         .context("cannot watch signals")?;
-    let mut child = Command::new(program)
+    let spawned = Command::new(program)
         .args(rest)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| {
-            format!(
-                "cannot run {}",
-                cfscrub::mask::sanitize::display_path(std::path::Path::new(program))
-            )
-        })?;
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => {
+            let shown = cfscrub::mask::sanitize::display_path(std::path::Path::new(program));
+            errln!("cfscrub run: cannot run {shown}: {e}");
+            return Ok(spawn_failure_code(&e));
+        }
+    };
     let pid = child.id();
     let handle = signals.handle();
     let forwarder = std::thread::spawn(move || {
@@ -84,6 +87,23 @@ pub fn run(args: RunOptions) -> Result<u8> {
         _ => EXIT_ERROR,
     })
 }
+
+/// The shells' exit code for a command that could not be started: 127
+/// when it was not found, 126 when it was found but could not be executed
+/// (no permission, not an executable); 2 for any other failure.
+fn spawn_failure_code(e: &io::Error) -> u8 {
+    match e.kind() {
+        io::ErrorKind::NotFound => EXIT_NOT_FOUND,
+        io::ErrorKind::PermissionDenied => EXIT_NOT_EXECUTABLE,
+        _ if e.raw_os_error() == Some(libc::ENOEXEC) => EXIT_NOT_EXECUTABLE,
+        _ => EXIT_ERROR,
+    }
+}
+
+/// Exit code when the command was not found (as in shells).
+pub const EXIT_NOT_FOUND: u8 = 127;
+/// Exit code when the command was found but could not be executed.
+pub const EXIT_NOT_EXECUTABLE: u8 = 126;
 
 /// Keeps reading a child's pipe after our own output closed, so the child
 /// never blocks on a full pipe.

@@ -8,6 +8,7 @@
 //! tar or a zip's stored entries hold plain text — and so are the git
 //! object databases the walk did not enter. Neither is ever counted clean.
 
+use cfscrub::config::baseline::{Baseline, Recorder, Screen};
 use cfscrub::core::detect::Detector;
 use cfscrub::core::stream::StreamScanner;
 use cfscrub::errln;
@@ -18,6 +19,7 @@ use cfscrub::source::head::scan_and_sniff;
 use cfscrub::source::walk::{open_regular, Input, Inputs, Note, OpenError};
 use rayon::prelude::*;
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Why a git directory is reported as not inspected.
 pub const GIT_OBJECT_DATABASE: &str = "git object database";
@@ -30,14 +32,24 @@ pub struct Search<'a> {
     pub output: &'a Output,
     /// Follow symbolic links when opening.
     pub follow: bool,
+    /// Findings accepted by this baseline are not reported (`scan`).
+    pub baseline: Option<&'a Baseline>,
+    /// Every finding is recorded here for a new baseline (`scan --write-baseline`).
+    pub recorder: Option<&'a Recorder>,
+    /// How many findings the baseline accepted.
+    pub accepted: AtomicU64,
 }
 
-/// Walks the paths of a command's walk options.
-pub fn collect_inputs(walk: &crate::cli::WalkOptions) -> anyhow::Result<Inputs> {
+/// Walks the paths of a command's walk options, leaving out the
+/// `--exclude` globs and `more_excludes` (the config file's).
+pub fn collect_inputs(
+    walk: &crate::cli::WalkOptions,
+    more_excludes: &[String],
+) -> anyhow::Result<Inputs> {
     use anyhow::Context;
     let options = cfscrub::source::walk::WalkOptions {
         follow: walk.follow,
-        excludes: walk.excludes.clone(),
+        excludes: walk.excludes.iter().chain(more_excludes).cloned().collect(),
     };
     cfscrub::source::walk::collect(&walk.paths, &options).context("--exclude")
 }
@@ -68,8 +80,8 @@ impl Search<'_> {
                 .items
                 .par_iter()
                 .map(|input| {
-                    let t = self.search_one(input);
-                    progress.file_done(t.bytes);
+                    let t = self.search_one(input, &progress);
+                    progress.file_done();
                     t
                 })
                 .reduce(Tally::default, |mut a, b| {
@@ -87,17 +99,27 @@ impl Search<'_> {
         tally
     }
 
-    fn search_one(&self, input: &Input) -> Tally {
+    fn search_one(&self, input: &Input, progress: &Progress) -> Tally {
         if self.output.is_closed() {
             return Tally::default();
         }
         let name = input_name(input);
         let mut report = self.output.file(&name);
         let mut scanner = StreamScanner::new(self.detector, true);
+        let path = match input {
+            Input::Stdin => None,
+            Input::File(path) => Some(path.as_path()),
+        };
+        let mut screen = Screen::new(&mut report, path, self.baseline, self.recorder);
         let result = match input {
-            Input::Stdin => scan_and_sniff(&mut scanner, &mut io::stdin().lock(), &mut report),
+            Input::Stdin => {
+                let mut stdin = progress.counting(io::stdin().lock());
+                scan_and_sniff(&mut scanner, &mut stdin, &mut screen)
+            }
             Input::File(path) => match open_regular(path, self.follow) {
-                Ok((mut file, _)) => scan_and_sniff(&mut scanner, &mut file, &mut report),
+                Ok((file, _)) => {
+                    scan_and_sniff(&mut scanner, &mut progress.counting(file), &mut screen)
+                }
                 Err(OpenError::NotRegular(what)) => {
                     let note = Note::Skipped {
                         path: path.clone(),
@@ -109,6 +131,7 @@ impl Search<'_> {
                 Err(OpenError::Io(e)) => Err(e),
             },
         };
+        self.accepted.fetch_add(screen.accepted, Ordering::Relaxed);
         if let Ok(Some(format)) = result {
             report.not_inspected(format.name());
         }

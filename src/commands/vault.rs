@@ -36,8 +36,14 @@ pub fn run(options: VaultOptions) -> Result<u8> {
                     }
                     Ok(found) => {
                         problems += found.len();
-                        for p in found {
+                        for p in &found {
                             outln!("{name}: {p}");
+                        }
+                        if found
+                            .iter()
+                            .any(|p| matches!(p, vault::Problem::LooseMode(_)))
+                        {
+                            outln!("  fix: cfscrub vault fix {}", shell_word(&name));
                         }
                     }
                     Err(e) => {
@@ -91,7 +97,10 @@ pub fn run(options: VaultOptions) -> Result<u8> {
                     // A weak value gets none: it could be brute-forced back.
                     let fp = Fingerprint::of(&value)
                         .map_or_else(String::new, |fp| format!(" (fp:{fp})"));
-                    outln!("{name}: stored a {}{fp}, mode 0600", kind.name());
+                    outln!(
+                        "{name}: stored {}{fp}, mode 0600",
+                        with_article(kind.name())
+                    );
                     Ok(EXIT_CLEAN)
                 }
                 Err(e) => {
@@ -100,6 +109,27 @@ pub fn run(options: VaultOptions) -> Result<u8> {
                 }
             }
         }
+    }
+}
+
+/// `a user API token`, `an account API token`, `an Origin CA key`: "an"
+/// before a vowel sound (the kinds' names start with a, e, i, o for one;
+/// "user" does not).
+fn with_article(noun: &str) -> String {
+    let vowel = noun.chars().next().is_some_and(|c| "aeioAEIO".contains(c));
+    format!("{} {noun}", if vowel { "an" } else { "a" })
+}
+
+/// A shown path as one word to paste into a POSIX shell: as is when it
+/// holds only safe characters, else single-quoted.
+fn shell_word(shown: &str) -> String {
+    if shown
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/._-+,:@%".contains(&b))
+    {
+        shown.to_string()
+    } else {
+        format!("'{}'", shown.replace('\'', r"'\''"))
     }
 }
 

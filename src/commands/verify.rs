@@ -8,12 +8,12 @@
 //! archived, UTF-16, a git object database) makes the verification
 //! incomplete, never clean: exit 2 (unless something remains: 1).
 
+use super::configured;
 use super::search::Search;
 use super::wiring::load_secrets;
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 use crate::cli::SearchOptions;
 use anyhow::Result;
-use cfscrub::core::detect::Detector;
 use cfscrub::errln;
 use cfscrub::report::{human_bytes, Output, Tally};
 use cfscrub::source::pool::scan_pool;
@@ -22,18 +22,18 @@ use std::time::Instant;
 /// Runs `cfscrub verify`.
 pub fn run(args: SearchOptions) -> Result<u8> {
     let start = Instant::now();
+    let config = configured::load(&args.config, &args.walk, args.output.quiet)?;
     let secrets = load_secrets(&args.secrets)?;
-    let detector = if secrets.is_empty() {
-        Detector::new(&secrets)
-    } else {
-        Detector::known_only(&secrets)
-    };
-    let inputs = super::search::collect_inputs(&args.walk)?;
+    let detector = configured::detector(config.as_ref(), &secrets, !secrets.is_empty())?;
+    let inputs = configured::inputs(&args.walk, config.as_ref())?;
     let output = Output::stdout(args.output.format, args.output.color).without_fingerprints();
     let search = Search {
         detector: &detector,
         output: &output,
         follow: args.walk.follow,
+        baseline: None,
+        recorder: None,
+        accepted: Default::default(),
     };
     let tally = search.run(&inputs, &scan_pool(args.walk.threads)?);
     let elapsed = start.elapsed();

@@ -96,6 +96,23 @@ impl Fingerprint {
     }
 }
 
+impl std::str::FromStr for Fingerprint {
+    type Err = &'static str;
+
+    /// Reads a fingerprint as printed: 16 hex digits.
+    fn from_str(text: &str) -> Result<Fingerprint, Self::Err> {
+        const EXPECTED: &str = "expected 16 hex digits, as printed after `fp:`";
+        if text.len() != 16 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(EXPECTED);
+        }
+        let mut out = [0u8; 8];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|_| EXPECTED)?;
+        }
+        Ok(Fingerprint(out))
+    }
+}
+
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for b in self.0 {
@@ -148,6 +165,16 @@ mod tests {
         let fp = Fingerprint::of(value.as_bytes()).expect("a whole token is fingerprinted");
         assert_ne!(&plain[..8], &fp.0[..]);
         assert_eq!(fp.to_string().len(), 16);
+    }
+
+    #[test]
+    fn a_printed_fingerprint_reads_back() {
+        let value = crate::fake::FakeGen::new(3).scannable("cfk_", true);
+        let fp = Fingerprint::of(value.as_bytes()).expect("fingerprinted");
+        assert_eq!(fp.to_string().parse::<Fingerprint>(), Ok(fp));
+        assert_eq!(fp.to_string().to_uppercase().parse::<Fingerprint>(), Ok(fp));
+        assert!("0123".parse::<Fingerprint>().is_err());
+        assert!("0123456789abcdeg".parse::<Fingerprint>().is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! permission set.
 
 use crate::core::secrets::prefix_len;
+use crate::incident::mint::MintLinks;
 use crate::incident::wrangler::{Needs, Permission, ACCOUNT_SETTINGS, EDIT_WORKERS_TEMPLATE};
 use serde::Serialize;
 
@@ -112,8 +113,12 @@ pub struct PermissionLine {
 pub struct Checklist {
     /// The leaked credential's types (one per known value), if given.
     pub leaked: Vec<LeakedType>,
+    /// The wrangler configs read (shown paths), their needs merged.
+    pub configs_read: Vec<String>,
     /// The minimal permission set, if a wrangler config was read.
     pub permissions: Vec<PermissionLine>,
+    /// Links that pre-fill the dashboard's token form with that set.
+    pub mint: Option<MintLinks>,
     /// The steps.
     pub sections: Vec<Section>,
 }
@@ -179,6 +184,29 @@ fn type_specific(leaked: &[LeakedType]) -> Vec<Step> {
     steps
 }
 
+/// Copies the leak left on hosts beyond this machine: CI logs, git history,
+/// and what was done with it meanwhile.
+fn hosted_copies() -> Vec<Step> {
+    vec![
+        cmd(
+            "Delete the hosted CI logs that show it: redacting a downloaded copy does not clean GitHub's (list the runs with `gh run list`)",
+            "gh run delete RUN_ID",
+        ),
+        cmd(
+            "On GitLab, erase each job that printed it (log and artifacts)",
+            "glab api --method POST projects/:id/jobs/JOB_ID/erase",
+        ),
+        cmd(
+            "If it was committed: purge it from every branch and tag of the git history (a new commit does not remove it; git-filter-repo replaces each line of leaked.txt with ***REMOVED***), then force-push and have clones re-cloned",
+            "git filter-repo --replace-text leaked.txt",
+        ),
+        cmd(
+            "Review the account's audit log for the exposure window (first leaked copy → deletion): tokens created, members added, Workers, DNS or R2 changes nobody made (dashboard: Manage Account → Audit Log; the API needs a token allowed to read audit logs)",
+            &format!("printf 'Authorization: Bearer %s\\n' \"$(cat {VAULT})\" | curl -sS -H @- \"https://api.cloudflare.com/client/v4/accounts/$CLOUDFLARE_ACCOUNT_ID/logs/audit?since=START&before=END\""),
+        ),
+    ]
+}
+
 /// Builds the checklist.
 pub fn build(leaked: &[LeakedType], needs: Option<&Needs>) -> Checklist {
     let mut contain = vec![
@@ -199,7 +227,9 @@ pub fn build(leaked: &[LeakedType], needs: Option<&Needs>) -> Checklist {
         "Mask credentials at capture time in CI from now on",
         "cfscrub run --secret-env CLOUDFLARE_API_TOKEN -- npx wrangler deploy",
     ));
+    contain.extend(hosted_copies());
     let mut rotate = vec![
+        step("If the leak is public (a public repository, CI log, issue or paste): delete the leaked credential FIRST (section 3), then mint — public leaks are harvested within minutes, and an outage is the lesser harm. A private leak: mint first, delete once the new one works."),
         step("Mint a NEW token (dashboard → API Tokens → Create Token; account-owned tokens under Manage Account → API Tokens) with every permission below set at creation. Never edit scopes with PUT /user/tokens/{id}: it replaces the whole policy list and answers success even when scopes were dropped."),
         step("Give it a TTL of 3–6 months and restrict it to the accounts and zones it serves."),
         cmd("Store the new value once, in a mode-0600 vault file (read from stdin without echo)", &format!("cfscrub vault store {VAULT}")),
@@ -214,13 +244,19 @@ pub fn build(leaked: &[LeakedType], needs: Option<&Needs>) -> Checklist {
         cmd("Check vault files are mode 0600", &format!("cfscrub vault check {VAULT}")),
         step("Record the incident: where it leaked, when, for how long, the fingerprint cfscrub printed (never the value), and who rotated what."),
     ];
-    let permissions = needs.map_or_else(Vec::new, |n| {
+    let needed = needs.map_or_else(Vec::new, |n| {
         let mut perms: Vec<Permission> = n.distinct();
         if !n.account_id_set {
             perms.push(ACCOUNT_SETTINGS);
         }
         perms
-            .into_iter()
+    });
+    let mint = needs
+        .and_then(|n| crate::incident::mint::links(&needed, n.single_account(), "wrangler deploy"));
+    let permissions = needs.map_or_else(Vec::new, |n| {
+        needed
+            .iter()
+            .copied()
             .map(|p| PermissionLine {
                 permission: p.to_string(),
                 because: if p == ACCOUNT_SETTINGS && !n.permissions.iter().any(|(q, _)| *q == p) {
@@ -234,7 +270,9 @@ pub fn build(leaked: &[LeakedType], needs: Option<&Needs>) -> Checklist {
     });
     Checklist {
         leaked: leaked.to_vec(),
+        configs_read: Vec::new(),
         permissions,
+        mint,
         sections: vec![
             Section {
                 title: "1. Contain".into(),
@@ -255,6 +293,17 @@ pub fn build(leaked: &[LeakedType], needs: Option<&Needs>) -> Checklist {
 /// Renders the checklist as Markdown.
 pub fn markdown(c: &Checklist) -> String {
     let mut out = String::from("# Cloudflare credential rotation checklist\n\n");
+    if !c.configs_read.is_empty() {
+        out.push_str(&format!(
+            "Wrangler config read: {}{}.\n\n",
+            c.configs_read.join(", "),
+            if c.configs_read.len() > 1 {
+                " (their permissions merged)"
+            } else {
+                ""
+            }
+        ));
+    }
     if !c.leaked.is_empty() {
         let names: Vec<&str> = c.leaked.iter().map(|t| t.name()).collect();
         out.push_str(&format!(
@@ -286,8 +335,30 @@ pub fn markdown(c: &Checklist) -> String {
                 ));
             }
             out.push('\n');
+            if let Some(m) = &c.mint {
+                out.push_str(&mint_markdown(m));
+            }
         }
     }
+    out
+}
+
+fn mint_markdown(m: &MintLinks) -> String {
+    let mut out = String::from(
+        "### Mint it in one click\n\nThese links open the dashboard's token form with exactly the permissions above (and the config's account, when it names one):\n\n",
+    );
+    out.push_str(&format!("- user-owned token: <{}>\n", m.user_token_url));
+    out.push_str(&format!(
+        "- account-owned token (needs an account Administrator): <{}>\n",
+        m.account_token_url
+    ));
+    if !m.add_by_hand.is_empty() {
+        out.push_str(&format!(
+            "- not pre-filled (no confirmed template key): add {} in the form\n",
+            m.add_by_hand.join(", ")
+        ));
+    }
+    out.push('\n');
     out
 }
 

@@ -34,10 +34,7 @@ impl std::fmt::Display for Problem {
         match self {
             Problem::NotRegular(what) => write!(f, "is a {what}, not a regular file"),
             Problem::NotOwned { uid } => write!(f, "is owned by uid {uid}, not by you"),
-            Problem::LooseMode(m) => write!(
-                f,
-                "mode {m:04o} lets others read it: should be 0600 (fix: cfscrub vault fix)"
-            ),
+            Problem::LooseMode(m) => write!(f, "mode {m:04o} lets others read it: should be 0600"),
             Problem::WritableDirectory(m) => write!(
                 f,
                 "its directory has mode {m:04o}: group or others could replace the file"
@@ -120,6 +117,9 @@ pub enum VaultError {
     NotOwned(u32),
     /// The path exists and `--force` was not given.
     Exists,
+    /// The directory to store into cannot take a new file (missing, not
+    /// writable): its kind of failure, without the temp file's name.
+    Directory(io::ErrorKind),
     /// No value on stdin.
     Empty,
     /// An I/O error.
@@ -129,12 +129,24 @@ pub enum VaultError {
 impl std::fmt::Display for VaultError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            VaultError::NotRegular(what) => write!(
+            VaultError::NotRegular("symbolic link") => write!(
                 f,
-                "is a {what}: refused (cfscrub never follows links or writes through them)"
+                "is a symbolic link: refused (cfscrub never follows links or writes through them)"
             ),
+            VaultError::NotRegular("directory") => write!(
+                f,
+                "is a directory: a vault file is one regular file: give the file's path"
+            ),
+            VaultError::NotRegular(what) => write!(f, "is a {what}, not a regular file: refused"),
             VaultError::NotOwned(uid) => write!(f, "is owned by uid {uid}, not by you: refused"),
             VaultError::Exists => write!(f, "exists: refused (use --force to replace it)"),
+            VaultError::Directory(io::ErrorKind::NotFound) => write!(
+                f,
+                "its directory does not exist: create it first (mkdir -p -m 700 DIR)"
+            ),
+            VaultError::Directory(kind) => {
+                write!(f, "cannot create a file in its directory: {kind}")
+            }
             VaultError::Empty => write!(f, "no secret on standard input"),
             VaultError::Io(e) => write!(f, "{e}"),
         }
@@ -194,7 +206,8 @@ pub fn store(path: &Path, value: &[u8], force: bool) -> Result<(), VaultError> {
             .prefix(".cfscrub-vault-")
             .permissions(std::fs::Permissions::from_mode(0o600)),
         dir,
-    )?;
+    )
+    .map_err(|e| VaultError::Directory(e.kind()))?;
     {
         let f: &File = temp.as_file();
         f.set_permissions(std::fs::Permissions::from_mode(0o600))?;

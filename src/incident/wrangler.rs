@@ -65,13 +65,18 @@ pub const DNS: Permission = perm("Zone", "DNS", "Edit");
 /// Account · Account Settings · Read.
 pub const ACCOUNT_SETTINGS: Permission = perm("Account", "Account Settings", "Read");
 
-/// What the dashboard template "Edit Cloudflare Workers" grants.
+/// What the dashboard template "Edit Cloudflare Workers" grants (its
+/// current list, with Workers R2 Storage; D1, Queues, Vectorize,
+/// Hyperdrive, Workers AI and Browser Rendering are still absent).
 pub const EDIT_WORKERS_TEMPLATE: &[Permission] = &[
     WORKERS_SCRIPTS,
     KV,
     perm("Account", "Workers Tail", "Read"),
+    R2,
     ROUTES,
     ACCOUNT_SETTINGS,
+    perm("User", "User Details", "Read"),
+    perm("User", "Memberships", "Read"),
 ];
 
 /// The permissions a config needs, and why.
@@ -81,6 +86,8 @@ pub struct Needs {
     pub permissions: BTreeSet<(Permission, String)>,
     /// Whether an `account_id` is set (otherwise wrangler looks the account up).
     pub account_id_set: bool,
+    /// The `account_id` values set, at the top level and in `env` sections.
+    pub account_ids: BTreeSet<String>,
 }
 
 impl Needs {
@@ -89,6 +96,20 @@ impl Needs {
         let mut v: Vec<Permission> = self.permissions.iter().map(|(p, _)| *p).collect();
         v.dedup();
         v
+    }
+
+    /// The one account the configs name, if they name exactly one and it
+    /// has an account id's shape (32 hex digits): anything else is never
+    /// put in a link.
+    pub fn single_account(&self) -> Option<&str> {
+        match self.account_ids.len() {
+            1 => self
+                .account_ids
+                .first()
+                .map(String::as_str)
+                .filter(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())),
+            _ => None,
+        }
     }
 
     /// The reasons given for `p`, joined.
@@ -213,6 +234,9 @@ fn section_needs(section: &Value, at: &str, needs: &mut Needs) {
         .is_some_and(|v| non_empty(Some(v)))
     {
         needs.account_id_set = true;
+        if let Some(Value::String(id)) = section.get("account_id") {
+            needs.account_ids.insert(id.clone());
+        }
     }
 }
 
@@ -248,6 +272,7 @@ pub fn needs_of_files(paths: &[std::path::PathBuf]) -> Result<Needs, ConfigError
         let n = needs(&parse(path, &text)?);
         all.permissions.extend(n.permissions);
         all.account_id_set |= n.account_id_set;
+        all.account_ids.extend(n.account_ids);
     }
     Ok(all)
 }

@@ -1,21 +1,31 @@
 //! A progress line on stderr for long runs, on a terminal only.
 //!
-//! Workers bump two counters; a background thread redraws one line every
-//! 200 ms once the run has taken more than a second, and erases it at the end.
+//! Readers count bytes as they read them ([`Progress::counting`]), so one
+//! large file or a slow stdin shows its bytes moving; workers count each
+//! finished file. A background thread redraws one line every
+//! [`REDRAW`] once the run has taken more than [`QUIET_FOR`], and erases it
+//! at the end. It waits on a condition variable, not a sleep: `finish`
+//! wakes it, so a short run is not held up by the redraw interval.
 
 use crate::err;
 use crate::report::human_bytes;
-use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::io::{IsTerminal, Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// How often the line is redrawn.
+pub const REDRAW: Duration = Duration::from_millis(200);
+/// How long a run goes without a progress line.
+pub const QUIET_FOR: Duration = Duration::from_secs(1);
 
 #[derive(Default)]
 struct Counters {
     files: AtomicU64,
     bytes: AtomicU64,
-    done: AtomicBool,
+    done: Mutex<bool>,
+    wake: Condvar,
 }
 
 /// Handle to the progress line; cheap to call when disabled.
@@ -27,45 +37,109 @@ pub struct Progress {
 impl Progress {
     /// Starts the progress line if stderr is a terminal and `enabled`.
     pub fn start(enabled: bool, total_files: usize) -> Progress {
+        let draw = enabled && std::io::stderr().is_terminal();
+        Progress::with_interval(draw, total_files, REDRAW)
+    }
+
+    fn with_interval(draw: bool, total_files: usize, interval: Duration) -> Progress {
         let counters = Arc::new(Counters::default());
-        let thread = (enabled && std::io::stderr().is_terminal()).then(|| {
+        let thread = draw.then(|| {
             let c = Arc::clone(&counters);
-            std::thread::spawn(move || {
-                let start = Instant::now();
-                let mut drawn = false;
-                while !c.done.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(200));
-                    if start.elapsed() < Duration::from_secs(1) {
-                        continue;
-                    }
-                    let files = c.files.load(Ordering::Relaxed);
-                    let bytes = c.bytes.load(Ordering::Relaxed);
-                    err!(
-                        "\r\x1b[Kcfscrub: {files}/{total_files} files, {}",
-                        human_bytes(bytes)
-                    );
-                    drawn = true;
-                }
-                if drawn {
-                    err!("\r\x1b[K");
-                    let _ = std::io::stderr().flush();
-                }
-            })
+            std::thread::spawn(move || redraw_until_done(&c, total_files, interval))
         });
         Progress { counters, thread }
     }
 
-    /// Counts one finished file of `bytes` bytes.
-    pub fn file_done(&self, bytes: u64) {
-        self.counters.files.fetch_add(1, Ordering::Relaxed);
-        self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
+    /// Wraps `reader` so that the bytes read through it are counted as they
+    /// arrive.
+    pub fn counting<R: Read>(&self, reader: R) -> Counting<'_, R> {
+        Counting {
+            inner: reader,
+            bytes: &self.counters.bytes,
+        }
     }
 
-    /// Erases the line.
+    /// Counts one finished file (its bytes were counted while read).
+    pub fn file_done(&self) {
+        self.counters.files.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Erases the line; returns as soon as the drawing thread has seen it.
     pub fn finish(mut self) {
-        self.counters.done.store(true, Ordering::Relaxed);
+        *self.counters.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.counters.wake.notify_all();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+fn redraw_until_done(c: &Counters, total_files: usize, interval: Duration) {
+    let start = Instant::now();
+    let mut drawn = false;
+    let mut done = c.done.lock().unwrap_or_else(|e| e.into_inner());
+    while !*done {
+        done = c
+            .wake
+            .wait_timeout(done, interval)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+        if *done || start.elapsed() < QUIET_FOR {
+            continue;
+        }
+        let files = c.files.load(Ordering::Relaxed);
+        let bytes = c.bytes.load(Ordering::Relaxed);
+        err!(
+            "\r\x1b[Kcfscrub: {files}/{total_files} files, {}",
+            human_bytes(bytes)
+        );
+        drawn = true;
+    }
+    if drawn {
+        err!("\r\x1b[K");
+        let _ = std::io::stderr().flush();
+    }
+}
+
+/// A reader that adds what it reads to the progress line's byte count.
+pub struct Counting<'a, R> {
+    inner: R,
+    bytes: &'a AtomicU64,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_does_not_wait_for_the_redraw_interval() {
+        // With an hour between redraws, a stop that waited for the
+        // interval would hang; one woken by `finish` returns at once.
+        let progress = Progress::with_interval(true, 1, Duration::from_secs(3600));
+        let started = Instant::now();
+        progress.finish();
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "finish waited {:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn bytes_are_counted_as_they_are_read() {
+        let progress = Progress::with_interval(false, 1, REDRAW);
+        let mut reader = progress.counting(&[7u8; 1000][..]);
+        let mut buf = [0u8; 300];
+        reader.read_exact(&mut buf).unwrap();
+        assert_eq!(progress.counters.bytes.load(Ordering::Relaxed), 300);
+        assert_eq!(progress.counters.files.load(Ordering::Relaxed), 0);
     }
 }

@@ -281,7 +281,8 @@ impl RedactReport {
                 } else {
                     self.redacted
                 },
-                remaining: left,
+                remaining: (!self.dry_run).then_some(left),
+                would_remain: self.dry_run.then_some(left),
                 errors: tally.errors,
                 uninspected: tally.uninspected,
                 elapsed_ms: elapsed.as_millis() as u64,

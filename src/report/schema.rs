@@ -179,8 +179,13 @@ pub struct RedactSummary {
     pub changed: u64,
     /// Credentials redacted (on a dry run: that would be).
     pub redacted: u64,
-    /// Credentials still on disk.
-    pub remaining: u64,
+    /// Credentials still on disk after the run; `null` on a dry run,
+    /// which verifies nothing.
+    pub remaining: Option<u64>,
+    /// On a dry run only: what the run could not remove (failures, raw
+    /// bytes of content not inspected).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub would_remain: Option<u64>,
     /// Errors.
     pub errors: u64,
     /// Items not inspected.

@@ -160,6 +160,16 @@ impl FileMeta {
     }
 }
 
+/// Gives `file` the access and modification times in `original`, and
+/// syncs them: `redact --keep-mtime`, once the content is final.
+pub fn restore_times(file: &File, original: &Metadata) -> io::Result<()> {
+    let times = std::fs::FileTimes::new()
+        .set_accessed(original.accessed()?)
+        .set_modified(original.modified()?);
+    file.set_times(times)?;
+    file.sync_all()
+}
+
 fn cvt_size(ret: libc::ssize_t) -> io::Result<usize> {
     if ret < 0 {
         Err(io::Error::last_os_error())

@@ -211,6 +211,14 @@ pub struct RewriteOptions<'a> {
     pub roots: &'a Roots,
     /// Files other processes are writing to: never renamed over.
     pub live_writers: &'a LiveWriters,
+    /// Give the rewritten file the original's access and modification
+    /// times (`redact --keep-mtime`); SQLite databases keep SQLite's.
+    pub keep_mtime: bool,
+}
+
+/// Gives `file` the times in `original` (`--keep-mtime`).
+fn restore_times(file: &std::fs::File, original: &std::fs::Metadata) -> Result<(), RewriteError> {
+    file_meta::restore_times(file, original).map_err(io_err("cannot keep the modification time"))
 }
 
 /// Reads a file from offset 0 with `pread`, leaving its position alone.
@@ -293,6 +301,7 @@ mod tests {
             follow: false,
             roots: &roots,
             live_writers: &live,
+            keep_mtime: false,
         };
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.method, Method::Renamed);
@@ -328,6 +337,7 @@ mod tests {
             follow: false,
             roots: &roots,
             live_writers: &live,
+            keep_mtime: false,
         };
         assert!(matches!(
             redact_by_rename(&path, opts),
@@ -360,6 +370,7 @@ mod tests {
             follow: false,
             roots: &roots,
             live_writers: &live,
+            keep_mtime: false,
         };
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.counts.total(), 1);
@@ -387,6 +398,7 @@ mod tests {
             follow: false,
             roots: &roots,
             live_writers: &live,
+            keep_mtime: false,
         };
         let out = redact_same_length(&path, opts).unwrap();
         assert_eq!(out.counts.total(), 2);

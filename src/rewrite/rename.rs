@@ -252,6 +252,10 @@ fn rename_attempt(
     let fd = temp.file();
     kept.apply_after_write(fd)
         .map_err(|e| RewriteError::Io(e.what, e.error))?;
+    if opts.keep_mtime {
+        // Late appends carried over below are new content: they update it.
+        super::restore_times(fd, &meta)?;
+    }
     fd.sync_all().map_err(io_err("cannot sync the temp file"))?;
     let new_identity = fd.metadata().map_err(io_err("cannot stat"))?;
     let new_identity = (new_identity.dev(), new_identity.ino());

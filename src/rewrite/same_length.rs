@@ -219,6 +219,9 @@ pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, 
         file.sync_data().map_err(io_err("cannot sync"))?;
         let remaining = count_remaining(&file, opts.detector).map_err(io_err("cannot re-read"))?;
         if remaining.total() == 0 {
+            if opts.keep_mtime {
+                super::restore_times(&file, &meta)?;
+            }
             return Ok(Outcome {
                 counts,
                 method: Method::SameLength,

@@ -2,10 +2,12 @@
 //! real binary, and the no-leak assertion.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
-#[allow(unused_imports)] // not every test file generates fakes
+#[allow(unused_imports)] // not every test crate generates fakes
 pub use cfscrub::fake::FakeGen;
 
 /// The `cfscrub` binary under test, with colour and the environment's

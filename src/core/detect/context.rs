@@ -7,7 +7,7 @@ use super::window::{
     ansi_csi_at, contains_ignore_case, is_lower_hex, is_url_safe, Csi, Window, ESC, MAX_CSI,
 };
 use super::Eval;
-use crate::core::rules::{Rule, ValueShape, CLOUDFLARE_KEYWORDS};
+use crate::core::rules::{Kind, Matcher, Rule, ValueShape, CLOUDFLARE_KEYWORDS, RULES};
 use crate::core::secrets::KNOWN_PREFIXES;
 
 /// How far along the line a "nearby" word is looked for.
@@ -21,6 +21,49 @@ pub const SEPARATORS: &[u8] = b" \t\"'`:=\\";
 /// would otherwise take for a legacy Cloudflare token.
 pub const OTHER_VENDOR_PREFIXES: &[&[u8]] =
     &[b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"glpat-"];
+
+/// The rule an extra context keyword `word` for `kind` joins; an error
+/// naming the word when it is not visible ASCII or `kind` has no context rule.
+pub fn keyword_rule(word: &str, kind: Kind) -> Result<&'static Rule, String> {
+    if word.is_empty() || !word.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!(
+            "keyword {word:?}: expected visible ASCII characters"
+        ));
+    }
+    context_rule(kind).ok_or_else(|| {
+        format!(
+            "keyword {word:?}: {} has no context rule (use one of: {})",
+            kind.id(),
+            context_kinds().join(", ")
+        )
+    })
+}
+
+/// The context rule without a nearby word that owns `kind`, for the
+/// user's extra keywords.
+fn context_rule(kind: Kind) -> Option<&'static Rule> {
+    RULES.iter().find(|r| {
+        r.kind == kind
+            && matches!(
+                r.matcher,
+                Matcher::Context {
+                    needs_nearby: None,
+                    ..
+                }
+            )
+    })
+}
+
+/// The kinds an extra keyword may introduce.
+fn context_kinds() -> Vec<&'static str> {
+    let mut ids: Vec<_> = Kind::ALL
+        .iter()
+        .filter(|k| context_rule(**k).is_some())
+        .map(|k| k.id())
+        .collect();
+    ids.dedup();
+    ids
+}
 
 /// True when `keyword` names Cloudflare by itself ([`CLOUDFLARE_KEYWORDS`])
 /// or ends an identifier that does (`CLOUDFLARE_API_KEY`, `CF_API_TOKEN`),

@@ -83,6 +83,7 @@ mod tests;
 mod window;
 
 use context::context;
+pub use context::keyword_rule;
 pub use context::{MAX_SEPARATORS, OTHER_VENDOR_PREFIXES, SEPARATORS};
 use known::KnownHunter;
 use matchers::{oauth, origin_ca, scannable, tunnel_pem, tunnel_token, turnstile};
@@ -90,24 +91,28 @@ pub use matchers::{ORIGIN_CA_GROUPS, PEM_BEGIN, PEM_END, TURNSTILE_LEN};
 pub use window::Window;
 
 /// What a static anchor belongs to.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct StaticAnchor {
     rule: &'static Rule,
-    literal: &'static str,
+    /// The rule's own word, or a context keyword from the user's config.
+    literal: std::borrow::Cow<'static, str>,
     case_sensitive: bool,
 }
 
 /// The literals that start a rule's matcher (prefixes, context keywords;
 /// keywords match ASCII case-insensitively): what other tools' rules are
 /// generated from (`cfscrub rules export`).
-pub fn anchor_literals(rule: &'static Rule) -> Vec<&'static str> {
-    rule_anchors(rule).iter().map(|a| a.literal).collect()
+pub fn anchor_literals(rule: &'static Rule) -> Vec<String> {
+    rule_anchors(rule)
+        .iter()
+        .map(|a| a.literal.to_string())
+        .collect()
 }
 
 fn rule_anchors(rule: &'static Rule) -> Vec<StaticAnchor> {
-    let sensitive = |literal| StaticAnchor {
+    let sensitive = |literal: &'static str| StaticAnchor {
         rule,
-        literal,
+        literal: literal.into(),
         case_sensitive: true,
     };
     match rule.matcher {
@@ -118,9 +123,9 @@ fn rule_anchors(rule: &'static Rule) -> Vec<StaticAnchor> {
         Matcher::Turnstile => vec![sensitive("0x4AAAAAA")],
         Matcher::Context { keywords, .. } => keywords
             .iter()
-            .map(|literal| StaticAnchor {
+            .map(|&literal| StaticAnchor {
                 rule,
-                literal,
+                literal: literal.into(),
                 case_sensitive: false,
             })
             .collect(),
@@ -163,6 +168,9 @@ pub struct Detector {
     known: Option<KnownHunter>,
     rules_enabled: bool,
     longest_anchor: usize,
+    /// Fingerprints the user accepted (known test fakes): rule findings
+    /// with one of them are dropped. Known secrets are always reported.
+    allowed: std::collections::HashSet<Fingerprint>,
 }
 
 impl std::fmt::Debug for Detector {
@@ -187,9 +195,40 @@ impl Detector {
         Detector::build(known, false)
     }
 
+    /// A detector for every rule plus `known` secrets and the user's
+    /// extra context keywords: each `(word, kind)` introduces a value of
+    /// the exact shape of `kind`'s context rule, as `api_token` does. The
+    /// word is matched ASCII case-insensitively. Errors name the word when
+    /// `kind` has no context rule or the word is not plain ASCII.
+    pub fn with_keywords(
+        known: &KnownSecrets,
+        keywords: &[(String, Kind)],
+    ) -> Result<Detector, String> {
+        let mut extra = Vec::new();
+        for (word, kind) in keywords {
+            extra.push(StaticAnchor {
+                rule: keyword_rule(word, *kind)?,
+                literal: word.to_ascii_lowercase().into(),
+                case_sensitive: false,
+            });
+        }
+        Ok(Detector::build_with(known, true, extra))
+    }
+
+    /// Drops rule findings whose fingerprint is in `allowed` (the known
+    /// test fakes of a config's allowlist). Known secrets are still found.
+    pub fn allowing(mut self, allowed: impl IntoIterator<Item = Fingerprint>) -> Detector {
+        self.allowed = allowed.into_iter().collect();
+        self
+    }
+
     fn build(known: &KnownSecrets, rules_enabled: bool) -> Detector {
+        Detector::build_with(known, rules_enabled, Vec::new())
+    }
+
+    fn build_with(known: &KnownSecrets, rules_enabled: bool, extra: Vec<StaticAnchor>) -> Detector {
         let anchors: Vec<StaticAnchor> = if rules_enabled {
-            RULES.iter().flat_map(rule_anchors).collect()
+            RULES.iter().flat_map(rule_anchors).chain(extra).collect()
         } else {
             Vec::new()
         };
@@ -210,6 +249,7 @@ impl Detector {
             known,
             rules_enabled,
             longest_anchor,
+            allowed: Default::default(),
         }
     }
 
@@ -258,7 +298,9 @@ impl Detector {
         match anchor.target {
             AnchorTarget::Static(i) => match self.eval_static(&w, &self.anchors[i]) {
                 Eval::NeedMore => return false,
-                Eval::Done(c) => out.extend(c),
+                Eval::Done(c) => out.extend(
+                    c.filter(|c| !c.fingerprint.is_some_and(|fp| self.allowed.contains(&fp))),
+                ),
             },
             AnchorTarget::Known(i) => {
                 let known = self.known.as_ref().expect("known anchors imply a hunter");
@@ -315,7 +357,7 @@ impl Detector {
                 value,
                 needs_nearby,
                 ..
-            } => context(w, anchor.literal, value, needs_nearby, rule),
+            } => context(w, &anchor.literal, value, needs_nearby, rule),
             Matcher::Derived => Eval::Done(None),
         }
     }

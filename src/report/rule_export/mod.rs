@@ -154,6 +154,7 @@ fn rule_variants(rule: &'static Rule) -> Vec<ExportRule> {
         not_secret: None,
     };
     let anchors = anchor_literals(rule);
+    let anchors: Vec<&str> = anchors.iter().map(String::as_str).collect();
     match rule.matcher {
         Matcher::Scannable { prefix } => vec![plain(
             "",
