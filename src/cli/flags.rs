@@ -85,6 +85,12 @@ pub enum Command {
                             refused or failed."
     )]
     Token(super::token::TokenArgs),
+    /// Print a shell completion script (bash, zsh, fish) on stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `cfscrub man | man -l -`.
+    Man,
+    /// The detection rules in other tools' formats (log pipelines).
+    Rules(RulesArgs),
 }
 
 /// Known leaked values to hunt (never on the command line).
@@ -545,4 +551,53 @@ pub struct GitRedactArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub secrets: SecretArgs,
+}
+
+/// `cfscrub completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// Shells `cfscrub completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    /// Bash (`source <(cfscrub completions bash)`).
+    Bash,
+    /// Zsh (a `_cfscrub` file in `$fpath`).
+    Zsh,
+    /// Fish (`~/.config/fish/completions/cfscrub.fish`).
+    Fish,
+}
+
+/// `cfscrub rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: RulesAction,
+}
+
+/// The rules actions.
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// Print the rules for a log pipeline on stdout: a gitleaks TOML (also
+    /// read by Betterleaks and Grafana Alloy's loki.secretfilter) or a
+    /// Vector VRL remap program that masks what they find.
+    Export {
+        /// The format.
+        #[arg(long, value_enum)]
+        format: RulesFormat,
+    },
+}
+
+/// Formats `cfscrub rules export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    /// gitleaks configuration (TOML).
+    Gitleaks,
+    /// Vector Remap Language program.
+    Vector,
 }

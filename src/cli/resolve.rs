@@ -5,11 +5,13 @@
 //! combinations with a message naming the flags involved.
 
 use super::flags::{
-    Cli, ColorFlag, Command, ConfigArgs, DocFormat, FormatFlag, GitCommand, HistoryCommand,
-    LeakedInFlag, LimitArgs, MaskArgs, OutputArgs, SecretArgs, ShellFlag, VaultAction, WalkArgs,
+    Cli, ColorFlag, Command, CompletionShell, ConfigArgs, DocFormat, FormatFlag, GitCommand,
+    HistoryCommand, LeakedInFlag, LimitArgs, MaskArgs, OutputArgs, RulesAction, RulesFormat,
+    SecretArgs, ShellFlag, VaultAction, WalkArgs,
 };
 use anyhow::{bail, Context, Result};
 use cfscrub::incident::history::Shell;
+use cfscrub::report::rule_export::ExportFormat;
 use cfscrub::report::{ColorChoice, Format};
 use cfscrub::source::container::Limits;
 use std::ffi::OsString;
@@ -46,6 +48,12 @@ pub enum Invocation {
     GitRedact(GitRedactOptions),
     /// `token status|roll|revoke|audit`.
     Token(super::token::TokenOptions),
+    /// `completions SHELL`.
+    Completions(clap_complete::Shell),
+    /// `man`.
+    Man,
+    /// `rules export --format FORMAT`.
+    RulesExport(ExportFormat),
 }
 
 /// Where known leaked values come from; at most one reads standard input,
@@ -383,6 +391,18 @@ pub fn resolve(cli: Cli) -> Result<Invocation> {
             }),
         },
         Command::Token(a) => Invocation::Token(super::token::resolve_token(a)?),
+        Command::Completions(a) => Invocation::Completions(match a.shell {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+        }),
+        Command::Man => Invocation::Man,
+        Command::Rules(a) => match a.action {
+            RulesAction::Export { format } => Invocation::RulesExport(match format {
+                RulesFormat::Gitleaks => ExportFormat::Gitleaks,
+                RulesFormat::Vector => ExportFormat::Vector,
+            }),
+        },
     })
 }
 

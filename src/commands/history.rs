@@ -1,5 +1,6 @@
-//! `cfscrub history`: redact every shell and REPL history of a home in
-//! place, report credential stores, and say what to run in open shells;
+//! `cfscrub history`: redact every shell and REPL history and every AI
+//! coding agent's transcript of a home in place, report credential stores,
+//! and say what to run in open shells;
 //! `cfscrub history hook SHELL` prints the capture-time hook.
 
 use super::wiring::load_secrets;
@@ -8,6 +9,7 @@ use crate::cli::HistoryOptions;
 use anyhow::Result;
 use cfscrub::core::counts::{Replacement, DEFAULT_REPLACEMENT};
 use cfscrub::core::detect::Detector;
+use cfscrub::incident::agent_transcripts::{transcripts, AGENTS};
 use cfscrub::incident::history::{hook as hook_text, running_shell_advice, Places, Shell};
 use cfscrub::incident::history_scrub::{inspect_store, scrub, Scrubbed};
 use cfscrub::mask::sanitize::display_path;
@@ -85,12 +87,21 @@ pub fn run(args: HistoryOptions) -> Result<u8> {
     };
     cfscrub::source::cleanup::install_signal_cleanup();
     let places = Places::new(args.home.as_deref());
-    let histories = places.histories();
+    let mut histories = places.histories();
+    histories.extend(transcripts(&places.home, args.home.is_none()));
     let (mut found, mut errors, mut files_with_findings) = (0u64, 0usize, 0usize);
     let mut owners = Vec::new();
+    // Clean agent transcripts (there may be hundreds) are counted, not listed.
+    let mut clean_transcripts: Vec<(&str, usize)> = Vec::new();
     for file in &histories {
         let name = display_path(&file.path);
         match scrub(file, opts, args.dry_run) {
+            Ok(Scrubbed { counts, .. }) if counts.total() == 0 && AGENTS.contains(&file.owner) => {
+                match clean_transcripts.iter_mut().find(|(o, _)| *o == file.owner) {
+                    Some((_, n)) => *n += 1,
+                    None => clean_transcripts.push((file.owner, 1)),
+                }
+            }
             Ok(Scrubbed { counts, .. }) if counts.total() == 0 => {
                 outln!("{name} ({}): clean", file.owner)
             }
@@ -113,9 +124,12 @@ pub fn run(args: HistoryOptions) -> Result<u8> {
             owners.push(file.owner);
         }
     }
+    for (owner, n) in clean_transcripts {
+        outln!("{owner} transcripts: {n} clean");
+    }
     if histories.is_empty() {
         outln!(
-            "no shell or REPL history found under {}",
+            "no shell or REPL history or agent transcript found under {}",
             display_path(&places.home)
         );
     }

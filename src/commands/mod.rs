@@ -10,13 +10,16 @@
 //! outranks a finding).
 
 pub mod checklist;
+pub mod completions;
 pub mod configured;
 pub mod demo;
 pub mod diagnose;
 pub mod filter;
 pub mod git;
 pub mod history;
+pub mod man;
 pub mod redact;
+pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod search;
@@ -53,6 +56,9 @@ pub fn run(invocation: Invocation) -> Result<u8> {
         Invocation::GitScan(options) => git::scan::run(options),
         Invocation::GitRedact(options) => git::redact::run(options),
         Invocation::Token(options) => token::run(options),
+        Invocation::Completions(shell) => completions::run(shell),
+        Invocation::Man => man::run(),
+        Invocation::RulesExport(format) => rules::run(format),
     }
 }
 

@@ -253,8 +253,15 @@ pub const RULES: &[Rule] = &[
             "a full-length body glued to a word: ab«cfut_{alnum60}»",
             "\x1b[0K«cfut_AbCdEfGh»",
             "second half of another length: «cfoat_{alnum43}.{alnum40}»",
+            r#"{"output":"found\n«cfut_AbCdEf»\n"}"#,
+            r#"{"log":"\u001b[33m«cfat_AbCdEfGh»\u001b[0m"}"#,
         ],
-        negatives: &["cfut_Ab", "xcfut_AbCdEf", "9cfut_AbCdEf"],
+        negatives: &[
+            "cfut_Ab",
+            "xcfut_AbCdEf",
+            "9cfut_AbCdEf",
+            r#"{"path":"C:\\ncfut_AbCd"}"#,
+        ],
     },
     Rule {
         kind: Kind::OAuthAccessToken,

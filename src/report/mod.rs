@@ -17,6 +17,7 @@ pub mod git;
 pub mod human;
 pub mod progress;
 pub mod redact;
+pub mod rule_export;
 pub mod sarif;
 pub mod schema;
 

@@ -43,7 +43,8 @@ fn is_hex(b: &u8) -> bool {
 }
 
 /// The naive boundary rule: nothing before, not a letter or digit, the
-/// end of an ANSI control sequence, or the end of a checksum-valid token.
+/// end of an ANSI control sequence or of a string escape, or the end of a
+/// checksum-valid token.
 fn left_boundary(text: &[u8], at: usize) -> bool {
     static CSI_AT_END: LazyLock<Regex> = LazyLock::new(|| regex(r"\x1b\[[0-?]*[ -/]*[@-~]$"));
     static TOKEN_AT_END: LazyLock<Regex> =
@@ -51,9 +52,17 @@ fn left_boundary(text: &[u8], at: usize) -> bool {
     let valid_token_before = TOKEN_AT_END
         .captures(&text[at.saturating_sub(54)..at])
         .is_some_and(|c| format!("{:08x}", crc32fast::hash(&c[1])).as_bytes() == &c[2]);
+    // `\n`-style escapes (an odd run of backslashes) and escaped ANSI codes
+    // end a word too: JSON strings carry tool output this way.
+    static ESCAPE_AT_END: LazyLock<Regex> = LazyLock::new(|| {
+        regex(
+            r"(?:(?:^|[^\\])(?:\\\\)*\\[ntrbf]|\\(?:u001[bB]|x1[bB]|e|033)\[[0-9;]{0,32}[A-Za-z])$",
+        )
+    });
     at == 0
         || !text[at - 1].is_ascii_alphanumeric()
         || CSI_AT_END.is_match(&text[at.saturating_sub(40)..at])
+        || ESCAPE_AT_END.is_match(&text[at.saturating_sub(512)..at])
         || valid_token_before
 }
 

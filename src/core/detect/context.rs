@@ -12,12 +12,15 @@ use crate::core::secrets::KNOWN_PREFIXES;
 
 /// How far along the line a "nearby" word is looked for.
 const NEARBY_AHEAD: usize = 512;
-/// Separator characters allowed between a context keyword and its value.
-const MAX_SEPARATORS: usize = 8;
+/// How many separator characters may stand between a context keyword and its value.
+pub const MAX_SEPARATORS: usize = 8;
+/// The characters that separate a context keyword from its value.
+pub const SEPARATORS: &[u8] = b" \t\"'`:=\\";
 
 /// Other vendors' 40-character tokens that a generic `api_token` context
 /// would otherwise take for a legacy Cloudflare token.
-const OTHER_VENDOR_PREFIXES: &[&[u8]] = &[b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"glpat-"];
+pub const OTHER_VENDOR_PREFIXES: &[&[u8]] =
+    &[b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"glpat-"];
 
 /// The rule an extra context keyword `word` for `kind` joins; an error
 /// naming the word when it is not visible ASCII or `kind` has no context rule.
@@ -90,8 +93,7 @@ fn names_cloudflare(w: &Window, keyword: &str) -> bool {
 /// skipped (`X-Auth-Key: ESC[32m…`). `None` when there is no value there.
 fn value_start(w: &Window, keyword_len: usize) -> Eval<usize> {
     let ahead = w.ahead();
-    let is_separator =
-        |b: u8| matches!(b, b' ' | b'\t' | b'"' | b'\'' | b'`' | b':' | b'=' | b'\\');
+    let is_separator = |b: u8| SEPARATORS.contains(&b);
     let mut at = keyword_len;
     let mut separators = 0;
     loop {

@@ -17,8 +17,10 @@ pub(super) const RUN_CAP: usize = 256;
 const VALUE_BODY: usize = 40;
 /// Longest base64 run considered for a tunnel token.
 const TUNNEL_CAP: usize = 4096;
-pub(super) const PEM_BEGIN: &str = "-----BEGIN ARGO TUNNEL TOKEN-----";
-const PEM_END: &[u8] = b"-----END ARGO TUNNEL TOKEN-----";
+/// The first line of a cloudflared `cert.pem` token block.
+pub const PEM_BEGIN: &str = "-----BEGIN ARGO TUNNEL TOKEN-----";
+/// The last line of that block.
+pub const PEM_END: &[u8] = b"-----END ARGO TUNNEL TOKEN-----";
 
 pub(super) fn scannable(w: &Window, prefix: usize, kind: Kind) -> Eval {
     let run = need!(w.run(prefix, RUN_CAP, is_alnum));
@@ -64,7 +66,7 @@ pub(super) fn oauth(w: &Window, prefix: usize, kind: Kind) -> Eval {
 
 /// The hex groups after `v1.0-` of the Origin CA key forms known: the
 /// common one and the three-group form of Cloudflare's SDK fixtures.
-const ORIGIN_CA_GROUPS: &[&[usize]] = &[&[24, 146], &[64, 128, 64]];
+pub const ORIGIN_CA_GROUPS: &[&[usize]] = &[&[24, 146], &[64, 128, 64]];
 
 pub(super) fn origin_ca(w: &Window) -> Eval {
     const HEAD: usize = "v1.0-".len();
@@ -142,7 +144,7 @@ pub(super) fn tunnel_pem(w: &Window) -> Eval {
 }
 
 /// Length of a Turnstile secret key (`0x4AAAAAA` + 26).
-const TURNSTILE_LEN: usize = 35;
+pub const TURNSTILE_LEN: usize = 35;
 
 pub(super) fn turnstile(w: &Window) -> Eval {
     if !left_boundary(w, is_alnum) {

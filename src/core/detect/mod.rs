@@ -84,8 +84,10 @@ mod window;
 
 use context::context;
 pub use context::keyword_rule;
+pub use context::{MAX_SEPARATORS, OTHER_VENDOR_PREFIXES, SEPARATORS};
 use known::KnownHunter;
-use matchers::{oauth, origin_ca, scannable, tunnel_pem, tunnel_token, turnstile, PEM_BEGIN};
+use matchers::{oauth, origin_ca, scannable, tunnel_pem, tunnel_token, turnstile};
+pub use matchers::{ORIGIN_CA_GROUPS, PEM_BEGIN, PEM_END, TURNSTILE_LEN};
 pub use window::Window;
 
 /// What a static anchor belongs to.
@@ -95,6 +97,16 @@ struct StaticAnchor {
     /// The rule's own word, or a context keyword from the user's config.
     literal: std::borrow::Cow<'static, str>,
     case_sensitive: bool,
+}
+
+/// The literals that start a rule's matcher (prefixes, context keywords;
+/// keywords match ASCII case-insensitively): what other tools' rules are
+/// generated from (`cfscrub rules export`).
+pub fn anchor_literals(rule: &'static Rule) -> Vec<String> {
+    rule_anchors(rule)
+        .iter()
+        .map(|a| a.literal.to_string())
+        .collect()
 }
 
 fn rule_anchors(rule: &'static Rule) -> Vec<StaticAnchor> {

@@ -87,16 +87,66 @@ pub(super) fn is_base64(b: u8) -> bool {
 
 /// True when the byte before the anchor does not glue it to a word: not a
 /// word byte, the final byte of an ANSI control sequence (`ESC [ 33 m`,
-/// `ESC [ 0 K`), which coloured CI logs put right before values, or the
-/// end of a whole checksum-valid token ([`ends_with_valid_token`]).
+/// `ESC [ 0 K`), which coloured CI logs put right before values, the end
+/// of a string escape ([`ends_with_text_escape`]: JSON transcripts and
+/// logs), or the end of a whole checksum-valid token
+/// ([`ends_with_valid_token`]).
 pub(super) fn left_boundary(w: &Window, is_word: impl Fn(u8) -> bool) -> bool {
     let behind = w.behind();
     match behind.last() {
         None => true,
         Some(&b) => {
-            !is_word(b) || ansi_csi_start(behind).is_some() || ends_with_valid_token(behind)
+            !is_word(b)
+                || ansi_csi_start(behind).is_some()
+                || ends_with_text_escape(behind)
+                || ends_with_valid_token(behind)
         }
     }
+}
+
+/// Whether `text` ends with a string escape that stands for a control
+/// character: `\n`, `\t`, `\r`, `\b`, `\f` (the backslash not itself
+/// escaped), or an escaped ANSI code (`\u001b[33m`, `\x1b[0K`, `\e[1m`).
+/// JSON Lines (agent transcripts, structured logs) carry tool output this
+/// way: in `"output":"grep\ncfut_AbCd"` a partial starts a line.
+fn ends_with_text_escape(text: &[u8]) -> bool {
+    let backslash_run_before = |end: usize| {
+        text[..end]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count()
+    };
+    if let [.., b'\\', letter] = text {
+        if b"ntrbf".contains(letter) && backslash_run_before(text.len() - 1) % 2 == 1 {
+            return true;
+        }
+    }
+    // An escaped ESC, then `[`, parameters and a final letter.
+    let Some(&last) = text.last() else {
+        return false;
+    };
+    if !last.is_ascii_alphabetic() {
+        return false;
+    }
+    let body = &text[..text.len() - 1];
+    let params = body
+        .iter()
+        .rev()
+        .take(MAX_CSI)
+        .take_while(|&&b| b.is_ascii_digit() || b == b';')
+        .count();
+    let head = &body[..body.len() - params];
+    [
+        &b"\\u001b["[..],
+        b"\\u001B[",
+        b"\\x1b[",
+        b"\\x1B[",
+        b"\\e[",
+        b"\\033[",
+    ]
+    .iter()
+    .any(|esc| head.ends_with(esc))
 }
 
 /// Whether `text` ends with a whole checksum-valid token of a scannable
