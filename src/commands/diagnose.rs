@@ -14,13 +14,13 @@ pub fn run(args: DiagnoseOptions) -> Result<u8> {
     let name = cfscrub::mask::sanitize::display_path(args.log.as_deref().unwrap_or(Path::new("-")));
     let found = match &args.log {
         None => find_errors(std::io::stdin().lock()),
-        Some(log) => match cfscrub::source::walk::open_regular(log, true) {
+        Some(log) => match cfscrub::source::open::open_regular(log, true) {
             Ok((file, _)) => find_errors(BufReader::new(file)),
-            Err(cfscrub::source::walk::OpenError::NotRegular(what)) => {
+            Err(cfscrub::source::open::OpenError::NotRegular(what)) => {
                 errln!("cfscrub diagnose: {name}: is a {what}");
                 return Ok(EXIT_ERROR);
             }
-            Err(cfscrub::source::walk::OpenError::Io(e)) => Err(e),
+            Err(cfscrub::source::open::OpenError::Io(e)) => Err(e),
         },
     };
     let (errors, hint) = match found {

@@ -8,7 +8,6 @@ use anyhow::Result;
 use cfscrub::core::detect::Detector;
 use cfscrub::errln;
 use cfscrub::report::{human_summary, Output};
-use cfscrub::source::pool::scan_pool;
 use std::time::Instant;
 
 /// Runs `cfscrub scan`.
@@ -16,14 +15,14 @@ pub fn run(args: SearchOptions) -> Result<u8> {
     let start = Instant::now();
     let secrets = load_secrets(&args.secrets)?;
     let detector = Detector::new(&secrets);
-    let inputs = super::search::collect_inputs(&args.walk)?;
+    let walker = super::search::walker(&args.walk)?;
     let output = Output::stdout(args.output.format, args.output.color);
     let search = Search {
         detector: &detector,
         output: &output,
         follow: args.walk.follow,
     };
-    let tally = search.run(&inputs, &scan_pool(args.walk.threads)?);
+    let tally = search.run(&walker, args.walk.verbose);
     let elapsed = start.elapsed();
     output.finish(&tally, elapsed, "scan")?;
     if args.output.summary_line() {

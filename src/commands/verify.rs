@@ -16,7 +16,6 @@ use anyhow::Result;
 use cfscrub::core::detect::Detector;
 use cfscrub::errln;
 use cfscrub::report::{human_bytes, Output, Tally};
-use cfscrub::source::pool::scan_pool;
 use std::time::Instant;
 
 /// Runs `cfscrub verify`.
@@ -28,14 +27,14 @@ pub fn run(args: SearchOptions) -> Result<u8> {
     } else {
         Detector::known_only(&secrets)
     };
-    let inputs = super::search::collect_inputs(&args.walk)?;
+    let walker = super::search::walker(&args.walk)?;
     let output = Output::stdout(args.output.format, args.output.color).without_fingerprints();
     let search = Search {
         detector: &detector,
         output: &output,
         follow: args.walk.follow,
     };
-    let tally = search.run(&inputs, &scan_pool(args.walk.threads)?);
+    let tally = search.run(&walker, args.walk.verbose);
     let elapsed = start.elapsed();
     output.finish(&tally, elapsed, "verify")?;
     if args.output.summary_line() {

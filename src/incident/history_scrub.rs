@@ -11,7 +11,7 @@ use crate::core::detect::Detector;
 use crate::core::sniff::Opaque;
 use crate::rewrite::method::{self, Plan, Request};
 use crate::rewrite::{count_remaining, Method, RewriteError, RewriteOptions};
-use crate::source::walk::{open_regular, OpenError};
+use crate::source::open::{open_regular, OpenError};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 

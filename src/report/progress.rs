@@ -26,7 +26,7 @@ pub struct Progress {
 
 impl Progress {
     /// Starts the progress line if stderr is a terminal and `enabled`.
-    pub fn start(enabled: bool, total_files: usize) -> Progress {
+    pub fn start(enabled: bool) -> Progress {
         let counters = Arc::new(Counters::default());
         let thread = (enabled && std::io::stderr().is_terminal()).then(|| {
             let c = Arc::clone(&counters);
@@ -40,10 +40,7 @@ impl Progress {
                     }
                     let files = c.files.load(Ordering::Relaxed);
                     let bytes = c.bytes.load(Ordering::Relaxed);
-                    err!(
-                        "\r\x1b[Kcfscrub: {files}/{total_files} files, {}",
-                        human_bytes(bytes)
-                    );
+                    err!("\r\x1b[Kcfscrub: {files} files, {}", human_bytes(bytes));
                     drawn = true;
                 }
                 if drawn {

@@ -40,7 +40,7 @@ use crate::core::detect::Detector;
 use crate::core::finding::Finding;
 use crate::core::stream::{Sink, StreamScanner};
 use crate::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
-use crate::source::walk::{open_regular, OpenError};
+use crate::source::open::{open_regular, OpenError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{self, Read};
@@ -437,7 +437,7 @@ fn integrity(conn: &Connection) -> rusqlite::Result<Option<String>> {
 /// mode journal keeps old pages), it is truncated.
 fn clear_stale_journal(db: &Path, detector: &Detector) -> Result<(), RewriteError> {
     let [_, journal] = sidecars(db);
-    let file = match crate::source::walk::open_with(
+    let file = match crate::source::open::open_with(
         &journal,
         false,
         std::fs::OpenOptions::new().read(true).write(true),
