@@ -81,7 +81,7 @@ pub fn inspect_store(path: &Path, detector: &Detector) -> Result<Store, String> 
                 .map(|c| c.total())
                 .unwrap_or(0),
         }),
-        Err(OpenError::NotRegular(what)) => Err(format!("is a {what}: not touched")),
-        Err(OpenError::Io(e)) => Err(e.to_string()),
+        Err(e @ OpenError::NotRegular(_)) => Err(format!("{e}: not touched")),
+        Err(e) => Err(e.to_string()),
     }
 }

@@ -10,12 +10,15 @@ use std::io;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
-/// Why a path could not be opened for reading.
-#[derive(Debug)]
+/// Why a path could not be opened for reading; its text (`is a FIFO`, or
+/// the system's words) is written here and nowhere else.
+#[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     /// It is not a regular file (anymore): skip with a note.
+    #[error("is a {0}")]
     NotRegular(&'static str),
     /// The system refused.
+    #[error(transparent)]
     Io(io::Error),
 }
 
