@@ -132,6 +132,14 @@ fn redact_one(
 ) -> FileResult {
     let plan = match method::plan_for(path, opts.follow, request) {
         Ok(plan) => plan,
+        // A `-journal` or `-wal` that SQLite removed while its database,
+        // also in this run, was being redacted: it was redacted with it.
+        Err(RewriteError::Io(_, e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            match cfscrub::rewrite::sqlite::database_of(path) {
+                Some(db) if walked.contains(db.as_path()) => Plan::ThroughDatabase(db),
+                _ => return failure(RewriteError::Io("cannot open", e)),
+            }
+        }
         Err(e) => return failure(e),
     };
     match plan {
