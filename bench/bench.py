@@ -6,7 +6,7 @@ Usage:
 
 Sections: scan, accuracy, redact, filter, reach (compressed corpora:
 bench/reach.py) (default: all). Corpora are made with
-../shared/bench/gen_corpus.py into DIR (default $BENCH or /tmp/cfscrub-bench),
+bench/gen_corpus.py into DIR (default $BENCH or /tmp/cfscrub-bench),
 outside the repository: they are large and full of token shapes.
 Every figure is the median of --runs runs, warm cache; peak RSS comes from
 GNU time. Nothing here is a test: it prints numbers for the issue notes.
@@ -20,7 +20,7 @@ import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GEN = os.environ.get("GEN_CORPUS", os.path.join(REPO, "..", "shared", "bench", "gen_corpus.py"))
+GEN = os.environ.get("GEN_CORPUS", os.path.join(REPO, "bench", "gen_corpus.py"))
 CFSCRUB = os.path.join(REPO, "target", "release", "cfscrub")
 TOKEN_RE = r"cf(ut|at|k)_[A-Za-z0-9]{40}[0-9a-f]{8}"
 

@@ -9,20 +9,6 @@ fn repo(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
-/// Compares with `tests/snapshots/NAME`; `UPDATE_SNAPSHOTS=1` rewrites it.
-fn snapshot(name: &str, actual: &str) {
-    let path = repo(&format!("tests/snapshots/{name}"));
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        expected == actual,
-        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept):\n{actual}"
-    );
-}
-
 #[test]
 fn vault_check_fix_and_store() {
     let t = Tree::new();
@@ -122,20 +108,21 @@ fn checklist_snapshots_for_three_configs() {
     for (config, snap) in [
         (
             "fixtures/wrangler/workers-d1-r2.jsonc",
-            "checklist-workers-d1-r2.md",
+            "checklist-workers-d1-r2",
         ),
         (
             "fixtures/wrangler/workers-kv-queues-domain.toml",
-            "checklist-workers-kv-queues-domain.md",
+            "checklist-workers-kv-queues-domain",
         ),
-        ("fixtures/wrangler/pages.toml", "checklist-pages.md"),
+        ("fixtures/wrangler/pages.toml", "checklist-pages"),
     ] {
         // Relative paths: the snapshot names the config as given.
         let ran = run(cfscrub()
             .current_dir(repo("."))
             .args(["checklist", "--wrangler", config]))
         .expect(0);
-        snapshot(snap, &ran.stdout());
+        // tests/snapshots/drill__NAME.snap (insta: `cargo insta review`).
+        insta::assert_snapshot!(snap, ran.stdout());
     }
     let ran = run(cfscrub()
         .args(["checklist", "--format", "json", "--wrangler"])

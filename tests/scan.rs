@@ -102,9 +102,27 @@ fn symlinks_fifos_and_missing_paths() {
     // Not followed by default: nothing found, notes on stderr, exit 0.
     let out = cfscrub().arg("scan").arg(t.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
+    // One line counts them...
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("skipped symbolic link"), "{err}");
-    assert!(err.contains("skipped FIFO"), "{err}");
+    assert!(err.contains("cfscrub: skipped 1 FIFO, 1 symbolic link (not read; --verbose lists them, --follow reads through links)"), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.contains("skipped")).count(),
+        1,
+        "{err}"
+    );
+    // ...`--verbose` lists each.
+    let ran = run(cfscrub().args(["scan", "--verbose"]).arg(t.path())).expect(0);
+    assert!(
+        ran.stderr()
+            .contains("link.env: skipped symbolic link (use --follow to read through it)"),
+        "{}",
+        ran.stderr()
+    );
+    assert!(
+        ran.stderr().contains("pipe: skipped FIFO"),
+        "{}",
+        ran.stderr()
+    );
     // Followed on request.
     run(cfscrub().args(["scan", "--follow"]).arg(t.path())).expect(1);
     // A missing path is an error, and an error outranks a finding.
@@ -367,4 +385,37 @@ fn human_colour_follows_the_color_flag_and_no_color() {
     assert!(coloured("auto", &[("CLICOLOR_FORCE", "1")], false));
     // ...and never under NO_COLOR.
     assert!(!coloured("auto", &[("CLICOLOR_FORCE", "1")], true));
+}
+
+#[test]
+fn exclude_globs_match_relative_to_the_root_when_scanning_dot() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(22);
+    t.write(
+        "repo/a.env",
+        format!("CLOUDFLARE_API_TOKEN={}\n", g.scannable("cfut_", true)),
+    );
+    t.write(
+        "keep/b.env",
+        format!("CLOUDFLARE_API_TOKEN={}\n", g.scannable("cfut_", true)),
+    );
+    let ran =
+        run(cfscrub()
+            .current_dir(t.path())
+            .args(["scan", "-q", "--exclude", "repo/**", "."]))
+        .expect(1);
+    assert!(ran.stdout().contains("keep/b.env"), "{}", ran.stdout());
+    assert!(!ran.stdout().contains("repo/a.env"), "{}", ran.stdout());
+    // The whole path still matches too.
+    let ran = run(cfscrub().current_dir(t.path()).args([
+        "scan",
+        "-q",
+        "--exclude",
+        "./keep/**",
+        "--exclude",
+        "repo",
+        ".",
+    ]))
+    .expect(0);
+    assert_eq!(ran.stdout(), "");
 }

@@ -118,6 +118,10 @@ pub struct WalkArgs {
     /// Leave out paths matching GLOB (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// List each skipped symbolic link, FIFO, socket and device (default:
+    /// one line counting them).
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Worker threads, 1 to 256 (default: one per core; `redact`: four per core).
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,

@@ -75,8 +75,10 @@ pub struct WalkOptions {
     pub follow: bool,
     /// Globs of paths to leave out, each one checked.
     pub excludes: Vec<String>,
-    /// Worker threads (`None`: the pool's default).
+    /// Worker threads (`None`: the default).
     pub threads: Option<usize>,
+    /// List each skipped item.
+    pub verbose: bool,
 }
 
 /// How to print findings.
@@ -489,6 +491,7 @@ fn walk(w: WalkArgs) -> Result<WalkOptions> {
         follow: w.follow,
         excludes: w.exclude,
         threads: w.threads,
+        verbose: w.verbose,
     })
 }
 

@@ -12,7 +12,7 @@ use cfscrub::config::{self, baseline::Baseline, Config, Source};
 use cfscrub::core::detect::Detector;
 use cfscrub::core::secrets::KnownSecrets;
 use cfscrub::errln;
-use cfscrub::source::walk::Inputs;
+use cfscrub::source::walk::{Inputs, Walker};
 use std::path::Path;
 
 /// The config the options select: none (`--no-config`), `--config FILE`,
@@ -63,6 +63,11 @@ pub fn detector(
         Some(c) => detector.allowing(c.allow.iter().copied()),
         None => detector,
     })
+}
+
+/// The walker of the paths, with the options' excludes and the config's.
+pub fn walker(walk: &WalkOptions, config: Option<&Config>) -> Result<Walker> {
+    super::search::walker(walk, config.map_or(&[], |c| &c.exclude))
 }
 
 /// Walks the paths with the options' excludes and the config's.

@@ -21,13 +21,13 @@ pub fn run(args: DiagnoseOptions) -> Result<u8> {
             }
             find_errors(std::io::stdin().lock())
         }
-        Some(log) => match cfscrub::source::walk::open_regular(log, true) {
+        Some(log) => match cfscrub::source::open::open_regular(log, true) {
             Ok((file, _)) => find_errors(BufReader::new(file)),
-            Err(cfscrub::source::walk::OpenError::NotRegular(what)) => {
-                errln!("cfscrub diagnose: {name}: is a {what}");
+            Err(e @ cfscrub::source::open::OpenError::NotRegular(_)) => {
+                errln!("cfscrub diagnose: {name}: {e}");
                 return Ok(EXIT_ERROR);
             }
-            Err(cfscrub::source::walk::OpenError::Io(e)) => Err(e),
+            Err(cfscrub::source::open::OpenError::Io(e)) => Err(e),
         },
     };
     let (errors, hint) = match found {

@@ -34,8 +34,9 @@ use cfscrub::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOp
 use cfscrub::source::beneath::{open_beneath, Roots};
 use cfscrub::source::cleanup::install_signal_cleanup;
 use cfscrub::source::head::Head;
+use cfscrub::source::open::{open_regular, OpenError};
 use cfscrub::source::pool::rewrite_pool;
-use cfscrub::source::walk::{self, open_regular, Input, OpenError};
+use cfscrub::source::walk::{self, Input};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::Path;
@@ -132,6 +133,14 @@ fn redact_one(
 ) -> FileResult {
     let plan = match method::plan_for(path, opts.follow, request) {
         Ok(plan) => plan,
+        // A `-journal` or `-wal` that SQLite removed while its database,
+        // also in this run, was being redacted: it was redacted with it.
+        Err(RewriteError::Io(_, e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            match cfscrub::rewrite::sqlite::database_of(path) {
+                Some(db) if walked.contains(db.as_path()) => Plan::ThroughDatabase(db),
+                _ => return failure(RewriteError::Io("cannot open", e)),
+            }
+        }
         Err(e) => return failure(e),
     };
     match plan {
@@ -334,7 +343,7 @@ fn report(
         };
         report.file(&display_path(path), outcome);
     }
-    for git_dir in &inputs.git_object_dbs {
+    for git_dir in &inputs.walked.git_object_dbs {
         let name = display_path(git_dir);
         let item = NotInspected {
             path: &name,
@@ -343,7 +352,7 @@ fn report(
         };
         report.not_inspected(item, None);
     }
-    report.walk_errors(print_notes(inputs));
+    report.walk_errors(print_notes(&inputs.walked, args.walk.verbose));
     for (path, counts) in proof {
         let counts = counts.as_ref().map_err(String::as_str);
         report.after_rewrite(&display_path(path), counts);

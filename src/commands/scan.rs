@@ -10,7 +10,6 @@ use cfscrub::config::baseline::Recorder;
 use cfscrub::errln;
 use cfscrub::mask::sanitize::display_path;
 use cfscrub::report::{human_summary, Output};
-use cfscrub::source::pool::scan_pool;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -27,7 +26,7 @@ pub fn run(options: ScanOptions) -> Result<u8> {
         .as_deref()
         .map(Recorder::new)
         .transpose()?;
-    let inputs = configured::inputs(&args.walk, config.as_ref())?;
+    let walker = configured::walker(&args.walk, config.as_ref())?;
     let output = Output::stdout(args.output.format, args.output.color);
     let search = Search {
         detector: &detector,
@@ -38,7 +37,7 @@ pub fn run(options: ScanOptions) -> Result<u8> {
         recorder: recorder.as_ref(),
         accepted: Default::default(),
     };
-    let tally = search.run(&inputs, &scan_pool(args.walk.threads)?);
+    let tally = search.run(&walker, args.walk.verbose);
     let elapsed = start.elapsed();
     output.finish(&tally, elapsed, "scan")?;
     if args.output.summary_line() {

@@ -8,6 +8,8 @@
 //! tar or a zip's stored entries hold plain text — and so are the git
 //! object databases the walk did not enter. Neither is ever counted clean.
 
+use crate::cli::WalkOptions;
+use anyhow::Context;
 use cfscrub::config::baseline::{Baseline, Recorder, Screen};
 use cfscrub::core::detect::Detector;
 use cfscrub::core::finding::Finding;
@@ -18,11 +20,12 @@ use cfscrub::report::progress::Progress;
 use cfscrub::report::{Format, Output, Tally};
 use cfscrub::source::container::{self, Limits, Visit};
 use cfscrub::source::head::Head;
-use cfscrub::source::walk::{open_regular, Input, Inputs, Note, OpenError};
-use rayon::prelude::*;
+use cfscrub::source::open::{open_regular, OpenError};
+use cfscrub::source::walk::{self, Input, Inputs, Note, Walked, Walker};
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// Why a git directory is reported as not inspected.
 pub const GIT_OBJECT_DATABASE: &str = "git object database";
@@ -45,18 +48,24 @@ pub struct Search<'a> {
     pub accepted: AtomicU64,
 }
 
-/// Walks the paths of a command's walk options, leaving out the
-/// `--exclude` globs and `more_excludes` (the config file's).
-pub fn collect_inputs(
-    walk: &crate::cli::WalkOptions,
-    more_excludes: &[String],
-) -> anyhow::Result<Inputs> {
-    use anyhow::Context;
-    let options = cfscrub::source::walk::WalkOptions {
+fn walk_options(walk: &WalkOptions, more_excludes: &[String]) -> walk::WalkOptions {
+    walk::WalkOptions {
         follow: walk.follow,
         excludes: walk.excludes.iter().chain(more_excludes).cloned().collect(),
-    };
-    cfscrub::source::walk::collect(&walk.paths, &options).context("--exclude")
+        threads: walk.threads.unwrap_or(0),
+    }
+}
+
+/// The walker of a command's walk options, leaving out the `--exclude`
+/// globs and `more_excludes` (the config file's).
+pub fn walker(walk: &WalkOptions, more_excludes: &[String]) -> anyhow::Result<Walker> {
+    Walker::new(&walk.paths, &walk_options(walk, more_excludes)).context("--exclude")
+}
+
+/// Walks the paths of a command's walk options into a list, leaving out
+/// the `--exclude` globs and `more_excludes` (the config file's).
+pub fn collect_inputs(walk: &WalkOptions, more_excludes: &[String]) -> anyhow::Result<Inputs> {
+    walk::collect(&walk.paths, &walk_options(walk, more_excludes)).context("--exclude")
 }
 
 /// The display name of an input.
@@ -67,40 +76,66 @@ pub fn input_name(input: &Input) -> String {
     }
 }
 
-/// Prints the walk's notes on stderr; returns how many were errors.
-pub fn print_notes(inputs: &Inputs) -> u64 {
-    for note in &inputs.notes {
-        errln!("cfscrub: {}", note.describe(display_path));
+fn plural(what: &str, n: usize) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
     }
-    inputs.error_count() as u64
+}
+
+/// Prints the walk's notes on stderr: each error; the skipped links,
+/// FIFOs, sockets and devices each when `verbose`, else counted in one
+/// line. Returns how many were errors.
+pub fn print_notes(walked: &Walked, verbose: bool) -> u64 {
+    let mut lines: Vec<String> = walked
+        .notes
+        .iter()
+        .filter(|n| verbose || matches!(n, Note::Error { .. }))
+        .map(|n| n.describe(display_path))
+        .collect();
+    lines.sort();
+    for line in &lines {
+        errln!("cfscrub: {line}");
+    }
+    let skipped = walked.skipped_counts();
+    if !verbose && !skipped.is_empty() {
+        let what: Vec<String> = skipped.iter().map(|(w, n)| plural(w, *n)).collect();
+        let links = skipped.iter().any(|(w, _)| *w == "symbolic link");
+        errln!(
+            "cfscrub: skipped {} (not read; --verbose lists them{})",
+            what.join(", "),
+            if links {
+                ", --follow reads through links"
+            } else {
+                ""
+            }
+        );
+    }
+    walked.error_count() as u64
 }
 
 impl Search<'_> {
-    /// Searches every input in parallel on `pool`, then reports the git
-    /// object databases the walk did not enter and the walk's notes.
-    pub fn run(&self, inputs: &Inputs, pool: &rayon::ThreadPool) -> Tally {
-        let progress = Progress::start(self.output.format() != Format::Sarif, inputs.items.len());
-        let mut tally = pool.install(|| {
-            inputs
-                .items
-                .par_iter()
-                .map(|input| {
-                    let t = self.search_one(input, &progress);
-                    progress.file_done();
-                    t
-                })
-                .reduce(Tally::default, |mut a, b| {
-                    a.merge(&b);
-                    a
-                })
+    /// Searches every input as the walk finds it, on the walker's threads;
+    /// then reports the git object databases the walk did not enter and
+    /// the walk's notes.
+    pub fn run(&self, walker: &Walker, verbose: bool) -> Tally {
+        let progress = Progress::start(self.output.format() != Format::Sarif);
+        let total = Mutex::new(Tally::default());
+        let mut walked = walker.run(&|_, input| {
+            let t = self.search_one(&input, &progress);
+            progress.file_done();
+            total.lock().unwrap_or_else(|e| e.into_inner()).merge(&t);
         });
         progress.finish();
-        for git_dir in &inputs.git_object_dbs {
+        let mut tally = total.into_inner().unwrap_or_else(|e| e.into_inner());
+        walked.git_object_dbs.sort();
+        for git_dir in &walked.git_object_dbs {
             let name = display_path(git_dir);
             let t = self.output.not_inspected(&name, GIT_OBJECT_DATABASE);
             tally.merge(&counted(t));
         }
-        tally.errors += print_notes(inputs);
+        tally.errors += print_notes(&walked, verbose);
         tally
     }
 

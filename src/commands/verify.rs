@@ -16,7 +16,6 @@ use crate::cli::SearchOptions;
 use anyhow::Result;
 use cfscrub::errln;
 use cfscrub::report::{human_bytes, Output, Tally};
-use cfscrub::source::pool::scan_pool;
 use std::time::Instant;
 
 /// Runs `cfscrub verify`.
@@ -25,7 +24,7 @@ pub fn run(args: SearchOptions) -> Result<u8> {
     let config = configured::load(&args.config, &args.walk, args.output.quiet)?;
     let secrets = load_secrets(&args.secrets)?;
     let detector = configured::detector(config.as_ref(), &secrets, !secrets.is_empty())?;
-    let inputs = configured::inputs(&args.walk, config.as_ref())?;
+    let walker = configured::walker(&args.walk, config.as_ref())?;
     let output = Output::stdout(args.output.format, args.output.color).without_fingerprints();
     let search = Search {
         detector: &detector,
@@ -36,7 +35,7 @@ pub fn run(args: SearchOptions) -> Result<u8> {
         recorder: None,
         accepted: Default::default(),
     };
-    let tally = search.run(&inputs, &scan_pool(args.walk.threads)?);
+    let tally = search.run(&walker, args.walk.verbose);
     let elapsed = start.elapsed();
     output.finish(&tally, elapsed, "verify")?;
     if args.output.summary_line() {

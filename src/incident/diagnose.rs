@@ -55,6 +55,10 @@ pub struct Diagnosis {
     pub missing_permission: Option<String>,
     /// What to do.
     pub fix: String,
+    /// Whether cfscrub knows what the error code means (not in the JSON:
+    /// `diagnose`'s exit code says it).
+    #[serde(skip)]
+    pub known: bool,
 }
 
 struct Patterns {
@@ -157,6 +161,7 @@ pub fn explain(error: &ApiError, first: bool, user_details_hint: bool) -> Diagno
     let path = error.path.as_deref().unwrap_or("");
     let memberships = path.starts_with("/memberships");
     let perm = permission_for_path(path);
+    let mut known = true;
     let (cause, missing, fix): (String, Option<Permission>, String) = match error.code {
         10000 if memberships && user_details_hint => (
             "wrangler is resolving the account through /memberships, which the token may not read".into(),
@@ -208,7 +213,10 @@ pub fn explain(error: &ApiError, first: bool, user_details_hint: bool) -> Diagno
             "read the script error printed with the code and reproduce it locally (npx wrangler deploy --dry-run, or wrangler dev)".into(),
         ),
         // No permission advice for a code whose meaning is unknown.
-        _ => ("an error code cfscrub does not know".into(), None, "see the Cloudflare API error reference".into()),
+        _ => {
+            known = false;
+            ("an error code cfscrub does not know".into(), None, "see the Cloudflare API error reference".into())
+        }
     };
     let cause = if !first && error.code != 9106 {
         format!("{cause} (after an earlier failure: often a consequence of it)")
@@ -220,12 +228,13 @@ pub fn explain(error: &ApiError, first: bool, user_details_hint: bool) -> Diagno
         cause,
         missing_permission: missing.map(|p| p.to_string()),
         fix,
+        known,
     }
 }
 
-/// Whether any diagnosis names a known cause.
+/// Whether the diagnosis names a known cause.
 pub fn is_known(d: &Diagnosis) -> bool {
-    !d.cause.starts_with("an error code cfscrub does not know")
+    d.known
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::rewrite::method::{self, Plan, Request};
 use crate::rewrite::{count_remaining, Method, RewriteError, RewriteOptions};
 use crate::source::container::{self, Limits, Visit};
 use crate::source::head::Head;
-use crate::source::walk::{open_regular, OpenError};
+use crate::source::open::{open_regular, OpenError};
 use std::io::{self, Read};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -117,7 +117,7 @@ pub fn inspect_store(path: &Path, detector: &Detector) -> Result<Store, String> 
                 found,
             })
         }
-        Err(OpenError::NotRegular(what)) => Err(format!("is a {what}: not touched")),
-        Err(OpenError::Io(e)) => Err(e.to_string()),
+        Err(e @ OpenError::NotRegular(_)) => Err(format!("{e}: not touched")),
+        Err(e) => Err(e.to_string()),
     }
 }

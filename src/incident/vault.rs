@@ -7,7 +7,7 @@
 //! (`O_EXCL`, mode 0600, `fchmod` again since the umask applies) in the
 //! target's directory and renamed into place.
 
-use crate::source::walk::{open_regular, OpenError};
+use crate::source::open::{open_regular, OpenError};
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

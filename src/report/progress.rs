@@ -36,16 +36,16 @@ pub struct Progress {
 
 impl Progress {
     /// Starts the progress line if stderr is a terminal and `enabled`.
-    pub fn start(enabled: bool, total_files: usize) -> Progress {
+    pub fn start(enabled: bool) -> Progress {
         let draw = enabled && std::io::stderr().is_terminal();
-        Progress::with_interval(draw, total_files, REDRAW)
+        Progress::with_interval(draw, REDRAW)
     }
 
-    fn with_interval(draw: bool, total_files: usize, interval: Duration) -> Progress {
+    fn with_interval(draw: bool, interval: Duration) -> Progress {
         let counters = Arc::new(Counters::default());
         let thread = draw.then(|| {
             let c = Arc::clone(&counters);
-            std::thread::spawn(move || redraw_until_done(&c, total_files, interval))
+            std::thread::spawn(move || redraw_until_done(&c, interval))
         });
         Progress { counters, thread }
     }
@@ -74,7 +74,7 @@ impl Progress {
     }
 }
 
-fn redraw_until_done(c: &Counters, total_files: usize, interval: Duration) {
+fn redraw_until_done(c: &Counters, interval: Duration) {
     let start = Instant::now();
     let mut drawn = false;
     let mut done = c.done.lock().unwrap_or_else(|e| e.into_inner());
@@ -89,10 +89,7 @@ fn redraw_until_done(c: &Counters, total_files: usize, interval: Duration) {
         }
         let files = c.files.load(Ordering::Relaxed);
         let bytes = c.bytes.load(Ordering::Relaxed);
-        err!(
-            "\r\x1b[Kcfscrub: {files}/{total_files} files, {}",
-            human_bytes(bytes)
-        );
+        err!("\r\x1b[Kcfscrub: {files} files, {}", human_bytes(bytes));
         drawn = true;
     }
     if drawn {
@@ -123,7 +120,7 @@ mod tests {
     fn finish_does_not_wait_for_the_redraw_interval() {
         // With an hour between redraws, a stop that waited for the
         // interval would hang; one woken by `finish` returns at once.
-        let progress = Progress::with_interval(true, 1, Duration::from_secs(3600));
+        let progress = Progress::with_interval(true, Duration::from_secs(3600));
         let started = Instant::now();
         progress.finish();
         assert!(
@@ -135,7 +132,7 @@ mod tests {
 
     #[test]
     fn bytes_are_counted_as_they_are_read() {
-        let progress = Progress::with_interval(false, 1, REDRAW);
+        let progress = Progress::with_interval(false, REDRAW);
         let mut reader = progress.counting(&[7u8; 1000][..]);
         let mut buf = [0u8; 300];
         reader.read_exact(&mut buf).unwrap();

@@ -34,7 +34,7 @@ use crate::rewrite::{
     redact_binary_by_rename, redact_by_rename, redact_same_length, Method, Outcome, RewriteError,
     RewriteOptions,
 };
-use crate::source::walk::{open_regular, open_with, OpenError};
+use crate::source::open::{open_regular, open_with, OpenError};
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt};

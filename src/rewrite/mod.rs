@@ -50,7 +50,7 @@ use crate::core::detect::Detector;
 use crate::core::stream::StreamScanner;
 use crate::rewrite::live_writers::{LiveWriters, Writer};
 use crate::source::beneath::{LocateError, Roots};
-use crate::source::walk::OpenError;
+use crate::source::open::OpenError;
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::{FileExt, MetadataExt};

@@ -46,7 +46,7 @@ pub fn count(
     follow: bool,
     detector: &Detector,
 ) -> Result<FileCounts, RewriteError> {
-    let (file, _) = crate::source::walk::open_regular(path, follow).map_err(open_error)?;
+    let (file, _) = crate::source::open::open_regular(path, follow).map_err(open_error)?;
     let mut counts = FileCounts::default();
     scan_decoded(&file, format, detector, &mut counts)?;
     Ok(counts)

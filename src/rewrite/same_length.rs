@@ -13,7 +13,7 @@ use crate::core::rules::{Confidence, Kind};
 use crate::core::stream::{Sink, StreamScanner};
 use crate::rewrite::live_writers::find_writer;
 use crate::source::beneath::{locate, Located};
-use crate::source::walk::OpenError;
+use crate::source::open::OpenError;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read};

@@ -34,13 +34,18 @@
 //! One file (about 500 lines before the tests): the WAL, journal, page
 //! rewrite, index rebuild and rollback steps form one transaction and are
 //! only correct together.
+//!
+//! Over 400 lines (510 before the tests) on purpose: the database's files
+//! (main, `-wal`, `-journal`) are opened, checked, rewritten and re-read as
+//! one transaction; split, that one transaction would be spread over
+//! modules that each hold half of its invariants.
 
 use crate::core::counts::FileCounts;
 use crate::core::detect::Detector;
 use crate::core::finding::Finding;
 use crate::core::stream::{Sink, StreamScanner};
 use crate::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
-use crate::source::walk::{open_regular, OpenError};
+use crate::source::open::{open_regular, OpenError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{self, Read};
@@ -437,7 +442,7 @@ fn integrity(conn: &Connection) -> rusqlite::Result<Option<String>> {
 /// mode journal keeps old pages), it is truncated.
 fn clear_stale_journal(db: &Path, detector: &Detector) -> Result<(), RewriteError> {
     let [_, journal] = sidecars(db);
-    let file = match crate::source::walk::open_with(
+    let file = match crate::source::open::open_with(
         &journal,
         false,
         std::fs::OpenOptions::new().read(true).write(true),
@@ -481,8 +486,8 @@ fn merge(total: &mut FileCounts, more: FileCounts) {
 
 fn open_io(e: OpenError) -> io::Error {
     match e {
-        OpenError::NotRegular(what) => io::Error::other(format!("is a {what}")),
         OpenError::Io(e) => e,
+        e => io::Error::other(e.to_string()),
     }
 }
 

@@ -21,7 +21,7 @@
 //! written; everything after that still goes through that one descriptor.
 
 use crate::source::cleanup::{create_temp_at, unlink_at, TempGuard};
-use crate::source::walk::OpenError;
+use crate::source::open::OpenError;
 use std::ffi::{CString, OsStr, OsString};
 use std::fs::{File, Metadata};
 use std::io::{self, Write};
@@ -267,7 +267,7 @@ impl Dir {
     pub fn open_file(&self, name: &OsStr, write: bool) -> Result<(File, Metadata), OpenError> {
         let access = if write { libc::O_RDWR } else { libc::O_RDONLY };
         match self.open_at(name, access | libc::O_NOFOLLOW | libc::O_NONBLOCK, 0) {
-            Ok(fd) => crate::source::walk::regular(File::from(fd)),
+            Ok(fd) => crate::source::open::regular(File::from(fd)),
             Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
                 Err(OpenError::NotRegular("symbolic link"))
             }

@@ -1,4 +1,5 @@
-//! Floor 2, where bytes come from: which files to read ([`walk`]), reaching
+//! Floor 2, where bytes come from: which files to read ([`walk`]), opening
+//! one safely ([`open`]), reaching
 //! a file beneath its root through directory descriptors and creating temp
 //! files there ([`beneath`]), reading and classifying the head of a stream
 //! ([`head`]), removing those temp files on signals
@@ -15,6 +16,7 @@ pub mod compressed;
 pub mod container;
 pub mod git;
 pub mod head;
+pub mod open;
 pub mod pool;
 pub mod utf16;
 pub mod walk;

@@ -1,8 +1,10 @@
-//! Worker pools: how many threads read and how many rewrite.
+//! Worker pools: how many threads rewrite (and read git objects), and the
+//! bound on `-j`.
 //!
-//! Reading is CPU-bound: one worker per core. Rewriting mostly waits on
-//! `fsync`: four workers per core keep the disk busy. `-j N` overrides
-//! either, within 1 to [`MAX_THREADS`].
+//! Reading is CPU-bound and happens on the walker's threads, one per core
+//! ([`crate::source::walk`]). Rewriting mostly waits on `fsync`: four
+//! workers per core keep the disk busy. `-j N` overrides either, within 1
+//! to [`MAX_THREADS`].
 
 use std::io;
 

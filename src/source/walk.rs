@@ -1,33 +1,39 @@
-//! Which files to read, and opening them without being tricked.
+//! Which files to read.
 //!
-//! Roots are walked with `walkdir` in file-name order. Hidden and git-ignored
-//! files are included (incident response wants everything); symbolic links
-//! are not followed unless asked; FIFOs, sockets and devices are skipped with
-//! a note, since reading them could block or never end. Files are opened
-//! with `O_NOFOLLOW | O_NONBLOCK` and checked with `fstat` on the open
-//! descriptor, so a path swapped for a link or a FIFO after the walk is
-//! still refused. (That guards the last component only: what a rewrite
-//! opens is reached from its root through [`crate::source::beneath`].)
+//! Roots are walked with the `ignore` crate's parallel walker, its standard
+//! filters off: hidden and git-ignored files are included (incident
+//! response wants everything). Each file is handed to the caller as soon
+//! as it is found, on the walker's threads, so reading starts with the
+//! first path and a big tree is walked on every core. Symbolic links are
+//! not followed unless asked; FIFOs, sockets and devices are skipped with a
+//! note, since reading them could block or never end. Files are opened
+//! later with [`crate::source::open::open_regular`], which re-checks the
+//! type on the descriptor.
+//!
+//! `--exclude` globs match the path relative to its root (`repo/**` when
+//! walking `.`), the whole path as walked, and the file name.
 //!
 //! A git directory (`.git`, or a bare repository: `HEAD`, `objects/`,
 //! `refs/`) is walked like any other, except its `objects/`: the object
 //! database is zlib-compressed and not read; the walk lists the git
-//! directory in [`Inputs::git_object_dbs`] instead, once, so it can be
+//! directory in [`Walked::git_object_dbs`] instead, once, so it can be
 //! reported as not inspected.
 
+use super::open::special_file_kind;
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use std::fs::{File, Metadata, OpenOptions};
-use std::io;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use ignore::{WalkBuilder, WalkState};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// How to walk.
 #[derive(Debug, Default, Clone)]
 pub struct WalkOptions {
     /// Follow symbolic links (roots included).
     pub follow: bool,
-    /// Globs of paths to leave out, matched against the whole path and the file name.
+    /// Globs of paths to leave out (see the module doc for what they match).
     pub excludes: Vec<String>,
+    /// Walking threads (0: one per core).
+    pub threads: usize,
 }
 
 /// One thing to read.
@@ -75,18 +81,16 @@ impl Note {
     }
 }
 
-/// The result of walking the roots.
+/// What the walk found besides the files it handed over.
 #[derive(Debug, Default)]
-pub struct Inputs {
-    /// What to read, in walk order.
-    pub items: Vec<Input>,
-    /// What was left out.
+pub struct Walked {
+    /// What was left out, in no particular order.
     pub notes: Vec<Note>,
     /// Git directories whose object database (`objects/`) was not walked.
     pub git_object_dbs: Vec<PathBuf>,
 }
 
-impl Inputs {
+impl Walked {
     /// How many notes are errors.
     pub fn error_count(&self) -> usize {
         self.notes
@@ -94,29 +98,163 @@ impl Inputs {
             .filter(|n| matches!(n, Note::Error { .. }))
             .count()
     }
-}
 
-fn special_file_kind(ft: &std::fs::FileType) -> Option<&'static str> {
-    if ft.is_fifo() {
-        Some("FIFO")
-    } else if ft.is_socket() {
-        Some("socket")
-    } else if ft.is_block_device() || ft.is_char_device() {
-        Some("device")
-    } else if ft.is_symlink() {
-        Some("symbolic link")
-    } else {
-        None
+    /// The skipped items counted by what they are (`symbolic link`,
+    /// `FIFO`, ...), in name order: for a one-line summary.
+    pub fn skipped_counts(&self) -> Vec<(&'static str, usize)> {
+        let mut counts = std::collections::BTreeMap::new();
+        for note in &self.notes {
+            if let Note::Skipped { what, .. } = note {
+                *counts.entry(*what).or_insert(0) += 1;
+            }
+        }
+        counts.into_iter().collect()
     }
 }
 
+/// The result of walking the roots into a list.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// What to read, in walk order (roots in the order given, each walked
+    /// in file-name order).
+    pub items: Vec<Input>,
+    /// What was left out, and the git object databases.
+    pub walked: Walked,
+}
+
+/// The path of a walk error, and its cause in words.
+fn error_note(err: ignore::Error, root: &Path) -> Note {
+    let (path, message) = match err {
+        ignore::Error::WithPath { path, err } => (path, err.to_string()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            return error_note(*err, root)
+        }
+        ignore::Error::Loop { child, .. } => (child, "file system loop found".to_string()),
+        ignore::Error::Io(e) => (root.to_path_buf(), e.to_string()),
+        other => (root.to_path_buf(), other.to_string()),
+    };
+    Note::Error { path, message }
+}
+
 /// The `--exclude` globs as one set.
+///
+/// # Errors
+/// When a glob does not parse.
 pub fn build_excludes(globs: &[String]) -> Result<GlobSet, globset::Error> {
     let mut builder = GlobSetBuilder::new();
     for g in globs {
         builder.add(Glob::new(g)?);
     }
     builder.build()
+}
+
+/// The roots and the compiled excludes.
+pub struct Walker {
+    roots: Vec<PathBuf>,
+    options: WalkOptions,
+    excludes: GlobSet,
+}
+
+impl Walker {
+    /// A walker of `roots` (`-` is standard input).
+    ///
+    /// # Errors
+    /// When an `--exclude` glob does not parse.
+    pub fn new(roots: &[PathBuf], options: &WalkOptions) -> Result<Walker, globset::Error> {
+        Ok(Walker {
+            roots: roots.to_vec(),
+            options: options.clone(),
+            excludes: build_excludes(&options.excludes)?,
+        })
+    }
+
+    fn excluded(&self, path: &Path, root: &Path) -> bool {
+        if self.excludes.is_empty() {
+            return false;
+        }
+        self.excludes.is_match(path)
+            || path.file_name().is_some_and(|n| self.excludes.is_match(n))
+            || path
+                .strip_prefix(root)
+                .is_ok_and(|rel| !rel.as_os_str().is_empty() && self.excludes.is_match(rel))
+    }
+
+    /// Walks every root, handing each input to `visit` as it is found —
+    /// from several threads at once; `root` is the index of its root.
+    /// Standard input is handed over first, on the calling thread.
+    pub fn run(&self, visit: &(dyn Fn(usize, Input) + Sync)) -> Walked {
+        let found = Mutex::new(Walked::default());
+        let threads = match self.options.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        if let Some(i) = self.roots.iter().position(|r| r.as_os_str() == "-") {
+            visit(i, Input::Stdin);
+        }
+        for (index, root) in self.roots.iter().enumerate() {
+            if root.as_os_str() == "-" {
+                continue;
+            }
+            WalkBuilder::new(root)
+                .standard_filters(false)
+                .follow_links(self.options.follow)
+                .threads(threads)
+                .build_parallel()
+                .run(|| {
+                    let found = &found;
+                    Box::new(move |entry| self.entry(index, root, entry, visit, found))
+                });
+        }
+        found.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn entry(
+        &self,
+        index: usize,
+        root: &Path,
+        entry: Result<ignore::DirEntry, ignore::Error>,
+        visit: &(dyn Fn(usize, Input) + Sync),
+        found: &Mutex<Walked>,
+    ) -> WalkState {
+        let note = |walked: &Mutex<Walked>, note| {
+            walked
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .notes
+                .push(note)
+        };
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                note(found, error_note(err, root));
+                return WalkState::Continue;
+            }
+        };
+        if self.excluded(entry.path(), root) {
+            return WalkState::Skip;
+        }
+        let Some(ft) = entry.file_type() else {
+            return WalkState::Continue;
+        };
+        if ft.is_dir() {
+            if let Some(git_dir) = git_dir_of_objects(entry.path()) {
+                let mut walked = found.lock().unwrap_or_else(|e| e.into_inner());
+                walked.git_object_dbs.push(git_dir);
+                return WalkState::Skip;
+            }
+        } else if ft.is_file() {
+            visit(index, Input::File(entry.into_path()));
+        } else if let Some(what) = special_file_kind(&ft) {
+            note(
+                found,
+                Note::Skipped {
+                    path: entry.into_path(),
+                    what,
+                },
+            );
+        }
+        WalkState::Continue
+    }
 }
 
 /// The git directory whose object database `dir` is: `dir` is named
@@ -135,115 +273,34 @@ fn git_dir_of_objects(dir: &Path) -> Option<PathBuf> {
     is_git_dir.then(|| git_dir.to_path_buf())
 }
 
-/// Walks `roots` (`-` is standard input).
+/// Walks `roots` (`-` is standard input) into a list in walk order: for
+/// what needs every path before it starts (`redact`).
 ///
 /// # Errors
 /// When an `--exclude` glob does not parse.
 pub fn collect(roots: &[PathBuf], options: &WalkOptions) -> Result<Inputs, globset::Error> {
-    let excludes = build_excludes(&options.excludes)?;
-    let excluded = |p: &Path| {
-        excludes.is_match(p) || p.file_name().is_some_and(|name| excludes.is_match(name))
-    };
-    let mut inputs = Inputs::default();
-    for root in roots {
-        if root.as_os_str() == "-" {
-            inputs.items.push(Input::Stdin);
-            continue;
-        }
-        let walker = walkdir::WalkDir::new(root)
-            .follow_links(options.follow)
-            .follow_root_links(options.follow)
-            .sort_by_file_name();
-        let mut it = walker.into_iter();
-        while let Some(entry) = it.next() {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(err) => {
-                    let path = err.path().unwrap_or(root);
-                    let message = err
-                        .io_error()
-                        .map_or_else(|| err.to_string(), |e| e.to_string());
-                    inputs.notes.push(Note::Error {
-                        path: path.to_path_buf(),
-                        message,
-                    });
-                    continue;
-                }
-            };
-            if excluded(entry.path()) {
-                if entry.file_type().is_dir() {
-                    it.skip_current_dir();
-                }
-                continue;
-            }
-            let ft = entry.file_type();
-            if ft.is_dir() {
-                if let Some(git_dir) = git_dir_of_objects(entry.path()) {
-                    inputs.git_object_dbs.push(git_dir);
-                    it.skip_current_dir();
-                }
-                continue;
-            }
-            if ft.is_file() {
-                inputs.items.push(Input::File(entry.into_path()));
-            } else if let Some(what) = special_file_kind(&ft) {
-                inputs.notes.push(Note::Skipped {
-                    path: entry.path().to_path_buf(),
-                    what,
-                });
-            }
-        }
-    }
-    Ok(inputs)
-}
-
-/// Why a path could not be opened for reading.
-#[derive(Debug)]
-pub enum OpenError {
-    /// It is not a regular file (anymore): skip with a note.
-    NotRegular(&'static str),
-    /// The system refused.
-    Io(io::Error),
-}
-
-/// Opens `path` read-only as a regular file, without following a final
-/// symbolic link unless `follow`, without blocking on a FIFO, and checks
-/// the type on the open descriptor.
-pub fn open_regular(path: &Path, follow: bool) -> Result<(File, Metadata), OpenError> {
-    open_with(path, follow, OpenOptions::new().read(true))
-}
-
-/// Like [`open_regular`] with the caller's options (read-write for in-place
-/// rewrites).
-pub fn open_with(
-    path: &Path,
-    follow: bool,
-    options: &mut OpenOptions,
-) -> Result<(File, Metadata), OpenError> {
-    let mut flags = libc::O_NONBLOCK | libc::O_CLOEXEC;
-    if !follow {
-        flags |= libc::O_NOFOLLOW;
-    }
-    let file = match options.custom_flags(flags).open(path) {
-        Ok(f) => f,
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) && !follow => {
-            return Err(OpenError::NotRegular("symbolic link"))
-        }
-        Err(e) => return Err(OpenError::Io(e)),
-    };
-    regular(file)
-}
-
-/// Checks on the open descriptor that `file` is a regular file.
-pub(crate) fn regular(file: File) -> Result<(File, Metadata), OpenError> {
-    let meta = file.metadata().map_err(OpenError::Io)?;
-    let ft = meta.file_type();
-    if !ft.is_file() {
-        return Err(OpenError::NotRegular(
-            special_file_kind(&ft).unwrap_or("directory"),
-        ));
-    }
-    Ok((file, meta))
+    let walker = Walker::new(roots, options)?;
+    let items = Mutex::new(Vec::new());
+    let mut walked = walker.run(&|root, input| {
+        items
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((root, input))
+    });
+    let mut items = items.into_inner().unwrap_or_else(|e| e.into_inner());
+    // Path order is component by component: a directory's files before
+    // a sibling whose name extends the directory's (`a/b` before `a.txt`).
+    items.sort_by(|(ra, a), (rb, b)| {
+        ra.cmp(rb).then_with(|| match (a, b) {
+            (Input::File(a), Input::File(b)) => a.cmp(b),
+            _ => std::cmp::Ordering::Equal,
+        })
+    });
+    walked.git_object_dbs.sort();
+    Ok(Inputs {
+        items: items.into_iter().map(|(_, input)| input).collect(),
+        walked,
+    })
 }
 
 #[cfg(test)]
@@ -263,6 +320,7 @@ mod tests {
         let options = WalkOptions {
             follow: false,
             excludes: vec!["*.bin".into()],
+            ..WalkOptions::default()
         };
         let inputs = collect(&[d.to_path_buf()], &options).unwrap();
         let names: Vec<_> = inputs
@@ -275,12 +333,52 @@ mod tests {
             .collect();
         assert_eq!(names, [".hidden", "a.log"]);
         let skipped: Vec<_> = inputs
+            .walked
             .notes
             .iter()
             .map(|n| n.describe(|p| p.display().to_string()))
             .collect();
         assert_eq!(skipped.len(), 2, "{skipped:?}");
-        assert_eq!(inputs.error_count(), 0);
+        assert_eq!(inputs.walked.error_count(), 0);
+        assert_eq!(
+            inputs.walked.skipped_counts(),
+            [("FIFO", 1), ("symbolic link", 1)]
+        );
+    }
+
+    #[test]
+    fn excludes_match_relative_to_each_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for rel in [
+            "repo/a.log",
+            "repo/sub/b.log",
+            "keep/c.log",
+            "keep/repo.log",
+        ] {
+            let p = d.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+        let options = WalkOptions {
+            excludes: vec!["repo/**".into()],
+            ..WalkOptions::default()
+        };
+        // The root as given (`d`, or `d/.` as when walking `.`): the glob
+        // matches the path relative to it.
+        for root in [d.to_path_buf(), d.join(".")] {
+            let inputs = collect(std::slice::from_ref(&root), &options).unwrap();
+            let mut names: Vec<_> = inputs
+                .items
+                .iter()
+                .map(|i| match i {
+                    Input::File(p) => p.strip_prefix(&root).unwrap().to_str().unwrap().to_string(),
+                    Input::Stdin => "-".into(),
+                })
+                .collect();
+            names.sort();
+            assert_eq!(names, ["keep/c.log", "keep/repo.log"], "root {root:?}");
+        }
     }
 
     #[test]
@@ -321,31 +419,12 @@ mod tests {
             ]
         );
         assert_eq!(
-            inputs.git_object_dbs,
+            inputs.walked.git_object_dbs,
             [d.join("bare.git"), d.join("repo/.git")]
         );
         // Given as a root, the object database is still listed, not entered.
         let inputs = collect(&[d.join("repo/.git/objects")], &WalkOptions::default()).unwrap();
         assert!(inputs.items.is_empty());
-        assert_eq!(inputs.git_object_dbs, [d.join("repo/.git")]);
-    }
-
-    #[test]
-    fn open_refuses_a_symlink_and_a_fifo() {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        std::fs::write(d.join("t"), "x").unwrap();
-        std::os::unix::fs::symlink(d.join("t"), d.join("l")).unwrap();
-        assert!(matches!(
-            open_regular(&d.join("l"), false),
-            Err(OpenError::NotRegular("symbolic link"))
-        ));
-        assert!(open_regular(&d.join("l"), true).is_ok());
-        let fifo = std::ffi::CString::new(d.join("p").to_str().unwrap()).unwrap();
-        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
-        assert!(matches!(
-            open_regular(&d.join("p"), false),
-            Err(OpenError::NotRegular("FIFO"))
-        ));
+        assert_eq!(inputs.walked.git_object_dbs, [d.join("repo/.git")]);
     }
 }

@@ -145,7 +145,8 @@ impl std::error::Error for ScanError {}
 /// be read, or is larger than [`MAX_SCANNED_FILE`], is an error: checking
 /// some credentials and silently not others would mislead.
 pub fn found_in_paths(paths: &[std::path::PathBuf]) -> Result<Vec<Leaked>, ScanError> {
-    use crate::source::walk::{collect, open_regular, Input, WalkOptions};
+    use crate::source::open::open_regular;
+    use crate::source::walk::{collect, Input, WalkOptions};
     use std::io::Read;
     if paths.is_empty() {
         return Ok(Vec::new());
@@ -153,6 +154,7 @@ pub fn found_in_paths(paths: &[std::path::PathBuf]) -> Result<Vec<Leaked>, ScanE
     let shown = crate::mask::sanitize::display_path;
     let inputs = collect(paths, &WalkOptions::default()).map_err(|e| ScanError(e.to_string()))?;
     if let Some(note) = inputs
+        .walked
         .notes
         .iter()
         .find(|n| matches!(n, crate::source::walk::Note::Error { .. }))
@@ -193,10 +195,10 @@ pub fn found_in_paths(paths: &[std::path::PathBuf]) -> Result<Vec<Leaked>, ScanE
     Ok(found)
 }
 
-fn describe_open(e: &crate::source::walk::OpenError) -> String {
+fn describe_open(e: &crate::source::open::OpenError) -> String {
     match e {
-        crate::source::walk::OpenError::NotRegular(what) => format!("is a {what}: not read"),
-        crate::source::walk::OpenError::Io(e) => e.to_string(),
+        crate::source::open::OpenError::NotRegular(what) => format!("is a {what}: not read"),
+        crate::source::open::OpenError::Io(e) => e.to_string(),
     }
 }
 
