@@ -334,3 +334,63 @@ fn a_baseline_is_never_written_over_a_link_or_a_device() {
         .is_symlink());
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
 }
+
+fn compressed(program: &str, input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = std::process::Command::new(program)
+        .arg("-c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} did not start ({e}); bash .ci/run installs it"));
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success(), "{program} failed");
+    out.stdout
+}
+
+#[test]
+fn config_limits_apply_to_compressed_content_and_a_flag_wins_over_them() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(161);
+    let mut planted = Planted::default();
+    let token = planted.add(g.scannable("cfut_", true));
+    let log = format!("deploy\nCLOUDFLARE_API_TOKEN={token}\n");
+    t.write(
+        "proj/app.log.gz.xz",
+        compressed("xz", &compressed("gzip", log.as_bytes())),
+    );
+    // Without the config's limit, both layers are read: the token is found.
+    let found = run(cfscrub()
+        .args(["verify", "--no-config", "--format", "json"])
+        .arg(t.join("proj")))
+    .expect(1);
+    assert_eq!(findings(&found.stdout).len(), 1);
+    // `[limits] archive_depth = 1`: the inner gzip is too deep, not inspected.
+    t.write("proj/.cfscrub.toml", "[limits]\narchive_depth = 1\n");
+    let limited = run(cfscrub()
+        .args(["verify", "--format", "json"])
+        .arg(t.join("proj")))
+    .expect(2);
+    let records = json_lines(&limited.stdout);
+    assert!(
+        records.iter().any(|r| r["type"] == "uninspected"
+            && r["reason"] == "gzip: nested more than 1 deep (--max-depth)"),
+        "{}",
+        String::from_utf8_lossy(&limited.stdout)
+    );
+    assert!(findings(&limited.stdout).is_empty());
+    // A flag given wins over the file.
+    let flagged = run(cfscrub()
+        .args(["verify", "--max-depth", "4", "--format", "json"])
+        .arg(t.join("proj")))
+    .expect(1);
+    assert_eq!(findings(&flagged.stdout).len(), 1);
+    for ran in [&found, &limited, &flagged] {
+        planted.assert_absent("verify stdout", &ran.stdout);
+        planted.assert_absent("verify stderr", &ran.stderr);
+    }
+}

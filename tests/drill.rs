@@ -420,7 +420,7 @@ fn checklist_lists_the_steps_responders_forget() {
         "gh run delete RUN_ID",
         "projects/:id/jobs/JOB_ID/erase",
         "audit log for the exposure window",
-        "git filter-repo --replace-text leaked.txt",
+        "git clone --mirror REPO_URL repo.git && cfscrub git redact --secret-from leaked.txt repo.git",
         "cfscrub token audit --secret-from leaked.txt",
         "delete the leaked credential FIRST",
     ] {

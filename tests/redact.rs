@@ -196,7 +196,7 @@ fn symlinks_are_not_followed_and_targets_outside_stay_untouched() {
     std::os::unix::fs::symlink(outside.join("target.log"), t.join("link.log")).unwrap();
     let ran = run(cfscrub().arg("redact").arg(t.path())).expect(0);
     assert!(
-        ran.stderr().contains("skipped symbolic link"),
+        ran.stderr().contains("skipped 1 symbolic link"),
         "{}",
         ran.stderr()
     );

@@ -24,7 +24,7 @@ fn progress_counts_the_bytes_of_one_stream_as_they_are_read() {
     writer.write_all(&vec![b'x'; 3_000_000]).unwrap();
     // The stream is still open: the file is not done, its bytes show.
     pty.wait_for("a progress line counting megabytes", |s| {
-        s.contains("0/1 files, ") && s.contains(" MB")
+        s.contains("cfscrub: 0 files, ") && s.contains(" MB")
     });
     drop(writer);
     let (code, shown) = pty.finish();

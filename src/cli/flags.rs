@@ -140,7 +140,7 @@ fn parse_threads(text: &str) -> Result<usize, String> {
 /// `--format` of `scan`, `verify` and `redact`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatFlag {
-    /// `path:line:column: kind (confidence) fp:…`, coloured on a terminal.
+    /// `path:line:column: kind (confidence) fp:...`, coloured on a terminal.
     Human,
     /// JSON Lines: one object per finding, then a summary object.
     Json,
@@ -196,7 +196,7 @@ pub struct LimitArgs {
     /// Most bytes out per compressed byte in (checked past the first MiB).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_ratio: Option<u64>,
-    /// Most compressed layers nested in one another (`.tar.gz` in a `.gz`…).
+    /// Most compressed layers nested in one another (`.tar.gz` in a `.gz`, ...).
     #[arg(long, value_name = "N")]
     pub max_depth: Option<usize>,
 }
@@ -545,7 +545,7 @@ pub struct GitRedactArgs {
     /// unpacked objects only it holds are lost).
     #[arg(long)]
     pub force: bool,
-    /// Where to write the old → new commit map (default: `cfscrub-commit-map`
+    /// Where to write the old-to-new commit map (default: `cfscrub-commit-map`
     /// in the git directory).
     #[arg(long, value_name = "FILE")]
     pub commit_map: Option<PathBuf>,

@@ -119,8 +119,9 @@ pub struct SearchOptions {
     pub secrets: SecretSources,
     /// How to print.
     pub output: OutputOptions,
-    /// Bounds on decoding compressed content and archives.
-    pub limits: Limits,
+    /// Bounds on decoding compressed content and archives that the flags
+    /// set (the config file's `[limits]` fill the rest, then the defaults).
+    pub limits: LimitChoice,
     /// The settings file.
     pub config: ConfigChoice,
 }
@@ -437,19 +438,45 @@ fn search(
     })
 }
 
-/// The limits: the defaults, with what the flags say instead.
-fn limits(l: &LimitArgs) -> Limits {
-    let mut limits = Limits::default();
-    if let Some(n) = l.max_member_size {
-        limits.max_member_bytes = n;
+/// The limits the flags set; unset ones come from the config file's
+/// `[limits]`, then [`Limits::default`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LimitChoice {
+    /// `--max-member-size`.
+    pub max_member_bytes: Option<u64>,
+    /// `--max-ratio`.
+    pub max_ratio: Option<u64>,
+    /// `--max-depth`.
+    pub max_depth: Option<usize>,
+}
+
+impl LimitChoice {
+    /// The limits: each flag given, else the config's value, else the default.
+    pub fn with_config(&self, config: &cfscrub::config::Limits) -> Limits {
+        let default = Limits::default();
+        Limits {
+            max_member_bytes: self
+                .max_member_bytes
+                .or(config.archive_member_bytes)
+                .unwrap_or(default.max_member_bytes),
+            max_ratio: self
+                .max_ratio
+                .or(config.archive_expansion_ratio)
+                .unwrap_or(default.max_ratio),
+            max_depth: self
+                .max_depth
+                .or(config.archive_depth.map(|d| d as usize))
+                .unwrap_or(default.max_depth),
+        }
     }
-    if let Some(n) = l.max_ratio {
-        limits.max_ratio = n;
+}
+
+fn limits(l: &LimitArgs) -> LimitChoice {
+    LimitChoice {
+        max_member_bytes: l.max_member_size,
+        max_ratio: l.max_ratio,
+        max_depth: l.max_depth,
     }
-    if let Some(n) = l.max_depth {
-        limits.max_depth = n;
-    }
-    limits
 }
 
 fn mask(m: MaskArgs) -> Result<MaskOptions> {

@@ -6,12 +6,13 @@
 //! `scan`, the baseline. Everything is loaded and validated before the
 //! first file is read: an invalid config scans nothing.
 
-use crate::cli::{ConfigChoice, WalkOptions};
+use crate::cli::{ConfigChoice, LimitChoice, WalkOptions};
 use anyhow::Result;
 use cfscrub::config::{self, baseline::Baseline, Config, Source};
 use cfscrub::core::detect::Detector;
 use cfscrub::core::secrets::KnownSecrets;
 use cfscrub::errln;
+use cfscrub::source::container::Limits;
 use cfscrub::source::walk::{Inputs, Walker};
 use std::path::Path;
 
@@ -63,6 +64,12 @@ pub fn detector(
         Some(c) => detector.allowing(c.allow.iter().copied()),
         None => detector,
     })
+}
+
+/// The limits on reading compressed content and archives: the flags', then
+/// the config's `[limits]`, then the defaults.
+pub fn limits(choice: &LimitChoice, config: Option<&Config>) -> Limits {
+    choice.with_config(&config.map(|c| c.limits).unwrap_or_default())
 }
 
 /// The walker of the paths, with the options' excludes and the config's.

@@ -32,7 +32,7 @@ pub fn run(options: ScanOptions) -> Result<u8> {
         detector: &detector,
         output: &output,
         follow: args.walk.follow,
-        limits: args.limits,
+        limits: configured::limits(&args.limits, config.as_ref()),
         baseline: baseline.as_ref(),
         recorder: recorder.as_ref(),
         accepted: Default::default(),

@@ -30,7 +30,7 @@ pub fn run(args: SearchOptions) -> Result<u8> {
         detector: &detector,
         output: &output,
         follow: args.walk.follow,
-        limits: args.limits,
+        limits: configured::limits(&args.limits, config.as_ref()),
         baseline: None,
         recorder: None,
         accepted: Default::default(),

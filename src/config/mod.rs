@@ -41,10 +41,9 @@ struct Raw {
     limits: Limits,
 }
 
-/// The `[limits]` table: bounds for reading inside archives. Reserved:
-/// validated now (an out-of-range value is an error at its own line),
-/// applied once archives are read (until then archived content is
-/// reported *not inspected*).
+/// The `[limits]` table: bounds for reading compressed content and
+/// archives (`scan`, `verify`), validated here (an out-of-range value is an
+/// error at its own line); a `--max-*` flag given wins over it.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
@@ -88,7 +87,7 @@ pub struct Config {
     pub keywords: Vec<(String, Kind)>,
     /// The accepted-findings file, resolved against the config's directory.
     pub baseline: Option<PathBuf>,
-    /// Archive limits (reserved).
+    /// Limits on reading compressed content and archives.
     pub limits: Limits,
 }
 

@@ -197,8 +197,8 @@ fn hosted_copies() -> Vec<Step> {
             "glab api --method POST projects/:id/jobs/JOB_ID/erase",
         ),
         cmd(
-            "If it was committed: purge it from every branch and tag of the git history (a new commit does not remove it; git-filter-repo replaces each line of leaked.txt with ***REMOVED***), then force-push and have clones re-cloned",
-            "git filter-repo --replace-text leaked.txt",
+            "If it was committed: purge it from every branch, tag, stash and reflog of the git history on a fresh mirror clone (a new commit does not remove it; `cfscrub git redact` rewrites history, rescans every object and prints the force-push steps; `cfscrub checklist --leaked-in git` lists them), then have clones re-cloned",
+            "git clone --mirror REPO_URL repo.git && cfscrub git redact --secret-from leaked.txt repo.git",
         ),
         cmd(
             "Review the account's audit log for the exposure window (first leaked copy → deletion): tokens created, members added, Workers, DNS or R2 changes the leaked token made (needs an admin credential: see `cfscrub token audit --help`)",
