@@ -335,23 +335,6 @@ fn a_baseline_is_never_written_over_a_link_or_a_device() {
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
 }
 
-fn compressed(program: &str, input: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut child = std::process::Command::new(program)
-        .arg("-c")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program} did not start ({e}); bash .ci/run installs it"));
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "{program} failed");
-    out.stdout
-}
-
 #[test]
 fn config_limits_apply_to_compressed_content_and_a_flag_wins_over_them() {
     let t = Tree::new();
@@ -361,7 +344,7 @@ fn config_limits_apply_to_compressed_content_and_a_flag_wins_over_them() {
     let log = format!("deploy\nCLOUDFLARE_API_TOKEN={token}\n");
     t.write(
         "proj/app.log.gz.xz",
-        compressed("xz", &compressed("gzip", log.as_bytes())),
+        compress("xz", &compress("gzip", log.as_bytes())),
     );
     // Without the config's limit, both layers are read: the token is found.
     let found = run(cfscrub()

@@ -31,26 +31,6 @@ fn leaked_log(g: &mut FakeGen, p: &mut Planted) -> String {
 
 /// Runs a tool (installed by bash .ci/run) with `input` on stdin and
 /// returns its stdout; a failure names the program only.
-fn tool_filter(program: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program} did not start ({e}); bash .ci/run installs it"));
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "{program} failed");
-    out.stdout
-}
-
-fn compress(program: &str, input: &[u8]) -> Vec<u8> {
-    tool_filter(program, &["-c"], input)
-}
-
 fn check_no_leak(p: &Planted, what: &str, ran: &Ran) {
     p.assert_absent(&format!("{what} stdout"), &ran.stdout);
     p.assert_absent(&format!("{what} stderr"), &ran.stderr);

@@ -5,38 +5,10 @@
 mod common;
 mod mock;
 use common::*;
+use mock::cli::*;
 use mock::{Mock, Reply};
 use serde_json::json;
 use std::time::{Duration, Instant};
-
-const TOKEN_ID: &str = "0123456789abcdef0123456789abcdef";
-const ACCOUNT: &str = "fedcba9876543210fedcba9876543210";
-
-/// `cfscrub token ARGS…` in an empty directory, with nothing from the
-/// environment that could change where requests go.
-fn token(tree: &Tree, args: &[&str]) -> assert_cmd::Command {
-    let mut cmd = cfscrub();
-    cmd.current_dir(tree.path())
-        .env_remove("CLOUDFLARE_ACCOUNT_ID")
-        .env_remove("CLOUDFLARE_EMAIL")
-        .env_remove("CFSCRUB_API_BASE")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("ALL_PROXY")
-        .arg("token")
-        .args(args);
-    cmd
-}
-
-/// Checks stdout and stderr for every planted value.
-fn no_leak(planted: &Planted, ran: &Ran) {
-    planted.assert_absent("stdout", &ran.stdout);
-    planted.assert_absent("stderr", &ran.stderr);
-}
-
-fn verify_result(status: &str) -> Reply {
-    Reply::ok(json!({"id": TOKEN_ID, "status": status, "expires_on": "2027-01-01T00:00:00Z"}))
-}
 
 /// A status run of one `cfut_` token given through the environment.
 fn status_of(mock: &Mock, value: &str, extra: &[&str]) -> Ran {

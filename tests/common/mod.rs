@@ -237,3 +237,25 @@ impl Tree {
         }
     }
 }
+
+/// `input` compressed by the real tool (`gzip`, `xz`, `zstd`, `bzip2`:
+/// `PROGRAM -c`; `bash .ci/run` installs them).
+pub fn compress(program: &str, input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = std::process::Command::new(program)
+        .arg("-c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} did not start ({e}); bash .ci/run installs it"));
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("the tool runs");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("input written");
+    assert!(out.status.success(), "{program} failed");
+    out.stdout
+}

@@ -3,6 +3,8 @@
 //! every request the mock saw (method, URL, headers, body).
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
