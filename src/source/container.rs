@@ -295,15 +295,19 @@ fn decode_layer(
     catching(depth, visit, result)
 }
 
+/// A [`Visit`] that records everything, for the tests of the container
+/// readers.
 #[cfg(test)]
-mod tests {
+pub(crate) mod recorded {
     use super::*;
-    use std::io::Write;
 
+    /// What a walk handed over: streams with their bytes, member names'
+    /// places, and what was not inspected.
     #[derive(Default)]
-    struct Seen {
-        streams: Vec<(Vec<String>, Vec<u8>)>,
-        not_inspected: Vec<(Vec<String>, String)>,
+    pub(crate) struct Seen {
+        pub streams: Vec<(Vec<String>, Vec<u8>)>,
+        pub names: Vec<Vec<String>>,
+        pub not_inspected: Vec<(Vec<String>, String)>,
     }
 
     impl Visit for Seen {
@@ -316,10 +320,18 @@ mod tests {
         fn not_inspected(&mut self, place: &[String], reason: &str) {
             self.not_inspected.push((place.to_vec(), reason.into()));
         }
-        fn member_name(&mut self, _: &[String], _: &[u8]) -> io::Result<()> {
+        fn member_name(&mut self, place: &[String], _: &[u8]) -> io::Result<()> {
+            self.names.push(place.to_vec());
             Ok(())
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recorded::Seen;
+    use super::*;
+    use std::io::Write;
 
     fn gzip(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -6,7 +6,7 @@ pub mod tar;
 pub mod zip;
 
 use crate::core::sniff::Opaque;
-use crate::source::container::{Limits, Visit};
+use crate::source::container::{catching, Limits, Visit};
 use std::io::{self, Read};
 
 /// Whether [`walk`] reads `format`.
@@ -15,7 +15,8 @@ pub fn supports(format: Opaque) -> bool {
 }
 
 /// Walks the members of the archive `raw` (from its first byte) at
-/// `place` into `visit`.
+/// `place` into `visit`; `place` is as it was afterwards, and an archive
+/// that cannot be read further is reported *not inspected* there.
 pub fn walk(
     format: Opaque,
     raw: impl Read,
@@ -23,9 +24,12 @@ pub fn walk(
     limits: &Limits,
     visit: &mut dyn Visit,
 ) -> io::Result<()> {
-    match format {
-        Opaque::Tar => tar::walk(raw, place, limits, visit),
-        Opaque::Zip => zip::walk(raw, place, limits, visit),
+    let depth = place.len();
+    let result = match format {
+        Opaque::Tar => tar::walk_members(raw, place, limits, visit),
+        Opaque::Zip => zip::walk_members(raw, place, limits, visit),
         _ => unreachable!("archive::supports said yes"),
-    }
+    };
+    place.truncate(depth);
+    catching(depth, visit, result)
 }

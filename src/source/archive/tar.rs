@@ -9,20 +9,9 @@ use crate::source::container::{self, catching, Limits, Undecodable, Visit, Watch
 use std::io::{self, Read};
 use std::rc::Rc;
 
-/// Walks the tar archive `raw` at `place` into `visit`.
-pub fn walk(
-    raw: impl Read,
-    place: &mut Vec<String>,
-    limits: &Limits,
-    visit: &mut dyn Visit,
-) -> io::Result<()> {
-    let depth = place.len();
-    let result = walk_members(raw, place, limits, visit);
-    place.truncate(depth);
-    catching(depth, visit, result)
-}
-
-fn walk_members(
+/// Walks the members of the tar archive `raw` at `place` into `visit`
+/// (the caller restores `place` and catches what cannot be read).
+pub(super) fn walk_members(
     raw: impl Read,
     place: &mut Vec<String>,
     limits: &Limits,
@@ -73,30 +62,7 @@ fn walk_members(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::head::Head;
-
-    #[derive(Default)]
-    struct Seen {
-        streams: Vec<(Vec<String>, Vec<u8>)>,
-        names: Vec<Vec<String>>,
-        not_inspected: Vec<(Vec<String>, String)>,
-    }
-
-    impl Visit for Seen {
-        fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<()> {
-            let mut data = head.bytes().to_vec();
-            rest.read_to_end(&mut data)?;
-            self.streams.push((place.to_vec(), data));
-            Ok(())
-        }
-        fn not_inspected(&mut self, place: &[String], reason: &str) {
-            self.not_inspected.push((place.to_vec(), reason.into()));
-        }
-        fn member_name(&mut self, place: &[String], _: &[u8]) -> io::Result<()> {
-            self.names.push(place.to_vec());
-            Ok(())
-        }
-    }
+    use crate::source::container::recorded::Seen;
 
     fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
         let mut b = tar::Builder::new(Vec::new());

@@ -35,20 +35,9 @@ fn encrypted_header(first: &[u8]) -> bool {
     first.len() == 8 && first.starts_with(b"PK\x03\x04") && first[6] & 1 == 1
 }
 
-/// Walks the zip archive `raw` at `place` into `visit`.
-pub fn walk(
-    raw: impl Read,
-    place: &mut Vec<String>,
-    limits: &Limits,
-    visit: &mut dyn Visit,
-) -> io::Result<()> {
-    let depth = place.len();
-    let result = walk_members(raw, place, limits, visit);
-    place.truncate(depth);
-    catching(depth, visit, result)
-}
-
-fn walk_members(
+/// Walks the members of the zip archive `raw` at `place` into `visit`
+/// (the caller restores `place` and catches what cannot be read).
+pub(super) fn walk_members(
     raw: impl Read,
     place: &mut Vec<String>,
     limits: &Limits,
