@@ -37,10 +37,68 @@ pub(super) fn scannable(w: &Window, prefix: usize, kind: Kind) -> Eval {
             return w.candidate(0, prefix + 48, kind, Confidence::Low);
         }
     }
-    if run >= MIN_PREFIXED_BODY && (run >= VALUE_BODY || left_boundary(w, is_alnum)) {
+    if run >= MIN_PREFIXED_BODY
+        && (run >= VALUE_BODY
+            || (left_boundary(w, is_word) && !need!(names_a_thing(w, prefix, run, true))))
+    {
         return w.candidate(0, prefix + run, Kind::Partial, Confidence::Medium);
     }
     Eval::Done(None)
+}
+
+/// Whether a short run after a prefix reads as part of a name rather than
+/// a fragment of a random token body (`cfast_version`, `cfut_options(`,
+/// `cfast_parameters.o`, `cfk_AbCd_x`, `cfast_Hash =`): an all-lower-case
+/// run of letters, or a run followed by `(`, `_` and a word character, a
+/// dot and a letter (a file extension or a member), or `=` (an
+/// assignment, spaces allowed before it). The dot counts only when
+/// `dot_ends` (an OAuth token's halves are joined by one). `None` when the bytes after the
+/// run have not arrived yet.
+///
+/// A random body fragment is all lower-case letters with probability
+/// (26/62)^n: 3.1 % at 4 characters, 0.1 % at 8 (the cost of this rule,
+/// measured in the unit test below). Known-secret fragments do not pass
+/// here: they keep their exact rule.
+fn names_a_thing(w: &Window, prefix: usize, run: usize, dot_ends: bool) -> Option<bool> {
+    let ahead = w.ahead();
+    let body = &ahead[prefix..prefix + run];
+    let end = prefix + run;
+    let spaces = w.run(end, FOLLOW_CAP, |b| b == b' ')?;
+    let at = |i: usize| -> Option<Option<u8>> {
+        match ahead.get(i) {
+            Some(&b) => Some(Some(b)),
+            None if w.ahead_is_open() => None,
+            None => Some(None),
+        }
+    };
+    let next = at(end)?;
+    let after = at(end + 1)?;
+    // `cfut_cfut_…`, `cfat_abcdcfut_…`: a prefix typed twice, or glued
+    // before a token, ends the run with the next prefix's letters.
+    let glued_prefix = crate::core::secrets::KNOWN_PREFIXES
+        .iter()
+        .any(|p| body.ends_with(&p.as_bytes()[..p.len() - 1]));
+    if next == Some(b'_') && glued_prefix {
+        return Some(false);
+    }
+    if body.iter().all(u8::is_ascii_lowercase) {
+        return Some(true);
+    }
+    Some(match (next, after) {
+        (Some(b'('), _) => true,
+        (Some(b'_'), Some(b)) => is_word(b),
+        (Some(b'.'), Some(b)) if dot_ends => b.is_ascii_alphabetic(),
+        _ => at(end + spaces)? == Some(b'=') && at(end + spaces + 1)? != Some(b'='),
+    })
+}
+
+/// How far past a short run [`names_a_thing`] looks for `=`.
+const FOLLOW_CAP: usize = 8;
+
+/// A character of an identifier: a prefix glued after one (`sync_cfast_`)
+/// starts no fragment.
+fn is_word(b: u8) -> bool {
+    is_alnum(b) || b == b'_'
 }
 
 pub(super) fn oauth(w: &Window, prefix: usize, kind: Kind) -> Eval {
@@ -58,7 +116,10 @@ pub(super) fn oauth(w: &Window, prefix: usize, kind: Kind) -> Eval {
         return w.candidate(0, through_second, kind, Confidence::High);
     }
     // Anything else is a partial, over both halves: never half a token.
-    if first >= MIN_PREFIXED_BODY && (first >= VALUE_BODY || left_boundary(w, is_alnum)) {
+    if first >= MIN_PREFIXED_BODY
+        && (first >= VALUE_BODY
+            || (left_boundary(w, is_word) && !need!(names_a_thing(w, prefix, first, second == 0))))
+    {
         return w.candidate(0, through_second, Kind::Partial, Confidence::Medium);
     }
     Eval::Done(None)
