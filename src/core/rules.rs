@@ -149,6 +149,9 @@ pub struct CredentialWord {
     pub suffix: &'static [&'static str],
     /// The kinds a value may be, by its shape, and how closely it must fit.
     pub kinds: &'static [(Kind, Fit)],
+    /// The word is the whole name, whatever is glued before it: an HTTP
+    /// authorization scheme (`Bearer`), generic by itself.
+    pub alone: bool,
 }
 
 /// How closely a value after a credential word must fit its kind's shape.
@@ -167,30 +170,52 @@ pub const CREDENTIAL_WORDS: &[CredentialWord] = &[
     CredentialWord {
         suffix: &["secret", "access", "key"],
         kinds: &[(Kind::R2SecretKey, Fit::Exact)],
+        alone: false,
     },
     CredentialWord {
         suffix: &["token"],
-        kinds: &[(Kind::LegacyApiToken, Fit::Range), (Kind::LegacyGlobalKey, Fit::Exact)],
+        kinds: &[
+            (Kind::LegacyApiToken, Fit::Range),
+            (Kind::LegacyGlobalKey, Fit::Exact),
+        ],
+        alone: false,
     },
     CredentialWord {
         suffix: &["key"],
-        kinds: &[(Kind::LegacyGlobalKey, Fit::Range), (Kind::LegacyApiToken, Fit::Range)],
+        kinds: &[
+            (Kind::LegacyGlobalKey, Fit::Range),
+            (Kind::LegacyApiToken, Fit::Range),
+        ],
+        alone: false,
     },
     CredentialWord {
         suffix: &["secret"],
-        kinds: &[(Kind::AccessClientSecret, Fit::Exact), (Kind::LegacyApiToken, Fit::Exact)],
+        kinds: &[
+            (Kind::AccessClientSecret, Fit::Exact),
+            (Kind::LegacyApiToken, Fit::Exact),
+        ],
+        alone: false,
     },
     CredentialWord {
         suffix: &["password"],
-        kinds: &[(Kind::LegacyApiToken, Fit::Exact), (Kind::LegacyGlobalKey, Fit::Exact)],
+        kinds: &[
+            (Kind::LegacyApiToken, Fit::Exact),
+            (Kind::LegacyGlobalKey, Fit::Exact),
+        ],
+        alone: false,
     },
     CredentialWord {
         suffix: &["cloudflare"],
-        kinds: &[(Kind::LegacyApiToken, Fit::Exact), (Kind::LegacyGlobalKey, Fit::Exact)],
+        kinds: &[
+            (Kind::LegacyApiToken, Fit::Exact),
+            (Kind::LegacyGlobalKey, Fit::Exact),
+        ],
+        alone: false,
     },
     CredentialWord {
         suffix: &["bearer"],
         kinds: &[(Kind::LegacyApiToken, Fit::Exact)],
+        alone: true,
     },
 ];
 
@@ -256,7 +281,8 @@ pub enum Matcher {
         /// `cfoat_` or `cfort_`.
         prefix: &'static str,
     },
-    /// `v1.0-` + 24 hex + `-` + 146 hex.
+    /// `v1.0-` + 2 to 4 groups of 16 to 256 hex joined by `-`, 120+ hex in
+    /// all (`v1.0-<24>-<146>` usually).
     OriginCa,
     /// Base64 JSON starting `{"a":"<32 hex account>"`.
     TunnelToken,
@@ -409,8 +435,15 @@ pub const RULES: &[Rule] = &[
             "glued before: x{originca}",
             "glued after: «{originca}Zz9»",
             "three groups: «v1.0-{hex64}-{hex128}-{hex64}»",
+            "X-Auth-User-Service-Key: «v1.0-{hex24}-{hex120}»",
+            "origin_ca_key = \"«v1.0-{hex32}-{hex160}»\"",
+            "four groups: «v1.0-{hex32}-{hex64}-{hex32}-{hex16}»",
         ],
-        negatives: &["release v1.0-beta", "lib-v1.0-{hex24}"],
+        negatives: &[
+            "release v1.0-beta",
+            "lib-v1.0-{hex24}",
+            "v1.0-{hex8}-{hex146}",
+        ],
     },
     Rule {
         kind: Kind::TunnelToken,
@@ -520,8 +553,8 @@ pub const RULES: &[Rule] = &[
             "CLOUDFLARE_API_TOKEN=your-cloudflare-api-token-goes-here-0000",
             "CLOUDFLARE_API_TOKEN=abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
             // Base64, not a token: `=` padding, `+` or `/` in the run.
-            "CLOUDFLARE_SSH_PUBLIC_KEY=\"{alnum43}=\"",
-            "cloudflare:\n  public_key = \"{alnum40}==\"\n",
+            "cloudflare:\n  public_key: \"{alnum43}=\"\n",
+            "# cloudflare\napi_token = \"{alnum40}+{alnum3}=\"\n",
             "CLOUDFLARE_API_KEY={alnum20}+{alnum19}",
         ],
     },
@@ -623,7 +656,11 @@ mod tests {
             .chain(NAME_WORDS.generic)
             .chain(MENTIONS)
         {
-            assert_eq!(*word, word.to_ascii_lowercase(), "{word} must be lower-case");
+            assert_eq!(
+                *word,
+                word.to_ascii_lowercase(),
+                "{word} must be lower-case"
+            );
         }
         for w in CREDENTIAL_WORDS {
             for (kind, _) in w.kinds {

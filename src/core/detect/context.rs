@@ -164,44 +164,52 @@ fn email_argument(w: &Window, at: usize) -> Eval<usize> {
     Eval::Done((closed && arg.contains(&b'@') && !arg.starts_with(b"@")).then_some(len))
 }
 
-/// Whether a value of a credential's shape ends at `end`: not continued
-/// as base64 (`=` padding, `+`, `/`).
+/// Whether a value after a generic name ends cleanly at `end`: not
+/// continued as base64 (`=` padding, `+`, `/`): `public_key="…="` in a
+/// block naming Cloudflare is a key's base64, not a token. After a
+/// Cloudflare name whatever is glued to a value is masked with it.
 fn ends_cleanly(w: &Window, end: usize) -> bool {
     !matches!(w.ahead().get(end), Some(b'=' | b'+' | b'/'))
 }
 
-/// The kind and length of `value` (a run of `[A-Za-z0-9_-]`) among
-/// `kinds`, by its shape: 64 hex is a secret, 37–45 hex a Global API Key,
-/// 40 other characters an API token.
-fn classify(value: &[u8], kinds: &[(Kind, Fit)]) -> Option<(Kind, usize)> {
+/// The kind of `value` (a run of `[A-Za-z0-9_-]`) among `kinds`, by its
+/// shape, with the length of the part that has the shape (the rest is
+/// glued to it): 64 hex is a secret, 37–45 hex a Global API Key, 40 other
+/// characters an API token. After a generic name (Cloudflare's only by a
+/// mention nearby) nothing may be glued to the value, and a token must
+/// have its exact length.
+fn classify(value: &[u8], kinds: &[(Kind, Fit)], naming: Naming) -> Option<(Kind, usize)> {
+    let generic = naming == Naming::Generic;
     let run = value.len();
     let hex = value.iter().take_while(|&&b| is_lower_hex(b)).count();
-    kinds.iter().find_map(|&(kind, fit)| {
-        let ValueShape::Hex { min, max } = shape_of(kind)? else {
-            return None;
-        };
-        let fits = if fit == Fit::Exact {
-            hex == run && run == min
-        } else {
-            (min..=max).contains(&hex)
-        };
-        fits.then_some((kind, run))
-    })
-    .or_else(|| {
-        kinds.iter().find_map(|&(kind, fit)| {
-            let ValueShape::LegacyToken { len } = shape_of(kind)? else {
+    kinds
+        .iter()
+        .find_map(|&(kind, fit)| {
+            let ValueShape::Hex { min, max } = shape_of(kind)? else {
                 return None;
             };
-            let exact = fit == Fit::Exact;
-            let fits = (run == len || (!exact && run > len))
-                && !value.iter().all(|b| b.is_ascii_hexdigit())
-                && !OTHER_VENDOR_PREFIXES.iter().any(|p| value.starts_with(p))
-                // A prefixed value is the new format's: its own rule names it
-                // (a wrong checksum stays low, not a medium legacy token).
-                && !KNOWN_PREFIXES.iter().any(|p| value.starts_with(p.as_bytes()));
-            fits.then_some((kind, run))
+            let fits = match fit {
+                Fit::Exact => hex == run && run == min,
+                Fit::Range if generic => hex == run && (min..=max).contains(&run),
+                Fit::Range => (min..=max).contains(&hex),
+            };
+            fits.then_some((kind, hex))
         })
-    })
+        .or_else(|| {
+            kinds.iter().find_map(|&(kind, fit)| {
+                let ValueShape::LegacyToken { len } = shape_of(kind)? else {
+                    return None;
+                };
+                let exact = fit == Fit::Exact || generic;
+                let fits = (run == len || (!exact && run > len))
+                    && !value.iter().all(|b| b.is_ascii_hexdigit())
+                    && !OTHER_VENDOR_PREFIXES.iter().any(|p| value.starts_with(p))
+                    // A prefixed value is the new format's: its own rule names it
+                    // (a wrong checksum stays low, not a medium legacy token).
+                    && !KNOWN_PREFIXES.iter().any(|p| value.starts_with(p.as_bytes()));
+                fits.then_some((kind, len))
+            })
+        })
 }
 
 /// The value shape of a context kind.
@@ -257,12 +265,14 @@ pub(super) fn context(w: &Window, literal_len: usize, intro: Introducer) -> Eval
             0,
         ),
     };
-    // A generic name with Cloudflare near it is Cloudflare's: the same
-    // shapes count, the mention is looked for last (it is the slow part).
-    let Some((kind, len)) = classify(value, kinds) else {
+    // The mention a generic name needs is looked for last: it is the slow part.
+    let Some((kind, core)) = classify(value, kinds, naming) else {
         return Eval::Done(None);
     };
-    if !ends_cleanly(w, start + len) || is_placeholder(&value[..len]) {
+    // Whatever is glued after the shaped part is masked with it.
+    let len = run;
+    let generic = naming == Naming::Generic;
+    if (generic && !ends_cleanly(w, start + len)) || is_placeholder(&value[..core]) {
         return Eval::Done(None);
     }
     if naming == Naming::Generic {

@@ -85,16 +85,18 @@ mod placeholder;
 mod tests;
 mod window;
 
-use context::{context, Introducer};
 pub use context::keyword_rule;
+use context::{context, Introducer};
 pub use context::{
     ASSIGN_MODIFIERS, COMMENT_MARKERS, MAX_INDENT, MAX_SEPARATORS, OTHER_VENDOR_PREFIXES,
     SEPARATORS,
 };
-pub use nearby::{MAX_LINES_BACK, NEARBY_AHEAD};
 use known::KnownHunter;
 use matchers::{oauth, origin_ca, scannable, tunnel_pem, tunnel_token, turnstile};
-pub use matchers::{ORIGIN_CA_GROUPS, PEM_BEGIN, PEM_END, TURNSTILE_LEN};
+pub use matchers::{
+    ORIGIN_CA_GROUPS, ORIGIN_CA_GROUP_HEX, ORIGIN_CA_MIN_HEX, PEM_BEGIN, PEM_END, TURNSTILE_LEN,
+};
+pub use nearby::{MAX_LINES_BACK, NEARBY_AHEAD};
 pub use window::Window;
 
 /// Who decides at a static anchor.

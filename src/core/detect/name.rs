@@ -34,6 +34,13 @@ pub(super) fn read_name(
     word_len: usize,
 ) -> Option<(usize, &'static CredentialWord, Naming)> {
     let end = text.len();
+    let word = text[end - word_len..].to_ascii_lowercase();
+    if let Some(row) = CREDENTIAL_WORDS
+        .iter()
+        .find(|w| w.alone && w.suffix.last().is_some_and(|s| s.as_bytes() == word))
+    {
+        return Some((end - word_len, row, Naming::Generic));
+    }
     let lo = end.saturating_sub(word_len + MAX_NAME);
     let mut start = end - word_len;
     while start > lo && is_name_byte(text[start - 1]) {
@@ -190,10 +197,16 @@ mod tests {
 
     #[test]
     fn names_split_at_separators_case_changes_and_known_words() {
-        assert_eq!(words("CLOUDFLARE_API_TOKEN"), ["cloudflare", "api", "token"]);
+        assert_eq!(
+            words("CLOUDFLARE_API_TOKEN"),
+            ["cloudflare", "api", "token"]
+        );
         assert_eq!(words("cloudflareApiToken"), ["cloudflare", "api", "token"]);
         assert_eq!(words("NewWithAPIToken"), ["new", "with", "api", "token"]);
-        assert_eq!(words("cloudflare.api-token"), ["cloudflare", "api", "token"]);
+        assert_eq!(
+            words("cloudflare.api-token"),
+            ["cloudflare", "api", "token"]
+        );
         assert_eq!(words("apitoken"), ["api", "token"]);
         assert_eq!(words("mailgunapitoken"), ["mailgunapitoken"]);
         assert_eq!(words("monkey"), ["monkey"]);
@@ -207,14 +220,29 @@ mod tests {
 
     #[test]
     fn names_are_cloudflare_generic_or_another_vendors() {
-        assert_eq!(placed("export CF_API_TOKEN", "token"), Some(Naming::Cloudflare));
-        assert_eq!(placed("x = cloudflare.NewWithAPIToken", "token"), Some(Naming::Cloudflare));
-        assert_eq!(placed("option.WithAPIToken", "token"), Some(Naming::Generic));
+        assert_eq!(
+            placed("export CF_API_TOKEN", "token"),
+            Some(Naming::Cloudflare)
+        );
+        assert_eq!(
+            placed("x = cloudflare.NewWithAPIToken", "token"),
+            Some(Naming::Cloudflare)
+        );
+        assert_eq!(
+            placed("option.WithAPIToken", "token"),
+            Some(Naming::Generic)
+        );
         assert_eq!(placed("  api_token", "token"), Some(Naming::Generic));
-        assert_eq!(placed("Authorization: Bearer", "bearer"), Some(Naming::Generic));
+        assert_eq!(
+            placed("Authorization: Bearer", "bearer"),
+            Some(Naming::Generic)
+        );
         assert_eq!(placed("X-Auth-Key", "key"), Some(Naming::Cloudflare));
         assert_eq!(placed("new APIToken", "token"), Some(Naming::Cloudflare));
-        assert_eq!(placed("R2_SECRET_ACCESS_KEY", "key"), Some(Naming::Cloudflare));
+        assert_eq!(
+            placed("R2_SECRET_ACCESS_KEY", "key"),
+            Some(Naming::Cloudflare)
+        );
         assert_eq!(placed("MAILGUN_API_TOKEN", "token"), None);
         assert_eq!(placed("cache-key", "key"), None);
         assert_eq!(placed("monkey", "key"), None);

@@ -27,16 +27,17 @@ pub(super) fn mentions_cloudflare(line: &[u8]) -> bool {
     {
         return true;
     }
-    memchr::memmem::find_iter(&lower, b"cf")
-        .any(|i| {
-            (i == 0 || !lower[i - 1].is_ascii_alphanumeric())
-                && matches!(lower.get(i + 2), Some(b'_' | b'-' | b'.'))
-        })
+    memchr::memmem::find_iter(&lower, b"cf").any(|i| {
+        (i == 0 || !lower[i - 1].is_ascii_alphanumeric())
+            && matches!(lower.get(i + 2), Some(b'_' | b'-' | b'.'))
+    })
 }
 
 /// The indentation of a line (spaces and tabs).
 fn indent(line: &[u8]) -> usize {
-    line.iter().take_while(|&&b| b == b' ' || b == b'\t').count()
+    line.iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count()
 }
 
 /// A line that opens a section of a flat file: `[name]` (INI, TOML).

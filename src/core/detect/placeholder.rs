@@ -14,7 +14,15 @@ const MAX_REPEAT: usize = 6;
 const MAX_SEQUENCE: usize = 8;
 /// Words of placeholders, matched ASCII case-insensitively.
 const WORDS: &[&str] = &[
-    "your", "here", "example", "xxxx", "placeholder", "changeme", "dummy", "redacted", "token",
+    "your",
+    "here",
+    "example",
+    "xxxx",
+    "placeholder",
+    "changeme",
+    "dummy",
+    "redacted",
+    "token",
 ];
 
 /// Whether `value` looks typed by a person as a stand-in.
@@ -80,6 +88,9 @@ mod tests {
             .filter(|_| is_placeholder(g.hex(64).as_bytes()))
             .count();
         println!("placeholder rejections per 100 000: tokens {tokens}, 37-hex keys {keys}, 64-hex secrets {secrets}");
-        assert!(tokens <= 20 && keys <= 20 && secrets <= 20, "{tokens} {keys} {secrets}");
+        assert!(
+            tokens <= 20 && keys <= 20 && secrets <= 20,
+            "{tokens} {keys} {secrets}"
+        );
     }
 }

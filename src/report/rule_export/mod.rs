@@ -21,12 +21,12 @@ pub mod vector;
 
 use crate::core::detect::{
     anchor_literals, context_literals, ASSIGN_MODIFIERS, COMMENT_MARKERS, MAX_INDENT,
-    MAX_LINES_BACK, MAX_SEPARATORS, ORIGIN_CA_GROUPS, PEM_BEGIN, PEM_END, SEPARATORS,
-    TURNSTILE_LEN,
+    MAX_LINES_BACK, MAX_SEPARATORS, ORIGIN_CA_GROUPS, ORIGIN_CA_GROUP_HEX, PEM_BEGIN, PEM_END,
+    SEPARATORS, TURNSTILE_LEN,
 };
 use crate::core::rules::{
-    Fit, Kind, Matcher, Rule, ValueShape, CREDENTIAL_WORDS, MENTIONS, NAME_WORDS, RULES,
-    SDK_CALLS, SDK_CALL_KINDS,
+    Fit, Kind, Matcher, Rule, ValueShape, CREDENTIAL_WORDS, MENTIONS, NAME_WORDS, RULES, SDK_CALLS,
+    SDK_CALL_KINDS,
 };
 use crate::core::secrets::MIN_PREFIXED_BODY;
 
@@ -195,16 +195,12 @@ fn rule_variants(rule: &'static Rule) -> Vec<ExportRule> {
             lower(&anchors),
         )],
         Matcher::OriginCa => {
-            let forms: Vec<String> = ORIGIN_CA_GROUPS
-                .iter()
-                .map(|groups| {
-                    let hex: Vec<String> =
-                        groups.iter().map(|n| format!("[0-9a-f]{{{n}}}")).collect();
-                    hex.join("-")
-                })
-                .collect();
+            // The least total of hex digits is not expressed.
+            let (lo, hi) = (ORIGIN_CA_GROUP_HEX.start(), ORIGIN_CA_GROUP_HEX.end());
+            let group = format!("[0-9a-f]{{{lo},{hi}}}");
+            let more = (ORIGIN_CA_GROUPS.start() - 1, ORIGIN_CA_GROUPS.end() - 1);
             let head = escape(anchors[0]);
-            let secret = format!("{head}(?:{}){ALNUM}*", forms.join("|"));
+            let secret = format!("{head}{group}(?:-{group}){{{},{}}}{ALNUM}*", more.0, more.1);
             vec![plain("", secret, lower(&anchors))]
         }
         Matcher::TunnelToken => {
@@ -356,7 +352,10 @@ fn context_variants(rule: &'static Rule, value: ValueShape) -> Vec<ExportRule> {
     };
     let mut out = Vec::new();
     let whole = |words: Vec<String>| format!("(?:{})", words.join("|"));
-    for (suffix, fit, secret) in [("-named", Fit::Exact, &exact), ("-named-range", Fit::Range, &range)] {
+    for (suffix, fit, secret) in [
+        ("-named", Fit::Exact, &exact),
+        ("-named-range", Fit::Range, &range),
+    ] {
         let mut words = words_for(Some(fit));
         if words.is_empty() {
             continue;
@@ -388,10 +387,16 @@ fn context_variants(rule: &'static Rule, value: ValueShape) -> Vec<ExportRule> {
     }
     // SDK calls and classes: a first argument, or a second after an e-mail.
     if SDK_CALL_KINDS.iter().any(|&(k, _)| k == kind) {
-        let mut calls: Vec<String> = SDK_CALLS.iter().map(|c| format!("(?i:{})", escape(c))).collect();
+        let mut calls: Vec<String> = SDK_CALLS
+            .iter()
+            .map(|c| format!("(?i:{})", escape(c)))
+            .collect();
         for name in NAME_WORDS.cloudflare_names {
             if let Some((new, class)) = name.split_once(' ') {
-                if words_for(None).iter().any(|w| class.to_ascii_lowercase().ends_with(w.as_str())) {
+                if words_for(None)
+                    .iter()
+                    .any(|w| class.to_ascii_lowercase().ends_with(w.as_str()))
+                {
                     calls.push(format!("{} {}\\(", escape(new), escape(class)));
                 }
             }
@@ -410,7 +415,9 @@ fn context_variants(rule: &'static Rule, value: ValueShape) -> Vec<ExportRule> {
         let block_line = format!("(?:(?:[^\\[\\n][^\\n]*)?\\n){{0,{}}}", MAX_LINES_BACK - 1);
         out.push(make(
             "-generic-before",
-            format!("{mentions}[^\\n]*\\n{block_line}[^\\n]*?{name}{sep}|{mentions}[^\\n]*?{name}{sep}"),
+            format!(
+                "{mentions}[^\\n]*\\n{block_line}[^\\n]*?{name}{sep}|{mentions}[^\\n]*?{name}{sep}"
+            ),
             &exact,
             after.to_string(),
         ));
@@ -434,7 +441,12 @@ fn not_secret(value: ValueShape) -> String {
         .map(|c| format!("{}{{6}}", escape(&c.to_string())))
         .collect();
     let mut runs = Vec::new();
-    for alphabet in ["0123456789abcdef", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"] {
+    for alphabet in [
+        "0123456789abcdef",
+        "abcdefghijklmnopqrstuvwxyz",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "0123456789",
+    ] {
         for i in 0..=alphabet.len().saturating_sub(8) {
             runs.push(alphabet[i..i + 8].to_string());
         }
