@@ -239,9 +239,15 @@ fn a_block_far_behind_its_value_is_looked_for_within_bounds() {
     let mut g = FakeGen::new(1207);
     let mut p = Planted::default();
     let token = p.add(g.legacy_token());
-    let near = format!("cloudflare:\n{}  api_token: {token}\n", "  zone: example.com\n".repeat(6));
+    let near = format!(
+        "cloudflare:\n{}  api_token: {token}\n",
+        "  zone: example.com\n".repeat(6)
+    );
     assert_eq!(scanned(&p, &near).len(), 1);
     // Beyond the look-back (8 lines): a generic name alone.
-    let far = format!("cloudflare:\n{}  api_token: {token}\n", "  zone: example.com\n".repeat(9));
+    let far = format!(
+        "cloudflare:\n{}  api_token: {token}\n",
+        "  zone: example.com\n".repeat(9)
+    );
     assert_eq!(scanned(&p, &far), []);
 }

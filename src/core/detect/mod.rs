@@ -29,7 +29,9 @@
 //! * `known`: the user's known secrets (`--secret-from`).
 
 use crate::core::finding::Fingerprint;
-use crate::core::rules::{Confidence, Kind, Matcher, Rule, CREDENTIAL_WORDS, RULES, SDK_CALLS};
+use crate::core::rules::{
+    Confidence, Kind, Matcher, Rule, CREDENTIAL_WORDS, NAME_WORDS, RULES, SDK_CALLS,
+};
 use crate::core::secrets::{KnownSecrets, MAX_KNOWN_LEN};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -97,6 +99,7 @@ pub use matchers::{
     ORIGIN_CA_GROUPS, ORIGIN_CA_GROUP_HEX, ORIGIN_CA_MIN_HEX, PEM_BEGIN, PEM_END, TURNSTILE_LEN,
 };
 pub use nearby::{MAX_LINES_BACK, NEARBY_AHEAD};
+pub use placeholder::{MAX_REPEAT, MAX_SEQUENCE, MIN_DISTINCT, PLACEHOLDER_WORDS};
 pub use window::Window;
 
 /// Who decides at a static anchor.
@@ -104,8 +107,9 @@ pub use window::Window;
 enum Owner {
     /// A rule's own matcher (prefixes).
     Rule(&'static Rule),
-    /// The context matcher (credential words, SDK calls, user keywords).
-    Context(Introducer),
+    /// The context matcher (credential words, SDK calls, user keywords),
+    /// with the length of the word (the literal may hold one byte after it).
+    Context(Introducer, usize),
 }
 
 /// What a static anchor belongs to.
@@ -140,19 +144,53 @@ pub fn context_literals() -> Vec<&'static str> {
     words
 }
 
+/// The bytes that most often follow a short credential word (`key`) used
+/// as a value's name: the word is anchored with each of them after it, so
+/// that the automaton keeps 4-byte fingerprints (`cache_keys`, `keyboard`…
+/// never reach the matcher) and few enough patterns for its fastest
+/// prefilter (32: slim Teddy). Left out, and so not found after a name
+/// ending in `key`: a tab, `)`, `,`, and `?=`, `+=`, `.=` with no space
+/// before them.
+const WORD_FOLLOWERS: &[u8] = b" \"':=>](\\\x1b";
+/// The shortest anchor literal.
+const MIN_ANCHOR: usize = 4;
+/// What may follow `cloudflare` when it names a value by itself
+/// (`cloudflare: …`, `"cloudflare": "…"`, `CLOUDFLARE=…`): the word is
+/// anchored with each of them, never alone — it stands in every
+/// `api.cloudflare.com/` URL.
+const BARE_NAME_FOLLOWERS: &[u8] = b" \"':=";
+
 fn context_anchors() -> Vec<StaticAnchor> {
-    let mut anchors: Vec<StaticAnchor> = context_literals()
-        .into_iter()
-        .map(|literal| StaticAnchor {
-            owner: Owner::Context(if SDK_CALLS.contains(&literal) {
-                Introducer::Sdk
-            } else {
-                Introducer::Word
-            }),
+    let mut anchors = Vec::new();
+    for literal in context_literals() {
+        let word = literal.len();
+        let intro = if SDK_CALLS.contains(&literal) {
+            Introducer::Sdk
+        } else {
+            Introducer::Word
+        };
+        let anchor = |literal: String| StaticAnchor {
+            owner: Owner::Context(intro, word),
             literal: literal.into(),
             case_sensitive: false,
-        })
-        .collect();
+        };
+        let followers = if word < MIN_ANCHOR {
+            Some(WORD_FOLLOWERS)
+        } else if NAME_WORDS.cloudflare.contains(&literal) {
+            Some(BARE_NAME_FOLLOWERS)
+        } else {
+            None
+        };
+        if let Some(followers) = followers {
+            anchors.extend(
+                followers
+                    .iter()
+                    .map(|&b| anchor(format!("{literal}{}", b as char))),
+            );
+        } else {
+            anchors.push(anchor(literal.to_string()));
+        }
+    }
     anchors.sort_by_key(|a| std::cmp::Reverse(a.literal.len()));
     anchors
 }
@@ -248,7 +286,7 @@ impl Detector {
         for (word, kind) in keywords {
             keyword_rule(word, *kind)?;
             extra.push(StaticAnchor {
-                owner: Owner::Context(Introducer::User(*kind)),
+                owner: Owner::Context(Introducer::User(*kind), word.len()),
                 literal: word.to_ascii_lowercase().into(),
                 case_sensitive: false,
             });
@@ -394,7 +432,7 @@ impl Detector {
         }
         let rule = match anchor.owner {
             Owner::Rule(rule) => rule,
-            Owner::Context(intro) => return context(w, anchor.literal.len(), intro),
+            Owner::Context(intro, word) => return context(w, word, intro),
         };
         match rule.matcher {
             Matcher::Scannable { prefix } => scannable(w, prefix.len(), rule.kind),

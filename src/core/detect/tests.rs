@@ -276,3 +276,12 @@ fn origin_ca_keys_vary_in_length_within_bounds() {
         [(0, four.len(), Kind::OriginCaKey, Confidence::High)]
     );
 }
+
+#[test]
+fn the_static_anchors_fit_the_fastest_prefilter() {
+    // More than 32 patterns and aho-corasick falls back to fat Teddy,
+    // which scans at half the speed.
+    let det = Detector::new(&KnownSecrets::new());
+    assert!(det.anchors.len() <= 32, "{} anchors", det.anchors.len());
+    assert!(det.anchors.iter().all(|a| a.literal.len() >= 4));
+}

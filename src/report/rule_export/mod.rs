@@ -21,8 +21,8 @@ pub mod vector;
 
 use crate::core::detect::{
     anchor_literals, context_literals, ASSIGN_MODIFIERS, COMMENT_MARKERS, MAX_INDENT,
-    MAX_LINES_BACK, MAX_SEPARATORS, ORIGIN_CA_GROUPS, ORIGIN_CA_GROUP_HEX, PEM_BEGIN, PEM_END,
-    SEPARATORS, TURNSTILE_LEN,
+    MAX_LINES_BACK, MAX_REPEAT, MAX_SEPARATORS, MAX_SEQUENCE, ORIGIN_CA_GROUPS,
+    ORIGIN_CA_GROUP_HEX, PEM_BEGIN, PEM_END, PLACEHOLDER_WORDS, SEPARATORS, TURNSTILE_LEN,
 };
 use crate::core::rules::{
     Fit, Kind, Matcher, Rule, ValueShape, CREDENTIAL_WORDS, MENTIONS, NAME_WORDS, RULES, SDK_CALLS,
@@ -228,8 +228,12 @@ fn rule_variants(rule: &'static Rule) -> Vec<ExportRule> {
 
 /// A prefix with too few characters after it (a grep, an audit line) or
 /// too many for a token: a scannable prefix and 4 to 47 body characters
-/// standing alone on the left, or 49 and more glued to anything; an OAuth
-/// prefix whose halves are not both 43 long.
+/// that read as a fragment of a random body, standing alone on the left
+/// (no identifier glued before, `_` included), or 49 and more glued to
+/// anything; an OAuth prefix whose halves are not both 43 long. A
+/// fragment is not all lower-case letters and is not followed by what
+/// makes it a name: `(`, `_` and a word character, `.` and a letter, an
+/// assignment `=` (spaces allowed, not `==`).
 fn partial_variants(rule: &'static Rule) -> Vec<ExportRule> {
     let make =
         |suffix: &str, prefixes: Vec<&str>, before: String, body: String, after: &str| ExportRule {
@@ -251,13 +255,31 @@ fn partial_variants(rule: &'static Rule) -> Vec<ExportRule> {
         };
     let min = MIN_PREFIXED_BODY;
     let half = OAUTH_HALF;
+    let all_prefixes: Vec<String> = crate::core::secrets::KNOWN_PREFIXES
+        .iter()
+        .map(|p| escape(p))
+        .collect();
+    let fragment_before = format!(
+        "^|[^A-Za-z0-9_]|{ANSI}|{TEXT_ESCAPE}|{}",
+        all_prefixes.join("|")
+    );
+    // Some lower-case letters, the first upper-case letter or digit, then
+    // anything: min to 47 characters in all.
+    let body: Vec<String> = (0..=46)
+        .map(|k: usize| {
+            let lo = (min - 1).saturating_sub(k);
+            format!("[a-z]{{{k}}}[A-Z0-9]{ALNUM}{{{lo},{}}}", 46 - k)
+        })
+        .collect();
+    let fragment_after =
+        "$|[^A-Za-z0-9_(.= ]|_(?:[^A-Za-z0-9_]|$)|\\.(?:[^A-Za-z]|$)|==| {1,8}(?:[^ =]|==|$)| {9}";
     vec![
         make(
             "",
             prefixes(false),
-            left_boundary(),
-            format!("{ALNUM}{{{min},47}}"),
-            "[^A-Za-z0-9]|$",
+            fragment_before.clone(),
+            format!("(?:{})", body.join("|")),
+            fragment_after,
         ),
         make(
             "-long",
@@ -269,7 +291,7 @@ fn partial_variants(rule: &'static Rule) -> Vec<ExportRule> {
         make(
             "-oauth",
             prefixes(true),
-            left_boundary(),
+            format!("^|[^A-Za-z0-9_]|{ANSI}|{TEXT_ESCAPE}"),
             format!(
                 "(?:{URL_SAFE}{{{min},{}}}(?:\\.{URL_SAFE}*)?|{URL_SAFE}{{{half}}}(?:\\.{URL_SAFE}{{0,{}}})?)",
                 half - 1,
@@ -292,14 +314,17 @@ fn partial_variants(rule: &'static Rule) -> Vec<ExportRule> {
 fn context_variants(rule: &'static Rule, value: ValueShape) -> Vec<ExportRule> {
     let kind = rule.kind;
     let sep = separators();
-    let (exact, range) = match value {
+    // Exact, glued after a Cloudflare name, unglued after a generic one.
+    let (exact, range, generic_value) = match value {
         ValueShape::LegacyToken { len } => (
             format!("{URL_SAFE}{{{len}}}"),
             format!("{URL_SAFE}{{{len},}}"),
+            format!("{URL_SAFE}{{{len}}}"),
         ),
         ValueShape::Hex { min, max } => (
             format!("[0-9a-f]{{{min}}}"),
             format!("[0-9a-f]{{{min},{max}}}{URL_SAFE}*"),
+            format!("[0-9a-f]{{{min},{max}}}"),
         ),
     };
     // A value continued as base64 is not this credential.
@@ -335,7 +360,7 @@ fn context_variants(rule: &'static Rule, value: ValueShape) -> Vec<ExportRule> {
     let mentions = any_of_ci(MENTIONS);
     let generic = format!(
         "(?:{})(?i:(?:(?:{})[_.-]?)*)",
-        "^|[^A-Za-z0-9_$]",
+        "^|[^A-Za-z0-9_$\\n]",
         NAME_WORDS.generic.join("|")
     );
     let keywords: Vec<String> = context_literals().iter().map(|w| w.to_string()).collect();
@@ -418,13 +443,13 @@ fn context_variants(rule: &'static Rule, value: ValueShape) -> Vec<ExportRule> {
             format!(
                 "{mentions}[^\\n]*\\n{block_line}[^\\n]*?{name}{sep}|{mentions}[^\\n]*?{name}{sep}"
             ),
-            &exact,
+            &generic_value,
             after.to_string(),
         ));
         out.push(make(
             "-generic-after",
             format!("{name}{sep}"),
-            &exact,
+            &generic_value,
             format!("[^A-Za-z0-9_+/=\\n-](?:[^\\n]|\\\\\\r?\\n)*?{mentions}"),
         ));
     }
@@ -438,7 +463,7 @@ fn context_variants(rule: &'static Rule, value: ValueShape) -> Vec<ExportRule> {
 fn not_secret(value: ValueShape) -> String {
     let repeats: Vec<String> = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-"
         .chars()
-        .map(|c| format!("{}{{6}}", escape(&c.to_string())))
+        .map(|c| format!("{}{{{MAX_REPEAT}}}", escape(&c.to_string())))
         .collect();
     let mut runs = Vec::new();
     for alphabet in [
@@ -447,14 +472,16 @@ fn not_secret(value: ValueShape) -> String {
         "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
         "0123456789",
     ] {
-        for i in 0..=alphabet.len().saturating_sub(8) {
-            runs.push(alphabet[i..i + 8].to_string());
+        for i in 0..=alphabet.len().saturating_sub(MAX_SEQUENCE) {
+            runs.push(alphabet[i..i + MAX_SEQUENCE].to_string());
         }
     }
+    // Fewer than MIN_DISTINCT characters is not expressed.
     let placeholder = format!(
-        "(?:{}|{}|(?i:your|here|example|xxxx|placeholder|changeme|dummy|redacted|token))",
+        "(?:{}|{}|(?i:{}))",
         repeats.join("|"),
-        runs.join("|")
+        runs.join("|"),
+        PLACEHOLDER_WORDS.join("|")
     );
     match value {
         ValueShape::LegacyToken { .. } => {
