@@ -237,6 +237,7 @@ fn rename_attempt(
             counts,
             method: Method::Untouched,
             carried_over: 0,
+            inside: Default::default(),
         });
     };
     check_writable(&meta)?;
@@ -297,6 +298,7 @@ fn rename_attempt(
         counts,
         method: Method::Renamed,
         carried_over,
+        inside: Default::default(),
     })
 }
 
