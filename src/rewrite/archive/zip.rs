@@ -452,9 +452,11 @@ fn rewrite_member(
                 m.inner.finish()?;
                 (crc, size)
             }
-            other => return Err(layer::refuse(format!(
+            other => {
+                return Err(layer::refuse(format!(
                 "zip member {name} is compressed with method {other}, which redact does not write"
-            ))),
+            )))
+            }
         };
         io::copy(&mut member, &mut io::sink())?;
         measured
