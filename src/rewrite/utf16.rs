@@ -13,7 +13,7 @@
 use crate::core::counts::{FileCounts, Replacement};
 use crate::core::detect::Detector;
 use crate::core::finding::Finding;
-use crate::core::stream::{Sink, StreamScanner};
+use crate::core::stream::{Flow, Sink, StreamScanner};
 use crate::source::utf16::Narrowed;
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -106,18 +106,20 @@ impl Rewriter<'_> {
 }
 
 impl Sink for Rewriter<'_> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.take(bytes.len())
+    fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
+        self.take(bytes.len()).map(|_| Flow::Continue)
     }
 
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
         self.counts.finding(f)?;
         let mut kept = self.kept.borrow_mut();
         if kept.len() < f.length * 2 {
             return Err(io::Error::other("UTF-16 units out of step"));
         }
         kept.drain(..f.length * 2);
-        self.out.write_all(&self.replacement)
+        self.out
+            .write_all(&self.replacement)
+            .map(|_| Flow::Continue)
     }
 }
 

@@ -16,7 +16,7 @@ use super::{Inside, Trail};
 use crate::core::counts::{FileCounts, Replacement};
 use crate::core::detect::Detector;
 use crate::core::sniff::{Content, Opaque};
-use crate::core::stream::StreamScanner;
+use crate::core::stream::{Flow, StreamScanner};
 use crate::mask::masker::Masker;
 use crate::rewrite::recompress::{self, Encoder};
 use crate::source::compressed::{self, Decoded};
@@ -252,7 +252,7 @@ pub(crate) fn stream(
             let counts = if ctx.writing() {
                 let mut masker = Masker::new(&mut *out, ctx.replacement);
                 head.scan_with_rest(&mut scanner, &mut &mut *input, &mut masker)?;
-                masker.finish()?.1
+                masker.into_parts().1
             } else {
                 let mut counts = FileCounts::default();
                 head.scan_with_rest(&mut scanner, &mut &mut *input, &mut counts)?;
@@ -306,7 +306,7 @@ struct Seen<'d> {
 }
 
 impl crate::source::container::Visit for Seen<'_> {
-    fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<()> {
+    fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<Flow> {
         let mut counts = FileCounts::default();
         let mut scanner = StreamScanner::new(self.detector, false);
         head.scan_with_rest(&mut scanner, &mut &mut *rest, &mut counts)?;
@@ -317,7 +317,7 @@ impl crate::source::container::Visit for Seen<'_> {
             self.not_inspected
                 .push((place.to_vec(), format.name().to_string()));
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
 
     fn not_inspected(&mut self, place: &[String], reason: &str) {
@@ -325,11 +325,11 @@ impl crate::source::container::Visit for Seen<'_> {
             .push((place.to_vec(), reason.to_string()));
     }
 
-    fn member_name(&mut self, place: &[String], name: &[u8]) -> io::Result<()> {
+    fn member_name(&mut self, place: &[String], name: &[u8]) -> io::Result<Flow> {
         if !crate::core::stream::scan_bytes(self.detector, name).is_empty() {
             self.found.push(place.to_vec());
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
 }
 
@@ -346,12 +346,12 @@ fn raw_scan(
         counts: FileCounts,
     }
     impl crate::core::stream::Sink for Copy<'_> {
-        fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-            self.out.write_all(bytes)
+        fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
+            self.out.write_all(bytes).map(|_| Flow::Continue)
         }
-        fn finding(&mut self, f: &crate::core::finding::Finding) -> io::Result<()> {
+        fn finding(&mut self, f: &crate::core::finding::Finding) -> io::Result<Flow> {
             self.counts.add(f);
-            Ok(())
+            Ok(Flow::Continue)
         }
     }
     // Findings are not copied: a raw stream holding one is refused, so
