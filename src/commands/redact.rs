@@ -6,11 +6,11 @@
 //!
 //! "Remaining" means every credential still on disk after the run: in the
 //! files it rewrote (re-read) and in the files it refused or failed to
-//! rewrite (scanned, each named with what would get it done). Content it
-//! cannot see through (compressed, archived, UTF-16, a git object
-//! database) is left untouched and reported as not inspected; what its raw
-//! bytes hold (a tar holds plain text) counts as remaining. Either one
-//! means the job is not done: exit 2.
+//! rewrite (scanned — containers through every layer — each named with
+//! what would get it done). Content it cannot see through (7z, a git
+//! object database, an encrypted zip member) is left untouched and
+//! reported as not inspected; what its raw bytes hold counts as
+//! remaining. Either one means the job is not done: exit 2.
 //!
 //! How each file is rewritten is [`cfscrub::rewrite::method`]'s decision.
 //!
