@@ -526,3 +526,44 @@ fn what_redact_cannot_rewrite_is_refused_and_left_untouched() {
     );
     assert_same("same", std::fs::read(&same).unwrap(), &before_same);
 }
+
+#[test]
+fn an_archive_held_open_for_writing_is_refused_untouched() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(13);
+    let mut p = Planted::default();
+    let (text, _) = secret_log(&mut g, &mut p);
+    let body = t.write("src/body", &text);
+    let tar = t.join("live.tar");
+    py(json!({"op": "tar", "format": "gnu", "dest": tar, "members": [["app.log", body]]}));
+    std::fs::remove_dir_all(t.join("src")).unwrap();
+    let before = std::fs::read(&tar).unwrap();
+    // A writer holding it open (as a log shipper appending to a bundle).
+    let mut writer = Command::new("sh")
+        .arg("-c")
+        .arg("exec 3>>\"$1\"; cat >/dev/null")
+        .arg("sh")
+        .arg(&tar)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let target = std::fs::canonicalize(&tar).unwrap();
+    let fds = format!("/proc/{}/fd", writer.id());
+    wait_until("the writer opens the archive", || {
+        std::fs::read_dir(&fds).is_ok_and(|d| {
+            d.flatten()
+                .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l == target))
+        })
+    });
+    let ran = run(cfscrub().arg("redact").arg(&tar));
+    drop(writer.stdin.take());
+    writer.wait().unwrap();
+    check_no_leak(&p, "held", &ran);
+    let ran = ran.expect(2);
+    assert!(
+        ran.stderr().contains("is open for writing by process"),
+        "{}",
+        ran.stderr()
+    );
+    assert_same("held", std::fs::read(&tar).unwrap(), &before);
+}
