@@ -321,3 +321,34 @@ fn corrupt_at(place: &[String], why: String) -> io::Error {
     }
     .into_io()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pax_size_record_is_rewritten_with_its_own_length() {
+        let data = b"20 comment=member 0\n13 size=3900\n30 mtime=1700000000.123456789\n";
+        assert_eq!(pax_value(data, b"size"), Some(&b"3900"[..]));
+        let out = with_pax_size(data, 97);
+        assert_eq!(
+            out,
+            b"20 comment=member 0\n11 size=97\n30 mtime=1700000000.123456789\n"
+        );
+        // A length crossing a power of ten counts its extra digit.
+        let out = with_pax_size(b"12 size=100\n", 10_000_000);
+        assert_eq!(out, b"17 size=10000000\n");
+        assert_eq!(records(&out).count(), 1);
+    }
+
+    #[test]
+    fn checksums_are_checked_and_set() {
+        let mut h = Header::new_gnu();
+        h.set_path("a.log").unwrap();
+        h.set_size(5);
+        h.set_cksum();
+        assert!(checksum_ok(&h));
+        h.as_mut_bytes()[0] ^= 1;
+        assert!(!checksum_ok(&h));
+    }
+}

@@ -518,3 +518,20 @@ fn rewrite_member(
     copy_range(file, rest, next, out)?;
     Ok(new)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_fields_are_found_by_id() {
+        // UT (0x5455, 5 bytes), then zip64 (0x0001, 16 bytes).
+        let mut raw = vec![0u8; 3];
+        raw.extend_from_slice(&[0x55, 0x54, 5, 0, 1, 2, 3, 4, 5]);
+        raw.extend_from_slice(&[1, 0, 16, 0]);
+        raw.extend_from_slice(&[7; 16]);
+        assert_eq!(extra_field(&raw, 3, raw.len() - 3, 1), Some(16..32));
+        assert_eq!(extra_field(&raw, 3, raw.len() - 3, 0x5455), Some(7..12));
+        assert_eq!(extra_field(&raw, 3, 9, 1), None);
+    }
+}
