@@ -11,6 +11,10 @@
 //! members on a recorded trail are read and rewritten; every other member
 //! is copied byte for byte, never decoded). Both passes see the same
 //! structure, so the member numbers of a trail match.
+//!
+//! Over 400 lines (with the pass state, [`Ctx`], and its refusals) on
+//! purpose: the dispatch and the rules of both passes — what is read,
+//! noted, refused or copied — belong together.
 
 use super::{Inside, Trail};
 use crate::core::counts::{FileCounts, Replacement};
@@ -121,6 +125,7 @@ impl<'a> Ctx<'a> {
     /// and the file refused with `why`.
     fn unrewritable(&mut self, counts: &FileCounts, why: String) -> io::Error {
         self.add(counts);
+        self.counts.lines.extend(&counts.lines);
         refuse(why)
     }
 
@@ -281,6 +286,7 @@ fn nested_zip(
     }
     let mut seen = Seen {
         detector: ctx.detector,
+        counts: FileCounts::default(),
         found: Vec::new(),
         not_inspected: Vec::new(),
     };
@@ -288,11 +294,14 @@ fn nested_zip(
     let mut inner = place.to_vec();
     crate::source::archive::walk(Opaque::Zip, &mut raw, &mut inner, &ctx.limits, &mut seen)?;
     if let Some(at) = seen.found.first() {
-        return Err(refuse(format!(
+        return Err(ctx.unrewritable(
+            &seen.counts,
+            format!(
             "{} holds credentials (in {}): cfscrub does not rewrite a zip inside another container",
             shown(place),
             shown(at)
-        )));
+        ),
+        ));
     }
     ctx.inside.not_inspected.extend(seen.not_inspected);
     Ok(())
@@ -301,6 +310,7 @@ fn nested_zip(
 /// What scan would find in a nested zip.
 struct Seen<'d> {
     detector: &'d Detector,
+    counts: FileCounts,
     found: Vec<Vec<String>>,
     not_inspected: Vec<(Vec<String>, String)>,
 }
@@ -308,10 +318,14 @@ struct Seen<'d> {
 impl crate::source::container::Visit for Seen<'_> {
     fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<Flow> {
         let mut counts = FileCounts::default();
-        let mut scanner = StreamScanner::new(self.detector, false);
+        let mut scanner = StreamScanner::new(self.detector, true);
         head.scan_with_rest(&mut scanner, &mut &mut *rest, &mut counts)?;
         if counts.total() > 0 {
             self.found.push(place.to_vec());
+            for (kind, n) in counts.by_kind {
+                *self.counts.by_kind.entry(kind).or_default() += n;
+            }
+            self.counts.lines.extend(counts.lines);
         }
         if let Some(format) = head.opaque() {
             self.not_inspected
@@ -326,8 +340,12 @@ impl crate::source::container::Visit for Seen<'_> {
     }
 
     fn member_name(&mut self, place: &[String], name: &[u8]) -> io::Result<Flow> {
-        if !crate::core::stream::scan_bytes(self.detector, name).is_empty() {
+        let found = crate::core::stream::scan_bytes(self.detector, name);
+        if !found.is_empty() {
             self.found.push(place.to_vec());
+            for f in &found {
+                self.counts.add(f);
+            }
         }
         Ok(Flow::Continue)
     }
