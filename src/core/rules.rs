@@ -634,6 +634,32 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
+/// The context kind whose shape a bare value has (as leaked, with no name
+/// before it: `--secret-from`), by the catalogue's value shapes in
+/// catalogue order: 40 token characters (not all hex) an API token, 37–45
+/// hex a Global API Key, 64 hex an Access client secret.
+pub fn kind_of_bare_value(value: &[u8]) -> Option<Kind> {
+    let hex = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
+    RULES.iter().find_map(|rule| {
+        let Matcher::Context { value: shape } = rule.matcher else {
+            return None;
+        };
+        let fits = match shape {
+            ValueShape::LegacyToken { len } => {
+                value.len() == len
+                    && value
+                        .iter()
+                        .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+                    && !value.iter().all(u8::is_ascii_hexdigit)
+            }
+            ValueShape::Hex { min, max } => {
+                (min..=max).contains(&value.len()) && value.iter().all(hex)
+            }
+        };
+        fits.then_some(rule.kind)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,20 +25,23 @@ fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'$')
 }
 
-/// The name that ends with the credential word `word` (of `word_len`
-/// bytes, at the end of `behind_and_word`): its start, the credential
-/// word row it ends with, and how it is placed. `None` when the name is
-/// another vendor's or the word does not end it as a whole word.
+/// The name that ends with the credential word of `word_len` bytes at
+/// the end of `text`: its start, the credential word row it ends with,
+/// and how it is placed. `None` when the name is another vendor's or the
+/// word does not end it as a whole word. Reads only the stack: it runs at
+/// every credential word followed by a value-like run.
 pub(super) fn read_name(
     text: &[u8],
     word_len: usize,
 ) -> Option<(usize, &'static CredentialWord, Naming)> {
     let end = text.len();
-    let word = text[end - word_len..].to_ascii_lowercase();
-    if let Some(row) = CREDENTIAL_WORDS
-        .iter()
-        .find(|w| w.alone && w.suffix.last().is_some_and(|s| s.as_bytes() == word))
-    {
+    let word = &text[end - word_len..];
+    if let Some(row) = CREDENTIAL_WORDS.iter().find(|w| {
+        w.alone
+            && w.suffix
+                .last()
+                .is_some_and(|s| word.eq_ignore_ascii_case(s.as_bytes()))
+    }) {
         return Some((end - word_len, row, Naming::Generic));
     }
     let lo = end.saturating_sub(word_len + MAX_NAME);
@@ -54,69 +57,55 @@ pub(super) fn read_name(
         }
     }
     let name = &text[start..end];
-    if let Some(sdk) = sdk_class(text, start) {
-        let row = credential_row(&[sdk])?;
-        return Some((start, row, Naming::Cloudflare));
-    }
-    if NAME_WORDS
-        .cloudflare_names
-        .iter()
-        .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
-    {
-        let words = split_words(name);
-        let row = credential_row(&words)?;
-        return Some((start, row, Naming::Cloudflare));
-    }
-    let words = split_words(name);
+    let words = Words::split(name);
     let row = credential_row(&words)?;
-    let lower = name.to_ascii_lowercase();
-    let cloudflare = memchr::memmem::find(&lower, b"cloudflare").is_some()
+    let by_itself = sdk_class(text, start)
+        || NAME_WORDS
+            .cloudflare_names
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n.as_bytes()));
+    let cloudflare = by_itself
+        || memchr::memmem::find(words.lower(), b"cloudflare").is_some()
         || words
             .iter()
-            .any(|w| NAME_WORDS.cloudflare.contains(&w.as_str()));
+            .any(|w| NAME_WORDS.cloudflare.iter().any(|c| c.as_bytes() == w));
     if cloudflare {
         return Some((start, row, Naming::Cloudflare));
     }
     // Generic: the last dotted part (`option.WithAPIToken`,
     // `process.env.API_TOKEN`) is generic words before the credential word.
     let last = &name[name.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1)..];
-    let words = split_words(last);
-    let qualifiers = &words[..words.len().checked_sub(row.suffix.len())?];
-    qualifiers
+    let words = Words::split(last);
+    let qualifiers = words.len().checked_sub(row.suffix.len())?;
+    let generic = words
         .iter()
-        .all(|w| NAME_WORDS.generic.contains(&w.as_str()))
-        .then_some((start, row, Naming::Generic))
+        .take(qualifiers)
+        .all(|w| NAME_WORDS.generic.iter().any(|g| g.as_bytes() == w));
+    generic.then_some((start, row, Naming::Generic))
 }
 
-/// `new APIToken(`, `new APIKey(`: the classes of Cloudflare's SDK, whose
-/// credential word is the class name's last word.
-fn sdk_class(text: &[u8], start: usize) -> Option<&'static str> {
-    let before = &text[..start];
-    NAME_WORDS.cloudflare_names.iter().find_map(|n| {
-        let (new, class) = n.split_once(' ')?;
-        let at_name = &text[start..];
-        (at_name == class.as_bytes()
-            && before.ends_with(b" ")
-            && before.trim_ascii_end().ends_with(new.as_bytes()))
-        .then(|| {
-            let lower = class.to_ascii_lowercase();
-            CREDENTIAL_WORDS
-                .iter()
-                .map(|w| *w.suffix.last().expect("a suffix has a word"))
-                .find(|w| lower.ends_with(w))
+/// Whether the name at `start` is a class of Cloudflare's SDK after `new`
+/// (`new APIToken(`, `new APIKey(`).
+fn sdk_class(text: &[u8], start: usize) -> bool {
+    let (before, name) = text.split_at(start);
+    NAME_WORDS.cloudflare_names.iter().any(|n| {
+        n.split_once(' ').is_some_and(|(new, class)| {
+            name == class.as_bytes()
+                && before.ends_with(b" ")
+                && before.trim_ascii_end().ends_with(new.as_bytes())
         })
-        .flatten()
     })
 }
 
 /// The credential word row the name's words end with, longest first.
-fn credential_row<S: AsRef<str>>(words: &[S]) -> Option<&'static CredentialWord> {
+fn credential_row(words: &Words) -> Option<&'static CredentialWord> {
     CREDENTIAL_WORDS.iter().find(|row| {
         row.suffix.len() <= words.len()
-            && words[words.len() - row.suffix.len()..]
+            && words
                 .iter()
+                .skip(words.len() - row.suffix.len())
                 .zip(row.suffix)
-                .all(|(w, s)| w.as_ref() == *s)
+                .all(|(w, s)| w == s.as_bytes())
     })
 }
 
@@ -130,61 +119,115 @@ fn known_words() -> impl Iterator<Item = &'static str> {
         .chain(NAME_WORDS.generic.iter().copied())
 }
 
-/// The lower-case words of a name: split at `_ - . $`, at case changes
-/// (`apiToken`, `APIToken`), and a run of letters that is several known
-/// words (`apitoken`) into those words, from its end. A run that is not
-/// made of known words stays one word.
-pub(super) fn split_words(name: &[u8]) -> Vec<String> {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for (i, &b) in name.iter().enumerate() {
-        if !b.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                parts.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        let prev = i.checked_sub(1).map(|j| name[j]);
-        let next = name.get(i + 1).copied();
-        let boundary = b.is_ascii_uppercase()
-            && prev.is_some_and(|p| {
-                p.is_ascii_lowercase()
-                    || p.is_ascii_digit()
-                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
-            });
-        if boundary && !current.is_empty() {
-            parts.push(std::mem::take(&mut current));
-        }
-        current.push(b.to_ascii_lowercase() as char);
-    }
-    if !current.is_empty() {
-        parts.push(current);
-    }
-    let mut words = Vec::new();
-    for part in parts {
-        match cut_into_known(&part) {
-            Some(cut) => words.extend(cut),
-            None => words.push(part),
-        }
-    }
-    words
+/// Most words kept from one name.
+const MAX_WORDS: usize = 32;
+
+/// The lower-case words of a name, on the stack: split at `_ - . $`, at
+/// case changes (`apiToken`, `APIToken`), and a run of letters that is
+/// several known words (`apitoken`) into those words, from its end. A run
+/// that is not made of known words stays one word.
+pub(super) struct Words {
+    lower: [u8; MAX_NAME + 32],
+    len: usize,
+    spans: [(u8, u8); MAX_WORDS],
+    count: usize,
 }
 
-/// `part` as a sequence of known words, cut greedily from its end. Words
-/// shorter than 3 letters (`cf`, `x`, `r2`) are cut only as the whole
-/// rest: `xcf` is not x, cf.
-fn cut_into_known(part: &str) -> Option<Vec<String>> {
-    let mut rest = part;
-    let mut out = Vec::new();
-    while !rest.is_empty() {
-        let word = known_words()
-            .filter(|w| rest.ends_with(w) && (w.len() >= 3 || rest.len() == w.len()))
-            .max_by_key(|w| w.len())?;
-        out.push(word.to_string());
-        rest = &rest[..rest.len() - word.len()];
+impl Words {
+    pub(super) fn split(name: &[u8]) -> Words {
+        let mut w = Words {
+            lower: [0; MAX_NAME + 32],
+            len: name.len().min(MAX_NAME + 32),
+            spans: [(0, 0); MAX_WORDS],
+            count: 0,
+        };
+        let name = &name[..w.len];
+        for (i, b) in name.iter().enumerate() {
+            w.lower[i] = b.to_ascii_lowercase();
+        }
+        let mut part_start = None;
+        for (i, &b) in name.iter().enumerate() {
+            if !b.is_ascii_alphanumeric() {
+                if let Some(s) = part_start.take() {
+                    w.push_part(s, i);
+                }
+                continue;
+            }
+            let prev = i.checked_sub(1).map(|j| name[j]);
+            let next = name.get(i + 1).copied();
+            let boundary = b.is_ascii_uppercase()
+                && prev.is_some_and(|p| {
+                    p.is_ascii_lowercase()
+                        || p.is_ascii_digit()
+                        || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+                });
+            match part_start {
+                Some(s) if boundary => {
+                    w.push_part(s, i);
+                    part_start = Some(i);
+                }
+                None => part_start = Some(i),
+                Some(_) => {}
+            }
+        }
+        if let Some(s) = part_start {
+            w.push_part(s, name.len());
+        }
+        w
     }
-    out.reverse();
-    Some(out)
+
+    /// Adds the part `start..end`, cut into known words when it is several.
+    fn push_part(&mut self, start: usize, end: usize) {
+        let mut cuts = [0usize; MAX_WORDS];
+        let mut n = 0;
+        let mut rest = end;
+        // Cut greedily from the end; words shorter than 3 letters (`cf`,
+        // `x`, `r2`) only as the whole rest: `xcf` is not x, cf.
+        while rest > start && n < MAX_WORDS {
+            let part = &self.lower[start..rest];
+            let Some(word) = known_words()
+                .filter(|w| part.ends_with(w.as_bytes()) && (w.len() >= 3 || part.len() == w.len()))
+                .max_by_key(|w| w.len())
+            else {
+                break;
+            };
+            rest -= word.len();
+            cuts[n] = rest;
+            n += 1;
+        }
+        if rest > start || n == 0 {
+            self.push(start, end);
+            return;
+        }
+        let mut from = start;
+        for &cut in cuts[..n].iter().rev().skip(1) {
+            self.push(from, cut);
+            from = cut;
+        }
+        self.push(from, end);
+    }
+
+    fn push(&mut self, start: usize, end: usize) {
+        if self.count < MAX_WORDS {
+            self.spans[self.count] = (start as u8, end as u8);
+            self.count += 1;
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// The name in lower case.
+    fn lower(&self) -> &[u8] {
+        &self.lower[..self.len]
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.spans[..self.count]
+            .iter()
+            .map(|&(s, e)| &self.lower[s as usize..e as usize])
+    }
 }
 
 #[cfg(test)]
@@ -192,7 +235,10 @@ mod tests {
     use super::*;
 
     fn words(name: &str) -> Vec<String> {
-        split_words(name.as_bytes())
+        Words::split(name.as_bytes())
+            .iter()
+            .map(|w| String::from_utf8(w.to_vec()).unwrap())
+            .collect()
     }
 
     #[test]
