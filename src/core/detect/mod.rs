@@ -157,8 +157,9 @@ const MIN_ANCHOR: usize = 4;
 /// What may follow `cloudflare` when it names a value by itself
 /// (`cloudflare: …`, `"cloudflare": "…"`, `CLOUDFLARE=…`): the word is
 /// anchored with each of them, never alone — it stands in every
-/// `api.cloudflare.com/` URL.
-const BARE_NAME_FOLLOWERS: &[u8] = b" \"':=";
+/// `api.cloudflare.com/` URL and in prose (`cloudflare = …`, with a
+/// space, is left out for that reason).
+const BARE_NAME_FOLLOWERS: &[u8] = b"\"':=";
 
 fn context_anchors() -> Vec<StaticAnchor> {
     let mut anchors = Vec::new();
