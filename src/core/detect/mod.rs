@@ -144,14 +144,17 @@ pub fn context_literals() -> Vec<&'static str> {
     words
 }
 
-/// The bytes that most often follow a short credential word (`key`) used
-/// as a value's name: the word is anchored with each of them after it, so
-/// that the automaton keeps 4-byte fingerprints (`cache_keys`, `keyboard`…
-/// never reach the matcher) and few enough patterns for its fastest
-/// prefilter (32: slim Teddy). Left out, and so not found after a name
-/// ending in `key`: a tab, `)`, `,`, and `?=`, `+=`, `.=` with no space
-/// before them.
-const WORD_FOLLOWERS: &[u8] = b" \"':=>](\\\x1b";
+/// What most often follows a short credential word (`key`) used as a
+/// value's name: the word is anchored with each of these after it, so
+/// that the automaton keeps 4-byte fingerprints (`cache_keys`,
+/// `keyboard`, `kv key list`… never reach the matcher) and few enough
+/// patterns for its fastest prefilter (32: slim Teddy). Left out, and so
+/// not found after a name ending in `key`: a value after a space alone
+/// (`--api-key <value>`; `api_key = <value>` is found), a tab, `]`, `)`,
+/// `,`, and `+=`, `.=`.
+const WORD_FOLLOWERS: &[&str] = &[
+    "=", ":", "\"", "'", ">", "(", "\\", "\x1b", " =", " ?", " :",
+];
 /// The shortest anchor literal.
 const MIN_ANCHOR: usize = 4;
 /// What may follow `cloudflare` when it names a value by itself
@@ -159,7 +162,7 @@ const MIN_ANCHOR: usize = 4;
 /// anchored with each of them, never alone — it stands in every
 /// `api.cloudflare.com/` URL and in prose (`cloudflare = …`, with a
 /// space, is left out for that reason).
-const BARE_NAME_FOLLOWERS: &[u8] = b"\"':=";
+const BARE_NAME_FOLLOWERS: &[&str] = &["\"", "'", ":", "="];
 
 fn context_anchors() -> Vec<StaticAnchor> {
     let mut anchors = Vec::new();
@@ -186,7 +189,7 @@ fn context_anchors() -> Vec<StaticAnchor> {
             anchors.extend(
                 followers
                     .iter()
-                    .map(|&b| anchor(format!("{literal}{}", b as char))),
+                    .map(|follower| anchor(format!("{literal}{follower}"))),
             );
         } else {
             anchors.push(anchor(literal.to_string()));
