@@ -54,22 +54,20 @@ pub fn context_literals() -> Vec<&'static str> {
 /// What most often follows a short credential word (`key`) used as a
 /// value's name: the word is anchored with each of these after it, so
 /// that the automaton keeps 4-byte fingerprints (`cache_keys`,
-/// `keyboard`, `kv key list`… never reach the matcher) and few enough
-/// patterns for its fastest prefilter (32: slim Teddy). Left out, and so
-/// not found after a name ending in `key`: a value after a space alone
-/// (`--api-key <value>`; `api_key = <value>` is found), a tab, `]`, `)`,
-/// `,`, and `+=`, `.=`.
-const WORD_FOLLOWERS: &[&str] = &[
-    "=", ":", "\"", "'", ">", "(", "\\", "\x1b", " =", " ?", " :",
-];
+/// `keyboard`, `kv key list`… never reach the matcher) and few patterns:
+/// each one loosens the automaton's prefilter (slim Teddy, 32 patterns at
+/// most), which is most of the scan's time. Left out, and so not found
+/// after a name ending in `key`: a value after a space alone
+/// (`--api-key <value>`; `api_key = <value>` is found), a tab, `>`, `]`,
+/// `)`, `,`, an ANSI code, and `?=`, `:=`, `+=`, `.=` after a space.
+const WORD_FOLLOWERS: &[&str] = &["=", ":", "\"", "'", " =", "(", "\\"];
 /// The shortest anchor literal.
 const MIN_ANCHOR: usize = 4;
 /// What may follow `cloudflare` when it names a value by itself
-/// (`cloudflare: …`, `"cloudflare": "…"`, `CLOUDFLARE=…`): the word is
-/// anchored with each of them, never alone — it stands in every
-/// `api.cloudflare.com/` URL and in prose (`cloudflare = …`, with a
-/// space, is left out for that reason).
-const BARE_NAME_FOLLOWERS: &[&str] = &["\"", "'", ":", "="];
+/// (`cloudflare: …`, `CLOUDFLARE=…`): the word is anchored with each of
+/// them, never alone — it stands in every `api.cloudflare.com/` URL and in
+/// prose (`"cloudflare": …` and `cloudflare = …` are left out).
+const BARE_NAME_FOLLOWERS: &[&str] = &[":", "="];
 
 pub(super) fn context_anchors() -> Vec<StaticAnchor> {
     let mut anchors = Vec::new();
