@@ -38,9 +38,10 @@ pub const MIN_PREFIXED_BODY: usize = 4;
 pub const MAX_KNOWN_LEN: usize = 16 * 1024;
 
 /// Why a secret could not be loaded. Never contains the value.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     /// Reading the source failed.
+    #[error("cannot read secrets from {source_name}: {error}")]
     Io {
         /// Where it was read from (a path, `stdin` or `$VAR`).
         source_name: String,
@@ -48,6 +49,12 @@ pub enum SecretError {
         error: io::Error,
     },
     /// A value is too short to hunt without matching ordinary text.
+    #[error(
+        "{source_name}, line {line}: value too short to hunt (needs {}+ characters, \
+         or a Cloudflare prefix and {}+ more)",
+        MIN_UNPREFIXED_LEN,
+        MIN_PREFIXED_BODY
+    )]
     TooShort {
         /// Where it was read from.
         source_name: String,
@@ -55,6 +62,11 @@ pub enum SecretError {
         line: usize,
     },
     /// A value is longer than [`MAX_KNOWN_LEN`].
+    #[error(
+        "{source_name}, line {line}: value too long to hunt (at most {} KiB; \
+         is this one value per line?)",
+        MAX_KNOWN_LEN / 1024
+    )]
     TooLong {
         /// Where it was read from.
         source_name: String,
@@ -62,10 +74,15 @@ pub enum SecretError {
         line: usize,
     },
     /// The environment variable is not set or empty.
+    #[error("environment variable {0} is not set or is empty")]
     EnvMissing(String),
     /// The source held no value at all.
+    #[error("{0} holds no secret value")]
     Empty(String),
     /// A value is a redaction marker (a vault file that was itself redacted).
+    #[error(
+        "{source_name}, line {line}: a redaction marker, not a secret (was this file redacted?)"
+    )]
     Marker {
         /// Where it was read from.
         source_name: String,
@@ -73,37 +90,6 @@ pub enum SecretError {
         line: usize,
     },
 }
-
-impl fmt::Display for SecretError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SecretError::Io { source_name, error } => {
-                write!(f, "cannot read secrets from {source_name}: {error}")
-            }
-            SecretError::TooShort { source_name, line } => write!(
-                f,
-                "{source_name}, line {line}: value too short to hunt (needs {MIN_UNPREFIXED_LEN}+ characters, \
-                 or a Cloudflare prefix and {MIN_PREFIXED_BODY}+ more)"
-            ),
-            SecretError::TooLong { source_name, line } => write!(
-                f,
-                "{source_name}, line {line}: value too long to hunt (at most {} KiB; \
-                 is this one value per line?)",
-                MAX_KNOWN_LEN / 1024
-            ),
-            SecretError::EnvMissing(var) => {
-                write!(f, "environment variable {var} is not set or is empty")
-            }
-            SecretError::Empty(name) => write!(f, "{name} holds no secret value"),
-            SecretError::Marker { source_name, line } => write!(
-                f,
-                "{source_name}, line {line}: a redaction marker, not a secret (was this file redacted?)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for SecretError {}
 
 /// The set of known leaked values to hunt.
 #[derive(Default)]

@@ -83,7 +83,7 @@ mod tests;
 mod window;
 
 use context::context;
-pub use context::keyword_rule;
+pub use context::{keyword_rule, KeywordError};
 pub use context::{MAX_SEPARATORS, OTHER_VENDOR_PREFIXES, SEPARATORS};
 use known::KnownHunter;
 use matchers::{oauth, origin_ca, scannable, tunnel_pem, tunnel_token, turnstile};
@@ -203,7 +203,7 @@ impl Detector {
     pub fn with_keywords(
         known: &KnownSecrets,
         keywords: &[(String, Kind)],
-    ) -> Result<Detector, String> {
+    ) -> Result<Detector, KeywordError> {
         let mut extra = Vec::new();
         for (word, kind) in keywords {
             extra.push(StaticAnchor {
