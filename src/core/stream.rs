@@ -352,6 +352,22 @@ impl<'d> StreamScanner<'d> {
         Ok(self.flow())
     }
 
+    /// Ends the stream with its last bytes `data`: [`feed`](Self::feed)
+    /// then [`finish`](Self::finish), in one pass when they fit in the
+    /// buffer — nothing is left for a later read to decide, so the end is
+    /// not searched for the start of an anchor (what makes a tree of small
+    /// files cheap).
+    pub fn finish_with(&mut self, data: &[u8], sink: &mut impl Sink) -> io::Result<Flow> {
+        if !self.stopped && !self.finished && data.len() <= self.chunk {
+            let space = self.free_space();
+            space[..data.len()].copy_from_slice(data);
+            self.len += data.len();
+            return self.finish(sink);
+        }
+        self.feed(data, sink)?;
+        self.finish(sink)
+    }
+
     fn flow(&self) -> Flow {
         if self.stopped {
             Flow::Stop
@@ -509,8 +525,8 @@ pub fn scan_bytes(detector: &Detector, bytes: &[u8]) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut scanner = StreamScanner::with_chunk(detector, true, bytes.len());
     scanner
-        .scan_reader(&mut &bytes[..], &mut findings)
-        .expect("reading memory cannot fail");
+        .finish_with(bytes, &mut findings)
+        .expect("collecting findings cannot fail");
     findings
 }
 

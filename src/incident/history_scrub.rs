@@ -124,8 +124,7 @@ impl Visit for Counting<'_> {
 
     fn member_name(&mut self, _: &[String], name: &[u8]) -> io::Result<Flow> {
         let mut scanner = StreamScanner::new(self.detector, true);
-        scanner.feed(name, &mut self.counts)?;
-        scanner.finish(&mut self.counts)
+        scanner.finish_with(name, &mut self.counts)
     }
 }
 

@@ -6,7 +6,9 @@ use super::schema::{self, FindingRecord, SearchRecord};
 use super::{human, sarif, Format, NotInspected, Output, Tally, FLUSH_AT};
 use crate::core::finding::Finding;
 use crate::core::stream::{Flow, Sink};
+use std::cell::OnceCell;
 use std::io;
+use std::path::Path;
 
 /// `path!member!inner`: where a finding inside containers is, for humans.
 pub(super) fn shown_path(path: &str, container: &[String]) -> String {
@@ -18,14 +20,31 @@ pub(super) fn shown_path(path: &str, container: &[String]) -> String {
     shown
 }
 
+/// A file's name as reports show it: given, or worked out from its path
+/// (masked and escaped) the first time something is reported — most
+/// files of a big tree never need it.
+pub(super) enum Name<'a> {
+    Given(&'a str),
+    Path(&'a Path, OnceCell<String>),
+}
+
+impl Name<'_> {
+    fn get(&self) -> &str {
+        match self {
+            Name::Given(name) => name,
+            Name::Path(path, shown) => {
+                shown.get_or_init(|| crate::mask::sanitize::display_path(path))
+            }
+        }
+    }
+}
+
 /// The report of one file; a [`Sink`] for the stream scanner.
 pub struct FileReport<'a> {
     output: &'a Output,
-    path: &'a str,
+    name: Name<'a>,
     /// The member being read (see [`FileReport::enter`]).
     container: Vec<String>,
-    /// `path!member…`, as human output shows it.
-    shown: String,
     buf: Vec<u8>,
     tally: Tally,
     /// SARIF: the UTF-16 column, following the data.
@@ -33,12 +52,11 @@ pub struct FileReport<'a> {
 }
 
 impl<'a> FileReport<'a> {
-    pub(super) fn new(output: &'a Output, path: &'a str) -> FileReport<'a> {
+    pub(super) fn new(output: &'a Output, name: Name<'a>) -> FileReport<'a> {
         FileReport {
             output,
-            path,
+            name,
             container: Vec::new(),
-            shown: path.to_string(),
             buf: Vec::new(),
             tally: Tally::default(),
             column: (output.format == Format::Sarif).then(sarif::Utf16Column::default),
@@ -49,7 +67,7 @@ impl<'a> FileReport<'a> {
     /// why: a line on stderr now, a record in the report.
     pub fn not_inspected(&mut self, reason: &str) {
         let item = NotInspected {
-            path: self.path,
+            path: self.name.get(),
             container: &self.container,
             reason,
         };
@@ -61,7 +79,6 @@ impl<'a> FileReport<'a> {
     /// about: the names of the containers leading to it, outermost first,
     /// escaped and masked (empty: the file itself). Columns restart.
     pub fn enter(&mut self, container: Vec<String>) {
-        self.shown = shown_path(self.path, &container);
         self.container = container;
         if self.column.is_some() {
             self.column = Some(sarif::Utf16Column::default());
@@ -83,13 +100,13 @@ impl<'a> FileReport<'a> {
         match self.output.format {
             Format::Human => human::finding_line(
                 &mut self.buf,
-                &self.shown,
+                &shown_path(self.name.get(), &self.container),
                 f,
                 fingerprints,
                 self.output.color,
             ),
             Format::Json => {
-                let mut record = FindingRecord::new(self.path, f, fingerprints);
+                let mut record = FindingRecord::new(self.name.get(), f, fingerprints);
                 record.container_path = (!self.container.is_empty()).then_some(&self.container);
                 let record = SearchRecord::Finding(record);
                 self.buf.extend_from_slice(schema::line(&record).as_bytes());
@@ -99,7 +116,8 @@ impl<'a> FileReport<'a> {
                     .column
                     .as_mut()
                     .map_or(f.column, |c| c.finding(f.length));
-                let result = sarif::result(self.path, &self.container, f, column, fingerprints);
+                let result =
+                    sarif::result(self.name.get(), &self.container, f, column, fingerprints);
                 self.output.sarif_parts().results.push(result);
             }
         }

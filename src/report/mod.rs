@@ -241,7 +241,13 @@ impl Output {
 
     /// A per-file reporter for `path` (already escaped for display).
     pub fn file<'a>(&'a self, path: &'a str) -> FileReport<'a> {
-        FileReport::new(self, path)
+        FileReport::new(self, file::Name::Given(path))
+    }
+
+    /// A per-file reporter for the file at `path`, whose shown name
+    /// (masked, escaped) is only worked out if something is reported.
+    pub fn file_at<'a>(&'a self, path: &'a std::path::Path) -> FileReport<'a> {
+        FileReport::new(self, file::Name::Path(path, Default::default()))
     }
 
     /// Writes the end of the report: the JSON summary object or the SARIF
