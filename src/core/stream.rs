@@ -738,6 +738,35 @@ mod tests {
     }
 
     #[test]
+    fn finishing_with_the_last_bytes_hands_over_what_feed_and_finish_do() {
+        let det = Detector::new(&KnownSecrets::new());
+        let token = crate::fake::FakeGen::new(9).scannable("cfut_", true);
+        for text in [
+            format!("a {token}"),
+            format!("x\n{token}\ncfu"),
+            "grep cfat_AbCdE".to_string(),
+            String::new(),
+        ] {
+            let (mut one, mut two) = (Masker(Vec::new()), Masker(Vec::new()));
+            let mut s = StreamScanner::new(&det, true);
+            assert_eq!(
+                s.finish_with(text.as_bytes(), &mut one).unwrap(),
+                Flow::Continue
+            );
+            let mut s = StreamScanner::new(&det, true);
+            s.feed(text.as_bytes(), &mut two).unwrap();
+            s.finish(&mut two).unwrap();
+            crate::mask::sanitize::assert_same("finished with", &one.0, &two.0);
+            assert_eq!(scan_bytes(&det, text.as_bytes()).len(), {
+                let mut found = Vec::new();
+                let mut s = StreamScanner::with_chunk(&det, true, 3);
+                s.scan_reader(&mut text.as_bytes(), &mut found).unwrap();
+                found.len()
+            });
+        }
+    }
+
+    #[test]
     fn line_and_column_are_counted() {
         let det = Detector::new(&KnownSecrets::new());
         let f = scan_bytes(&det, b"one\ntwo\r\n  grep cfat_AbCdE\n");
