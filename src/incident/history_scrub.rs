@@ -81,8 +81,8 @@ pub fn scrub(
     let plan = method::plan_for(&file.path, false, request)?;
     if dry_run {
         return match method::survey(&file.path, plan, false, request, opts.detector)? {
-            (Plan::Leave(opaque), _) => Err(HistoryError::NotInspected(opaque)),
-            (_, c) => done(c, "would be redacted"),
+            (Plan::Leave(opaque), ..) => Err(HistoryError::NotInspected(opaque)),
+            (_, c, _) => done(c, "would be redacted"),
         };
     }
     match method::apply(&file.path, plan, request, opts)? {
