@@ -87,7 +87,7 @@ mod placeholder;
 mod tests;
 mod window;
 
-pub use context::keyword_rule;
+pub use context::{keyword_rule, KeywordError};
 use context::{context, Introducer};
 pub use context::{
     ASSIGN_MODIFIERS, COMMENT_MARKERS, MAX_INDENT, MAX_SEPARATORS, OTHER_VENDOR_PREFIXES,
@@ -281,7 +281,7 @@ impl Detector {
     pub fn with_keywords(
         known: &KnownSecrets,
         keywords: &[(String, Kind)],
-    ) -> Result<Detector, String> {
+    ) -> Result<Detector, KeywordError> {
         let mut extra = Vec::new();
         for (word, kind) in keywords {
             keyword_rule(word, *kind)?;
