@@ -4,7 +4,8 @@ against gitleaks, a `git log -p | rg` pipeline and git filter-repo.
 
 Usage:
   python3 bench/git_bench.py [--dir DIR] [--commits 20000] [--blob-kb 10]
-                             [--runs 3] [--real REPO]
+                             [--runs 5] [--redact-runs 3] [--real REPO]
+                             [--only scan,redact]
 
 Generates, outside the repository (DIR, default /tmp/cfscrub-git-bench), a
 deterministic history with fast-import: COMMITS commits, each changing one
@@ -145,15 +146,6 @@ def timed(cmd, stdout=subprocess.DEVNULL, shell=False):
     return time.perf_counter() - start
 
 
-def median(runs, fn, prepare=None):
-    times = []
-    for _ in range(runs):
-        if prepare:
-            prepare()
-        times.append(fn())
-    return statistics.median(times)
-
-
 def fingerprint(value):
     return hashlib.sha256(b"cfscrub-fingerprint-v1\0" + value.encode()).hexdigest()[:16]
 
@@ -224,7 +216,8 @@ def main():
     ap.add_argument("--dir", default="/tmp/cfscrub-git-bench")
     ap.add_argument("--commits", type=int, default=20000)
     ap.add_argument("--blob-kb", type=int, default=10)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--redact-runs", type=int, default=3)
     ap.add_argument("--real")
     ap.add_argument("--only", default="scan,redact", help="scan, redact or both (the generated corpus)")
     a = ap.parse_args()
@@ -238,7 +231,7 @@ def main():
         scan_section(gen, planted, a.runs, a.dir)
     if "redact" in a.only:
         print("redact, generated history:")
-        redact_section(gen, planted, a.runs, a.dir)
+        redact_section(gen, planted, a.redact_runs, a.dir)
     if a.real:
         real = os.path.join(a.dir, "real.git")
         shutil.rmtree(real, ignore_errors=True)

@@ -190,7 +190,7 @@ fn opaque_content(path: &Path, detector: &Detector, follow: bool) -> Option<File
     let mut scanner = StreamScanner::new(detector, true);
     Some(
         match head.scan_with_rest(&mut scanner, &mut file, &mut counts) {
-            Ok(()) => FileResult::NotInspected(format, counts),
+            Ok(_) => FileResult::NotInspected(format, counts),
             Err(e) => FileResult::failed(format!("cannot read: {e}")),
         },
     )

@@ -5,7 +5,7 @@
 use crate::core::detect::Detector;
 use crate::core::finding::Finding;
 use crate::core::rules::Kind;
-use crate::core::stream::Sink;
+use crate::core::stream::{Flow, Sink};
 use std::collections::BTreeMap;
 use std::io;
 
@@ -96,9 +96,9 @@ impl FileCounts {
 }
 
 impl Sink for FileCounts {
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
         self.add(f);
-        Ok(())
+        Ok(Flow::Continue)
     }
 }
 

@@ -28,7 +28,7 @@ use crate::core::counts::FileCounts;
 use crate::core::detect::Detector;
 use crate::core::finding::Finding;
 use crate::core::sniff::{self, Binary, Content, Opaque};
-use crate::core::stream::{Sink, StreamScanner};
+use crate::core::stream::{Flow, Sink, StreamScanner};
 use crate::mask::sanitize::display_path;
 use crate::rewrite::{
     redact_binary_by_rename, redact_by_rename, redact_same_length, Method, Outcome, RewriteError,
@@ -318,13 +318,14 @@ struct NulWatch {
 }
 
 impl Sink for NulWatch {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
         self.nul = self.nul || sniff::has_nul(bytes);
-        Ok(())
+        Ok(Flow::Continue)
     }
 
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        self.counts.finding(f)
+    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
+        self.counts.add(f);
+        Ok(Flow::Continue)
     }
 }
 

@@ -89,6 +89,7 @@ fn scan_decoded(
         }
     }
     head.scan_with_rest(&mut StreamScanner::new(detector, true), &mut decoded, sink)
+        .map(drop)
         .map_err(unreadable)
 }
 
@@ -194,9 +195,7 @@ pub fn redact(path: &Path, format: Opaque, opts: RewriteOptions) -> Result<Outco
         .map_err(io_err("cannot write the temp file"))?;
     let mut masker = Masker::new(encoder, opts.replacement);
     scan_decoded(&file, format, opts.detector, &mut masker)?;
-    let (encoder, written) = masker
-        .finish()
-        .map_err(io_err("cannot write the temp file"))?;
+    let (encoder, written) = masker.into_parts();
     encoder
         .finish()
         .and_then(|mut w| w.flush())

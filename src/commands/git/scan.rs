@@ -16,7 +16,6 @@ use cfscrub::source::git::objects::{self, Entry, Plan, Scope};
 use cfscrub::source::git::{check_git, read, staged, GitError, Repo};
 use cfscrub::source::head::scan_and_sniff;
 use cfscrub::source::pool::scan_pool;
-use std::io;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -152,10 +151,8 @@ fn report_object(
         }
     });
     if let Err(e) = result {
-        if !(e.kind() == io::ErrorKind::BrokenPipe && output.is_closed()) {
-            errln!("cfscrub: {}: {e}", entry.oid);
-            t.errors += 1;
-        }
+        errln!("cfscrub: {}: {e}", entry.oid);
+        t.errors += 1;
     }
     t
 }
