@@ -26,6 +26,7 @@ use crate::core::rules::Kind;
 use crate::core::stream::{Flow, Sink};
 use crate::errln;
 use schema::{FindingRecord, SearchRecord, SearchSummary, UninspectedRecord};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -242,7 +243,8 @@ impl Output {
     pub fn file<'a>(&'a self, path: &'a str) -> FileReport<'a> {
         FileReport {
             output: self,
-            path,
+            path: Cow::Borrowed(path),
+            git: None,
             container: Vec::new(),
             shown: path.to_string(),
             buf: Vec::new(),
@@ -349,10 +351,14 @@ fn shown_path(path: &str, container: &[String]) -> String {
     shown
 }
 
-/// The report of one file; a [`Sink`] for the stream scanner.
+/// The report of one file, or of one git object ([`Output::git_object`]);
+/// a [`Sink`] for the stream scanner.
 pub struct FileReport<'a> {
     output: &'a Output,
-    path: &'a str,
+    /// The path (for a git object: SARIF's artifact URI).
+    path: Cow<'a, str>,
+    /// A git object: what names it in each format.
+    git: Option<git::Names>,
     /// The member being read (see [`FileReport::enter`]).
     container: Vec<String>,
     /// `path!member…`, as human output shows it.
@@ -367,8 +373,12 @@ impl FileReport<'_> {
     /// Records that this file's content could not be seen through, and
     /// why: a line on stderr now, a record in the report.
     pub fn not_inspected(&mut self, reason: &str) {
+        let shown = match &self.git {
+            Some(git) => git.shown(),
+            None => self.path.to_string(),
+        };
         let item = NotInspected {
-            path: self.path,
+            path: &shown,
             container: &self.container,
             reason,
         };
@@ -380,7 +390,7 @@ impl FileReport<'_> {
     /// about: the names of the containers leading to it, outermost first,
     /// escaped and masked (empty: the file itself). Columns restart.
     pub fn enter(&mut self, container: Vec<String>) {
-        self.shown = shown_path(self.path, &container);
+        self.shown = shown_path(&self.path, &container);
         self.container = container;
         if self.column.is_some() {
             self.column = Some(sarif::Utf16Column::default());
@@ -400,16 +410,27 @@ impl FileReport<'_> {
     fn format_finding(&mut self, f: &Finding) {
         let fingerprints = self.output.fingerprints;
         match self.output.format {
-            Format::Human => human::finding_line(
-                &mut self.buf,
-                &self.shown,
-                f,
-                fingerprints,
-                self.output.color,
-            ),
+            Format::Human => {
+                human::finding_line(
+                    &mut self.buf,
+                    &self.shown,
+                    f,
+                    fingerprints,
+                    self.output.color,
+                );
+                if let Some(git) = &self.git {
+                    self.buf.pop(); // the newline: the note goes first
+                    self.buf.extend_from_slice(git.note.as_bytes());
+                    self.buf.push(b'\n');
+                }
+            }
             Format::Json => {
-                let mut record = FindingRecord::new(self.path, f, fingerprints);
+                let mut record = FindingRecord::new(&self.path, f, fingerprints);
                 record.container_path = (!self.container.is_empty()).then_some(&self.container);
+                if let Some(git) = &self.git {
+                    record.path = git.path.as_deref();
+                    record.git = Some(git.record());
+                }
                 let record = SearchRecord::Finding(record);
                 self.buf.extend_from_slice(schema::line(&record).as_bytes());
             }
@@ -418,7 +439,11 @@ impl FileReport<'_> {
                     .column
                     .as_mut()
                     .map_or(f.column, |c| c.finding(f.length));
-                let result = sarif::result(self.path, &self.container, f, column, fingerprints);
+                let mut result =
+                    sarif::result(&self.path, &self.container, f, column, fingerprints);
+                if let Some(git) = &self.git {
+                    git.mark(&mut result);
+                }
                 self.output.sarif_parts().results.push(result);
             }
         }
