@@ -101,7 +101,8 @@ pub fn scan_plan(
     read::read_all(repo, plan, pool, |object| {
         let data = object.data.as_slice();
         let mut found: Vec<Finding> = Vec::new();
-        let mut scanner = StreamScanner::with_chunk(detector, false, data.len().max(1));
+        // The thread's reusable buffer: no allocation per object.
+        let mut scanner = StreamScanner::new(detector, false);
         match scan_and_sniff(&mut scanner, &mut &data[..], &mut found) {
             Ok(None) if found.is_empty() => lock(&tally).merge(&Tally {
                 files: 1,

@@ -3,11 +3,12 @@
 //! their contents, read once each.
 //!
 //! Where from: `cat-file --batch-all-objects --batch-check` lists every
-//! object, loose and packed, reachable or not; `rev-list --objects --all
-//! --reflog` tells which are reachable (branches, tags, remotes, notes,
-//! `refs/stash`, `refs/pull/*`, every reflog entry); `log --raw -m` over
-//! every commit (dangling ones included) tells, per blob, the commits that
-//! put it at a path: the oldest is *first seen*, and how many. A blob no
+//! object, loose and packed, reachable or not; `rev-list --all --reflog`
+//! tells which commits and tags are reachable (branches, tags, remotes,
+//! notes, `refs/stash`, `refs/pull/*`, every reflog entry); `log --raw -m`
+//! over every commit (dangling ones included) tells, per blob, the commits
+//! that put it at a path: the oldest is *first seen*, and how many; a blob
+//! is reachable when one of them is. A blob no
 //! commit introduces is in the index or unreachable (`git add` then
 //! reset). A [`Scope`] with `--branch`/`--since` narrows all this to the
 //! commits `git log` selects, their blobs and their messages.
@@ -156,6 +157,7 @@ enum Placer {
     Known(HashMap<Oid, Place>),
     /// The whole database: reachability, origins, tag refs, the index.
     Full {
+        /// Reachable commits and tags.
         reachable: HashSet<Oid>,
         origins: Origins,
         tag_refs: HashMap<Oid, Vec<u8>>,
@@ -172,16 +174,13 @@ impl Placer {
                 origins,
                 tag_refs,
                 index,
-            } => {
-                let is_reachable = reachable.contains(&entry.oid);
-                match entry.kind {
-                    ObjectKind::Blob => blob_place(&entry.oid, origins, index, is_reachable),
-                    ObjectKind::Commit | ObjectKind::Tag => Place::Own {
-                        tag_ref: tag_refs.get(&entry.oid).cloned(),
-                        reachable: is_reachable,
-                    },
-                }
-            }
+            } => match entry.kind {
+                ObjectKind::Blob => blob_place(&entry.oid, origins, index),
+                ObjectKind::Commit | ObjectKind::Tag => Place::Own {
+                    tag_ref: tag_refs.get(&entry.oid).cloned(),
+                    reachable: reachable.contains(&entry.oid),
+                },
+            },
         }
     }
 }
@@ -291,7 +290,7 @@ pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
             },
         });
     }
-    let origins = origins(repo, scope, &[])?;
+    let origins = origins(repo, scope, &[], None)?;
     let mut targets = HashMap::new();
     for oid in origins.blobs.keys() {
         targets.insert(
@@ -299,7 +298,7 @@ pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
             Target {
                 oid: oid.clone(),
                 kind: ObjectKind::Blob,
-                place: blob_place(oid, &origins, &HashMap::new(), true),
+                place: blob_place(oid, &origins, &HashMap::new()),
             },
         );
     }
@@ -326,26 +325,22 @@ pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
 /// which commits put each blob at a path, which ref names each tag.
 fn full_places(repo: &Repo, commits: &[Oid]) -> Result<Placer, GitError> {
     let commits: Vec<&Oid> = commits.iter().collect();
+    let reachable = reachable(repo)?;
     Ok(Placer::Full {
-        reachable: reachable(repo)?,
-        origins: origins(repo, &Scope::default(), &commits)?,
+        origins: origins(repo, &Scope::default(), &commits, Some(&reachable))?,
+        reachable,
         tag_refs: tag_refs(repo)?,
         index: index_blobs(repo)?,
     })
 }
 
-fn blob_place(
-    oid: &Oid,
-    origins: &Origins,
-    index: &HashMap<Oid, Vec<u8>>,
-    reachable: bool,
-) -> Place {
+fn blob_place(oid: &Oid, origins: &Origins, index: &HashMap<Oid, Vec<u8>>) -> Place {
     match origins.blobs.get(oid) {
         Some(o) => Place::InCommits {
             commit: o.commit.clone(),
             path: o.path.clone(),
             commits: o.commits,
-            reachable,
+            reachable: o.reachable,
         },
         None => match index.get(oid) {
             Some(path) => Place::Index(path.clone()),
@@ -373,9 +368,19 @@ fn inventory(repo: &Repo) -> Result<Vec<(Oid, Option<ObjectKind>, u64)>, GitErro
         .collect())
 }
 
-/// Ids of the objects any ref or reflog entry reaches.
+/// Ids of the commits and tags any ref or reflog entry reaches (and of
+/// an object a ref names directly). Trees are not walked: a blob is
+/// reachable when a reachable commit puts it in place (`origins`), since
+/// every blob of a commit's tree was put there by it or an ancestor
+/// (`log -m` diffs a merge against each parent, a root against nothing).
 fn reachable(repo: &Repo) -> Result<HashSet<Oid>, GitError> {
-    let out = repo.output(["rev-list", "--objects", "--all", "--reflog"])?;
+    let out = repo.output([
+        "rev-list",
+        "--objects",
+        "--all",
+        "--reflog",
+        "--filter=tree:0",
+    ])?;
     Ok(out
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())

@@ -4,7 +4,7 @@
 
 use super::objects::{Oid, Scope};
 use super::{wait_ok, GitError, Repo};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 
@@ -15,6 +15,8 @@ pub(super) struct Origin {
     time: i64,
     pub(super) path: Vec<u8>,
     pub(super) commits: u32,
+    /// Whether a reachable commit puts it in place.
+    pub(super) reachable: bool,
 }
 
 #[derive(Debug, Default)]
@@ -25,8 +27,14 @@ pub(super) struct Origins {
 }
 
 /// Runs `git log --raw -m` over `extra` commits (on stdin) and the scope's
-/// revisions, and records where each blob first appears.
-pub(super) fn origins(repo: &Repo, scope: &Scope, extra: &[&Oid]) -> Result<Origins, GitError> {
+/// revisions, and records where each blob first appears, and whether one
+/// of the `reachable` commits puts it in place (`None`: all are).
+pub(super) fn origins(
+    repo: &Repo,
+    scope: &Scope,
+    extra: &[&Oid],
+    reachable: Option<&HashSet<Oid>>,
+) -> Result<Origins, GitError> {
     if scope.is_full() && extra.is_empty() {
         return Ok(Origins::default()); // no commit at all
     }
@@ -68,7 +76,7 @@ pub(super) fn origins(repo: &Repo, scope: &Scope, extra: &[&Oid]) -> Result<Orig
     let feeder = std::thread::spawn(move || stdin.write_all(&list));
     let mut out = BufReader::new(child.stdout.take().expect("piped"));
     let mut origins = Origins::default();
-    let mut current: Option<(Oid, i64)> = None;
+    let mut current: Option<(Oid, i64, bool)> = None;
     let mut field = Vec::new();
     let mut pending_blob: Option<Oid> = None;
     loop {
@@ -81,14 +89,19 @@ pub(super) fn origins(repo: &Repo, scope: &Scope, extra: &[&Oid]) -> Result<Orig
         }
         let f = trim_newlines(&field);
         if let Some(oid) = pending_blob.take() {
-            if let Some((commit, time)) = &current {
-                origins.record(oid, commit, *time, f);
+            if let Some((commit, time, reached)) = &current {
+                origins.record(oid, commit, *time, f, *reached);
             }
         } else if let Some(head) = f.strip_prefix(b"\x01") {
             let text = String::from_utf8_lossy(head);
             let (commit, time) = text.split_once(' ').unwrap_or((&text, "0"));
             origins.commits.push(commit.to_string());
-            current = Some((commit.to_string(), time.trim().parse().unwrap_or(0)));
+            let reached = reachable.is_none_or(|r| r.contains(commit));
+            current = Some((
+                commit.to_string(),
+                time.trim().parse().unwrap_or(0),
+                reached,
+            ));
         } else if f.starts_with(b":") {
             // `:old new oldsha newsha status`: keep added or changed blobs.
             let meta = String::from_utf8_lossy(f);
@@ -118,10 +131,11 @@ fn trim_newlines(mut f: &[u8]) -> &[u8] {
 }
 
 impl Origins {
-    fn record(&mut self, blob: Oid, commit: &Oid, time: i64, path: &[u8]) {
+    fn record(&mut self, blob: Oid, commit: &Oid, time: i64, path: &[u8], reachable: bool) {
         match self.blobs.get_mut(&blob) {
             Some(o) => {
                 o.commits += 1;
+                o.reachable |= reachable;
                 if time < o.time || (time == o.time && commit < &o.commit) {
                     o.commit = commit.clone();
                     o.time = time;
@@ -136,6 +150,7 @@ impl Origins {
                         time,
                         path: path.to_vec(),
                         commits: 1,
+                        reachable,
                     },
                 );
             }

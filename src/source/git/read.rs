@@ -182,9 +182,11 @@ fn read_batches<'a>(
         let size: usize = size
             .parse()
             .map_err(|_| std::io::Error::other("bad cat-file header"))?;
-        let mut data = vec![0; size + 1];
-        out.read_exact(&mut data)?;
-        data.pop(); // the newline after the contents
+        let mut data = Vec::with_capacity(size + 1);
+        (&mut out).take(size as u64 + 1).read_to_end(&mut data)?;
+        if data.pop() != Some(b'\n') || data.len() != size {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
         size_sum += size;
         batch.push((entry, data));
         if size_sum >= BATCH_BYTES || batch.len() >= 4096 {
