@@ -3,10 +3,9 @@
 //! path is its *first seen*, and every commit that did is counted.
 
 use super::objects::{Oid, Scope};
-use super::{wait_ok, GitError, Repo};
+use super::{wait_ok, Fed, GitError, Repo};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Write};
-use std::process::Stdio;
+use std::io::{BufRead, BufReader};
 
 /// The oldest commit putting a blob at a path, and how many do.
 #[derive(Debug)]
@@ -62,18 +61,15 @@ pub(super) fn origins(
         args.extend(scope.revs.iter().cloned());
         args.push("--".into());
     }
-    let mut cmd = repo.command(&args);
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let mut stdin = child.stdin.take().expect("piped");
     let list: Vec<u8> = extra
         .iter()
         .flat_map(|o| format!("{o}\n").into_bytes())
         .collect();
-    let feeder = std::thread::spawn(move || stdin.write_all(&list));
+    let Fed {
+        cmd,
+        mut child,
+        feeder,
+    } = repo.spawn_fed(&args, list)?;
     let mut out = BufReader::new(child.stdout.take().expect("piped"));
     let mut origins = Origins::default();
     let mut current: Option<(Oid, i64, bool)> = None;

@@ -5,10 +5,9 @@
 //! the next batches are read.
 
 use super::objects::{Entry, Plan};
-use super::{wait_ok, GitError, Repo};
-use std::io::{BufRead, BufReader, Read, Write};
+use super::{wait_ok, Fed, GitError, Repo};
+use std::io::{BufRead, BufReader, Read};
 use std::os::fd::AsRawFd;
-use std::process::Stdio;
 use std::sync::mpsc;
 
 /// One object's contents.
@@ -98,20 +97,17 @@ where
     std::thread::scope(|scope| {
         let mut running = Vec::new();
         for &run in runs {
-            // `--buffer`: the whole list is on stdin, so nothing waits for
-            // a flush after each object.
-            let mut cmd = repo.command(["cat-file", "--batch", "--buffer"]);
-            let mut child = cmd
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()?;
-            let mut stdin = child.stdin.take().expect("piped");
             let list: Vec<u8> = run
                 .iter()
                 .flat_map(|e| [e.oid.as_bytes(), b"\n"].concat())
                 .collect();
-            let feeder = scope.spawn(move || stdin.write_all(&list));
+            // `--buffer`: the whole list is on stdin, so nothing waits for
+            // a flush after each object.
+            let Fed {
+                cmd,
+                mut child,
+                feeder,
+            } = repo.spawn_fed(["cat-file", "--batch", "--buffer"], list)?;
             let stdout = child.stdout.take().expect("piped");
             // Fewer, larger reads: the objects come as fast as git inflates.
             crate::sys::widen_pipe(stdout.as_raw_fd());
