@@ -67,7 +67,7 @@ impl Replacement {
 }
 
 /// What was found (and replaced) in one file.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FileCounts {
     /// Findings per kind.
     pub by_kind: BTreeMap<Kind, u64>,

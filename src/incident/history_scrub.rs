@@ -48,8 +48,8 @@ pub fn scrub(file: &HistoryFile, opts: RewriteOptions, dry_run: bool) -> Result<
     let plan = method::plan_for(&file.path, false, request).map_err(message)?;
     if dry_run {
         return match method::survey(&file.path, plan, false, request, opts.detector) {
-            Ok((Plan::Leave(opaque), _)) => Err(not_inspected(opaque)),
-            Ok((_, c)) => done(c, "would be redacted"),
+            Ok((Plan::Leave(opaque), ..)) => Err(not_inspected(opaque)),
+            Ok((_, c, _)) => done(c, "would be redacted"),
             Err(e) => Err(message(e)),
         };
     }

@@ -213,6 +213,7 @@ fn rename_attempt(
             counts,
             method: Method::Untouched,
             carried_over: 0,
+            inside: Default::default(),
         });
     };
     check_writable(&meta)?;
@@ -273,6 +274,7 @@ fn rename_attempt(
         counts,
         method: Method::Renamed,
         carried_over,
+        inside: Default::default(),
     })
 }
 

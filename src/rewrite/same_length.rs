@@ -186,6 +186,7 @@ pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, 
             counts: first,
             method: Method::Untouched,
             carried_over: 0,
+            inside: Default::default(),
         });
     }
     check_writable(&meta)?;
@@ -220,6 +221,7 @@ pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, 
                 counts,
                 method: Method::SameLength,
                 carried_over: 0,
+                inside: Default::default(),
             });
         }
         last = if held_back > 0 {

@@ -153,6 +153,7 @@ pub fn redact(db: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> 
         },
         method: Method::SameLength,
         carried_over: 0,
+        inside: Default::default(),
     })
 }
 
@@ -161,6 +162,7 @@ fn untouched() -> Outcome {
         counts: FileCounts::default(),
         method: Method::Untouched,
         carried_over: 0,
+        inside: Default::default(),
     }
 }
 
