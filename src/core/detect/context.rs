@@ -44,20 +44,34 @@ pub(super) enum Introducer {
     User(Kind),
 }
 
-/// The rule an extra context keyword `word` for `kind` joins; an error
-/// naming the word when it is not visible ASCII or `kind` has no context rule.
-pub fn keyword_rule(word: &str, kind: Kind) -> Result<&'static Rule, String> {
+/// Why a user's extra context keyword cannot be used; names the word.
+#[derive(Debug, thiserror::Error)]
+pub enum KeywordError {
+    /// Empty, or not visible ASCII.
+    #[error("keyword {0:?}: expected visible ASCII characters")]
+    NotAscii(String),
+    /// `kind` has no context rule for the word to join.
+    #[error(
+        "keyword {word:?}: {} has no context rule (use one of: {})",
+        .kind.id(),
+        context_kinds().join(", ")
+    )]
+    NoContextRule {
+        /// The keyword.
+        word: String,
+        /// The kind asked for.
+        kind: Kind,
+    },
+}
+
+/// The rule an extra context keyword `word` for `kind` joins.
+pub fn keyword_rule(word: &str, kind: Kind) -> Result<&'static Rule, KeywordError> {
     if word.is_empty() || !word.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(format!(
-            "keyword {word:?}: expected visible ASCII characters"
-        ));
+        return Err(KeywordError::NotAscii(word.to_string()));
     }
-    context_rule(kind).ok_or_else(|| {
-        format!(
-            "keyword {word:?}: {} has no context rule (use one of: {})",
-            kind.id(),
-            context_kinds().join(", ")
-        )
+    context_rule(kind).ok_or_else(|| KeywordError::NoContextRule {
+        word: word.to_string(),
+        kind,
     })
 }
 

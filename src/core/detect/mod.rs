@@ -96,8 +96,8 @@ mod window;
 
 pub use anchors::{anchor_literals, context_literals};
 use anchors::{context_anchors, rule_anchors, Owner, StaticAnchor};
-pub use context::keyword_rule;
 use context::{context, Introducer};
+pub use context::{keyword_rule, KeywordError};
 pub use context::{
     ASSIGN_MODIFIERS, COMMENT_MARKERS, MAX_INDENT, MAX_SEPARATORS, OTHER_VENDOR_PREFIXES,
     SEPARATORS,
@@ -181,7 +181,7 @@ impl Detector {
     pub fn with_keywords(
         known: &KnownSecrets,
         keywords: &[(String, Kind)],
-    ) -> Result<Detector, String> {
+    ) -> Result<Detector, KeywordError> {
         let mut extra = Vec::new();
         for (word, kind) in keywords {
             keyword_rule(word, *kind)?;
