@@ -255,11 +255,15 @@ impl Words {
         true
     }
 
+    /// Adds a word; past [`MAX_WORDS`] the first ones are dropped: the
+    /// last words (the credential word and what qualifies it) decide.
     fn push(&mut self, start: usize, end: usize) {
-        if self.count < MAX_WORDS {
-            self.spans[self.count] = (start as u8, end as u8);
-            self.count += 1;
+        if self.count == MAX_WORDS {
+            self.spans.copy_within(1.., 0);
+            self.count -= 1;
         }
+        self.spans[self.count] = (start as u8, end as u8);
+        self.count += 1;
     }
 
     pub(super) fn len(&self) -> usize {
@@ -301,6 +305,13 @@ mod tests {
         assert_eq!(words("monkey"), ["monkey"]);
         assert_eq!(words("cfapitoken"), ["cf", "api", "token"]);
         assert_eq!(words("xcf"), ["xcf"]);
+        // A long run of random-looking words glued before a name (a token
+        // and `...`): the last words are kept.
+        let glued = format!("{}...CLOUDFLARE_API_TOKEN", "aB".repeat(40));
+        assert_eq!(
+            words(&glued)[MAX_WORDS - 3..],
+            ["cloudflare", "api", "token"]
+        );
     }
 
     fn placed(text: &str, word: &str) -> Option<Naming> {

@@ -243,6 +243,15 @@ fn partial_variants(rule: &'static Rule) -> Vec<ExportRule> {
             format!("(?:{})", body.join("|")),
             fragment_after,
         ),
+        // A fragment glued before a token that a pipeline masked first
+        // (Vector applies the rules in turn): `cfat_abcd<token>`.
+        make(
+            "-before-token",
+            prefixes(false),
+            fragment_before.clone(),
+            format!("{ALNUM}{{{min},47}}"),
+            &escape(crate::core::counts::DEFAULT_REPLACEMENT),
+        ),
         make(
             "-long",
             prefixes(false),
