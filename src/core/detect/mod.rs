@@ -87,8 +87,8 @@ mod placeholder;
 mod tests;
 mod window;
 
-pub use context::{keyword_rule, KeywordError};
 use context::{context, Introducer};
+pub use context::{keyword_rule, KeywordError};
 pub use context::{
     ASSIGN_MODIFIERS, COMMENT_MARKERS, MAX_INDENT, MAX_SEPARATORS, OTHER_VENDOR_PREFIXES,
     SEPARATORS,
