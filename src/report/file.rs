@@ -2,6 +2,7 @@
 //! finding as the output's format wants it, buffered so that the file's
 //! lines are written in one piece (see [the parent module](super)).
 
+use super::git::Names;
 use super::schema::{self, FindingRecord, SearchRecord};
 use super::{human, sarif, Format, NotInspected, Output, Tally, FLUSH_AT};
 use crate::core::finding::Finding;
@@ -25,6 +26,8 @@ pub(super) fn shown_path(path: &str, container: &[String]) -> String {
 /// files of a big tree never need it.
 pub(super) enum Name<'a> {
     Given(&'a str),
+    /// A git object's artifact URI (see [`super::git`]).
+    Owned(String),
     Path(&'a Path, OnceCell<String>),
 }
 
@@ -32,6 +35,7 @@ impl Name<'_> {
     fn get(&self) -> &str {
         match self {
             Name::Given(name) => name,
+            Name::Owned(name) => name,
             Name::Path(path, shown) => {
                 shown.get_or_init(|| crate::mask::sanitize::display_path(path))
             }
@@ -39,10 +43,13 @@ impl Name<'_> {
     }
 }
 
-/// The report of one file; a [`Sink`] for the stream scanner.
+/// The report of one file, or of one git object ([`Output::git_object`]);
+/// a [`Sink`] for the stream scanner.
 pub struct FileReport<'a> {
     output: &'a Output,
     name: Name<'a>,
+    /// A git object: what names it in each format.
+    git: Option<Names>,
     /// The member being read (see [`FileReport::enter`]).
     container: Vec<String>,
     buf: Vec<u8>,
@@ -56,6 +63,7 @@ impl<'a> FileReport<'a> {
         FileReport {
             output,
             name,
+            git: None,
             container: Vec::new(),
             buf: Vec::new(),
             tally: Tally::default(),
@@ -63,11 +71,20 @@ impl<'a> FileReport<'a> {
         }
     }
 
+    /// The report of a git object named by `names`: its URI is the name
+    /// SARIF shows, its location and note what humans see.
+    pub(super) fn of_git_object(output: &'a Output, names: Names) -> FileReport<'a> {
+        let mut report = FileReport::new(output, Name::Owned(names.uri.clone()));
+        report.git = Some(names);
+        report
+    }
+
     /// Records that this file's content could not be seen through, and
     /// why: a line on stderr now, a record in the report.
     pub fn not_inspected(&mut self, reason: &str) {
+        let git_shown = self.git.as_ref().map(Names::shown);
         let item = NotInspected {
-            path: self.name.get(),
+            path: git_shown.as_deref().unwrap_or_else(|| self.name.get()),
             container: &self.container,
             reason,
         };
@@ -98,16 +115,31 @@ impl<'a> FileReport<'a> {
     fn format_finding(&mut self, f: &Finding) {
         let fingerprints = self.output.fingerprints;
         match self.output.format {
-            Format::Human => human::finding_line(
-                &mut self.buf,
-                &shown_path(self.name.get(), &self.container),
-                f,
-                fingerprints,
-                self.output.color,
-            ),
+            Format::Human => {
+                let place = match &self.git {
+                    Some(git) => git.location.as_str(),
+                    None => self.name.get(),
+                };
+                human::finding_line(
+                    &mut self.buf,
+                    &shown_path(place, &self.container),
+                    f,
+                    fingerprints,
+                    self.output.color,
+                );
+                if let Some(git) = &self.git {
+                    self.buf.pop(); // the newline: the note goes first
+                    self.buf.extend_from_slice(git.note.as_bytes());
+                    self.buf.push(b'\n');
+                }
+            }
             Format::Json => {
                 let mut record = FindingRecord::new(self.name.get(), f, fingerprints);
                 record.container_path = (!self.container.is_empty()).then_some(&self.container);
+                if let Some(git) = &self.git {
+                    record.path = git.path.as_deref();
+                    record.git = Some(git.record());
+                }
                 let record = SearchRecord::Finding(record);
                 self.buf.extend_from_slice(schema::line(&record).as_bytes());
             }
@@ -116,8 +148,11 @@ impl<'a> FileReport<'a> {
                     .column
                     .as_mut()
                     .map_or(f.column, |c| c.finding(f.length));
-                let result =
+                let mut result =
                     sarif::result(self.name.get(), &self.container, f, column, fingerprints);
+                if let Some(git) = &self.git {
+                    git.mark(&mut result);
+                }
                 self.output.sarif_parts().results.push(result);
             }
         }

@@ -51,6 +51,9 @@ pub struct Run {
     /// Present when something was not inspected.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub invocations: Vec<Invocation>,
+    /// `git scan`: the repository and the revision scanned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub version_control_provenance: Vec<VersionControlDetails>,
 }
 
 /// `tool`.
@@ -182,6 +185,16 @@ pub struct Region {
     pub byte_offset: u64,
     /// Its length in bytes.
     pub byte_length: usize,
+}
+
+/// `versionControlDetails`: a repository the run analysed (`git scan`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionControlDetails {
+    /// Its URL, without credentials, or its git directory.
+    pub repository_uri: String,
+    /// `HEAD` when scanned.
+    pub revision_id: String,
 }
 
 /// `invocation`.
@@ -329,6 +342,7 @@ pub fn log(
             column_kind: "utf16CodeUnits",
             results,
             invocations,
+            version_control_provenance: Vec::new(),
         }],
     }
 }

@@ -7,6 +7,7 @@
 //! tailors the rotate and delete steps; a wrangler config adds the minimal
 //! permission set.
 
+use crate::core::rules::{kind_of_bare_value, Kind};
 use crate::core::secrets::prefix_len;
 use crate::incident::mint::MintLinks;
 use crate::incident::wrangler::{Needs, Permission, ACCOUNT_SETTINGS, EDIT_WORKERS_TEMPLATE};
@@ -41,11 +42,6 @@ impl LeakedType {
     /// Recognises the shape of a leaked value.
     pub fn of(value: &[u8]) -> LeakedType {
         let p = prefix_len(value);
-        let body = &value[p..];
-        let hex = |s: &[u8]| {
-            s.iter()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
-        };
         match &value[..p] {
             b"cfut_" => LeakedType::UserToken,
             b"cfat_" => LeakedType::AccountToken,
@@ -53,16 +49,15 @@ impl LeakedType {
             b"cfast_" => LeakedType::ServiceTokenSecret,
             b"cfoat_" | b"cfort_" => LeakedType::WranglerOauth,
             _ if value.starts_with(b"v1.0-") => LeakedType::OriginCaKey,
-            _ if (37..=45).contains(&body.len()) && hex(body) => LeakedType::GlobalKey,
-            _ if body.len() == 64 && hex(body) => LeakedType::ServiceTokenSecret,
-            _ if body.len() == 40
-                && body
-                    .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-') =>
-            {
-                LeakedType::LegacyToken
-            }
-            _ => LeakedType::Unknown,
+            // The unprefixed shapes, as the rule catalogue has them.
+            _ => match kind_of_bare_value(value) {
+                Some(Kind::LegacyGlobalKey) => LeakedType::GlobalKey,
+                Some(Kind::AccessClientSecret | Kind::R2SecretKey) => {
+                    LeakedType::ServiceTokenSecret
+                }
+                Some(Kind::LegacyApiToken) => LeakedType::LegacyToken,
+                _ => LeakedType::Unknown,
+            },
         }
     }
 

@@ -18,7 +18,7 @@ pub mod read;
 pub mod staged;
 
 use std::ffi::OsStr;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -173,6 +173,38 @@ impl Repo {
             .stderr(Stdio::null())
             .output()?;
         Ok(out.status.success().then_some(out.stdout))
+    }
+}
+
+/// A started `git` command whose stdout is piped to the caller and whose
+/// stdin is being fed by a thread of its own.
+pub struct Fed {
+    /// The command (for [`wait_ok`]'s error).
+    pub cmd: Command,
+    /// The running child; its stdout is piped.
+    pub child: Child,
+    /// The thread writing its stdin.
+    pub feeder: std::thread::JoinHandle<io::Result<()>>,
+}
+
+impl Repo {
+    /// Starts `git ARGS` with `input` written to its stdin by a thread (so
+    /// that a long list and a long answer cannot block each other) and its
+    /// stdout and stderr piped.
+    pub fn spawn_fed<I, S>(&self, args: I, input: Vec<u8>) -> Result<Fed, GitError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = self.command(args);
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let mut stdin = child.stdin.take().expect("piped");
+        let feeder = std::thread::spawn(move || stdin.write_all(&input));
+        Ok(Fed { cmd, child, feeder })
     }
 }
 
