@@ -128,7 +128,8 @@ const MAX_WORDS: usize = 32;
 /// that is not made of known words stays one word.
 pub(super) struct Words {
     lower: [u8; MAX_NAME + 32],
-    len: usize,
+    /// Bytes of `lower` in use.
+    name_len: usize,
     spans: [(u8, u8); MAX_WORDS],
     count: usize,
 }
@@ -137,11 +138,11 @@ impl Words {
     pub(super) fn split(name: &[u8]) -> Words {
         let mut w = Words {
             lower: [0; MAX_NAME + 32],
-            len: name.len().min(MAX_NAME + 32),
+            name_len: name.len().min(MAX_NAME + 32),
             spans: [(0, 0); MAX_WORDS],
             count: 0,
         };
-        let name = &name[..w.len];
+        let name = &name[..w.name_len];
         for (i, b) in name.iter().enumerate() {
             w.lower[i] = b.to_ascii_lowercase();
         }
@@ -221,7 +222,7 @@ impl Words {
 
     /// The name in lower case.
     fn lower(&self) -> &[u8] {
-        &self.lower[..self.len]
+        &self.lower[..self.name_len]
     }
 
     pub(super) fn iter(&self) -> impl Iterator<Item = &[u8]> {
