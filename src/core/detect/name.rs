@@ -79,7 +79,7 @@ pub(super) fn read_name(
     // `process.env.API_TOKEN`) is generic words before the credential word.
     let last = &name[name.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1)..];
     let words = Words::split(last);
-    let qualifiers = words.len().checked_sub(row.suffix.len())?;
+    let qualifiers = words.count().checked_sub(row.suffix.len())?;
     let generic = words
         .iter()
         .take(qualifiers)
@@ -133,10 +133,10 @@ fn sdk_class(text: &[u8], start: usize) -> bool {
 /// The credential word row the name's words end with, longest first.
 fn credential_row(words: &Words) -> Option<&'static CredentialWord> {
     CREDENTIAL_WORDS.iter().find(|row| {
-        row.suffix.len() <= words.len()
+        row.suffix.len() <= words.count()
             && words
                 .iter()
-                .skip(words.len() - row.suffix.len())
+                .skip(words.count() - row.suffix.len())
                 .zip(row.suffix)
                 .all(|(w, s)| w == s.as_bytes())
     })
@@ -161,6 +161,7 @@ const MAX_WORDS: usize = 32;
 /// that is not made of known words stays one word.
 pub(super) struct Words {
     lower: [u8; MAX_NAME + 32],
+    /// Bytes of `lower` in use.
     name_len: usize,
     spans: [(u8, u8); MAX_WORDS],
     count: usize,
@@ -266,7 +267,8 @@ impl Words {
         self.count += 1;
     }
 
-    pub(super) fn len(&self) -> usize {
+    /// How many words.
+    pub(super) fn count(&self) -> usize {
         self.count
     }
 
