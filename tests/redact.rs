@@ -32,7 +32,8 @@ fn log_with_tokens(g: &mut FakeGen, planted: &mut Planted, lines: usize) -> Stri
             )),
             5 => s.push_str(&format!(
                 "{i} grep {} deploy.log\n",
-                planted.add(format!("cfat_{}", g.alnum(6)))
+                // A fragment of a random body, not a name: not all lower case.
+                planted.add(format!("cfat_Q{}", g.alnum(5)))
             )),
             // Plain noise: random hex here would collide by chance with the
             // 8-hex checksum windows of tens of thousands of planted tokens.

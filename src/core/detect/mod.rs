@@ -19,19 +19,25 @@
 //!
 //! * this module: the anchor automaton, [`Detector`] and the dispatch from
 //!   an anchor to its matcher;
+//! * `anchors`: which literals start which matcher (prefixes, credential
+//!   words with the bytes that follow them);
 //! * `window`: the [`Window`] around an anchor, byte classes, word
 //!   boundaries and ANSI colour codes;
 //! * `matchers`: the value shapes found by their own prefix (scannable and
 //!   OAuth tokens, Origin CA keys, tunnel tokens and certificates,
 //!   Turnstile secrets);
-//! * `context`: values found after a keyword naming them (legacy tokens and
-//!   keys);
+//! * `context`: values found after a name ending in a credential word
+//!   (legacy tokens and keys): separators, next-line values, the value's
+//!   shape deciding its kind;
+//! * `name`: that name, split into words and placed as Cloudflare's,
+//!   generic or another's;
+//! * `nearby`: a Cloudflare mention near a generic name (its line, its
+//!   block before it, its `\`-continued lines), looked for last;
+//! * `placeholder`: values typed as stand-ins;
 //! * `known`: the user's known secrets (`--secret-from`).
 
 use crate::core::finding::Fingerprint;
-use crate::core::rules::{
-    Confidence, Kind, Matcher, Rule, CREDENTIAL_WORDS, NAME_WORDS, RULES, SDK_CALLS,
-};
+use crate::core::rules::{Confidence, Kind, Matcher, RULES};
 use crate::core::secrets::{KnownSecrets, MAX_KNOWN_LEN};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -77,6 +83,7 @@ macro_rules! need {
     };
 }
 
+mod anchors;
 mod context;
 mod known;
 mod matchers;
@@ -87,6 +94,8 @@ mod placeholder;
 mod tests;
 mod window;
 
+pub use anchors::{anchor_literals, context_literals};
+use anchors::{context_anchors, rule_anchors, Owner, StaticAnchor};
 use context::{context, Introducer};
 pub use context::{keyword_rule, KeywordError};
 pub use context::{
@@ -101,115 +110,6 @@ pub use matchers::{
 pub use nearby::{MAX_LINES_BACK, NEARBY_AHEAD};
 pub use placeholder::{MAX_REPEAT, MAX_SEQUENCE, MIN_DISTINCT, PLACEHOLDER_WORDS};
 pub use window::Window;
-
-/// Who decides at a static anchor.
-#[derive(Clone, Copy)]
-enum Owner {
-    /// A rule's own matcher (prefixes).
-    Rule(&'static Rule),
-    /// The context matcher (credential words, SDK calls, user keywords),
-    /// with the length of the word (the literal may hold one byte after it).
-    Context(Introducer, usize),
-}
-
-/// What a static anchor belongs to.
-#[derive(Clone)]
-struct StaticAnchor {
-    owner: Owner,
-    /// The rule's own word, or a context keyword from the user's config.
-    literal: std::borrow::Cow<'static, str>,
-    case_sensitive: bool,
-}
-
-/// The literals that start a rule's own matcher (prefixes): what other
-/// tools' rules are generated from (`cfscrub rules export`). Context
-/// rules have none of their own: see [`context_literals`].
-pub fn anchor_literals(rule: &'static Rule) -> Vec<String> {
-    rule_anchors(rule)
-        .iter()
-        .map(|a| a.literal.to_string())
-        .collect()
-}
-
-/// The literals that start the context matcher, lower-case and matched
-/// ASCII case-insensitively: each credential word's last word, the SDK calls.
-pub fn context_literals() -> Vec<&'static str> {
-    let mut words: Vec<&'static str> = CREDENTIAL_WORDS
-        .iter()
-        .map(|w| *w.suffix.last().expect("a suffix has a word"))
-        .collect();
-    words.sort_unstable();
-    words.dedup();
-    words.extend(SDK_CALLS);
-    words
-}
-
-/// The bytes that most often follow a short credential word (`key`) used
-/// as a value's name: the word is anchored with each of them after it, so
-/// that the automaton keeps 4-byte fingerprints (`cache_keys`, `keyboard`…
-/// never reach the matcher) and few enough patterns for its fastest
-/// prefilter (32: slim Teddy). Left out, and so not found after a name
-/// ending in `key`: a tab, `)`, `,`, and `?=`, `+=`, `.=` with no space
-/// before them.
-const WORD_FOLLOWERS: &[u8] = b" \"':=>](\\\x1b";
-/// The shortest anchor literal.
-const MIN_ANCHOR: usize = 4;
-/// What may follow `cloudflare` when it names a value by itself
-/// (`cloudflare: …`, `"cloudflare": "…"`, `CLOUDFLARE=…`): the word is
-/// anchored with each of them, never alone — it stands in every
-/// `api.cloudflare.com/` URL.
-const BARE_NAME_FOLLOWERS: &[u8] = b" \"':=";
-
-fn context_anchors() -> Vec<StaticAnchor> {
-    let mut anchors = Vec::new();
-    for literal in context_literals() {
-        let word = literal.len();
-        let intro = if SDK_CALLS.contains(&literal) {
-            Introducer::Sdk
-        } else {
-            Introducer::Word
-        };
-        let anchor = |literal: String| StaticAnchor {
-            owner: Owner::Context(intro, word),
-            literal: literal.into(),
-            case_sensitive: false,
-        };
-        let followers = if word < MIN_ANCHOR {
-            Some(WORD_FOLLOWERS)
-        } else if NAME_WORDS.cloudflare.contains(&literal) {
-            Some(BARE_NAME_FOLLOWERS)
-        } else {
-            None
-        };
-        if let Some(followers) = followers {
-            anchors.extend(
-                followers
-                    .iter()
-                    .map(|&b| anchor(format!("{literal}{}", b as char))),
-            );
-        } else {
-            anchors.push(anchor(literal.to_string()));
-        }
-    }
-    anchors.sort_by_key(|a| std::cmp::Reverse(a.literal.len()));
-    anchors
-}
-
-fn rule_anchors(rule: &'static Rule) -> Vec<StaticAnchor> {
-    let sensitive = |literal: &'static str| StaticAnchor {
-        owner: Owner::Rule(rule),
-        literal: literal.into(),
-        case_sensitive: true,
-    };
-    match rule.matcher {
-        Matcher::Scannable { prefix } | Matcher::OAuth { prefix } => vec![sensitive(prefix)],
-        Matcher::OriginCa => vec![sensitive("v1.0-")],
-        Matcher::TunnelToken => vec![sensitive("eyJhIjoi")],
-        Matcher::TunnelCertPem => vec![sensitive(PEM_BEGIN)],
-        Matcher::Turnstile => vec![sensitive("0x4AAAAAA")],
-        Matcher::Context { .. } | Matcher::Derived => Vec::new(),
-    }
-}
 
 /// An anchor found in a buffer: where, and which matcher owns it.
 #[derive(Clone, Copy, Debug)]

@@ -4,7 +4,7 @@
 //! placed as Cloudflare's, generic, or something else's
 //! ([`crate::core::rules::NAME_WORDS`]).
 
-use super::window::{ansi_csi_at, Csi, ESC, MAX_CSI};
+use super::window::{ansi_csi_at, contains_ignore_case, Csi, ESC, MAX_CSI};
 use crate::core::rules::{CredentialWord, CREDENTIAL_WORDS, NAME_WORDS};
 
 /// Longest name read back from its credential word.
@@ -57,6 +57,9 @@ pub(super) fn read_name(
         }
     }
     let name = &text[start..end];
+    if !may_be_named(name, word_len) {
+        return None;
+    }
     let words = Words::split(name);
     let row = credential_row(&words)?;
     let by_itself = sdk_class(text, start)
@@ -65,7 +68,7 @@ pub(super) fn read_name(
             .iter()
             .any(|n| name.eq_ignore_ascii_case(n.as_bytes()));
     let cloudflare = by_itself
-        || memchr::memmem::find(words.lower(), b"cloudflare").is_some()
+        || contains_ignore_case(name, "cloudflare")
         || words
             .iter()
             .any(|w| NAME_WORDS.cloudflare.iter().any(|c| c.as_bytes() == w));
@@ -82,6 +85,36 @@ pub(super) fn read_name(
         .take(qualifiers)
         .all(|w| NAME_WORDS.generic.iter().any(|g| g.as_bytes() == w));
     generic.then_some((start, row, Naming::Generic))
+}
+
+/// A quick look before splitting: the part right before the credential
+/// word (`cache` in `cache-key`) must be made of known words, or the name
+/// must hold a Cloudflare word somewhere. Most names at a credential word
+/// are someone else's (`cache-key`, `CACHE_KEY`): this keeps them cheap.
+fn may_be_named(name: &[u8], word_len: usize) -> bool {
+    let head = &name[..name.len() - word_len];
+    let head = head
+        .strip_suffix(b"_")
+        .or_else(|| head.strip_suffix(b"-"))
+        .unwrap_or(head);
+    let part_start = head
+        .iter()
+        .rposition(|b| !b.is_ascii_alphanumeric())
+        .map_or(0, |i| i + 1);
+    let part = &head[part_start..];
+    // A case change inside the part (`cloudflareApi`) or nothing before
+    // the word: split properly.
+    if part.is_empty()
+        || part.iter().any(u8::is_ascii_uppercase) != part.iter().all(u8::is_ascii_uppercase)
+    {
+        return true;
+    }
+    let lower = part.to_ascii_lowercase();
+    Words::cuttable(&lower)
+        || NAME_WORDS
+            .cloudflare
+            .iter()
+            .any(|c| contains_ignore_case(name, c))
 }
 
 /// Whether the name at `start` is a class of Cloudflare's SDK after `new`
@@ -208,21 +241,35 @@ impl Words {
         self.push(from, end);
     }
 
-    fn push(&mut self, start: usize, end: usize) {
-        if self.count < MAX_WORDS {
-            self.spans[self.count] = (start as u8, end as u8);
-            self.count += 1;
+    /// Whether `part` (lower case) is made of known words.
+    fn cuttable(part: &[u8]) -> bool {
+        let mut rest = part;
+        while !rest.is_empty() {
+            let Some(word) = known_words()
+                .filter(|w| rest.ends_with(w.as_bytes()) && (w.len() >= 3 || rest.len() == w.len()))
+                .max_by_key(|w| w.len())
+            else {
+                return false;
+            };
+            rest = &rest[..rest.len() - word.len()];
         }
+        true
+    }
+
+    /// Adds a word; past [`MAX_WORDS`] the first ones are dropped: the
+    /// last words (the credential word and what qualifies it) decide.
+    fn push(&mut self, start: usize, end: usize) {
+        if self.count == MAX_WORDS {
+            self.spans.copy_within(1.., 0);
+            self.count -= 1;
+        }
+        self.spans[self.count] = (start as u8, end as u8);
+        self.count += 1;
     }
 
     /// How many words.
     pub(super) fn count(&self) -> usize {
         self.count
-    }
-
-    /// The name in lower case.
-    fn lower(&self) -> &[u8] {
-        &self.lower[..self.name_len]
     }
 
     pub(super) fn iter(&self) -> impl Iterator<Item = &[u8]> {
@@ -260,6 +307,13 @@ mod tests {
         assert_eq!(words("monkey"), ["monkey"]);
         assert_eq!(words("cfapitoken"), ["cf", "api", "token"]);
         assert_eq!(words("xcf"), ["xcf"]);
+        // A long run of random-looking words glued before a name (a token
+        // and `...`): the last words are kept.
+        let glued = format!("{}...CLOUDFLARE_API_TOKEN", "aB".repeat(40));
+        assert_eq!(
+            words(&glued)[MAX_WORDS - 3..],
+            ["cloudflare", "api", "token"]
+        );
     }
 
     fn placed(text: &str, word: &str) -> Option<Naming> {
