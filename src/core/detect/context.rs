@@ -137,6 +137,14 @@ pub(super) fn context(
     // with characters glued after it (masked with it); after a generic
     // keyword only the exact shape counts.
     let specific = names_cloudflare(w, keyword);
+    // A base64 value (a Kubernetes Secret's `data:`) is decoded and judged
+    // by the same shape.
+    if specific {
+        match super::encoded::after_keyword(w, start, shape, rule.kind, rule.confidence) {
+            Eval::Done(None) => {}
+            found => return found,
+        }
+    }
     let shape_ok = match shape {
         ValueShape::LegacyToken { len } => {
             (run == len || (specific && run > len))

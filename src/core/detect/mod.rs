@@ -26,9 +26,12 @@
 //!   Turnstile secrets);
 //! * `context`: values found after a keyword naming them (legacy tokens and
 //!   keys);
-//! * `known`: the user's known secrets (`--secret-from`).
+//! * `known`: the user's known secrets (`--secret-from`), and their
+//!   base64 and percent-encoded forms;
+//! * `encoded`: base64, percent-encoded and escaped forms of the prefixed
+//!   shapes, and base64 values after a keyword naming Cloudflare.
 
-use crate::core::finding::Fingerprint;
+use crate::core::finding::{Encoding, Fingerprint};
 use crate::core::rules::{Confidence, Kind, Matcher, Rule, RULES};
 use crate::core::secrets::{KnownSecrets, MAX_KNOWN_LEN};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -53,6 +56,8 @@ pub struct Candidate {
     pub confidence: Confidence,
     /// For whole high-entropy values.
     pub fingerprint: Option<Fingerprint>,
+    /// How the value was encoded, when the detector decoded it.
+    pub encoding: Option<Encoding>,
 }
 
 /// A matcher's answer at one anchor (or a step's answer inside a matcher).
@@ -76,6 +81,7 @@ macro_rules! need {
 }
 
 mod context;
+mod encoded;
 mod known;
 mod matchers;
 #[cfg(test)]
@@ -85,6 +91,7 @@ mod window;
 use context::context;
 pub use context::keyword_rule;
 pub use context::{MAX_SEPARATORS, OTHER_VENDOR_PREFIXES, SEPARATORS};
+use encoded::EncodedHunter;
 use known::KnownHunter;
 use matchers::{oauth, origin_ca, scannable, tunnel_pem, tunnel_token, turnstile};
 pub use matchers::{ORIGIN_CA_GROUPS, PEM_BEGIN, PEM_END, TURNSTILE_LEN};
@@ -145,6 +152,7 @@ pub struct Anchor {
 enum AnchorTarget {
     Static(usize),
     Known(usize),
+    Encoded(usize),
 }
 
 /// Calls `found` for the leftmost match starting at each position, so
@@ -166,6 +174,8 @@ pub struct Detector {
     automaton: AhoCorasick,
     anchors: Vec<StaticAnchor>,
     known: Option<KnownHunter>,
+    /// The triggers of encoded prefixed shapes (with the rules).
+    encoded: Option<EncodedHunter>,
     rules_enabled: bool,
     longest_anchor: usize,
     /// Fingerprints the user accepted (known test fakes): rule findings
@@ -237,16 +247,19 @@ impl Detector {
             .build(anchors.iter().map(|a| a.literal.to_ascii_lowercase()))
             .expect("static anchors are small literals");
         let known = (!known.is_empty()).then(|| KnownHunter::new(known));
+        let encoded = rules_enabled.then(EncodedHunter::new);
         let longest_anchor = anchors
             .iter()
             .map(|a| a.literal.len())
             .chain(known.iter().flat_map(|k| k.anchors.iter().map(|a| a.len())))
+            .chain(encoded.iter().flat_map(|e| e.literals().map(<[u8]>::len)))
             .max()
             .unwrap_or(1);
         Detector {
             automaton,
             anchors,
             known,
+            encoded,
             rules_enabled,
             longest_anchor,
             allowed: Default::default(),
@@ -274,6 +287,15 @@ impl Detector {
                 })
             });
         }
+        let before = out.len();
+        if let Some(encoded) = &self.encoded {
+            every_match(&encoded.automaton, &hay[from..], |start, pattern| {
+                out.push(Anchor {
+                    pos: from + start,
+                    target: AnchorTarget::Encoded(pattern),
+                })
+            });
+        }
         if let Some(known) = &self.known {
             every_match(&known.automaton, &hay[from..], |start, pattern| {
                 out.push(Anchor {
@@ -281,6 +303,8 @@ impl Detector {
                     target: AnchorTarget::Known(pattern),
                 })
             });
+        }
+        if out.len() > before {
             out.sort_by_key(|a| a.pos);
         }
     }
@@ -302,6 +326,20 @@ impl Detector {
                     c.filter(|c| !c.fingerprint.is_some_and(|fp| self.allowed.contains(&fp))),
                 ),
             },
+            AnchorTarget::Encoded(i) => {
+                let encoded = self
+                    .encoded
+                    .as_ref()
+                    .expect("encoded anchors imply triggers");
+                match encoded.eval(&w, i) {
+                    Eval::NeedMore => return false,
+                    Eval::Done(c) => {
+                        out.extend(c.filter(|c| {
+                            !c.fingerprint.is_some_and(|fp| self.allowed.contains(&fp))
+                        }))
+                    }
+                }
+            }
             AnchorTarget::Known(i) => {
                 let known = self.known.as_ref().expect("known anchors imply a hunter");
                 for &(value, part) in &known.targets[i] {
@@ -331,7 +369,12 @@ impl Detector {
                             a.literal.as_bytes()[..k].eq_ignore_ascii_case(tail)
                         }
                 });
+                let encoded_hit = self
+                    .encoded
+                    .as_ref()
+                    .is_some_and(|e| e.literals().any(|l| l.len() > k && l.starts_with(tail)));
                 static_hit
+                    || encoded_hit
                     || self
                         .known
                         .as_ref()

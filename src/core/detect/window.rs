@@ -65,6 +65,7 @@ impl<'a> Window<'a> {
             kind,
             confidence,
             fingerprint,
+            encoding: None,
         }))
     }
 }
