@@ -242,17 +242,30 @@ impl Detector {
         } else {
             Vec::new()
         };
+        let encoded = rules_enabled.then(EncodedHunter::new);
+        // The encoded forms' triggers are searched by the same automaton,
+        // after the static anchors: one pass over the bytes.
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
-            .build(anchors.iter().map(|a| a.literal.to_ascii_lowercase()))
+            .build(
+                anchors
+                    .iter()
+                    .map(|a| a.literal.as_bytes().to_ascii_lowercase())
+                    .chain(encoded.iter().flat_map(|e| {
+                        e.literals().map(|(l, _)| l.as_bytes().to_ascii_lowercase())
+                    })),
+            )
             .expect("static anchors are small literals");
         let known = (!known.is_empty()).then(|| KnownHunter::new(known));
-        let encoded = rules_enabled.then(EncodedHunter::new);
         let longest_anchor = anchors
             .iter()
             .map(|a| a.literal.len())
             .chain(known.iter().flat_map(|k| k.anchors.iter().map(|a| a.len())))
-            .chain(encoded.iter().flat_map(|e| e.literals().map(<[u8]>::len)))
+            .chain(
+                encoded
+                    .iter()
+                    .flat_map(|e| e.literals().map(|(l, _)| l.len())),
+            )
             .max()
             .unwrap_or(1);
         Detector {
@@ -280,19 +293,15 @@ impl Detector {
         if self.rules_enabled {
             lowered.clear();
             lowered.extend(hay[from..].iter().map(u8::to_ascii_lowercase));
+            let statics = self.anchors.len();
             every_match(&self.automaton, lowered, |start, pattern| {
                 out.push(Anchor {
                     pos: from + start,
-                    target: AnchorTarget::Static(pattern),
-                })
-            });
-        }
-        let before = out.len();
-        if let Some(encoded) = &self.encoded {
-            every_match(&encoded.automaton, &hay[from..], |start, pattern| {
-                out.push(Anchor {
-                    pos: from + start,
-                    target: AnchorTarget::Encoded(pattern),
+                    target: if pattern < statics {
+                        AnchorTarget::Static(pattern)
+                    } else {
+                        AnchorTarget::Encoded(pattern - statics)
+                    },
                 })
             });
         }
@@ -303,8 +312,6 @@ impl Detector {
                     target: AnchorTarget::Known(pattern),
                 })
             });
-        }
-        if out.len() > before {
             out.sort_by_key(|a| a.pos);
         }
     }
@@ -369,10 +376,16 @@ impl Detector {
                             a.literal.as_bytes()[..k].eq_ignore_ascii_case(tail)
                         }
                 });
-                let encoded_hit = self
-                    .encoded
-                    .as_ref()
-                    .is_some_and(|e| e.literals().any(|l| l.len() > k && l.starts_with(tail)));
+                let encoded_hit = self.encoded.as_ref().is_some_and(|e| {
+                    e.literals().any(|(l, case_sensitive)| {
+                        l.len() > k
+                            && if case_sensitive {
+                                l.as_bytes().starts_with(tail)
+                            } else {
+                                l.as_bytes()[..k].eq_ignore_ascii_case(tail)
+                            }
+                    })
+                });
                 static_hit
                     || encoded_hit
                     || self
