@@ -61,31 +61,26 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 /// How the bytes at a trigger are decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Form {
-    /// Base64 of a value starting with `first` (`c` for every `cf…_`
-    /// prefix, `v` for `v1.0-`), `align` bytes into a 3-byte group; the
-    /// trigger stands `lead` characters into its 4-character quantum.
+    /// Base64 of `prefix` starting `align` bytes into a 3-byte group, the
+    /// trigger `lead` characters into its 4-character quantum.
     Base64 {
-        first: u8,
+        prefix: &'static str,
         align: usize,
         lead: usize,
     },
-    /// Percent-encoding: the trigger is an encoded `_` after a prefix's
-    /// stem, plain or itself percent-encoded (`cfut%5F`, `%63%66%75%74%5F`).
+    /// Percent-encoding, from the first byte of the trigger (`cfut%5F…`,
+    /// `%63%66%75%74%5F…`).
     Percent,
-    /// String escapes: the trigger is an escaped `_` after a prefix's stem
-    /// (`cfut\u005f`, `cfut\x5f`).
+    /// String escapes, from the first byte of the trigger (`cfut\u005f…`,
+    /// `cfut\x5f…`).
     Escape,
 }
 
-/// The triggers of the encoded prefixed shapes. They are searched by the
-/// detector's automaton with its anchors (ASCII case-insensitively, in
-/// one pass), so they are few — the automaton stays on its fastest path
-/// with at most 32 literals — and short: the base64 ones are the first 3
-/// or 4 stable characters a prefix family shares at one alignment (`Y2Z`
-/// starts every `cf…` prefix at the start of a group), checked here
-/// case-sensitively.
+/// The triggers of the encoded prefixed shapes: searched by the
+/// detector's automaton with its anchors (one pass over the bytes, ASCII
+/// case-insensitively), the base64 ones checked here case-sensitively.
 pub(super) struct EncodedHunter {
-    triggers: Vec<(&'static str, Form)>,
+    triggers: Vec<(String, Form)>,
 }
 
 /// The rules whose shape starts with a fixed prefix worth decoding, with
@@ -98,69 +93,79 @@ fn prefixed_rules() -> impl Iterator<Item = (&'static str, &'static Rule)> {
     })
 }
 
-/// The base64 characters (standard alphabet) that encode `bytes` and
-/// nothing else when they start `align` bytes into a 3-byte group, with
-/// the number of characters before them in their quantum.
-pub(super) fn base64_stable(bytes: &[u8], align: usize) -> (usize, String) {
+/// The base64 characters that encode `bytes` and nothing else when they
+/// start `align` bytes into a 3-byte group, in the standard and URL-safe
+/// alphabets, with the number of characters before them in their quantum.
+pub(super) fn base64_stable(bytes: &[u8], align: usize) -> (usize, [String; 2]) {
     let mut padded = vec![0u8; align];
     padded.extend_from_slice(bytes);
     padded.extend_from_slice(&[0, 0]);
     let first = (8 * align).div_ceil(6);
     let end = 8 * (align + bytes.len()) / 6;
     let standard = base64::engine::general_purpose::STANDARD.encode(&padded);
-    (first, standard[first..end].to_string())
+    let url = base64::engine::general_purpose::URL_SAFE.encode(&padded);
+    (
+        first,
+        [
+            standard[first..end].to_string(),
+            url[first..end].to_string(),
+        ],
+    )
 }
-
-/// The base64 triggers, by alignment: each is the start of the stable
-/// characters of some prefixes (see `base64_stable`), long enough to be
-/// rare, short enough to be shared.
-const BASE64_TRIGGERS: &[(&str, u8, usize)] = &[
-    ("Y2Z", b'c', 0),
-    ("NmdX", b'c', 1),
-    ("NmYX", b'c', 1),
-    ("Nma1", b'c', 1),
-    ("Nmb2", b'c', 1),
-    ("Nmb3", b'c', 1),
-    ("jZn", b'c', 2),
-    ("jZm", b'c', 2),
-    ("djEu", b'v', 0),
-    ("YxLj", b'v', 1),
-    ("2MS4", b'v', 2),
-];
 
 impl EncodedHunter {
     pub(super) fn new() -> EncodedHunter {
-        let mut triggers: Vec<(&'static str, Form)> = BASE64_TRIGGERS
-            .iter()
-            .map(|&(literal, first, align)| {
-                let lead = (8 * align).div_ceil(6);
-                (literal, Form::Base64 { first, align, lead })
-            })
-            .collect();
-        triggers.extend([
-            ("%5f", Form::Percent),
-            ("\\u005f", Form::Escape),
-            ("\\x5f", Form::Escape),
-        ]);
+        let mut triggers: Vec<(String, Form)> = Vec::new();
+        let mut add = |literal: String, form: Form| {
+            if !triggers.iter().any(|(l, _)| *l == literal) {
+                triggers.push((literal, form));
+            }
+        };
+        for (prefix, _) in prefixed_rules() {
+            for align in 0..3 {
+                let (lead, alphabets) = base64_stable(prefix.as_bytes(), align);
+                for literal in alphabets {
+                    let form = Form::Base64 {
+                        prefix,
+                        align,
+                        lead,
+                    };
+                    add(literal, form);
+                }
+            }
+            // `cfut%5F`, `cfut\u005f`, `cfut\x5f`: the digit `5` ends the
+            // trigger, so either hex case matches.
+            if let Some(stem) = prefix.strip_suffix('_') {
+                add(format!("{stem}%5"), Form::Percent);
+                add(format!("{stem}\\u005"), Form::Escape);
+                add(format!("{stem}\\x5"), Form::Escape);
+            }
+        }
+        // Every byte percent-encoded: `%63%66` is `cf`, every prefix's start.
+        add("%63%66%".to_string(), Form::Percent);
         EncodedHunter { triggers }
     }
 
     /// The trigger literals, and whether each is case-sensitive.
-    pub(super) fn literals(&self) -> impl Iterator<Item = (&'static str, bool)> + '_ {
+    pub(super) fn literals(&self) -> impl Iterator<Item = (&str, bool)> + '_ {
         self.triggers
             .iter()
-            .map(|(literal, form)| (*literal, matches!(form, Form::Base64 { .. })))
+            .map(|(literal, form)| (literal.as_str(), matches!(form, Form::Base64 { .. })))
     }
 
     /// Decides whether an encoded credential starts at trigger `i`.
     pub(super) fn eval(&self, w: &Window, i: usize) -> Eval {
-        let (literal, form) = self.triggers[i];
-        match form {
-            Form::Base64 { first, align, lead } => {
+        let (literal, form) = &self.triggers[i];
+        match *form {
+            Form::Base64 {
+                prefix,
+                align,
+                lead,
+            } => {
                 if !w.ahead().starts_with(literal.as_bytes()) {
                     return Eval::Done(None);
                 }
-                base64_at(w, first, align, lead)
+                base64_at(w, prefix, align, lead)
             }
             Form::Percent => unescaped_at(w, Encoding::Percent),
             Form::Escape => unescaped_at(w, Encoding::Escape),
@@ -228,20 +233,20 @@ fn encoded_candidate(
     }
 }
 
-fn base64_at(w: &Window, first: u8, align: usize, lead: usize) -> Eval {
+fn base64_at(w: &Window, prefix: &str, align: usize, lead: usize) -> Eval {
     let run = need!(w.run(0, BASE64_CAP, is_base64_char));
     // The characters before the trigger carry bits of the bytes before the
-    // value and the first bits of its first byte: stand-ins, then that
-    // byte (the trigger's family's) written over what they gave.
+    // prefix and the first bits of the prefix: stand-ins, then the prefix
+    // written over what they gave.
     let mut quantum = vec![b'A'; lead];
     quantum.extend_from_slice(&w.ahead()[..run]);
     let Some(mut decoded) = decode_base64(&quantum) else {
         return Eval::Done(None);
     };
-    let Some(at_value) = decoded.get_mut(align) else {
+    let Some(at_prefix) = decoded.get_mut(align..align + prefix.len()) else {
         return Eval::Done(None);
     };
-    *at_value = first;
+    at_prefix.copy_from_slice(prefix.as_bytes());
     let Some(c) = match_decoded(&decoded[align..]) else {
         return Eval::Done(None);
     };
@@ -303,36 +308,10 @@ fn unit_at(text: &[u8], at: usize, encoding: Encoding) -> Unit {
     }
 }
 
-/// The prefix whose stem (the prefix less its `_`) `behind` ends with,
-/// written plainly or, for percent-encoding, itself encoded.
-fn stem_before(behind: &[u8], encoding: Encoding) -> Option<&'static str> {
-    prefixed_rules().map(|(prefix, _)| prefix).find(|prefix| {
-        let Some(stem) = prefix.strip_suffix('_') else {
-            return false;
-        };
-        behind.ends_with(stem.as_bytes())
-            || (encoding == Encoding::Percent
-                && [stem.to_string(), stem.to_ascii_uppercase()]
-                    .iter()
-                    .any(|case| {
-                        let encoded: String = case.bytes().map(|b| format!("%{b:02X}")).collect();
-                        let lower = encoded.to_ascii_lowercase();
-                        behind.ends_with(encoded.as_bytes()) || behind.ends_with(lower.as_bytes())
-                    }))
-    })
-}
-
 fn unescaped_at(w: &Window, encoding: Encoding) -> Eval {
-    // The stem before the trigger stays: it is a public prefix, and a
-    // finding starts at its anchor.
-    let Some(prefix) = stem_before(w.behind(), encoding) else {
-        return Eval::Done(None);
-    };
-    let stem = prefix.len() - 1;
     let ahead = w.ahead();
-    let mut decoded = prefix.as_bytes()[..stem].to_vec();
-    // ends[i]: where the text of the decoded bytes after the stem, up to
-    // the i-th, ends.
+    let mut decoded = Vec::new();
+    // ends[i]: where the text of the first i decoded bytes ends.
     let mut ends = vec![0];
     let mut at = 0;
     while decoded.len() < MAX_DECODED && at < ESCAPED_CAP {
@@ -355,10 +334,11 @@ fn unescaped_at(w: &Window, encoding: Encoding) -> Eval {
     let Some(c) = match_decoded(&decoded) else {
         return Eval::Done(None);
     };
+    let start = ends[c.start];
     encoded_candidate(
         w,
-        0,
-        ends[c.start + c.len - stem],
+        start,
+        ends[c.start + c.len] - start,
         c.kind,
         c.confidence,
         c.fingerprint,
@@ -435,30 +415,21 @@ mod tests {
 
     #[test]
     fn triggers_encode_the_prefix_alone() {
-        assert_eq!(base64_stable(b"cfut_", 0), (0, "Y2Z1dF".to_string()));
-        assert_eq!(base64_stable(b"cfut_", 1), (2, "NmdXRf".to_string()));
-        assert_eq!(base64_stable(b"cfut_", 2), (3, "jZnV0X".to_string()));
-        // Every prefix at every alignment starts with one trigger of its
-        // first byte and alignment, in both alphabets.
-        for (prefix, _) in prefixed_rules() {
-            for align in 0..3 {
-                let (lead, stable) = base64_stable(prefix.as_bytes(), align);
-                let url = stable.replace('+', "-").replace('/', "_");
-                let hits: Vec<_> = BASE64_TRIGGERS
-                    .iter()
-                    .filter(|(t, first, a)| {
-                        *a == align
-                            && *first == prefix.as_bytes()[0]
-                            && stable.starts_with(t)
-                            && url.starts_with(t)
-                    })
-                    .collect();
-                assert_eq!(hits.len(), 1, "{prefix} at {align}");
-                assert_eq!(lead, (8 * align).div_ceil(6));
-            }
-        }
-        // Few: the detector's automaton keeps its fastest path up to 32.
-        assert!(EncodedHunter::new().literals().count() <= 14);
+        assert_eq!(base64_stable(b"cfut_", 0).1[0], "Y2Z1dF");
+        assert_eq!(base64_stable(b"cfut_", 1).0, 2);
+        assert_eq!(
+            base64_stable(b"cfut_", 2),
+            (3, ["jZnV0X".into(), "jZnV0X".into()])
+        );
+        let hunter = EncodedHunter::new();
+        assert!(hunter
+            .literals()
+            .any(|(l, sensitive)| l == "NmdXRf" && sensitive));
+        assert!(hunter
+            .literals()
+            .any(|(l, sensitive)| l == "cfut%5" && !sensitive));
+        // Fewer than 64: the automaton keeps its vectorised prefilter.
+        assert!(hunter.literals().count() <= 40);
     }
 
     #[test]
@@ -541,50 +512,34 @@ mod tests {
 
     #[test]
     fn percent_and_escaped_prefixes_are_found() {
-        // The finding starts at the encoded `_`: the stem before it is
-        // the public prefix.
         let mut g = crate::fake::FakeGen::new(10);
         let token = g.scannable("cfat_", true);
         let body = &token[5..];
         let oauth = g.oauth("cfort_");
         let all_encoded: String = token.bytes().map(|b| format!("%{b:02X}")).collect();
+        let json = format!(r#"{{"t":"cfat\u005f{body}"}}"#);
         let cases = [
-            (format!("?t=cfat%5F{body}&x"), 7, 51, Encoding::Percent),
-            (format!("?t=cfat%5f{body}"), 7, 51, Encoding::Percent),
-            (format!("?t={all_encoded}&x"), 15, 3 * 49, Encoding::Percent),
-            (
-                format!(r#"{{"t":"cfat\u005f{body}"}}"#),
-                10,
-                54,
-                Encoding::Escape,
-            ),
-            (format!("t = 'cfat\\x5F{body}'"), 9, 52, Encoding::Escape),
+            (format!("?t=cfat%5F{body}&x"), 3, 55, Encoding::Percent),
+            (format!("?t=cfat%5f{body}"), 3, 55, Encoding::Percent),
+            (format!("?t={all_encoded}&x"), 3, 3 * 53, Encoding::Percent),
+            (json, 6, 58, Encoding::Escape),
+            (format!("t = 'cfat\\x5F{body}'"), 5, 56, Encoding::Escape),
         ];
+        let high = Confidence::High;
         for (text, at, len, encoding) in cases {
-            assert_eq!(
-                found(text.as_bytes()),
-                [(
-                    at,
-                    len,
-                    Kind::AccountToken,
-                    Confidence::High,
-                    Some(encoding)
-                )],
-                "{encoding:?}"
-            );
+            let want = (at, len, Kind::AccountToken, high, Some(encoding));
+            assert_eq!(found(text.as_bytes()), [want], "{encoding:?}");
         }
         let text = format!("t={}", oauth.replace('_', "%5F"));
-        let len = oauth.len() + 2 * oauth.matches('_').count() - 5;
-        assert_eq!(
-            found(text.as_bytes()),
-            [(
-                7,
-                len,
-                Kind::OAuthRefreshToken,
-                Confidence::High,
-                Some(Encoding::Percent)
-            )]
+        let len = oauth.len() + 2 * oauth.matches('_').count();
+        let want = (
+            2,
+            len,
+            Kind::OAuthRefreshToken,
+            high,
+            Some(Encoding::Percent),
         );
+        assert_eq!(found(text.as_bytes()), [want]);
         let bad = g.scannable("cfut_", false).replace('_', "%5F");
         assert!(found(bad.as_bytes()).is_empty());
         assert!(found(b"see cfut%5Fprefix and cfut\\u005f").is_empty());
