@@ -13,7 +13,7 @@
 //!   URIs of their own.
 //! * No `informationUri`: the package names no repository.
 
-use crate::core::finding::Finding;
+use crate::core::finding::{Encoding, Finding};
 use crate::core::rules::{Confidence, Kind, RULES};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -104,6 +104,16 @@ pub struct SarifResult {
     /// The fingerprint, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial_fingerprints: Option<BTreeMap<&'static str, String>>,
+    /// `encoding` (`base64`, `percent`, `escape`) for a value found encoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<ResultProperties>,
+}
+
+/// The `properties` bag of a result.
+#[derive(Debug, Serialize)]
+pub struct ResultProperties {
+    /// How the value was encoded in the file.
+    pub encoding: Encoding,
 }
 
 /// `location`.
@@ -246,6 +256,7 @@ pub fn result(
             .fingerprint
             .filter(|_| fingerprints)
             .map(|fp| BTreeMap::from([("cfscrubFingerprint/v1", fp.to_string())])),
+        properties: f.encoding.map(|encoding| ResultProperties { encoding }),
     }
 }
 
