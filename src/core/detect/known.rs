@@ -57,7 +57,7 @@ fn encoded_forms(value: &[u8]) -> Vec<EncodedForm> {
     };
     for align in 0..3 {
         let (_, alphabets) = base64_stable(value, align);
-        let partial_tail = (8 * (align + value.len())) % 6 != 0;
+        let partial_tail = !(8 * (align + value.len())).is_multiple_of(6);
         for text in alphabets {
             add(text.into_bytes(), Encoding::Base64, partial_tail);
         }
