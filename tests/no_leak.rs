@@ -122,6 +122,78 @@ fn redact_and_verify_print_no_secret() {
     ran.expect(0);
 }
 
+/// Writes `members` (name, bytes) into a tar at `dest` with the tar crate.
+fn tar_of(dest: &std::path::Path, members: &[(String, Vec<u8>)]) {
+    let mut b = tar::Builder::new(std::fs::File::create(dest).unwrap());
+    for (name, data) in members {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, &data[..]).unwrap();
+    }
+    b.finish().unwrap();
+}
+
+#[test]
+fn redact_inside_containers_prints_no_secret() {
+    let (t, planted) = incident();
+    let log = std::fs::read(t.join("logs/ci.log")).unwrap();
+    let leaked = std::fs::read_to_string(t.join("vault/leaked.txt")).unwrap();
+    let leaked = leaked.trim().to_string();
+    // The dry run's listing and the rewrite's lines name members.
+    let ok = t.join("boxes/ok");
+    std::fs::create_dir_all(&ok).unwrap();
+    tar_of(
+        &ok.join("bundle.tar"),
+        &[
+            ("ci/ci.log".into(), log.clone()),
+            ("ci/clean.log".into(), b"fine\n".to_vec()),
+        ],
+    );
+    t.write("boxes/ok/ci.log.gz", compress("gzip", &log));
+    // Refusals name members: one named by a known secret, one by a shape.
+    let bad = t.join("boxes/bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    tar_of(
+        &bad.join("named.tar"),
+        &[(format!("keys/{leaked}.log"), log.clone())],
+    );
+    let shaped = planted.0[0].clone();
+    tar_of(
+        &bad.join("shaped.tar"),
+        &[(format!("keys/{shaped}.log"), b"x\n".to_vec())],
+    );
+    let secret_from = t.join("vault/leaked.txt");
+    for args in [
+        vec!["redact", "--dry-run"],
+        vec!["redact", "--dry-run", "--format", "json"],
+    ] {
+        for dir in [&ok, &bad] {
+            let ran = run(cfscrub()
+                .args(&args)
+                .arg("--secret-from")
+                .arg(&secret_from)
+                .arg(dir));
+            check(&planted, &args.join(" "), &ran);
+        }
+    }
+    let ran = run(cfscrub()
+        .args(["redact", "--format", "json", "--secret-from"])
+        .arg(&secret_from)
+        .arg(&bad));
+    check(&planted, "redact refused", &ran);
+    ran.expect(2);
+    let ran = run(cfscrub()
+        .args(["redact", "--secret-from"])
+        .arg(&secret_from)
+        .arg(&bad));
+    check(&planted, "redact refused (human)", &ran);
+    ran.expect(2);
+    let ran = run(cfscrub().arg("redact").arg(&ok));
+    check(&planted, "redact containers", &ran);
+    ran.expect(0);
+}
+
 #[test]
 fn a_token_typed_where_a_name_was_expected_is_masked() {
     let mut g = FakeGen::new(78);

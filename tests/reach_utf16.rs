@@ -110,3 +110,91 @@ fn check(p: &Planted, what: &str, ran: &Ran) {
     p.assert_absent(&format!("{what} stdout"), &ran.stdout);
     p.assert_absent(&format!("{what} stderr"), &ran.stderr);
 }
+
+/// `bytes` decoded by Python (`utf-16` with a BOM, else the given order):
+/// an independent check that the rewrite is well-formed UTF-16.
+fn python_decodes(bytes: &[u8], bom: bool, le: bool) -> String {
+    use std::io::Write;
+    let codec = match (bom, le) {
+        (true, _) => "utf-16",
+        (false, true) => "utf-16-le",
+        (false, false) => "utf-16-be",
+    };
+    let script = format!(
+        "import sys; sys.stdout.buffer.write(sys.stdin.buffer.read().decode('{codec}', 'strict').encode('utf-8'))"
+    );
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs (bash .ci/run installs it)");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "python3 could not decode the rewrite");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn redact_re_encodes_utf16_in_its_byte_order_and_keeps_the_bom() {
+    for (seed, bom, le) in [
+        (11, true, true),
+        (12, false, true),
+        (13, true, false),
+        (14, false, false),
+    ] {
+        let t = Tree::new();
+        let mut g = FakeGen::new(seed);
+        let mut p = Planted::default();
+        let text = transcript(&mut p, &mut g);
+        let path = t.write("transcript.txt", utf16(&text, bom, le));
+        let what = format!("bom {bom}, little-endian {le}");
+
+        let ran = run(cfscrub().args(["redact", "--dry-run"]).arg(&path)).expect(1);
+        check(&p, &what, &ran);
+        let encoding = if le { "utf-16le" } else { "utf-16be" };
+        assert!(
+            ran.stdout().contains(&format!(
+                "1 would be redacted (1 cloudflare-user-token) at line(s) 2; method: rename (re-encoded: {encoding})"
+            )),
+            "{what}: {}",
+            ran.stdout()
+        );
+
+        let ran = run(cfscrub().arg("redact").arg(&path)).expect(0);
+        check(&p, &what, &ran);
+        let after = std::fs::read(&path).unwrap();
+        let expected = text.replace(&p.0[0], "[REDACTED_CF_TOKEN]");
+        assert_same(&what, &after, utf16(&expected, bom, le));
+        assert_same(&what, python_decodes(&after, bom, le), &expected);
+        run(cfscrub().arg("verify").arg(&path)).expect(0);
+    }
+}
+
+#[test]
+fn malformed_utf16_is_refused_and_left_untouched() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(15);
+    let mut p = Planted::default();
+    let text = transcript(&mut p, &mut g);
+    let mut odd = utf16(&text, true, true);
+    odd.push(b'x');
+    let mut lone = utf16("ok\r\n", true, true);
+    lone.extend_from_slice(&0xdc00u16.to_le_bytes());
+    lone.extend(utf16(&text, false, true));
+    for (name, bytes, why) in [
+        ("odd.txt", odd, "an odd number of bytes"),
+        ("lone.txt", lone, "an unpaired surrogate"),
+    ] {
+        let path = t.write(name, &bytes);
+        let ran = run(cfscrub().arg("redact").arg(&path)).expect(2);
+        check(&p, name, &ran);
+        assert!(
+            ran.stderr()
+                .contains(&format!("utf-16le: {why}: not rewritten")),
+            "{name}: {}",
+            ran.stderr()
+        );
+        assert_same(name, std::fs::read(&path).unwrap(), &bytes);
+    }
+}

@@ -9,7 +9,7 @@ use arbitrary::Arbitrary;
 use cfscrub::core::detect::Detector;
 use cfscrub::core::finding::Finding;
 use cfscrub::core::secrets::KnownSecrets;
-use cfscrub::core::stream::{scan_bytes, Sink, StreamScanner};
+use cfscrub::core::stream::{scan_bytes, Flow, Sink, StreamScanner};
 use cfscrub_fuzz::naive::summary;
 use cfscrub_fuzz::{assert_planted_covered, assert_well_formed, Sizes, Text, Trickle};
 use libfuzzer_sys::fuzz_target;
@@ -39,7 +39,7 @@ struct Tiling<'a> {
 }
 
 impl Sink for Tiling<'_> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
         let end = self.at + bytes.len();
         assert!(
             self.input.get(self.at..end) == Some(bytes),
@@ -48,10 +48,10 @@ impl Sink for Tiling<'_> {
             bytes.len()
         );
         self.at = end;
-        Ok(())
+        Ok(Flow::Continue)
     }
 
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
         assert!(
             f.offset == self.at as u64,
             "finding at {} handed over when the stream is at {}",
@@ -60,7 +60,7 @@ impl Sink for Tiling<'_> {
         );
         self.at += f.length;
         self.findings.push(f.clone());
-        Ok(())
+        Ok(Flow::Continue)
     }
 }
 

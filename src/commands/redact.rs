@@ -6,11 +6,11 @@
 //!
 //! "Remaining" means every credential still on disk after the run: in the
 //! files it rewrote (re-read) and in the files it refused or failed to
-//! rewrite (scanned, each named with what would get it done). Content it
-//! cannot see through (compressed, archived, UTF-16, a git object
-//! database) is left untouched and reported as not inspected; what its raw
-//! bytes hold (a tar holds plain text) counts as remaining. Either one
-//! means the job is not done: exit 2.
+//! rewrite (scanned — containers through every layer — each named with
+//! what would get it done). Content it cannot see through (7z, a git
+//! object database, an encrypted zip member) is left untouched and
+//! reported as not inspected; what its raw bytes hold counts as
+//! remaining. Either one means the job is not done: exit 2.
 //!
 //! How each file is rewritten is [`cfscrub::rewrite::method`]'s decision.
 //!
@@ -28,6 +28,7 @@ use cfscrub::core::stream::StreamScanner;
 use cfscrub::mask::sanitize::display_path;
 use cfscrub::report::redact::{FileOutcome, RedactReport};
 use cfscrub::report::{Format, NotInspected};
+use cfscrub::rewrite::archive::Inside;
 use cfscrub::rewrite::live_writers::LiveWriters;
 use cfscrub::rewrite::method::{self, Plan, Request};
 use cfscrub::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
@@ -39,13 +40,14 @@ use cfscrub::source::pool::rewrite_pool;
 use cfscrub::source::walk::{self, Input};
 use rayon::prelude::*;
 use std::collections::HashSet;
+use std::fs::File;
 use std::path::Path;
 use std::time::Instant;
 
 /// One file's result.
 enum FileResult {
     Done(Outcome, Plan),
-    Planned(FileCounts, Plan),
+    Planned(FileCounts, Plan, Inside),
     Skipped(&'static str),
     /// Not (fully) rewritten: why, and what would get it done.
     Failed {
@@ -111,11 +113,11 @@ fn dry_run_one(
         Err(e) => return failure(e),
     };
     if covered(&plan, walked) {
-        return FileResult::Planned(FileCounts::default(), plan);
+        return FileResult::Planned(FileCounts::default(), plan, Inside::default());
     }
     match method::survey(path, plan, follow, request, detector) {
-        Ok((Plan::Leave(opaque), counts)) => FileResult::NotInspected(opaque, counts),
-        Ok((plan, counts)) => FileResult::Planned(counts, plan),
+        Ok((Plan::Leave(opaque), counts, _)) => FileResult::NotInspected(opaque, counts),
+        Ok((plan, counts, inside)) => FileResult::Planned(counts, plan, inside),
         Err(e) => failure(e),
     }
 }
@@ -152,6 +154,7 @@ fn redact_one(
                 counts: FileCounts::default(),
                 method: Method::Untouched,
                 carried_over: 0,
+                inside: Default::default(),
             },
             plan,
         ),
@@ -165,8 +168,9 @@ fn redact_one(
 fn failure(e: RewriteError) -> FileResult {
     match e {
         RewriteError::NotRegular(what) => FileResult::Skipped(what),
+        // Messages about containers name their members: masked.
         e => FileResult::Failed {
-            message: e.to_string(),
+            message: cfscrub::mask::sanitize::mask_text(&e.to_string()),
             remedy: remedy(&e),
         },
     }
@@ -174,7 +178,7 @@ fn failure(e: RewriteError) -> FileResult {
 
 /// For content cfscrub cannot see through, which is never rewritten: its
 /// format and what its raw bytes hold. `None` for content redact rewrites
-/// (compressed text included: `rewrite::recompress`),
+/// (containers included: `rewrite::archive`),
 /// and when the file cannot be opened (the rewrite reports that).
 fn opaque_content(path: &Path, detector: &Detector, follow: bool) -> Option<FileResult> {
     let (mut file, _) = open_regular(path, follow).ok()?;
@@ -183,14 +187,14 @@ fn opaque_content(path: &Path, detector: &Detector, follow: bool) -> Option<File
         Err(e) => return Some(FileResult::failed(format!("cannot read: {e}"))),
     };
     let format = head.opaque()?;
-    if cfscrub::rewrite::recompress::supports(format) {
+    if cfscrub::rewrite::archive::supports(format) {
         return None;
     }
     let mut counts = FileCounts::default();
     let mut scanner = StreamScanner::new(detector, true);
     Some(
         match head.scan_with_rest(&mut scanner, &mut file, &mut counts) {
-            Ok(()) => FileResult::NotInspected(format, counts),
+            Ok(_) => FileResult::NotInspected(format, counts),
             Err(e) => FileResult::failed(format!("cannot read: {e}")),
         },
     )
@@ -200,7 +204,21 @@ fn opaque_content(path: &Path, detector: &Detector, follow: bool) -> Option<File
 /// cannot be read (its failure is reported already).
 fn left_in(path: &Path, detector: &Detector, follow: bool) -> Option<FileCounts> {
     let (file, _) = open_regular(path, follow).ok()?;
-    count_remaining(&file, detector).ok()
+    still_in(&file, path, detector).ok()
+}
+
+/// What the detector still finds in `file`: through every layer of a
+/// container, in the raw bytes of anything else.
+fn still_in(file: &File, path: &Path, detector: &Detector) -> Result<FileCounts, String> {
+    let head = Head::read(&mut &*file).map_err(|e| e.to_string())?;
+    match head.opaque() {
+        Some(format) if cfscrub::rewrite::archive::supports(format) => {
+            let replacement = &cfscrub::mask::masker::shape_masker().1;
+            cfscrub::rewrite::archive::remaining(file, path, detector, replacement)
+                .map_err(|e| e.to_string())
+        }
+        _ => count_remaining(file, detector).map_err(|e| e.to_string()),
+    }
 }
 
 /// Runs `cfscrub redact`.
@@ -327,9 +345,14 @@ fn report(
                 counts: &o.counts,
                 carried_over: o.carried_over,
                 plan,
+                inside: &o.inside,
             },
-            FileResult::Done(..) => FileOutcome::Untouched,
-            FileResult::Planned(counts, plan) => FileOutcome::WouldRedact { counts, plan },
+            FileResult::Done(o, _) => FileOutcome::Untouched(&o.inside),
+            FileResult::Planned(counts, plan, inside) => FileOutcome::WouldRedact {
+                counts,
+                plan,
+                inside,
+            },
             FileResult::Skipped(what) => FileOutcome::Skipped(what),
             FileResult::Failed { message, remedy } => FileOutcome::Failed {
                 message,
@@ -341,7 +364,16 @@ fn report(
                 raw,
             },
         };
-        report.file(&display_path(path), outcome);
+        let name = display_path(path);
+        let inside = match result {
+            FileResult::Done(o, _) => Some(&o.inside),
+            FileResult::Planned(_, _, inside) => Some(inside),
+            _ => None,
+        };
+        report.file(&name, outcome);
+        if let Some(inside) = inside {
+            report.inside_not_inspected(&name, inside);
+        }
     }
     for git_dir in &inputs.walked.git_object_dbs {
         let name = display_path(git_dir);

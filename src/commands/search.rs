@@ -13,7 +13,7 @@ use anyhow::Context;
 use cfscrub::config::baseline::{Baseline, Recorder, Screen};
 use cfscrub::core::detect::Detector;
 use cfscrub::core::finding::Finding;
-use cfscrub::core::stream::{Sink, StreamScanner};
+use cfscrub::core::stream::{Flow, Sink, StreamScanner};
 use cfscrub::errln;
 use cfscrub::mask::sanitize::display_path;
 use cfscrub::report::progress::Progress;
@@ -162,7 +162,7 @@ impl Search<'_> {
             |p| p.to_string_lossy().into_owned(),
         );
         let limits = &self.limits;
-        let result = match input {
+        let walked = match input {
             Input::Stdin => {
                 let mut stdin = progress.counting(io::stdin().lock());
                 container::walk(&mut stdin, &outer, limits, &mut streams)
@@ -185,13 +185,10 @@ impl Search<'_> {
         };
         self.accepted.fetch_add(streams.accepted, Ordering::Relaxed);
         let mut tally = counted(streams.report.finish(streams.bytes));
-        match result {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe && self.output.is_closed() => {}
-            Err(e) => {
-                errln!("cfscrub: {name}: {e}");
-                tally.errors += 1;
-            }
+        // A stop (the output closed) needs nothing more: the run winds down.
+        if let Err(e) = walked {
+            errln!("cfscrub: {name}: {e}");
+            tally.errors += 1;
         }
         tally
     }
@@ -228,18 +225,20 @@ fn shown_place(place: &[String]) -> Vec<String> {
 }
 
 impl Visit for Streams<'_> {
-    fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<()> {
+    fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<Flow> {
         self.report.enter(shown_place(place));
         let mut scanner = StreamScanner::new(self.detector, true);
         let mut screen = Screen::new(&mut self.report, self.path, self.baseline, self.recorder);
         let result = head.scan_with_rest(&mut scanner, &mut &mut *rest, &mut screen);
         self.accepted += screen.accepted;
         self.bytes += scanner.position();
-        result?;
+        if result? == Flow::Stop {
+            return Ok(Flow::Stop);
+        }
         if let Some(format) = head.opaque() {
             self.report.not_inspected(format.name());
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
 
     fn not_inspected(&mut self, place: &[String], reason: &str) {
@@ -249,15 +248,15 @@ impl Visit for Streams<'_> {
     }
 
     /// A finding in a member's name is reported at the member, on line 0.
-    fn member_name(&mut self, place: &[String], name: &[u8]) -> io::Result<()> {
+    fn member_name(&mut self, place: &[String], name: &[u8]) -> io::Result<Flow> {
         self.report.enter(shown_place(place));
         let mut screen = Screen::new(&mut self.report, self.path, self.baseline, self.recorder);
         let mut in_name = InName(&mut screen);
         let mut scanner = StreamScanner::new(self.detector, true);
         scanner.feed(name, &mut in_name)?;
-        scanner.finish(&mut in_name)?;
+        let flow = scanner.finish(&mut in_name);
         self.accepted += screen.accepted;
-        Ok(())
+        flow
     }
 }
 
@@ -265,7 +264,7 @@ impl Visit for Streams<'_> {
 struct InName<'r, 's>(&'r mut Screen<'s>);
 
 impl Sink for InName<'_, '_> {
-    fn finding(&mut self, finding: &Finding) -> io::Result<()> {
+    fn finding(&mut self, finding: &Finding) -> io::Result<Flow> {
         let mut in_name = finding.clone();
         in_name.line = 0;
         self.0.finding(&in_name)

@@ -16,7 +16,7 @@
 //! (temp file, fsync, rename, directory fsync).
 
 use crate::core::finding::{Finding, Fingerprint};
-use crate::core::stream::Sink;
+use crate::core::stream::{Flow, Sink};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashSet};
@@ -226,20 +226,24 @@ impl<'a> Screen<'a> {
 }
 
 impl Sink for Screen<'_> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
         self.inner.data(bytes)
     }
 
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
         if let Some((recorder, key)) = &self.record {
             recorder.record(key, f);
         }
         if let Some((baseline, key)) = &self.accept {
             if baseline.accepts(key, f) {
                 self.accepted += 1;
-                return Ok(());
+                return Ok(Flow::Continue);
             }
         }
         self.inner.finding(f)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.inner.finish()
     }
 }

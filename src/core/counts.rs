@@ -5,7 +5,7 @@
 use crate::core::detect::Detector;
 use crate::core::finding::Finding;
 use crate::core::rules::Kind;
-use crate::core::stream::Sink;
+use crate::core::stream::{Flow, Sink};
 use std::collections::BTreeMap;
 use std::io;
 
@@ -67,7 +67,7 @@ impl Replacement {
 }
 
 /// What was found (and replaced) in one file.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FileCounts {
     /// Findings per kind.
     pub by_kind: BTreeMap<Kind, u64>,
@@ -96,9 +96,9 @@ impl FileCounts {
 }
 
 impl Sink for FileCounts {
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
         self.add(f);
-        Ok(())
+        Ok(Flow::Continue)
     }
 }
 

@@ -5,7 +5,10 @@
 //! log filter, history cleanup — is a [`Sink`]: it receives, in stream
 //! order, the bytes that are *not* part of a credential ([`Sink::data`]) and
 //! each credential as a [`Finding`] ([`Sink::finding`]), never the
-//! credential's bytes. Data is handed over as soon as it is decided — no
+//! credential's bytes, then [`Sink::finish`] at the end of the stream. Each
+//! call answers with a [`Flow`]: a sink that has seen enough (its reader
+//! went away, a rewrite must start over) says [`Flow::Stop`] and the
+//! scanner hands it nothing more; errors are only ever real errors. Data is handed over as soon as it is decided — no
 //! anchor before it can still turn into a finding — so a filter can forward
 //! a line the moment its newline arrives while holding back only the few
 //! bytes that may start a token.
@@ -48,21 +51,53 @@ pub const MERGE_CAP: usize = MAX_LOOKAHEAD;
 /// open merged finding.
 const SLACK: usize = 2 * (MAX_LOOKAHEAD + LOOKBEHIND) + MERGE_CAP + 4096;
 
+/// Whether a [`Sink`] wants the rest of the stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on.
+    Continue,
+    /// Hand this sink nothing more: it has what it needs, or knows the
+    /// rest is useless (the reader went away; the rewrite must restart).
+    /// The sink itself records why.
+    Stop,
+}
+
+/// Returns from the enclosing function with [`Flow::Stop`] when `$flow`
+/// (an `io::Result<Flow>`) stops; passes errors on.
+macro_rules! stop_if_stopped {
+    ($flow:expr) => {
+        if $flow? == $crate::core::stream::Flow::Stop {
+            return Ok($crate::core::stream::Flow::Stop);
+        }
+    };
+}
+pub(crate) use stop_if_stopped;
+
 /// A consumer of a scanned stream.
+///
+/// Calls come in stream order: [`data`](Sink::data) and
+/// [`finding`](Sink::finding) interleaved, then [`finish`](Sink::finish)
+/// once the stream ended — unless a call answered [`Flow::Stop`]: then
+/// nothing more comes, `finish` included. An `Err` is a real failure
+/// (a write that failed), never a way to stop.
 pub trait Sink {
     /// Bytes that belong to no finding, in order.
-    fn data(&mut self, _bytes: &[u8]) -> io::Result<()> {
-        Ok(())
+    fn data(&mut self, _bytes: &[u8]) -> io::Result<Flow> {
+        Ok(Flow::Continue)
     }
     /// One finding, in order, in place of its bytes.
-    fn finding(&mut self, finding: &Finding) -> io::Result<()>;
+    fn finding(&mut self, finding: &Finding) -> io::Result<Flow>;
+    /// The stream ended and every byte of it was handed over.
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A sink that collects findings.
 impl Sink for Vec<Finding> {
-    fn finding(&mut self, finding: &Finding) -> io::Result<()> {
+    fn finding(&mut self, finding: &Finding) -> io::Result<Flow> {
         self.push(finding.clone());
-        Ok(())
+        Ok(Flow::Continue)
     }
 }
 
@@ -86,6 +121,8 @@ pub struct StreamScanner<'d> {
     candidates: Vec<Candidate>,
     lines: Option<LineTracker>,
     finished: bool,
+    /// The sink answered [`Flow::Stop`]: it is handed nothing more.
+    stopped: bool,
     /// Bytes offered to each read.
     chunk: usize,
 }
@@ -221,6 +258,7 @@ impl<'d> StreamScanner<'d> {
             candidates: Vec::new(),
             lines: count_lines.then(LineTracker::default),
             finished: false,
+            stopped: false,
         }
     }
 
@@ -254,10 +292,25 @@ impl<'d> StreamScanner<'d> {
         &mut self.buf[self.len..]
     }
 
+    /// True once the sink answered [`Flow::Stop`].
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Notes a sink's answer: a stop is remembered.
+    fn note(&mut self, flow: io::Result<Flow>) -> io::Result<Flow> {
+        self.stopped |= matches!(flow, Ok(Flow::Stop));
+        flow
+    }
+
     /// Reads once from `reader` into the buffer and processes what arrived.
-    /// Returns the number of bytes read (0 at end of input; then call
-    /// [`StreamScanner::finish`]).
+    /// Returns the number of bytes read: 0 at end of input (then call
+    /// [`StreamScanner::finish`]) or once the sink stopped (then it is not
+    /// read at all; see [`StreamScanner::stopped`]).
     pub fn read_from(&mut self, reader: &mut impl Read, sink: &mut impl Sink) -> io::Result<usize> {
+        if self.stopped {
+            return Ok(0);
+        }
         let n = loop {
             match reader.read(self.free_space()) {
                 Ok(n) => break n,
@@ -267,41 +320,59 @@ impl<'d> StreamScanner<'d> {
         };
         if n > 0 {
             self.len += n;
-            self.process(sink, false)?;
+            let flow = self.process(sink, false);
+            self.note(flow)?;
         }
         Ok(n)
     }
 
     /// Processes bytes that arrived by other means (a pipe read elsewhere).
-    pub fn feed(&mut self, mut data: &[u8], sink: &mut impl Sink) -> io::Result<()> {
-        while !data.is_empty() {
+    pub fn feed(&mut self, mut data: &[u8], sink: &mut impl Sink) -> io::Result<Flow> {
+        while !data.is_empty() && !self.stopped {
             let space = self.free_space();
             let n = space.len().min(data.len());
             space[..n].copy_from_slice(&data[..n]);
             self.len += n;
             data = &data[n..];
-            self.process(sink, false)?;
+            let flow = self.process(sink, false);
+            self.note(flow)?;
         }
-        Ok(())
+        Ok(self.flow())
     }
 
-    /// Ends the stream: decides every remaining anchor and emits the rest.
-    pub fn finish(&mut self, sink: &mut impl Sink) -> io::Result<()> {
-        if !self.finished {
+    /// Ends the stream: decides every remaining anchor, emits the rest and
+    /// tells the sink ([`Sink::finish`]).
+    pub fn finish(&mut self, sink: &mut impl Sink) -> io::Result<Flow> {
+        if !self.finished && !self.stopped {
             self.finished = true;
-            self.process(sink, true)?;
+            let flow = self.process(sink, true);
+            if self.note(flow)? == Flow::Continue {
+                sink.finish()?;
+            }
         }
-        Ok(())
+        Ok(self.flow())
     }
 
-    /// Reads `reader` to its end through the scanner. Returns the byte count.
-    pub fn scan_reader(&mut self, reader: &mut impl Read, sink: &mut impl Sink) -> io::Result<u64> {
+    fn flow(&self) -> Flow {
+        if self.stopped {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+
+    /// Reads `reader` to its end through the scanner, or until the sink
+    /// stops ([`Flow::Stop`]).
+    pub fn scan_reader(
+        &mut self,
+        reader: &mut impl Read,
+        sink: &mut impl Sink,
+    ) -> io::Result<Flow> {
         while self.read_from(reader, sink)? > 0 {}
-        self.finish(sink)?;
-        Ok(self.position())
+        self.finish(sink)
     }
 
-    fn process(&mut self, sink: &mut impl Sink, eof: bool) -> io::Result<()> {
+    fn process(&mut self, sink: &mut impl Sink, eof: bool) -> io::Result<Flow> {
         let bytes = &self.buf[..self.len];
         let from = (self.decided - self.base) as usize;
         // The bytes at the end that may still grow into an anchor hide
@@ -346,14 +417,15 @@ impl<'d> StreamScanner<'d> {
 
     /// Hands over, in stream order, every finding and every byte of data
     /// that nothing undecided can touch any more.
-    fn emit(&mut self, sink: &mut impl Sink) -> io::Result<()> {
+    fn emit(&mut self, sink: &mut impl Sink) -> io::Result<Flow> {
         // Findings start at or after their anchor, so every finding starting
         // before `decided` is known: those can be merged and placed.
         self.pending.sort_by_key(|f| f.offset);
         let ready = self.pending.partition_point(|f| f.offset < self.decided);
         let mut pending = std::mem::take(&mut self.pending);
         for finding in pending.drain(..ready) {
-            self.merge(finding, sink)?;
+            // A stopped scanner is never resumed: what is left may be lost.
+            stop_if_stopped!(self.merge(finding, sink));
         }
         self.pending = pending;
         // No later finding can start before `decided`, so a merged finding
@@ -363,19 +435,19 @@ impl<'d> StreamScanner<'d> {
             .as_ref()
             .is_some_and(|m| m.span.end() <= self.decided)
         {
-            self.hand_over(sink)?;
+            stop_if_stopped!(self.hand_over(sink));
         }
         if self.open.is_none() && self.decided > self.emitted {
-            self.data_up_to(self.decided, sink)?;
+            stop_if_stopped!(self.data_up_to(self.decided, sink));
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
 
     /// Adds one finding (in offset order) to the open merged finding, or
     /// hands that over and opens a new one.
-    fn merge(&mut self, mut finding: Finding, sink: &mut impl Sink) -> io::Result<()> {
+    fn merge(&mut self, mut finding: Finding, sink: &mut impl Sink) -> io::Result<Flow> {
         if finding.end() <= self.emitted {
-            return Ok(()); // wholly inside a span already handed over
+            return Ok(Flow::Continue); // wholly inside a span already handed over
         }
         if finding.offset < self.emitted {
             // Overlaps a piece of a merged span cut at MERGE_CAP: the rest.
@@ -385,8 +457,8 @@ impl<'d> StreamScanner<'d> {
         match &mut self.open {
             Some(open) if finding.offset < open.span.end() => open.absorb(finding),
             _ => {
-                self.hand_over(sink)?;
-                self.data_up_to(finding.offset, sink)?;
+                stop_if_stopped!(self.hand_over(sink));
+                stop_if_stopped!(self.data_up_to(finding.offset, sink));
                 if let Some(lines) = &self.lines {
                     (finding.line, finding.column) = lines.place(finding.offset);
                 }
@@ -398,39 +470,39 @@ impl<'d> StreamScanner<'d> {
             .as_ref()
             .is_some_and(|m| m.span.length > MERGE_CAP)
         {
-            self.hand_over(sink)?;
+            return self.hand_over(sink);
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
 
     /// Hands the open merged finding, if any, to the sink.
-    fn hand_over(&mut self, sink: &mut impl Sink) -> io::Result<()> {
+    fn hand_over(&mut self, sink: &mut impl Sink) -> io::Result<Flow> {
         let Some(merged) = self.open.take() else {
-            return Ok(());
+            return Ok(Flow::Continue);
         };
         let finding = merged.span;
-        sink.finding(&finding)?;
+        stop_if_stopped!(sink.finding(&finding));
         if let Some(lines) = &mut self.lines {
             let start = (finding.offset - self.base) as usize;
             lines.advance(&self.buf[start..start + finding.length], finding.offset);
         }
         self.emitted = finding.end();
-        Ok(())
+        Ok(Flow::Continue)
     }
 
     /// Hands the data from `emitted` up to stream offset `to` to the sink.
-    fn data_up_to(&mut self, to: u64, sink: &mut impl Sink) -> io::Result<()> {
+    fn data_up_to(&mut self, to: u64, sink: &mut impl Sink) -> io::Result<Flow> {
         if to <= self.emitted {
-            return Ok(());
+            return Ok(Flow::Continue);
         }
         let from = (self.emitted - self.base) as usize;
         let end = (to - self.base) as usize;
-        sink.data(&self.buf[from..end])?;
+        stop_if_stopped!(sink.data(&self.buf[from..end]));
         if let Some(lines) = &mut self.lines {
             lines.advance(&self.buf[from..end], self.emitted);
         }
         self.emitted = to;
-        Ok(())
+        Ok(Flow::Continue)
     }
 }
 
@@ -453,13 +525,13 @@ mod tests {
     /// Passes data through, replacing findings with `#`.
     struct Masker(Vec<u8>);
     impl Sink for Masker {
-        fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+        fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
             self.0.extend_from_slice(bytes);
-            Ok(())
+            Ok(Flow::Continue)
         }
-        fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
             self.0.extend(std::iter::repeat_n(b'#', f.length));
-            Ok(())
+            Ok(Flow::Continue)
         }
     }
 
@@ -545,10 +617,10 @@ mod tests {
         let mut found = 0;
         struct Count<'a>(&'a mut Masker, &'a mut usize);
         impl Sink for Count<'_> {
-            fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+            fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
                 self.0.data(bytes)
             }
-            fn finding(&mut self, f: &Finding) -> io::Result<()> {
+            fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
                 *self.1 += 1;
                 self.0.finding(f)
             }
@@ -601,6 +673,54 @@ mod tests {
                 assert!(found == whole, "split at {k} differs");
             }
         }
+    }
+
+    /// Stops at the first finding; counts what it was handed.
+    #[derive(Default)]
+    struct StopAtFirst {
+        data: usize,
+        findings: usize,
+        finished: bool,
+    }
+    impl Sink for StopAtFirst {
+        fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
+            self.data += bytes.len();
+            Ok(Flow::Continue)
+        }
+        fn finding(&mut self, _: &Finding) -> io::Result<Flow> {
+            self.findings += 1;
+            Ok(Flow::Stop)
+        }
+        fn finish(&mut self) -> io::Result<()> {
+            self.finished = true;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_sink_that_stops_is_handed_nothing_more_and_the_input_is_not_read_on() {
+        let det = Detector::new(&KnownSecrets::new());
+        let line = "x grep cfat_AbCdE y\n";
+        let text = line.repeat(3);
+        for chunk in [1, 5, CHUNK] {
+            let mut sink = StopAtFirst::default();
+            let mut reader = text.as_bytes();
+            let mut s = StreamScanner::with_chunk(&det, false, chunk);
+            assert_eq!(s.scan_reader(&mut reader, &mut sink).unwrap(), Flow::Stop);
+            assert!(s.stopped());
+            assert_eq!((sink.data, sink.findings, sink.finished), (7, 1, false));
+            if chunk < line.len() {
+                assert!(!reader.is_empty(), "chunk {chunk}: read on after the stop");
+            }
+            assert_eq!(s.feed(b"cfat_AbCdE ", &mut sink).unwrap(), Flow::Stop);
+            assert_eq!(s.finish(&mut sink).unwrap(), Flow::Stop);
+            assert_eq!((sink.findings, sink.finished), (1, false));
+        }
+        let mut sink = StopAtFirst::default();
+        let flow = StreamScanner::new(&det, false)
+            .scan_reader(&mut &b"clean\n"[..], &mut sink)
+            .unwrap();
+        assert_eq!((flow, sink.data, sink.finished), (Flow::Continue, 6, true));
     }
 
     #[test]

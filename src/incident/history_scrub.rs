@@ -9,7 +9,7 @@ use super::history::HistoryFile;
 use crate::core::counts::FileCounts;
 use crate::core::detect::Detector;
 use crate::core::sniff::Opaque;
-use crate::core::stream::StreamScanner;
+use crate::core::stream::{Flow, StreamScanner};
 use crate::rewrite::method::{self, Plan, Request};
 use crate::rewrite::{count_remaining, Method, RewriteError, RewriteOptions};
 use crate::source::container::{self, Limits, Visit};
@@ -48,8 +48,8 @@ pub fn scrub(file: &HistoryFile, opts: RewriteOptions, dry_run: bool) -> Result<
     let plan = method::plan_for(&file.path, false, request).map_err(message)?;
     if dry_run {
         return match method::survey(&file.path, plan, false, request, opts.detector) {
-            Ok((Plan::Leave(opaque), _)) => Err(not_inspected(opaque)),
-            Ok((_, c)) => done(c, "would be redacted"),
+            Ok((Plan::Leave(opaque), ..)) => Err(not_inspected(opaque)),
+            Ok((_, c, _)) => done(c, "would be redacted"),
             Err(e) => Err(message(e)),
         };
     }
@@ -83,14 +83,14 @@ struct Counting<'d> {
 }
 
 impl Visit for Counting<'_> {
-    fn stream(&mut self, _: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<()> {
+    fn stream(&mut self, _: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<Flow> {
         let mut scanner = StreamScanner::new(self.detector, true);
         head.scan_with_rest(&mut scanner, &mut &mut *rest, &mut self.counts)
     }
 
     fn not_inspected(&mut self, _: &[String], _: &str) {}
 
-    fn member_name(&mut self, _: &[String], name: &[u8]) -> io::Result<()> {
+    fn member_name(&mut self, _: &[String], name: &[u8]) -> io::Result<Flow> {
         let mut scanner = StreamScanner::new(self.detector, true);
         scanner.feed(name, &mut self.counts)?;
         scanner.finish(&mut self.counts)
@@ -109,7 +109,7 @@ pub fn inspect_store(path: &Path, detector: &Detector) -> Result<Store, String> 
             };
             let name = path.to_string_lossy();
             let found = match container::walk(&mut file, &name, &Limits::default(), &mut counting) {
-                Ok(()) => counting.counts.total(),
+                Ok(_) => counting.counts.total(),
                 Err(_) => count_remaining(&file, detector).map_or(0, |c| c.total()),
             };
             Ok(Store {

@@ -9,7 +9,7 @@
 use crate::core::counts::{FileCounts, Replacement};
 use crate::core::detect::Detector;
 use crate::core::finding::Finding;
-use crate::core::stream::{Sink, StreamScanner};
+use crate::core::stream::{Flow, Sink, StreamScanner};
 use std::io::{self, Read, Write};
 
 /// A sink writing data through and a replacement for each finding.
@@ -34,21 +34,27 @@ impl<'a, W: Write> Masker<'a, W> {
         &self.counts
     }
 
-    /// Flushes and returns the writer and the counts.
-    pub fn finish(mut self) -> io::Result<(W, FileCounts)> {
-        self.out.flush()?;
-        Ok((self.out, self.counts))
+    /// The writer and the counts (flushed when the stream finished:
+    /// [`Sink::finish`]).
+    pub fn into_parts(self) -> (W, FileCounts) {
+        (self.out, self.counts)
     }
 }
 
 impl<W: Write> Sink for Masker<'_, W> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.out.write_all(bytes)
+    fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
+        self.out.write_all(bytes)?;
+        Ok(Flow::Continue)
     }
 
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        self.counts.finding(f)?;
-        self.out.write_all(self.replacement.text())
+    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
+        self.counts.add(f);
+        self.out.write_all(self.replacement.text())?;
+        Ok(Flow::Continue)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 }
 
@@ -69,8 +75,7 @@ pub fn mask_stream(
         masker.out.flush()?;
     }
     scanner.finish(&mut masker)?;
-    let (_, counts) = masker.finish()?;
-    Ok(counts)
+    Ok(masker.counts)
 }
 
 /// Masks a short in-memory text (a file name, a quoted log line).

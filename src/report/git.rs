@@ -8,7 +8,7 @@
 
 use super::{human, sarif, NotInspected, Output, Tally, FLUSH_AT};
 use crate::core::finding::Finding;
-use crate::core::stream::Sink;
+use crate::core::stream::{Flow, Sink};
 use crate::mask::sanitize::display_path;
 use crate::report::Format;
 use crate::source::git::objects::{ObjectKind, Place, Target};
@@ -244,14 +244,15 @@ impl ObjectReport<'_> {
 }
 
 impl Sink for ObjectReport<'_> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
         if let Some(column) = &mut self.column {
             column.data(bytes);
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
 
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+    /// Stops once the output is closed (`| head`): nobody reads on.
+    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
         self.tally.findings += 1;
         *self.tally.by_kind.entry(f.kind).or_default() += 1;
         self.format_finding(f);
@@ -259,10 +260,11 @@ impl Sink for ObjectReport<'_> {
             self.output.write_block(&self.buf)?;
             self.buf.clear();
         }
-        if self.output.is_closed() {
-            return Err(io::Error::new(io::ErrorKind::BrokenPipe, "output closed"));
-        }
-        Ok(())
+        Ok(if self.output.is_closed() {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        })
     }
 }
 

@@ -23,7 +23,7 @@ pub mod schema;
 
 use crate::core::finding::Finding;
 use crate::core::rules::Kind;
-use crate::core::stream::Sink;
+use crate::core::stream::{Flow, Sink};
 use crate::errln;
 use schema::{FindingRecord, SearchRecord, SearchSummary, UninspectedRecord};
 use std::collections::BTreeMap;
@@ -426,14 +426,15 @@ impl FileReport<'_> {
 }
 
 impl Sink for FileReport<'_> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
         if let Some(column) = &mut self.column {
             column.data(bytes);
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
 
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+    /// Stops once the output is closed (`| head`): nobody reads on.
+    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
         self.tally.findings += 1;
         *self.tally.by_kind.entry(f.kind).or_default() += 1;
         self.format_finding(f);
@@ -441,10 +442,11 @@ impl Sink for FileReport<'_> {
             self.output.write_block(&self.buf)?;
             self.buf.clear();
         }
-        if self.output.is_closed() {
-            return Err(io::Error::new(io::ErrorKind::BrokenPipe, "output closed"));
-        }
-        Ok(())
+        Ok(if self.output.is_closed() {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        })
     }
 }
 

@@ -5,13 +5,18 @@
 //! Records are buffered and written at the end, in walk order; per-file
 //! problems go to stderr as they are reported.
 
-use super::schema::{self, Action, RedactError, RedactRecord, RedactSummary, RedactedFile};
+use super::schema::{
+    self, Action, InsideStream, RedactError, RedactRecord, RedactSummary, RedactedFile,
+};
 use super::{human_bytes, NotInspected, Tally};
 use crate::core::counts::FileCounts;
 use crate::core::sniff::Opaque;
 use crate::errln;
+use crate::mask::sanitize::display_path;
+use crate::rewrite::archive::Inside;
 use crate::rewrite::method::Plan;
 use std::io::{self, Write};
+use std::path::Path;
 use std::time::Duration;
 
 /// What happened to one file.
@@ -24,15 +29,20 @@ pub enum FileOutcome<'a> {
         carried_over: u64,
         /// How.
         plan: &'a Plan,
+        /// Inside a container: where, and what was not inspected.
+        inside: &'a Inside,
     },
-    /// Nothing to change (or changed through its database's turn).
-    Untouched,
+    /// Nothing to change (or changed through its database's turn); in a
+    /// container, what was not inspected.
+    Untouched(&'a Inside),
     /// A dry run's plan.
     WouldRedact {
         /// What would be replaced.
         counts: &'a FileCounts,
         /// How.
         plan: &'a Plan,
+        /// Inside a container: where, and what was not inspected.
+        inside: &'a Inside,
     },
     /// Not a regular file: skipped.
     Skipped(&'static str),
@@ -71,6 +81,40 @@ pub struct RedactReport {
     totals: Totals,
     redacted: u64,
     files_left: u64,
+}
+
+/// A place's names, escaped and masked.
+fn masked(place: &[String]) -> Vec<String> {
+    place.iter().map(|n| display_path(Path::new(n))).collect()
+}
+
+/// `file!layer!member`, masked.
+fn shown(name: &str, place: &[String]) -> String {
+    let mut shown = name.to_string();
+    for layer in masked(place) {
+        shown.push('!');
+        shown.push_str(&layer);
+    }
+    shown
+}
+
+/// How many streams of a container changed (1 for a plain file).
+fn streams(inside: &Inside) -> usize {
+    inside.changed.len().max(1)
+}
+
+/// The JSON of the streams that changed inside a container.
+fn inside_records(inside: &Inside) -> Vec<InsideStream<'_>> {
+    inside
+        .changed
+        .iter()
+        .map(|(place, counts)| InsideStream {
+            container_path: masked(place),
+            redacted: counts.total(),
+            by_kind: &counts.by_kind,
+            lines: &counts.lines,
+        })
+        .collect()
 }
 
 fn lines_text(lines: &[u64]) -> String {
@@ -113,6 +157,7 @@ impl RedactReport {
                 counts,
                 carried_over,
                 plan,
+                inside,
             } => {
                 self.redacted += counts.total();
                 self.totals.tally.files_with_findings += 1;
@@ -127,6 +172,7 @@ impl RedactReport {
                         by_kind: &counts.by_kind,
                         carried_over_bytes: Some(carried_over),
                         lines: None,
+                        inside: inside_records(inside),
                     }));
                 } else {
                     self.text(format_args!(
@@ -135,6 +181,7 @@ impl RedactReport {
                         counts.kinds_line(),
                         plan.describe()
                     ));
+                    self.inside_lines(name, inside, "redacted");
                     if carried_over > 0 {
                         self.text(format_args!(
                             "{name}: {carried_over} bytes appended during the rewrite were carried over"
@@ -142,9 +189,13 @@ impl RedactReport {
                     }
                 }
             }
-            FileOutcome::Untouched => {}
+            FileOutcome::Untouched(_) => {}
             FileOutcome::WouldRedact { counts, .. } if counts.total() == 0 => {}
-            FileOutcome::WouldRedact { counts, plan } => {
+            FileOutcome::WouldRedact {
+                counts,
+                plan,
+                inside,
+            } => {
                 self.totals.tally.findings += counts.total();
                 self.totals.tally.files_with_findings += 1;
                 if self.json {
@@ -158,15 +209,21 @@ impl RedactReport {
                         by_kind: &counts.by_kind,
                         carried_over_bytes: None,
                         lines: Some(&counts.lines),
+                        inside: inside_records(inside),
                     }));
                 } else {
+                    let at = if streams(inside) > 1 {
+                        format!("in {} streams", streams(inside))
+                    } else {
+                        format!("at line(s) {}", lines_text(&counts.lines))
+                    };
                     self.text(format_args!(
-                        "{name}: {} would be redacted ({}) at line(s) {}; method: {}",
+                        "{name}: {} would be redacted ({}) {at}; method: {}",
                         counts.total(),
                         counts.kinds_line(),
-                        lines_text(&counts.lines),
                         plan.describe()
                     ));
+                    self.inside_lines(name, inside, "would be redacted");
                 }
             }
             FileOutcome::Skipped(what) => errln!("cfscrub: {name}: skipped {what}"),
@@ -219,6 +276,39 @@ impl RedactReport {
                     }
                 }
             }
+        }
+    }
+
+    /// One line per stream inside a container that changed (or would):
+    /// `logs.tar.gz!logs.tar!app.log: 2 redacted (…) at line(s) 3, 9`.
+    fn inside_lines(&mut self, name: &str, inside: &Inside, verb: &str) {
+        if inside.changed.len() == 1 && inside.changed[0].0.len() <= 1 {
+            // A compressed or UTF-16 file: its one stream is the file's line.
+            return;
+        }
+        for (place, counts) in &inside.changed {
+            self.text(format_args!(
+                "{}: {} {verb} ({}) at line(s) {}",
+                shown(name, place),
+                counts.total(),
+                counts.kinds_line(),
+                lines_text(&counts.lines)
+            ));
+        }
+    }
+
+    /// The members of a container that were not inspected (left as they
+    /// were): each a not-inspected item, after the file's own line.
+    pub fn inside_not_inspected(&mut self, name: &str, inside: &Inside) {
+        for (place, reason) in &inside.not_inspected {
+            let container = masked(place);
+            let reason = crate::mask::sanitize::mask_text(reason);
+            let item = NotInspected {
+                path: name,
+                container: &container,
+                reason: &reason,
+            };
+            self.not_inspected(item, None);
         }
     }
 

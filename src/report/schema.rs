@@ -150,9 +150,10 @@ pub struct RedactedFile<'a> {
     pub action: Action,
     /// `rename` or `same-length`.
     pub method: &'static str,
-    /// `text`, `requested`, `binary` or `sqlite`.
+    /// `text`, `requested`, `binary`, `sqlite`, `compressed`, `archive`
+    /// or `utf-16`.
     pub reason: &'static str,
-    /// The binary format, or `null`.
+    /// The binary or container format, or `null`.
     pub format: Option<&'static str>,
     /// Credentials replaced (or to replace).
     pub redacted: u64,
@@ -165,6 +166,23 @@ pub struct RedactedFile<'a> {
     /// Dry runs: the lines of the findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lines: Option<&'a [u64]>,
+    /// A container: each stream inside it that changed (or would).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inside: Vec<InsideStream<'a>>,
+}
+
+/// One stream inside a container in a `file` record of `redact`.
+#[derive(Debug, Serialize)]
+pub struct InsideStream<'a> {
+    /// The layers' names, outermost first, escaped and masked.
+    pub container_path: Vec<String>,
+    /// Credentials replaced (or to replace) in it.
+    pub redacted: u64,
+    /// Per kind id.
+    #[serde(serialize_with = "kind_counts")]
+    pub by_kind: &'a BTreeMap<Kind, u64>,
+    /// The lines of the findings, counted in this stream.
+    pub lines: &'a [u64],
 }
 
 /// `{"type":"error","path":…,"message":…,"remaining":…,"fix":…}`.

@@ -13,11 +13,14 @@
 //! * an SQLite database goes through SQLite ([`crate::rewrite::sqlite`]), and its
 //!   `-wal` and `-journal` files (binary files named after a database
 //!   beside them) through their database, never on their own;
-//! * a compressed text file (gzip, zstd, bzip2, xz) is decompressed,
-//!   redacted and recompressed in its format ([`crate::rewrite::recompress`]);
-//!   `--same-length` cannot apply to it and refuses it;
-//! * archives, UTF-16 and other compressed files are left untouched:
-//!   `redact` does not rewrite them, so it cannot call them clean either.
+//! * a container — a compressed file (gzip, zstd, bzip2, xz), a tar (also
+//!   compressed), a zip, UTF-16 text, nested in one another — is rewritten
+//!   layer by layer, recompressed and re-encoded in its own formats
+//!   ([`crate::rewrite::archive`]); `--same-length` cannot apply to it and
+//!   refuses it;
+//! * other opaque content (7z, git packs, lzma and zlib streams) is left
+//!   untouched: `redact` does not rewrite it, so it cannot call it clean
+//!   either.
 //!
 //! The head tells most of it; a NUL byte can still come later. The rename
 //! rewrite watches for one, abandons its temp file (which only ever held
@@ -28,8 +31,9 @@ use crate::core::counts::FileCounts;
 use crate::core::detect::Detector;
 use crate::core::finding::Finding;
 use crate::core::sniff::{self, Binary, Content, Opaque};
-use crate::core::stream::{Sink, StreamScanner};
+use crate::core::stream::{Flow, Sink, StreamScanner};
 use crate::mask::sanitize::display_path;
+use crate::rewrite::archive::Inside;
 use crate::rewrite::{
     redact_binary_by_rename, redact_by_rename, redact_same_length, Method, Outcome, RewriteError,
     RewriteOptions,
@@ -65,12 +69,13 @@ pub enum Plan {
     Sqlite,
     /// An SQLite `-wal` or `-journal` file: redacted through its database.
     ThroughDatabase(PathBuf),
-    /// Compressed text: decompressed, redacted, recompressed, renamed.
-    Recompress(Opaque),
+    /// A container (compressed, archive, UTF-16): rewritten layer by
+    /// layer into a temp file, renamed.
+    Container(Opaque),
     /// `--same-length` on compressed content: refused (its bytes on disk
     /// are not its text).
     RefuseSameLength(Opaque),
-    /// Compressed, archived or UTF-16: not inspected, left untouched.
+    /// Content redact cannot see through: not inspected, left untouched.
     Leave(Opaque),
 }
 
@@ -94,14 +99,15 @@ impl Plan {
     /// `"method"`.
     pub fn method(&self) -> &'static str {
         match self {
-            Plan::Rename(_) | Plan::Recompress(_) => "rename",
+            Plan::Rename(_) | Plan::Container(_) => "rename",
             Plan::SameLength(_) | Plan::Sqlite | Plan::ThroughDatabase(_) => "same-length",
             Plan::Leave(_) | Plan::RefuseSameLength(_) => "none",
         }
     }
 
     /// Why: the JSON `"reason"` (`text`, `requested`, `binary`, `sqlite`,
-    /// `open-for-writing`, `hard-linked`, `not-inspected`).
+    /// `open-for-writing`, `hard-linked`, `compressed`, `archive`,
+    /// `utf-16`, `not-inspected`).
     pub fn reason(&self) -> &'static str {
         match self {
             Plan::Rename(why) | Plan::SameLength(why) => match why {
@@ -112,7 +118,7 @@ impl Plan {
                 Why::HardLinked => "hard-linked",
             },
             Plan::Sqlite | Plan::ThroughDatabase(_) => "sqlite",
-            Plan::Recompress(_) | Plan::RefuseSameLength(_) => "compressed",
+            Plan::Container(o) | Plan::RefuseSameLength(o) => container_reason(*o),
             Plan::Leave(_) => "not-inspected",
         }
     }
@@ -123,7 +129,7 @@ impl Plan {
         match self {
             Plan::Rename(Why::Binary(b)) | Plan::SameLength(Why::Binary(b)) => Some(b.name()),
             Plan::Sqlite | Plan::ThroughDatabase(_) => Some("sqlite"),
-            Plan::Leave(o) | Plan::Recompress(o) | Plan::RefuseSameLength(o) => Some(o.name()),
+            Plan::Leave(o) | Plan::Container(o) | Plan::RefuseSameLength(o) => Some(o.name()),
             _ => None,
         }
     }
@@ -139,10 +145,27 @@ impl Plan {
             Plan::ThroughDatabase(db) => {
                 format!("same-length (sqlite, through {})", display_path(db))
             }
-            Plan::Recompress(o) => format!("rename (recompressed: {})", o.name()),
+            Plan::Container(o) => format!(
+                "rename ({}: {})",
+                match container_reason(*o) {
+                    "compressed" => "recompressed",
+                    "utf-16" => "re-encoded",
+                    _ => "rewritten",
+                },
+                o.name()
+            ),
             Plan::RefuseSameLength(o) => format!("none (--same-length on {})", o.name()),
             Plan::Leave(o) => format!("none (not inspected: {})", o.name()),
         }
+    }
+}
+
+/// `compressed`, `archive` or `utf-16`: what kind of container `format` is.
+fn container_reason(format: Opaque) -> &'static str {
+    match format {
+        Opaque::Tar | Opaque::Zip => "archive",
+        Opaque::Utf16Le | Opaque::Utf16Be => "utf-16",
+        _ => "compressed",
     }
 }
 
@@ -150,11 +173,11 @@ impl Plan {
 /// `path` locates the database of a `-wal` or `-journal` file.
 pub fn choose(path: &Path, content: Content, request: Request) -> Plan {
     match content {
-        Content::Opaque(o) if crate::rewrite::recompress::supports(o) => {
+        Content::Opaque(o) if crate::rewrite::archive::supports(o) => {
             if request.same_length {
                 Plan::RefuseSameLength(o)
             } else {
-                Plan::Recompress(o)
+                Plan::Container(o)
             }
         }
         Content::Opaque(o) => Plan::Leave(o),
@@ -187,26 +210,30 @@ pub fn plan_for(path: &Path, follow: bool, request: Request) -> Result<Plan, Rew
 /// The dry run of `plan` (from [`plan_for`]): the plan `path` would
 /// actually get (a late NUL byte changes it) and what it would replace —
 /// for an SQLite database or one of its side files, in all the database's
-/// files. Nothing is written; a file left untouched is not read.
+/// files; inside a container, where. Nothing is written; a file left
+/// untouched is not read.
 pub fn survey(
     path: &Path,
     plan: Plan,
     follow: bool,
     request: Request,
     detector: &Detector,
-) -> Result<(Plan, FileCounts), RewriteError> {
-    match plan {
-        Plan::Leave(_) => Ok((plan, FileCounts::default())),
-        Plan::RefuseSameLength(o) => Err(same_length_refused(o)),
-        Plan::Recompress(o) => {
-            crate::rewrite::recompress::count(path, o, follow, detector).map(|c| (plan, c))
+) -> Result<(Plan, FileCounts, Inside), RewriteError> {
+    let replacement = &crate::mask::masker::shape_masker().1;
+    let (plan, counts) = match plan {
+        Plan::Leave(_) => (plan, FileCounts::default()),
+        Plan::RefuseSameLength(o) => return Err(same_length_refused(o)),
+        Plan::Container(_) => {
+            let (counts, inside) =
+                crate::rewrite::archive::count(path, follow, detector, replacement)?;
+            return Ok((plan, counts, inside));
         }
         Plan::Sqlite => crate::rewrite::sqlite::count_files(path, follow, detector)
             .map(|counts| (plan, counts))
-            .map_err(io_err("cannot read")),
+            .map_err(io_err("cannot read"))?,
         Plan::ThroughDatabase(ref db) => crate::rewrite::sqlite::count_files(db, false, detector)
             .map(|counts| (plan, counts))
-            .map_err(io_err("cannot read")),
+            .map_err(io_err("cannot read"))?,
         _ => {
             let (mut file, _) = open_regular(path, follow).map_err(open_error)?;
             let mut sink = NulWatch::default();
@@ -219,9 +246,10 @@ pub fn survey(
                 }
                 plan => plan,
             };
-            Ok((plan, sink.counts))
+            (plan, sink.counts)
         }
-    }
+    };
+    Ok((plan, counts, Inside::default()))
 }
 
 /// Redacts `path` as `plan` says; returns the plan actually followed (a
@@ -237,10 +265,11 @@ pub fn apply(
             counts: FileCounts::default(),
             method: Method::Untouched,
             carried_over: 0,
+            inside: Default::default(),
         }),
         Plan::Sqlite => crate::rewrite::sqlite::redact(path, opts),
         Plan::ThroughDatabase(db) => crate::rewrite::sqlite::redact(db, opts),
-        Plan::Recompress(o) => crate::rewrite::recompress::redact(path, *o, opts),
+        Plan::Container(_) => crate::rewrite::archive::redact(path, opts),
         Plan::RefuseSameLength(o) => Err(same_length_refused(*o)),
         Plan::SameLength(Why::Binary(Binary::Png)) => same_length_png(path, opts),
         Plan::SameLength(_) => redact_same_length(path, opts),
@@ -318,13 +347,14 @@ struct NulWatch {
 }
 
 impl Sink for NulWatch {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
         self.nul = self.nul || sniff::has_nul(bytes);
-        Ok(())
+        Ok(Flow::Continue)
     }
 
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        self.counts.finding(f)
+    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
+        self.counts.add(f);
+        Ok(Flow::Continue)
     }
 }
 
@@ -363,11 +393,15 @@ mod tests {
         );
         assert_eq!(
             choose(p, Content::Opaque(Opaque::Gzip), default),
-            Plan::Recompress(Opaque::Gzip)
+            Plan::Container(Opaque::Gzip)
         );
         assert_eq!(
             choose(p, Content::Opaque(Opaque::Tar), default),
-            Plan::Leave(Opaque::Tar)
+            Plan::Container(Opaque::Tar)
+        );
+        assert_eq!(
+            choose(p, Content::Opaque(Opaque::SevenZip), default),
+            Plan::Leave(Opaque::SevenZip)
         );
     }
 
@@ -391,8 +425,8 @@ mod tests {
                 Plan::Sqlite
             );
             assert_eq!(
-                choose(p, Content::Opaque(Opaque::Zip), request),
-                Plan::Leave(Opaque::Zip)
+                choose(p, Content::Opaque(Opaque::GitPack), request),
+                Plan::Leave(Opaque::GitPack)
             );
         }
         assert_eq!(

@@ -32,6 +32,7 @@
 //! it is buffered up to [`BUFFER_BEFORE_TEMP`]), so clean files cost one read
 //! and no write.
 
+pub mod archive;
 pub mod file_meta;
 pub mod git;
 pub mod live_writers;
@@ -41,6 +42,7 @@ pub mod recompress;
 mod rename;
 mod same_length;
 pub mod sqlite;
+mod utf16;
 
 pub use rename::{redact_binary_by_rename, redact_by_rename, BUFFER_BEFORE_TEMP};
 pub use same_length::redact_same_length;
@@ -78,6 +80,8 @@ pub struct Outcome {
     pub method: Method,
     /// Bytes a writer appended to the old file during the rename, carried over.
     pub carried_over: u64,
+    /// Inside a container: what changed where, and what was not inspected.
+    pub inside: archive::Inside,
 }
 
 /// Why a file was not (fully) redacted. Messages never hold file content.

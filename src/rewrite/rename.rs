@@ -8,8 +8,9 @@ use super::{
     RewriteOptions, Stamp, ATTEMPTS,
 };
 use crate::core::counts::{FileCounts, Replacement};
+use crate::core::detect::Detector;
 use crate::core::finding::Finding;
-use crate::core::stream::{Sink, StreamScanner};
+use crate::core::stream::{Flow, Sink, StreamScanner};
 use crate::rewrite::file_meta::{FileMeta, MetaError};
 use crate::rewrite::live_writers::{find_writer, LeaseAttempt, WriteLease};
 use crate::source::beneath::{locate, Dir, Located, TempFile};
@@ -45,104 +46,106 @@ struct RenameSink<'a> {
     original: (&'a File, &'a std::fs::Metadata),
     replacement: &'a Replacement,
     counts: FileCounts,
-    /// Fail with [`BinaryContent`] at the first NUL byte.
+    /// Stop with [`Stopped::Binary`] at the first NUL byte.
     refuse_nul: bool,
+    /// Why the sink stopped the scan, if it did.
+    stopped: Option<Stopped>,
 }
 
-/// Raised inside the scan at a NUL byte when the rewrite is for text only.
-#[derive(Debug)]
-struct BinaryContent;
-
-impl std::fmt::Display for BinaryContent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NUL byte in a text-only rewrite")
-    }
+/// Why a [`RenameSink`] stopped its scan.
+enum Stopped {
+    /// A NUL byte in a text-only rewrite.
+    Binary,
+    /// A finding after the sink gave up buffering: the rewrite starts
+    /// over from the beginning with a temp file.
+    Restart,
+    /// The temp file could not be started.
+    Failed(RewriteError),
 }
-
-impl std::error::Error for BinaryContent {}
-
-fn is_binary_content(e: &io::Error) -> bool {
-    e.get_ref().is_some_and(|inner| inner.is::<BinaryContent>())
-}
-
-/// Raised inside the scan when a finding shows up after the sink gave up
-/// buffering: the rewrite restarts from the beginning with a temp file.
-#[derive(Debug)]
-struct Restart;
-
-impl std::fmt::Display for Restart {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("finding after the in-memory window")
-    }
-}
-
-impl std::error::Error for Restart {}
 
 impl RenameSink<'_> {
     /// Creates the temp file and gives it the original's owner, attributes,
     /// ACL and mode before the first byte is written to it.
-    fn start_temp(&mut self, prefix: &[u8]) -> io::Result<()> {
-        let kept = FileMeta::read(self.original.0, self.original.1).map_err(io::Error::other)?;
-        let temp = self.dir.create_temp()?;
-        kept.apply_before_write(temp.file())
-            .map_err(io::Error::other)?;
+    fn start_temp(&mut self, prefix: &[u8]) -> Result<(), RewriteError> {
+        let meta_err = |e: MetaError| RewriteError::Io(e.what, e.error);
+        let kept = FileMeta::read(self.original.0, self.original.1).map_err(meta_err)?;
+        let temp = self
+            .dir
+            .create_temp()
+            .map_err(io_err("cannot create a temp file"))?;
+        kept.apply_before_write(temp.file()).map_err(meta_err)?;
         let mut w = BufWriter::with_capacity(256 * 1024, temp);
-        w.write_all(prefix)?;
+        w.write_all(prefix)
+            .map_err(io_err("cannot write the temp file"))?;
         self.target = Target::Writing(w, kept);
         Ok(())
+    }
+
+    /// Scans the original from its start into this sink. `Ok(true)`: a
+    /// finding came after the in-memory window; start a temp file and
+    /// scan again (a sink writing one never asks).
+    fn scan(&mut self, detector: &Detector) -> Result<bool, RewriteError> {
+        let mut reader = ReadAt {
+            file: self.original.0,
+            pos: 0,
+        };
+        let scanned = StreamScanner::new(detector, true).scan_reader(&mut reader, self);
+        match (scanned, self.stopped.take()) {
+            (Ok(_), None) => Ok(false),
+            (Ok(_), Some(Stopped::Restart)) => Ok(true),
+            // Dropping the sink removes the temp file, if one was started.
+            (Ok(_), Some(Stopped::Binary)) => Err(RewriteError::Binary),
+            (Ok(_), Some(Stopped::Failed(e))) => Err(e),
+            (Err(e), _) => {
+                let doing = if matches!(self.target, Target::Writing(..)) {
+                    "cannot write the temp file"
+                } else {
+                    "cannot read"
+                };
+                Err(RewriteError::Io(doing, e))
+            }
+        }
+    }
+
+    fn stop(&mut self, why: Stopped) -> io::Result<Flow> {
+        self.stopped = Some(why);
+        Ok(Flow::Stop)
     }
 }
 
 impl Sink for RenameSink<'_> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
         if self.refuse_nul && crate::core::sniff::has_nul(bytes) {
-            return Err(io::Error::other(BinaryContent));
+            return self.stop(Stopped::Binary);
         }
         match &mut self.target {
-            Target::Writing(w, _) => w.write_all(bytes),
+            Target::Writing(w, _) => w.write_all(bytes)?,
             Target::Buffering(buf) if buf.len() + bytes.len() <= BUFFER_BEFORE_TEMP => {
                 buf.extend_from_slice(bytes);
-                Ok(())
             }
-            Target::Buffering(_) => {
-                self.target = Target::ScanOnly;
-                Ok(())
-            }
-            Target::ScanOnly => Ok(()),
+            Target::Buffering(_) => self.target = Target::ScanOnly,
+            Target::ScanOnly => {}
         }
+        Ok(Flow::Continue)
     }
 
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
         self.counts.add(f);
         match &mut self.target {
-            Target::ScanOnly => return Err(io::Error::other(Restart)),
+            Target::ScanOnly => return self.stop(Stopped::Restart),
             Target::Buffering(buf) => {
                 let prefix = std::mem::take(buf);
-                self.start_temp(&prefix)?;
+                if let Err(e) = self.start_temp(&prefix) {
+                    return self.stop(Stopped::Failed(e));
+                }
             }
             Target::Writing(..) => {}
         }
         let Target::Writing(w, _) = &mut self.target else {
             unreachable!("a temp file was just started")
         };
-        w.write_all(self.replacement.text())
-    }
-}
-
-/// The error of a scan into a [`RenameSink`]: a metadata step that failed
-/// says so, anything else is `doing`.
-fn sink_error(e: io::Error, doing: &'static str) -> RewriteError {
-    if is_binary_content(&e) {
-        return RewriteError::Binary;
-    }
-    if !e.get_ref().is_some_and(|inner| inner.is::<MetaError>()) {
-        return RewriteError::Io(doing, e);
-    }
-    let kind = e.kind();
-    match e.into_inner().map(|inner| inner.downcast::<MetaError>()) {
-        Some(Ok(meta)) => RewriteError::Io(meta.what, meta.error),
-        Some(Err(inner)) => RewriteError::Io(doing, io::Error::new(kind, inner)),
-        None => RewriteError::Io(doing, kind.into()),
+        w.write_all(self.replacement.text())?;
+        Ok(Flow::Continue)
     }
 }
 
@@ -195,41 +198,14 @@ fn rename_attempt(
         replacement: opts.replacement,
         counts: FileCounts::default(),
         refuse_nul,
+        stopped: None,
     };
-    let scanned = StreamScanner::new(opts.detector, true).scan_reader(
-        &mut ReadAt {
-            file: &file,
-            pos: 0,
-        },
-        &mut sink,
-    );
-    match scanned {
-        Ok(_) => {}
-        // Dropping the sink removes the temp file, if one was started.
-        Err(e) if is_binary_content(&e) => return Err(RewriteError::Binary),
-        Err(e) if e.get_ref().is_some_and(|inner| inner.is::<Restart>()) => {
-            // A finding past the in-memory window: write from the start.
-            sink.counts = FileCounts::default();
-            sink.start_temp(&[])
-                .map_err(|e| sink_error(e, "cannot create a temp file"))?;
-            StreamScanner::new(opts.detector, true)
-                .scan_reader(
-                    &mut ReadAt {
-                        file: &file,
-                        pos: 0,
-                    },
-                    &mut sink,
-                )
-                .map_err(|e| sink_error(e, "cannot rewrite"))?;
-        }
-        Err(e) => {
-            let doing = if matches!(sink.target, Target::Writing(..)) {
-                "cannot write the temp file"
-            } else {
-                "cannot read"
-            };
-            return Err(sink_error(e, doing));
-        }
+    if sink.scan(opts.detector)? {
+        // A finding past the in-memory window: write from the start.
+        sink.counts = FileCounts::default();
+        sink.start_temp(&[])?;
+        let restarted = sink.scan(opts.detector)?;
+        debug_assert!(!restarted, "a sink writing a temp file never restarts");
     }
     let counts = sink.counts;
     let Target::Writing(writer, kept) = sink.target else {
@@ -237,6 +213,7 @@ fn rename_attempt(
             counts,
             method: Method::Untouched,
             carried_over: 0,
+            inside: Default::default(),
         });
     };
     check_writable(&meta)?;
@@ -297,6 +274,7 @@ fn rename_attempt(
         counts,
         method: Method::Renamed,
         carried_over,
+        inside: Default::default(),
     })
 }
 
@@ -358,7 +336,6 @@ fn append_redacted(
             },
             &mut sink,
         )
-        .and_then(|_| sink.finish())
         .and_then(|_| new.sync_all())
         .map_err(io_err("cannot carry late appends over"))
 }

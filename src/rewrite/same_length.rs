@@ -10,7 +10,7 @@ use super::{
 use crate::core::counts::{FileCounts, Replacement};
 use crate::core::finding::Finding;
 use crate::core::rules::{Confidence, Kind};
-use crate::core::stream::{Sink, StreamScanner};
+use crate::core::stream::{Flow, Sink, StreamScanner};
 use crate::rewrite::live_writers::find_writer;
 use crate::source::beneath::{locate, Located};
 use crate::source::open::OpenError;
@@ -19,24 +19,6 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
-
-/// Raised inside a same-length pass when the file shrank or its content
-/// moved (a log rotated with `copytruncate`): every offset the pass holds
-/// is stale, so it stops and starts over on the new content.
-#[derive(Debug)]
-struct Stale;
-
-impl std::fmt::Display for Stale {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the file was truncated during the pass")
-    }
-}
-
-impl std::error::Error for Stale {}
-
-fn stale() -> io::Error {
-    io::Error::other(Stale)
-}
 
 /// Bytes before a finding that must still be in place when it is
 /// overwritten: the check that the content did not move.
@@ -49,23 +31,31 @@ struct Watch<'f> {
     high_water: Cell<u64>,
     /// How far the pass has read.
     read_to: Cell<u64>,
+    /// The file shrank or its content moved (a log rotated with
+    /// `copytruncate`): every offset the pass holds is stale, so it stops
+    /// and starts over on the new content.
+    stale: Cell<bool>,
 }
 
 impl Watch<'_> {
-    /// The file's size now; fails with [`Stale`] if it shrank.
+    /// The file's size now; marks the pass [stale](Watch::stale) if it shrank.
     fn size(&self) -> io::Result<u64> {
         let size = self.file.metadata()?.size();
         if size < self.high_water.get() {
-            return Err(stale());
+            self.stale.set(true);
         }
-        self.high_water.set(size);
+        self.high_water.set(size.max(self.high_water.get()));
         Ok(size)
     }
 }
 
+/// Reads the file on, and ends early once the pass is stale.
 impl Read for &Watch<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.size()?;
+        if self.stale.get() {
+            return Ok(0);
+        }
         let n = self.file.read_at(buf, self.read_to.get())?;
         self.read_to.set(self.read_to.get() + n as u64);
         Ok(n)
@@ -107,40 +97,43 @@ impl InPlaceSink<'_> {
 }
 
 impl Sink for InPlaceSink<'_> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
         let keep = bytes.len().min(CONTEXT);
         let drop = (self.context.len() + keep).saturating_sub(CONTEXT);
         self.context.drain(..drop);
         self.context.extend_from_slice(&bytes[bytes.len() - keep..]);
-        Ok(())
+        Ok(Flow::Continue)
     }
 
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+    /// Stops once the pass is stale.
+    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
         let context = std::mem::take(&mut self.context);
         // Never write past the end, nor where the content has moved.
         let size = self.watch.size()?;
-        if f.end() > size {
-            return Err(stale());
+        if self.watch.stale.get() || f.end() > size {
+            self.watch.stale.set(true);
+            return Ok(Flow::Stop);
         }
         let mut on_disk = vec![0u8; context.len()];
         self.watch
             .file
             .read_exact_at(&mut on_disk, f.offset - context.len() as u64)?;
         if on_disk != context {
-            return Err(stale());
+            self.watch.stale.set(true);
+            return Ok(Flow::Stop);
         }
         // A value cut off by the end of what was read, in a file being
         // written: masking its head would hide its tail from every later
         // scan. Leave it for the next pass.
         if f.end() == self.watch.read_to.get() && may_continue(f) && self.is_live(size) {
             self.held_back += 1;
-            return Ok(());
+            return Ok(Flow::Continue);
         }
         self.watch
             .file
             .write_all_at(&self.replacement.same_length(f.length), f.offset)?;
         self.counts.add(f);
-        Ok(())
+        Ok(Flow::Continue)
     }
 }
 
@@ -163,6 +156,7 @@ fn same_length_pass(
         file,
         high_water: Cell::new(meta.size()),
         read_to: Cell::new(0),
+        stale: Cell::new(false),
     };
     let mut sink = InPlaceSink {
         watch: &watch,
@@ -173,10 +167,10 @@ fn same_length_pass(
         held_back: 0,
     };
     match StreamScanner::new(opts.detector, true).scan_reader(&mut &watch, &mut sink) {
+        Ok(_) if watch.stale.get() => Ok(Pass::Truncated),
         Ok(_) => Ok(Pass::Done {
             held_back: sink.held_back,
         }),
-        Err(e) if e.get_ref().is_some_and(|inner| inner.is::<Stale>()) => Ok(Pass::Truncated),
         Err(e) => Err(RewriteError::Io("cannot overwrite in place", e)),
     }
 }
@@ -192,6 +186,7 @@ pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, 
             counts: first,
             method: Method::Untouched,
             carried_over: 0,
+            inside: Default::default(),
         });
     }
     check_writable(&meta)?;
@@ -226,6 +221,7 @@ pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, 
                 counts,
                 method: Method::SameLength,
                 carried_over: 0,
+                inside: Default::default(),
             });
         }
         last = if held_back > 0 {

@@ -43,7 +43,7 @@
 use crate::core::counts::FileCounts;
 use crate::core::detect::Detector;
 use crate::core::finding::Finding;
-use crate::core::stream::{Sink, StreamScanner};
+use crate::core::stream::StreamScanner;
 use crate::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
 use crate::source::open::{open_regular, OpenError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -153,6 +153,7 @@ pub fn redact(db: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> 
         },
         method: Method::SameLength,
         carried_over: 0,
+        inside: Default::default(),
     })
 }
 
@@ -161,6 +162,7 @@ fn untouched() -> Outcome {
         counts: FileCounts::default(),
         method: Method::Untouched,
         carried_over: 0,
+        inside: Default::default(),
     }
 }
 
@@ -210,7 +212,7 @@ fn redact_in_transaction(
     let findings = scan_pages(conn, opts.detector, "cannot read")?;
     let mut counts = FileCounts::default();
     for f in &findings {
-        counts.finding(f).map_err(io_err("cannot count"))?;
+        counts.add(f);
     }
     let touched = patch_pages(conn, &findings, opts).map_err(sql("cannot write a page"))?;
     if touched.is_empty() && !wal {

@@ -17,6 +17,7 @@
 //! Nothing is ever written to disk.
 
 use crate::core::sniff::Opaque;
+use crate::core::stream::Flow;
 use crate::source::archive;
 use crate::source::compressed::{self, Decoded};
 use crate::source::head::Head;
@@ -180,15 +181,16 @@ impl<R: Read> Read for Blamed<'_, R> {
 pub trait Visit {
     /// A stream to scan: its already-read `head`, then `rest`. Content the
     /// walk does not decode is handed here too; `head.opaque()` names it.
-    fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<()>;
+    /// [`Flow::Stop`]: the walk ends here (the visitor's reader went away).
+    fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<Flow>;
 
     /// A layer that could not be read, and why.
     fn not_inspected(&mut self, place: &[String], reason: &str);
 
     /// The name of an archive member, whose place is `place` (the
     /// archive's, then the member's name): scanned like a stream, since a
-    /// name can hold a credential too.
-    fn member_name(&mut self, place: &[String], name: &[u8]) -> io::Result<()>;
+    /// name can hold a credential too. [`Flow::Stop`] ends the walk.
+    fn member_name(&mut self, place: &[String], name: &[u8]) -> io::Result<Flow>;
 }
 
 /// Walks `reader`, the content of a file shown as `name`, into `visit`.
@@ -201,7 +203,7 @@ pub fn walk(
     name: &str,
     limits: &Limits,
     visit: &mut dyn Visit,
-) -> io::Result<()> {
+) -> io::Result<Flow> {
     walk_at(reader, name, &mut Vec::new(), limits, visit)
 }
 
@@ -211,7 +213,7 @@ pub(crate) fn walk_at(
     place: &mut Vec<String>,
     limits: &Limits,
     visit: &mut dyn Visit,
-) -> io::Result<()> {
+) -> io::Result<Flow> {
     let head = Head::read(&mut &mut *reader)?;
     match head.opaque() {
         Some(format) if compressed::supports(format) => {
@@ -220,7 +222,7 @@ pub(crate) fn walk_at(
         Some(format) if archive::supports(format) => {
             if place.len() >= limits.max_depth {
                 visit.not_inspected(place, &too_deep(format, limits));
-                return Ok(());
+                return Ok(Flow::Continue);
             }
             archive::walk(format, head.bytes().chain(reader), place, limits, visit)
         }
@@ -251,17 +253,17 @@ fn too_deep(format: Opaque, limits: &Limits) -> String {
 pub(crate) fn catching(
     depth: usize,
     visit: &mut dyn Visit,
-    result: io::Result<()>,
-) -> io::Result<()> {
+    result: io::Result<Flow>,
+) -> io::Result<Flow> {
     match result {
         Err(e) => match Undecodable::of(&e) {
             Some(u) if u.place.len() >= depth => {
                 visit.not_inspected(&u.place, &u.reason);
-                Ok(())
+                Ok(Flow::Continue)
             }
             _ => Err(e),
         },
-        Ok(()) => Ok(()),
+        Ok(flow) => Ok(flow),
     }
 }
 
@@ -273,10 +275,10 @@ fn decode_layer(
     place: &mut Vec<String>,
     limits: &Limits,
     visit: &mut dyn Visit,
-) -> io::Result<()> {
+) -> io::Result<Flow> {
     if place.len() >= limits.max_depth {
         visit.not_inspected(place, &too_deep(format, limits));
-        return Ok(());
+        return Ok(Flow::Continue);
     }
     let inner = compressed::inner_name(name, format);
     place.push(inner.clone());
@@ -311,18 +313,23 @@ pub(crate) mod recorded {
     }
 
     impl Visit for Seen {
-        fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<()> {
+        fn stream(
+            &mut self,
+            place: &[String],
+            head: &Head,
+            rest: &mut dyn Read,
+        ) -> io::Result<Flow> {
             let mut data = head.bytes().to_vec();
             rest.read_to_end(&mut data)?;
             self.streams.push((place.to_vec(), data));
-            Ok(())
+            Ok(Flow::Continue)
         }
         fn not_inspected(&mut self, place: &[String], reason: &str) {
             self.not_inspected.push((place.to_vec(), reason.into()));
         }
-        fn member_name(&mut self, place: &[String], _: &[u8]) -> io::Result<()> {
+        fn member_name(&mut self, place: &[String], _: &[u8]) -> io::Result<Flow> {
             self.names.push(place.to_vec());
-            Ok(())
+            Ok(Flow::Continue)
         }
     }
 }

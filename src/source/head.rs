@@ -3,7 +3,7 @@
 //! that sniffing what a stream holds costs no second read.
 
 use crate::core::sniff::{self, Content, Opaque};
-use crate::core::stream::{Sink, StreamScanner};
+use crate::core::stream::{Flow, Sink, StreamScanner};
 use std::io::{self, Read};
 
 /// The first bytes of a stream (up to [`sniff::HEAD_LEN`]), read once and
@@ -55,18 +55,19 @@ impl Head {
         }
     }
 
-    /// Scans the head, then the rest of `reader`, through `scanner`.
+    /// Scans the head, then the rest of `reader`, through `scanner`
+    /// (until the sink stops).
     pub fn scan_with_rest(
         &self,
         scanner: &mut StreamScanner,
         reader: &mut impl Read,
         sink: &mut impl Sink,
-    ) -> io::Result<()> {
+    ) -> io::Result<Flow> {
         scanner.feed(&self.bytes[..self.len], sink)?;
         if self.eof {
             scanner.finish(sink)
         } else {
-            scanner.scan_reader(reader, sink).map(drop)
+            scanner.scan_reader(reader, sink)
         }
     }
 }

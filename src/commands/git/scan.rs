@@ -15,7 +15,6 @@ use cfscrub::source::git::objects::{self, Plan, Scope};
 use cfscrub::source::git::{check_git, read, staged, GitError, Repo};
 use cfscrub::source::head::scan_and_sniff;
 use cfscrub::source::pool::scan_pool;
-use std::io;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -107,10 +106,8 @@ pub fn scan_plan(
             }
         });
         if let Err(e) = result {
-            if !(e.kind() == io::ErrorKind::BrokenPipe && output.is_closed()) {
-                errln!("cfscrub: {}: {e}", object.target.oid);
-                t.errors += 1;
-            }
+            errln!("cfscrub: {}: {e}", object.target.oid);
+            t.errors += 1;
         }
         tally.lock().unwrap_or_else(|e| e.into_inner()).merge(&t);
         !output.is_closed()

@@ -11,7 +11,7 @@
 use crate::core::counts::{FileCounts, Replacement};
 use crate::core::detect::Detector;
 use crate::core::finding::Finding;
-use crate::core::stream::{Sink, StreamScanner};
+use crate::core::stream::{Flow, Sink, StreamScanner};
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 
@@ -129,19 +129,19 @@ struct Redactor<'a> {
 }
 
 impl Sink for Redactor<'_> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+    fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
         self.out.extend_from_slice(bytes);
-        Ok(())
+        Ok(Flow::Continue)
     }
 
-    fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        self.counts.finding(f)?;
+    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
+        self.counts.add(f);
         if self.same_length {
             self.out.extend(self.replacement.same_length(f.length));
         } else {
             self.out.extend_from_slice(self.replacement.text());
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
 }
 

@@ -6,6 +6,7 @@ pub mod tar;
 pub mod zip;
 
 use crate::core::sniff::Opaque;
+use crate::core::stream::Flow;
 use crate::source::container::{catching, Limits, Visit};
 use std::io::{self, Read};
 
@@ -23,7 +24,7 @@ pub fn walk(
     place: &mut Vec<String>,
     limits: &Limits,
     visit: &mut dyn Visit,
-) -> io::Result<()> {
+) -> io::Result<Flow> {
     let depth = place.len();
     let result = match format {
         Opaque::Tar => tar::walk_members(raw, place, limits, visit),

@@ -5,6 +5,7 @@
 //! A corrupt header stops the walk: the archive is not inspected from
 //! there on, with the reason.
 
+use crate::core::stream::{stop_if_stopped, Flow};
 use crate::source::container::{self, catching, Limits, Undecodable, Visit, Watched};
 use std::io::{self, Read};
 use std::rc::Rc;
@@ -16,7 +17,7 @@ pub(super) fn walk_members(
     place: &mut Vec<String>,
     limits: &Limits,
     visit: &mut dyn Visit,
-) -> io::Result<()> {
+) -> io::Result<Flow> {
     let raw = Watched::new(raw);
     let failed = Rc::clone(&raw.failed);
     let archive_place = place.clone();
@@ -37,7 +38,7 @@ pub(super) fn walk_members(
         let name_bytes = entry.path_bytes().into_owned();
         let name = String::from_utf8_lossy(&name_bytes).into_owned();
         place.push(name.clone());
-        visit.member_name(place, &name_bytes)?;
+        stop_if_stopped!(visit.member_name(place, &name_bytes));
         let kind = entry.header().entry_type();
         if kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse() {
             let size = entry.size();
@@ -51,12 +52,12 @@ pub(super) fn walk_members(
                 );
             } else {
                 let result = container::walk_at(&mut entry, &name, place, limits, visit);
-                catching(place.len(), visit, result)?;
+                stop_if_stopped!(catching(place.len(), visit, result));
             }
         }
         place.pop();
     }
-    Ok(())
+    Ok(Flow::Continue)
 }
 
 #[cfg(test)]
@@ -90,6 +91,35 @@ mod tests {
         );
         assert_eq!(seen.names, [vec!["a.log".to_string()], vec![long]]);
         assert!(seen.not_inspected.is_empty());
+    }
+
+    #[test]
+    fn a_visitor_that_stops_ends_the_walk_at_that_member() {
+        /// Records, and stops after the first stream.
+        struct First(Seen);
+        impl Visit for First {
+            fn stream(
+                &mut self,
+                place: &[String],
+                head: &crate::source::head::Head,
+                rest: &mut dyn Read,
+            ) -> io::Result<Flow> {
+                self.0.stream(place, head, rest)?;
+                Ok(Flow::Stop)
+            }
+            fn not_inspected(&mut self, place: &[String], reason: &str) {
+                self.0.not_inspected(place, reason)
+            }
+            fn member_name(&mut self, place: &[String], name: &[u8]) -> io::Result<Flow> {
+                self.0.member_name(place, name)
+            }
+        }
+        let tar = tar_of(&[("a.log", b"alpha\n"), ("b.log", b"beta\n")]);
+        let mut first = First(Seen::default());
+        let flow = container::walk(&mut &tar[..], "x.tar", &Limits::default(), &mut first);
+        assert_eq!(flow.unwrap(), Flow::Stop);
+        assert_eq!(first.0.streams.len(), 1);
+        assert_eq!(first.0.names, [vec!["a.log".to_string()]]);
     }
 
     #[test]

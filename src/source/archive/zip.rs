@@ -7,6 +7,7 @@
 //! whose size is only in a data descriptor after its data (as `zip -`
 //! writes to a pipe), an unsupported method, corrupt data.
 
+use crate::core::stream::{stop_if_stopped, Flow};
 use crate::source::container::{self, catching, Blamed, Limits, Undecodable, Visit, Watched};
 use std::cell::RefCell;
 use std::io::{self, Read};
@@ -42,7 +43,7 @@ pub(super) fn walk_members(
     place: &mut Vec<String>,
     limits: &Limits,
     visit: &mut dyn Visit,
-) -> io::Result<()> {
+) -> io::Result<Flow> {
     let raw = Watched::new(raw);
     let failed = Rc::clone(&raw.failed);
     let first = Rc::new(RefCell::new(Vec::new()));
@@ -71,7 +72,7 @@ pub(super) fn walk_members(
         let name_bytes = member.name_raw().to_vec();
         let name = String::from_utf8_lossy(&name_bytes).into_owned();
         place.push(name.clone());
-        visit.member_name(place, &name_bytes)?;
+        stop_if_stopped!(visit.member_name(place, &name_bytes));
         if member.is_file() {
             if member.encrypted() {
                 visit.not_inspected(place, "zip: encrypted member");
@@ -96,7 +97,7 @@ pub(super) fn walk_members(
                     out: 0,
                 };
                 let result = container::walk_at(&mut reader, &name, place, limits, visit);
-                catching(place.len(), visit, result)?;
+                stop_if_stopped!(catching(place.len(), visit, result));
             }
         }
         place.pop();
@@ -106,5 +107,5 @@ pub(super) fn walk_members(
             return Err(io::Error::other("the archive could not be read"));
         }
     }
-    Ok(())
+    Ok(Flow::Continue)
 }
