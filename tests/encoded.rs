@@ -326,3 +326,24 @@ fn history_redacts_an_encoded_token_in_a_shell_history() {
     assert!(after.starts_with("ls\nkubectl create secret generic cf --from-literal=t=[REDACTED"));
     assert!(after.ends_with("\necho kept\n"));
 }
+
+#[test]
+fn an_encoded_token_in_a_file_name_is_masked_in_every_output() {
+    let mut g = FakeGen::new(7);
+    let mut p = Planted::default();
+    let tree = Tree::new();
+    let token = p.add(g.scannable("cfut_", true));
+    let name = p.add(URL_SAFE_NO_PAD.encode(&token));
+    tree.write(&format!("{name}.log"), format!("t={token}\n"));
+    for format in ["human", "json", "sarif"] {
+        let ran = run(cfscrub()
+            .args(["scan", "--format", format])
+            .arg(tree.path()))
+        .expect(1);
+        p.assert_absent(&format!("scan {format}"), &ran.stdout);
+        p.assert_absent(&format!("scan {format} stderr"), &ran.stderr);
+    }
+    let ran = run(cfscrub().args(["redact", "--dry-run"]).arg(tree.path())).expect(1);
+    p.assert_absent("redact --dry-run", &ran.stdout);
+    p.assert_absent("redact --dry-run stderr", &ran.stderr);
+}

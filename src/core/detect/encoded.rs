@@ -8,10 +8,12 @@
 //!
 //! Prefixed shapes are found through *triggers*: the characters that
 //! encode a prefix and nothing else (`Y2Z1dF` is base64 of `cfut_` at the
-//! start of a group, `NmdXRf` one byte later). They are searched by an
-//! automaton of their own, case-sensitively over the raw bytes (base64 is
-//! case-sensitive, and the main automaton's case folding would make them
-//! match far too often), which costs next to nothing where no trigger is.
+//! start of a group, `NmdXRf` one byte later; `cfut%5`, `cfut\u005`). They
+//! are searched by the detector's automaton with its anchors, in the same
+//! single pass over the bytes (a second automaton costs a second pass),
+//! and the base64 ones are checked here case-sensitively. Not free: more
+//! literals slow that pass down (see the README's *Benchmarks*); shorter,
+//! shared triggers were measured and cost more (far more candidates).
 //! At a trigger the run after it is decoded and the decoded bytes go
 //! through the prefix's own matcher: only a whole shape that matcher rates
 //! high (checksum included) is a finding — a partial or a wrong checksum
@@ -26,6 +28,9 @@
 //! prefix, never of its body.
 //!
 //! Known secrets' encoded forms are hunted by `known` (exact strings).
+//!
+//! Over 400 lines with its tests (about 230): the decoders, the triggers
+//! and the checks of each read best beside each other.
 
 use super::matchers::{oauth, origin_ca, scannable};
 use super::window::{is_url_safe, Window};
