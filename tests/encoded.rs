@@ -2,10 +2,12 @@
 //! Kubernetes Secret, an `Authorization: Basic` header, every alignment in
 //! both alphabets), percent-encoding in a URL's query, `\u005f` in JSON,
 //! and known secrets in base64 and URL-encoded form — found by `scan` and
-//! `verify` with their encoding in every format, replaced whole by
-//! `redact`, `filter` and `history`, and never shown, encoded or decoded.
+//! `verify` (and `git scan`) with their encoding in every format, replaced
+//! whole by `redact`, `filter`, `history` and `git redact`, and never
+//! shown, encoded or decoded.
 
 mod common;
+mod gitrepo;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use common::*;
@@ -346,4 +348,40 @@ fn an_encoded_token_in_a_file_name_is_masked_in_every_output() {
     let ran = run(cfscrub().args(["redact", "--dry-run"]).arg(tree.path())).expect(1);
     p.assert_absent("redact --dry-run", &ran.stdout);
     p.assert_absent("redact --dry-run stderr", &ran.stderr);
+}
+
+#[test]
+fn git_scan_and_git_redact_handle_an_encoded_token_in_history() {
+    let mut g = FakeGen::new(8);
+    let mut p = Planted::default();
+    let repo = gitrepo::GitRepo::new();
+    let token = p.add(g.scannable("cfut_", true));
+    let encoded = p.add(STANDARD.encode(&token));
+    let manifest = format!("kind: Secret\ndata:\n  CLOUDFLARE_API_TOKEN: {encoded}\n");
+    repo.commit(&[("secret.yaml", manifest.as_bytes())], "add the secret");
+    repo.commit(&[("secret.yaml", b"kind: Secret\n")], "remove it");
+    let ran = run(cfscrub()
+        .args(["git", "scan", "--format", "json"])
+        .arg(repo.path()))
+    .expect(1);
+    p.assert_absent("git scan", &ran.stdout);
+    p.assert_absent("git scan stderr", &ran.stderr);
+    let findings: Vec<_> = json_lines(&ran.stdout)
+        .into_iter()
+        .filter(|r| r["type"] == "finding")
+        .collect();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["encoding"], "base64");
+    assert_eq!(findings[0]["kind"], "cloudflare-user-token");
+    let ran = run(cfscrub()
+        .args(["git", "redact", "--force"])
+        .arg(repo.path()))
+    .expect(0);
+    p.assert_absent("git redact", &ran.stdout);
+    p.assert_absent("git redact stderr", &ran.stderr);
+    p.assert_absent(
+        "objects after git redact",
+        &gitrepo::all_object_contents(repo.path()),
+    );
+    run(cfscrub().args(["git", "scan"]).arg(repo.path())).expect(0);
 }

@@ -221,6 +221,9 @@ impl ObjectReport<'_> {
                         json!(f.fingerprint.map(|fp| fp.to_string())),
                     ),
                 ]);
+                if let Some(encoding) = f.encoding {
+                    object.insert("encoding".to_string(), json!(encoding.name()));
+                }
                 let _ = writeln!(self.buf, "{value}");
             }
             Format::Sarif => {
