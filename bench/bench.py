@@ -2,14 +2,17 @@
 """cfscrub benchmarks: ratios against a baseline measured in the same run.
 
 Usage:
-  python3 bench/bench.py [--bench DIR] [--runs 5] [SECTION ...]
+  python3 bench/bench.py [--bench DIR] [--runs 5] [--baseline BIN] [SECTION ...]
 
 Sections: scan, accuracy, redact, filter, reach (compressed corpora:
 bench/reach.py) (default: all). Corpora are made with
 bench/gen_corpus.py into DIR (default $BENCH or /tmp/cfscrub-bench),
 outside the repository: they are large and full of token shapes.
 Every figure is the median of --runs runs, warm cache; peak RSS comes from
-GNU time. Nothing here is a test: it prints numbers for the issue notes.
+GNU time. --baseline times another cfscrub binary (an older build, say)
+beside this one in the scan, filter and redact sections, runs
+interleaved, and prints this build's time as a ratio of its time.
+Nothing here is a test: it prints numbers for the issue notes.
 """
 import argparse
 import os
@@ -22,6 +25,8 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GEN = os.environ.get("GEN_CORPUS", os.path.join(REPO, "bench", "gen_corpus.py"))
 CFSCRUB = os.path.join(REPO, "target", "release", "cfscrub")
+# --baseline: another cfscrub binary timed the same way.
+OTHER = None
 TOKEN_RE = r"cf(ut|at|k)_[A-Za-z0-9]{40}[0-9a-f]{8}"
 
 
@@ -47,6 +52,26 @@ def median_of(runs, fn, prepare=None):
         times.append(t)
         rss.append(m)
     return statistics.median(times), max(rss)
+
+
+def medians_of(runs, fns, prepare=None):
+    """median_of for several commands, their runs interleaved (so that
+    the machine's load drifts over all of them alike)."""
+    times, rss = [[] for _ in fns], [[] for _ in fns]
+    for _ in range(runs):
+        for i, fn in enumerate(fns):
+            if prepare:
+                prepare()
+            t, m, _ = fn()
+            times[i].append(t)
+            rss[i].append(m)
+    return [(statistics.median(t), max(m)) for t, m in zip(times, rss)]
+
+
+def vs_baseline(label, mine, other, mb):
+    """Prints the --baseline binary's row and this build's ratio to it."""
+    row(f"{label} [--baseline build]", other[0], other[1], mb)
+    print(f"  {'':<44} this build: {mine[0] / other[0]:5.3f}x the --baseline build's time")
 
 
 def corpus(bench, name, args):
@@ -78,10 +103,14 @@ def bench_scan(c200, huge, runs):
         mb = size_mb(data)
         warm(data)
         rg_t, rg_m = median_of(runs, lambda: sh(["rg", "-uu", "-c", "cfut_|cfat_|cfk_|cfast_", data]))
-        cf_t, cf_m = median_of(runs, lambda: sh([CFSCRUB, "scan", "--format", "json", "-q", data]))
+        bins = [CFSCRUB] + ([OTHER] if OTHER else [])
+        timed = medians_of(runs, [lambda b=b: sh([b, "scan", "--format", "json", "-q", data]) for b in bins])
+        cf_t, cf_m = timed[0]
         print(f" {name}:")
         row("rg -uu -c 'cfut_|cfat_|cfk_|cfast_' (baseline)", rg_t, rg_m, mb)
         row("cfscrub scan --format json", cf_t, cf_m, mb, rg_t)
+        if OTHER:
+            vs_baseline("cfscrub scan --format json", timed[0], timed[1], mb)
 
 
 def bench_accuracy(c200, huge):
@@ -134,8 +163,10 @@ def bench_redact(c200, huge, bench, runs):
     files = lambda: sorted(os.path.join(r, f) for r, _, fs in os.walk(dst) for f in fs)
     sed_t, sed_m = median_of(runs, lambda: sh(sed + files()), prep)
     floor_t, _ = median_of(runs, lambda: fsync_floor(src, dst), prep)
-    red_t, red_m = median_of(runs, lambda: sh([CFSCRUB, "redact", "-q", dst]), prep)
-    same_t, same_m = median_of(runs, lambda: sh([CFSCRUB, "redact", "--same-length", "-q", dst]), prep)
+    bins = [CFSCRUB] + ([OTHER] if OTHER else [])
+    reds = medians_of(runs, [lambda b=b: sh([b, "redact", "-q", dst]) for b in bins], prep)
+    sames = medians_of(runs, [lambda b=b: sh([b, "redact", "--same-length", "-q", dst]) for b in bins], prep)
+    (red_t, red_m), (same_t, same_m) = reds[0], sames[0]
     ver_t, ver_m = median_of(runs, lambda: sh([CFSCRUB, "verify", "-q", dst]))
     scan_t, _ = median_of(runs, lambda: sh([CFSCRUB, "scan", "-q", dst]))
     print(" 200 MB / 400 files:")
@@ -144,6 +175,9 @@ def bench_redact(c200, huge, bench, runs):
     row("cfscrub redact", red_t, red_m, mb, sed_t)
     print(f"  {'':<44} {red_t / floor_t:5.2f}x the fsync floor")
     row("cfscrub redact --same-length", same_t, same_m, mb, sed_t)
+    if OTHER:
+        vs_baseline("cfscrub redact", reds[0], reds[1], mb)
+        vs_baseline("cfscrub redact --same-length", sames[0], sames[1], mb)
     row("cfscrub verify (after redaction)", ver_t, ver_m, mb)
     row("cfscrub scan (same files)", scan_t, 0, mb)
     hsrc = os.path.join(huge, "corpus")
@@ -177,7 +211,10 @@ def bench_filter(c200, huge, runs):
             return go
         cat_t, _ = median_of(runs, pipe("cat"))
         sed_t, _ = median_of(runs, pipe(f"sed -E 's/{TOKEN_RE}/[REDACTED_CF_TOKEN]/g'"))
-        cf_t, _ = median_of(runs, pipe(f"/usr/bin/time -f %M -o {rss} {CFSCRUB} filter"))
+        bins = [CFSCRUB] + ([OTHER] if OTHER else [])
+        timed = medians_of(runs, [pipe(f"{b} filter") for b in bins])
+        cf_t = timed[0][0]
+        median_of(1, pipe(f"/usr/bin/time -f %M -o {rss} {CFSCRUB} filter"))
         with open(rss) as f:
             peak = int(f.read().split()[-1])
         print(f" {name}:")
@@ -185,6 +222,8 @@ def bench_filter(c200, huge, runs):
         row("cat | sed -E (one kind; baseline)", sed_t, 0, mb)
         row("cat | cfscrub filter", cf_t, peak, mb, sed_t)
         print(f"  {'':<44} {sed_t / cf_t:5.2f}x sed's throughput, {cf_t / cat_t:5.2f}x the cat pipe's time")
+        if OTHER:
+            vs_baseline("cat | cfscrub filter", timed[0], timed[1], mb)
 
 
 SECTIONS = {"scan", "accuracy", "redact", "filter", "reach"}
@@ -194,8 +233,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bench", default=os.environ.get("BENCH", "/tmp/cfscrub-bench"))
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--baseline", help="another cfscrub binary to time beside this build")
     ap.add_argument("sections", nargs="*", default=sorted(SECTIONS))
     args = ap.parse_args()
+    global OTHER
+    OTHER = args.baseline and os.path.abspath(args.baseline)
     for tool in ("rg", "sed"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is needed as a baseline (apt-get install ripgrep)")

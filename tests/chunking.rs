@@ -87,7 +87,9 @@ fn build(seed: u64, pieces: &[(u8, u8)]) -> Built {
             3 => {
                 let n = 4 + (kind as usize % 5);
                 let partial = format!("{prefix}{}", g.alnum(n));
-                (String::new(), partial.into_bytes(), "", false)
+                // A fragment, or a name: a call, a file, a longer identifier.
+                let tail = ["", "(", ".o", "_x", " = 1", "", "==", "."][kind as usize / 16 % 8];
+                (String::new(), partial.into_bytes(), tail, false)
             }
             4 => (String::new(), g.origin_ca().into_bytes(), "", true),
             5 => {
@@ -100,7 +102,7 @@ fn build(seed: u64, pieces: &[(u8, u8)]) -> Built {
                 "",
                 true,
             ),
-            7 => ("X-Auth-Key: ".into(), g.hex(37).into_bytes(), "", true),
+            7 => (" X-Auth-Key: ".into(), g.hex(37).into_bytes(), "", true),
             8 => {
                 let bytes = (0..(kind as usize % 20))
                     .map(|i| {
@@ -132,17 +134,27 @@ fn build(seed: u64, pieces: &[(u8, u8)]) -> Built {
                 (String::new(), g.oauth(prefix).into_bytes(), "", true)
             }
             13 => {
-                let key = format!("v1.0-{}-{}-{}", g.hex(64), g.hex(128), g.hex(64));
+                let key = match kind as usize / 16 % 3 {
+                    0 => format!("v1.0-{}-{}-{}", g.hex(64), g.hex(128), g.hex(64)),
+                    1 => format!("v1.0-{}-{}", g.hex(24), g.hex(120)),
+                    _ => format!(
+                        "v1.0-{}-{}-{}-{}",
+                        g.hex(32),
+                        g.hex(64),
+                        g.hex(32),
+                        g.hex(16)
+                    ),
+                };
                 (String::new(), key.into_bytes(), "", true)
             }
             14 => {
                 let n = 37 + kind as usize / 16 % 9;
-                (
-                    format!(" {ansi}CF_API_KEY="),
-                    g.hex(n).into_bytes(),
-                    "",
-                    true,
-                )
+                let head = match kind as usize / 16 % 3 {
+                    0 => format!(" {ansi}CF_API_KEY="),
+                    1 => " cloudflareApiKey: '".to_string(),
+                    _ => " os.environ[\"CF_API_KEY\"] = \"".to_string(),
+                };
+                (head, g.hex(n).into_bytes(), "", true)
             }
             _ => ("secret: ".into(), g.turnstile().into_bytes(), "", true),
         };
@@ -400,7 +412,7 @@ fn build_encoded(seed: u64, pieces: &[(u8, u8)]) -> (Vec<u8>, Vec<String>) {
                 let encoded = STANDARD.encode(&legacy);
                 carried.push(encoded[..52].to_string());
                 format!(
-                    "CLOUDFLARE_API_TOKEN: {encoded} {}",
+                    "\nCLOUDFLARE_API_TOKEN: {encoded} {}",
                     STANDARD.encode(g.scannable(prefix, false))
                 )
             }

@@ -400,3 +400,55 @@ fn git_scan_staged_as_a_pre_commit_framework_hook_blocks_the_commit() {
         "nothing committed"
     );
 }
+
+#[test]
+fn git_scan_tells_reachable_from_dangling_by_the_commits_that_hold_a_blob() {
+    let mut fake = FakeGen::new(19);
+    let mut planted = Planted::default();
+    let (gone, kept) = (
+        planted.add(fake.scannable("cfut_", true)),
+        planted.add(fake.scannable("cfat_", true)),
+    );
+    let repo = GitRepo::new();
+    repo.commit(&[("README.md", b"# app\n")], "start");
+    repo.git(&["checkout", "-q", "-b", "spike"]);
+    let kept_env = format!("CLOUDFLARE_API_TOKEN={kept}\n");
+    repo.commit(
+        &[
+            ("gone.env", format!("T={gone}\n").as_bytes()),
+            ("kept.env", kept_env.as_bytes()),
+        ],
+        "spike",
+    );
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["branch", "-q", "-D", "spike"]);
+    // The same blob as on the spike, committed again where a ref reaches it.
+    repo.commit(&[("later/kept.env", kept_env.as_bytes())], "keep");
+    repo.git(&[
+        "reflog",
+        "expire",
+        "--expire=now",
+        "--expire-unreachable=now",
+        "--all",
+    ]);
+
+    let ran = run(cfscrub()
+        .args(["git", "scan", "--format", "json"])
+        .arg(repo.path()))
+    .expect(1);
+    planted.assert_absent("stdout", &ran.stdout);
+    planted.assert_absent("stderr", &ran.stderr);
+    let records = findings(&ran.stdout);
+    let gone = finding_of(&records, &gone, "only on the deleted branch");
+    assert_eq!(
+        (&gone["reachable"], &gone["path"], &gone["commits"]),
+        (&false.into(), &"gone.env".into(), &1.into()),
+        "its only commit is dangling once the reflog expired"
+    );
+    let kept = finding_of(&records, &kept, "also on main");
+    assert_eq!(
+        (&kept["reachable"], &kept["path"], &kept["commits"]),
+        (&true.into(), &"kept.env".into(), &2.into()),
+        "first seen on the dangling commit, reachable through main"
+    );
+}

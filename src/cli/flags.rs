@@ -5,6 +5,10 @@
 //! Options shared by several commands live in flattened groups
 //! ([`SecretArgs`], [`WalkArgs`], [`OutputArgs`]). There is deliberately no
 //! option that takes a secret value: it would land in shell history and `ps`.
+//!
+//! Over 400 lines on purpose: it is the command line as data, one clap
+//! struct per command whose doc comments are the help text; a new
+//! command adds its struct here.
 
 use cfscrub::source::pool::MAX_THREADS;
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -58,7 +58,7 @@ pub fn detector(
         Detector::known_only(secrets)
     } else {
         let keywords = config.map_or(&[][..], |c| &c.keywords);
-        Detector::with_keywords(secrets, keywords).map_err(anyhow::Error::msg)?
+        Detector::with_keywords(secrets, keywords)?
     };
     Ok(match config {
         Some(c) => detector.allowing(c.allow.iter().copied()),

@@ -12,7 +12,7 @@ use cfscrub::core::detect::Detector;
 use cfscrub::incident::agent_transcripts::{transcripts, AGENTS};
 use cfscrub::incident::history::{hook as hook_text, running_shell_advice, Places, Shell};
 use cfscrub::incident::history_scrub::{inspect_store, scrub, Scrubbed};
-use cfscrub::mask::sanitize::display_path;
+use cfscrub::mask::sanitize::{display_path, mask_text};
 use cfscrub::rewrite::live_writers::LiveWriters;
 use cfscrub::rewrite::RewriteOptions;
 use cfscrub::source::beneath::Roots;
@@ -46,8 +46,8 @@ fn report_store(path: &Path, detector: &Detector) -> bool {
             );
             true
         }
-        Err(message) => {
-            errln!("cfscrub history: {name}: {message}");
+        Err(e) => {
+            errln!("cfscrub history: {name}: {}", mask_text(&e.to_string()));
             false
         }
     }
@@ -115,8 +115,9 @@ pub fn run(args: HistoryOptions) -> Result<u8> {
                     counts.kinds_line()
                 );
             }
-            Err(message) => {
+            Err(e) => {
                 errors += 1;
+                let message = mask_text(&e.to_string());
                 errln!("cfscrub history: {name} ({}): {message}", file.owner);
             }
         }

@@ -22,6 +22,7 @@ use cfscrub::source::container::{self, Limits, Visit};
 use cfscrub::source::head::Head;
 use cfscrub::source::open::{open_regular, OpenError};
 use cfscrub::source::walk::{self, Input, Inputs, Note, Walked, Walker};
+use std::borrow::Cow;
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -143,24 +144,25 @@ impl Search<'_> {
         if self.output.is_closed() {
             return Tally::default();
         }
-        let name = input_name(input);
         let path = match input {
             Input::Stdin => None,
             Input::File(path) => Some(path.as_path()),
         };
+        // Most files of a big tree report nothing: their shown (masked)
+        // name is only worked out when something is reported.
         let mut streams = Streams {
             detector: self.detector,
-            report: self.output.file(&name),
+            report: match path {
+                None => self.output.file("<stdin>"),
+                Some(p) => self.output.file_at(p),
+            },
             bytes: 0,
             path,
             baseline: self.baseline,
             recorder: self.recorder,
             accepted: 0,
         };
-        let outer = path.map_or_else(
-            || "<stdin>".to_string(),
-            |p| p.to_string_lossy().into_owned(),
-        );
+        let outer = path.map_or(Cow::Borrowed("<stdin>"), |p| p.to_string_lossy());
         let limits = &self.limits;
         let walked = match input {
             Input::Stdin => {
@@ -187,7 +189,7 @@ impl Search<'_> {
         let mut tally = counted(streams.report.finish(streams.bytes));
         // A stop (the output closed) needs nothing more: the run winds down.
         if let Err(e) = walked {
-            errln!("cfscrub: {name}: {e}");
+            errln!("cfscrub: {}: {e}", input_name(input));
             tally.errors += 1;
         }
         tally
@@ -253,8 +255,7 @@ impl Visit for Streams<'_> {
         let mut screen = Screen::new(&mut self.report, self.path, self.baseline, self.recorder);
         let mut in_name = InName(&mut screen);
         let mut scanner = StreamScanner::new(self.detector, true);
-        scanner.feed(name, &mut in_name)?;
-        let flow = scanner.finish(&mut in_name);
+        let flow = scanner.finish_with(name, &mut in_name);
         self.accepted += screen.accepted;
         flow
     }

@@ -21,16 +21,9 @@ pub struct Replacement {
 }
 
 /// A replacement that would itself be detected, or is unusable.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("unusable --replacement: {0}")]
 pub struct BadReplacement(pub &'static str);
-
-impl std::fmt::Display for BadReplacement {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "unusable --replacement: {}", self.0)
-    }
-}
-
-impl std::error::Error for BadReplacement {}
 
 impl Replacement {
     /// Checks that `text` is non-empty and is not itself a finding.

@@ -114,11 +114,13 @@ kinds! {
     KnownSecretFragment => "known-secret-fragment", "A leading fragment of the known leaked value", false;
 }
 
-/// What a context value must look like. After a keyword that names
-/// Cloudflare (one of [`CLOUDFLARE_KEYWORDS`], or the end of an identifier
-/// such as `CLOUDFLARE_API_KEY` or `CF_API_TOKEN`) the value is that
-/// credential even with letters or digits glued after it, and the finding
-/// covers them too; after a generic keyword only the exact shape counts.
+/// What a context value must look like. The value's shape decides its
+/// kind, whatever the name before it says (`CLOUDFLARE_API_KEY=<40
+/// token>` is an API token). After a name that names Cloudflare (see
+/// [`NAME_WORDS`]) the value is that credential even with letters or
+/// digits glued after it, and the finding covers them too; after a generic
+/// name (`api_token`) only the exact shape counts, and only with a
+/// Cloudflare mention nearby ([`MENTIONS`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueShape {
     /// `len` characters of `[A-Za-z0-9_-]`, not all hex, not another
@@ -127,15 +129,142 @@ pub enum ValueShape {
         /// The token's length.
         len: usize,
     },
-    /// Lower-case hex: at least `len` digits (then anything glued) after a
-    /// Cloudflare keyword, exactly `generic_len` after a generic one.
+    /// Lower-case hex: `min` to `max` digits after a Cloudflare name
+    /// (then anything glued), exactly `min` after a generic one.
     Hex {
-        /// Fewest hex digits after `X-Auth-Key` or a `CLOUDFLARE_`/`CF_` keyword.
-        len: usize,
-        /// The exact length after a generic keyword (`api_key`, `auth_key`).
-        generic_len: usize,
+        /// Fewest digits (the exact length after a generic name).
+        min: usize,
+        /// Most digits.
+        max: usize,
     },
 }
+
+/// A word that ends a name introducing a credential (`…_TOKEN`,
+/// `…ApiKey`, `X-Auth-Key`, `Bearer`), and the kinds a value after it may
+/// be. The last word is the detector's anchor; the words before it in
+/// `suffix` must end the name too (`secret access key`).
+#[derive(Debug)]
+pub struct CredentialWord {
+    /// The name's last words, lower-case, in order.
+    pub suffix: &'static [&'static str],
+    /// The kinds a value may be, by its shape, and how closely it must fit.
+    pub kinds: &'static [(Kind, Fit)],
+    /// The word is the whole name, whatever is glued before it: an HTTP
+    /// authorization scheme (`Bearer`), generic by itself.
+    pub alone: bool,
+}
+
+/// How closely a value after a credential word must fit its kind's shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// Exactly the shape's usual length (a 40-character token, a 37-hex
+    /// key): a 40-hex value under a `token` name is a hash, not a key.
+    Exact,
+    /// After a Cloudflare name, any length of the shape's range, and
+    /// characters glued after it (masked with it); exact after a generic one.
+    Range,
+}
+
+/// The credential words, longest suffix first.
+pub const CREDENTIAL_WORDS: &[CredentialWord] = &[
+    CredentialWord {
+        suffix: &["secret", "access", "key"],
+        kinds: &[(Kind::R2SecretKey, Fit::Exact)],
+        alone: false,
+    },
+    CredentialWord {
+        suffix: &["token"],
+        kinds: &[
+            (Kind::LegacyApiToken, Fit::Range),
+            (Kind::LegacyGlobalKey, Fit::Exact),
+        ],
+        alone: false,
+    },
+    CredentialWord {
+        suffix: &["key"],
+        kinds: &[
+            (Kind::LegacyGlobalKey, Fit::Range),
+            (Kind::LegacyApiToken, Fit::Range),
+        ],
+        alone: false,
+    },
+    CredentialWord {
+        suffix: &["secret"],
+        kinds: &[
+            (Kind::AccessClientSecret, Fit::Exact),
+            (Kind::LegacyApiToken, Fit::Exact),
+        ],
+        alone: false,
+    },
+    CredentialWord {
+        suffix: &["password"],
+        kinds: &[
+            (Kind::LegacyApiToken, Fit::Exact),
+            (Kind::LegacyGlobalKey, Fit::Exact),
+        ],
+        alone: false,
+    },
+    CredentialWord {
+        suffix: &["cloudflare"],
+        kinds: &[
+            (Kind::LegacyApiToken, Fit::Exact),
+            (Kind::LegacyGlobalKey, Fit::Exact),
+        ],
+        alone: false,
+    },
+    CredentialWord {
+        suffix: &["bearer"],
+        kinds: &[(Kind::LegacyApiToken, Fit::Exact)],
+        alone: true,
+    },
+];
+
+/// How the words of a name (split at `_ - .`, case changes and known
+/// words: `cloudflareApiToken` is cloudflare, api, token) place it.
+#[derive(Debug)]
+pub struct NameWords {
+    /// A name with one of these words is Cloudflare's (`CF_API_TOKEN`,
+    /// `R2_SECRET_ACCESS_KEY`, `WRANGLER_…`).
+    pub cloudflare: &'static [&'static str],
+    /// Whole names that are Cloudflare's by themselves: its header
+    /// `X-Auth-Key`, and the classes of its SDKs after `new`.
+    pub cloudflare_names: &'static [&'static str],
+    /// Words that say nothing of whose credential it is: a name made of
+    /// these and a credential word is generic and needs a Cloudflare
+    /// mention nearby. Any other word names something else
+    /// (`MAILGUN_API_TOKEN`, `cache-key`): never Cloudflare's.
+    pub generic: &'static [&'static str],
+}
+
+/// The name words.
+pub const NAME_WORDS: NameWords = NameWords {
+    cloudflare: &["cloudflare", "cf", "wrangler", "flarectl", "r2"],
+    cloudflare_names: &["x-auth-key", "new APIToken", "new APIKey"],
+    generic: &[
+        "api", "auth", "access", "client", "service", "user", "account", "global", "x", "my",
+        "new", "with", "set", "dns", "zone", "bearer",
+    ],
+};
+
+/// Words that make a generic name Cloudflare's when they stand on its
+/// line, on the lines of its block before it (a section or YAML key
+/// naming Cloudflare covers its block: `[cloudflare]`, `cloudflare:`,
+/// `provider "cloudflare" {`, `protocol=cloudflare`), or on the
+/// `\`-continued lines after it (a `curl` command). Matched ASCII
+/// case-insensitively; `cf` only as a word before `_`, `-` or `.`
+/// (`CF_ACCOUNT_ID`, `cf-access`).
+pub const MENTIONS: &[&str] = &["cloudflare", "wrangler", "flarectl"];
+
+/// Calls of Cloudflare's SDKs whose first argument (or second, after an
+/// e-mail address) is a credential: `cloudflare.New("<key>", "<email>")`.
+/// Matched ASCII case-insensitively.
+pub const SDK_CALLS: &[&str] = &["cloudflare.new("];
+
+/// The kinds a value after an SDK call may be.
+pub const SDK_CALL_KINDS: &[(Kind, Fit)] = &[
+    (Kind::LegacyGlobalKey, Fit::Exact),
+    (Kind::LegacyApiToken, Fit::Exact),
+];
 
 /// How a rule recognises its kind.
 #[derive(Clone, Copy, Debug)]
@@ -152,7 +281,8 @@ pub enum Matcher {
         /// `cfoat_` or `cfort_`.
         prefix: &'static str,
     },
-    /// `v1.0-` + 24 hex + `-` + 146 hex.
+    /// `v1.0-` + 2 to 4 groups of 16 to 256 hex joined by `-`, 120+ hex in
+    /// all (`v1.0-<24>-<146>` usually).
     OriginCa,
     /// Base64 JSON starting `{"a":"<32 hex account>"`.
     TunnelToken,
@@ -163,16 +293,13 @@ pub enum Matcher {
     /// Reported by the [`Matcher::Scannable`] and [`Matcher::OAuth`] matchers
     /// when a prefix is followed by too few characters; no anchor of its own.
     Derived,
-    /// A value of `shape` right after one of `keywords` (ASCII
-    /// case-insensitive) and a short run of separators (`=`, `:`, quotes,
-    /// spaces). With `needs_nearby`, that word must also stand on the same line.
+    /// A value of `value`'s shape after a name ending in a credential
+    /// word ([`CREDENTIAL_WORDS`]), an SDK call ([`SDK_CALLS`]) or a
+    /// keyword of the user's, past a short run of separators (`=`, `:`,
+    /// quotes, brackets, spaces; a newline after `:` or `=`).
     Context {
-        /// Words that introduce the value.
-        keywords: &'static [&'static str],
         /// The value's shape.
         value: ValueShape,
-        /// A word required on the same line, e.g. `cloudflare` for `Bearer`.
-        needs_nearby: Option<&'static str>,
     },
 }
 
@@ -246,6 +373,9 @@ pub const RULES: &[Rule] = &[
         matcher: Matcher::Derived,
         positives: &[
             "grep «cfut_AbCd» build.log",
+            "token prefix «cfut_Ab3d»_",
+            "«cfast_Zz09».",
+            "if x == «cfat_AbCd»== y",
             "[audit] token «cfat_AbCdEf»... revoked",
             "rg -n '«cfk_Zz09aB»' logs/",
             "\x1b[33m«cfut_AbCdEfGh»\x1b[0m",
@@ -260,6 +390,18 @@ pub const RULES: &[Rule] = &[
             "cfut_Ab",
             "xcfut_AbCdEf",
             "9cfut_AbCdEf",
+            // Names, not fragments of a random body.
+            "opts = cfut_options(defaults)",
+            "print(cfast_version)",
+            "sync_cfast_repo --force",
+            "__cfut_options",
+            "cfast_hash = compute(inputs)",
+            "def cfk_lookup(table):",
+            "gcc -c cfast_parameters.o",
+            "cfut_AbCd_x = 1",
+            "cfast_Parameters.o",
+            "x = cfk_Lookup2(table)",
+            "cfat_Total = 3",
             r#"{"path":"C:\\ncfut_AbCd"}"#,
         ],
     },
@@ -293,8 +435,15 @@ pub const RULES: &[Rule] = &[
             "glued before: x{originca}",
             "glued after: «{originca}Zz9»",
             "three groups: «v1.0-{hex64}-{hex128}-{hex64}»",
+            "X-Auth-User-Service-Key: «v1.0-{hex24}-{hex120}»",
+            "origin_ca_key = \"«v1.0-{hex32}-{hex160}»\"",
+            "four groups: «v1.0-{hex32}-{hex64}-{hex32}-{hex16}»",
         ],
-        negatives: &["release v1.0-beta", "lib-v1.0-{hex24}"],
+        negatives: &[
+            "release v1.0-beta",
+            "lib-v1.0-{hex24}",
+            "v1.0-{hex8}-{hex146}",
+        ],
     },
     Rule {
         kind: Kind::TunnelToken,
@@ -329,22 +478,56 @@ pub const RULES: &[Rule] = &[
         kind: Kind::LegacyApiToken,
         confidence: Confidence::Medium,
         matcher: Matcher::Context {
-            keywords: &["api_token", "api-token", "apitoken", "cloudflare_token", "cf_token"],
             value: ValueShape::LegacyToken { len: 40 },
-            needs_nearby: None,
         },
         positives: &[
             "CLOUDFLARE_API_TOKEN={legacy}",
             "export CF_API_TOKEN=\"{legacy}\"",
-            r#"    "api_token": "{legacy}","#,
-            "flarectl --api-token {legacy} zone list",
             "terraform apply -var cloudflare_api_token={legacy}",
             "::debug::CF_API_TOKEN: {legacy}",
-            "apiToken: {legacy}",
-            "api_token = \"{legacy}\"",
             r#"{"env":"CLOUDFLARE_API_TOKEN=\"{legacy}\""}"#,
             "CLOUDFLARE_API_TOKEN=«{legacy}x»",
             "\x1b[36mCF_API_TOKEN\x1b[0m: {legacy}",
+            // Names in other spellings.
+            "cloudflareToken = \"{legacy}\"",
+            "CloudflareApiToken: {legacy}",
+            "cloudflare-api-token: {legacy}",
+            "cloudflare.api.token={legacy}",
+            "<cloudflareApiToken>{legacy}</cloudflareApiToken>",
+            "LEXICON_CLOUDFLARE_AUTH_TOKEN={legacy}",
+            "TF_VAR_cloudflare_api_token={legacy}",
+            // Setters and assignment operators.
+            "System.setProperty(\"CLOUDFLARE_TOKEN\", \"{legacy}\");",
+            "os.environ[\"CF_API_TOKEN\"] = \"{legacy}\"",
+            "process.env.CLOUDFLARE_API_TOKEN = '{legacy}';",
+            "CLOUDFLARE_API_TOKEN ?= {legacy}",
+            "CLOUDFLARE_API_TOKEN := {legacy}",
+            "$cloudflare_token .= '{legacy}';",
+            "'cloudflare_api_token' => '{legacy}',",
+            "define('CLOUDFLARE_API_TOKEN', '{legacy}');",
+            // The value's shape decides, not the name.
+            "CLOUDFLARE_API_KEY={legacy}",
+            "CF_API_KEY: '{legacy}'",
+            // A block or a line naming Cloudflare makes a generic name its own.
+            "cloudflare:\n  api_token: {legacy}\n",
+            "cloudflare: {legacy}",
+            "[cloudflare]\nemail = ops@example.com\ntoken = {legacy}\n",
+            "provider \"cloudflare\" {\n  api_token = \"{legacy}\"\n}\n",
+            "lexicon cloudflare --auth-token={legacy} list example.com A",
+            "flarectl --api-token {legacy} zone list",
+            "token = \"{legacy}\"  # CLOUDFLARE_API_TOKEN",
+            "protocol=cloudflare,  \\\nzone=example.com,     \\\nlogin=token,          \\\npassword={legacy}     \\\nhost.example.com\n",
+            // SDK calls.
+            "api, err := cloudflare.NewWithAPIToken(\"{legacy}\")",
+            "client := cloudflare.NewClient(option.WithAPIToken(\"{legacy}\"))",
+            "const auth = new APIToken('{legacy}');",
+            "cf = CloudFlare.CloudFlare(token=\"{legacy}\")",
+            // Context on another line.
+            "curl https://api.cloudflare.com/client/v4/zones \\\n  -H \"Authorization: Bearer {legacy}\"\n",
+            "curl -H \"Authorization: Bearer {legacy}\" https://api.cloudflare.com/client/v4/zones",
+            "curl -H \"Authorization: Bearer {legacy}\" \\\n  https://api.cloudflare.com/client/v4/user/tokens/verify\n",
+            "CLOUDFLARE_API_TOKEN:\n  {legacy}\n",
+            "cat > .env <<EOF\nCLOUDFLARE_API_TOKEN={legacy}\nEOF\n",
         ],
         negatives: &[
             "CLOUDFLARE_API_TOKEN={hex40}",
@@ -355,42 +538,37 @@ pub const RULES: &[Rule] = &[
             "X-Request-Id: {legacy}",
             "commit {hex40}",
             "apiToken: {legacy}x",
-        ],
-    },
-    Rule {
-        kind: Kind::LegacyApiToken,
-        confidence: Confidence::Medium,
-        matcher: Matcher::Context {
-            keywords: &["bearer"],
-            value: ValueShape::LegacyToken { len: 40 },
-            needs_nearby: Some("cloudflare"),
-        },
-        positives: &[
-            "curl -H \"Authorization: Bearer {legacy}\" https://api.cloudflare.com/client/v4/zones",
-            "> curl -H 'Authorization: Bearer {legacy}' https://api.cloudflare.com/client/v4/user/tokens/verify",
-        ],
-        negatives: &[
+            // Generic names with nothing Cloudflare's near them.
+            "api_token = \"{legacy}\"",
+            "[gitlab]\napi_token = \"{legacy}\"\n",
+            "[cloudflare]\nzone = example.com\n[gitlab]\napi_token = {legacy}\n",
+            "MAILGUN_API_TOKEN={legacy}",
+            "sendgrid:\n  apiToken: {legacy}\n",
+            "--api-token {legacy} --host gitea.example.org",
+            "Authorization: Api-Token {legacy}",
             "curl -H \"Authorization: Bearer {legacy}\" https://api.github.com/user",
             "Authorization: Bearer {legacy}\nhttps://api.cloudflare.com/ on the next line",
+            // Placeholders.
+            "CLOUDFLARE_API_TOKEN=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "CLOUDFLARE_API_TOKEN=your-cloudflare-api-token-goes-here-0000",
+            "CLOUDFLARE_API_TOKEN=abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
+            // Base64, not a token: `=` padding, `+` or `/` in the run.
+            "cloudflare:\n  public_key: \"{alnum43}=\"\n",
+            "# cloudflare\napi_token = \"{alnum40}+{alnum3}=\"\n",
+            "CLOUDFLARE_API_KEY={alnum20}+{alnum19}",
         ],
     },
     Rule {
         kind: Kind::LegacyGlobalKey,
         confidence: Confidence::Medium,
         matcher: Matcher::Context {
-            keywords: &["x-auth-key", "api_key", "auth_key", "api-key", "apikey"],
-            value: ValueShape::Hex {
-                len: 37,
-                generic_len: 37,
-            },
-            needs_nearby: None,
+            value: ValueShape::Hex { min: 37, max: 45 },
         },
         positives: &[
             "X-Auth-Key: {hex37}",
             "request headers: X-Auth-Email=ops@example.com X-Auth-Key={hex37}",
             "CLOUDFLARE_API_KEY={hex37}",
             "CF_API_KEY={hex37}",
-            r#"    "auth_key": "{hex37}","#,
             r#""cloudflare_api_key":"{hex37}""#,
             "curl -H \"X-Auth-Key: {hex37}\" https://api.cloudflare.com/client/v4/zones",
             "CLOUDFLARE_API_KEY={hex40}",
@@ -398,63 +576,87 @@ pub const RULES: &[Rule] = &[
             "\x1b[0KCLOUDFLARE_API_KEY={hex45}",
             "X-Auth-Key: \x1b[32m{hex37}\x1b[0m",
             "CF_API_KEY=«{hex37}zz»",
+            "cloudflareApiKey: '{hex37}'",
+            "os.environ[\"CLOUDFLARE_API_KEY\"] = \"{hex37}\"",
+            "CLOUDFLARE_API_TOKEN={hex37}",
+            "cloudflare:\n  email: ops@example.com\n  key: {hex37}\n",
+            "cloudflare:\n  api_key: {hex45}\n",
+            "# cloudflare\n    \"auth_key\": \"{hex37}\",",
+            "api, err := cloudflare.New(\"{hex37}\", \"ops@example.com\")",
+            "const auth = new APIKey('ops@example.com', '{hex37}');",
+            "X-Auth-Email: ops@example.com\nX-Auth-Key:\n  {hex37}\n",
         ],
         negatives: &[
             "api_key={hex40}",
             "api_key={hex37}zz",
             "XCF_API_KEY={hex40}",
             "X-Auth-Key: {hex32}",
-            "CLOUDFLARE_API_KEY={legacy}",
             "account_id={hex32} zone_id={hex32}",
+            r#"{"api_key": "{hex37}"}"#,
+            "    \"auth_key\": \"{hex37}\",",
+            "monkey: {hex37}",
+            "dns_cloudflare_api_key = 0123456789abcdef0123456789abcdef01234",
+            "CLOUDFLARE_API_KEY=1111111111111111111111111111111111111",
+            "cloudflare: {hex40}",
         ],
     },
     Rule {
         kind: Kind::AccessClientSecret,
         confidence: Confidence::Medium,
         matcher: Matcher::Context {
-            keywords: &["cf-access-client-secret"],
-            value: ValueShape::Hex {
-                len: 64,
-                generic_len: 64,
-            },
-            needs_nearby: None,
+            value: ValueShape::Hex { min: 64, max: 64 },
         },
-        positives: &["-H \"CF-Access-Client-Secret: {hex64}\""],
-        negatives: &["CF-Access-Client-Id: {hex32}.access", "sha256:{hex64}"],
+        positives: &[
+            "-H \"CF-Access-Client-Secret: {hex64}\"",
+            "CLOUDFLARE_ACCESS_CLIENT_SECRET={hex64}",
+            "{\n  \"cf-access-client-secret\":\n    \"{hex64}\"\n}\n",
+            " * \"cf-access-client-secret\":\n * \"{hex64}\" }",
+        ],
+        negatives: &[
+            "CF-Access-Client-Id: {hex32}.access",
+            "sha256:{hex64}",
+            "client_secret: {hex64}",
+            "CLOUDFLARE_API_TOKEN={hex64}",
+            "cache_key: {hex64}",
+        ],
     },
     Rule {
         kind: Kind::R2SecretKey,
         confidence: Confidence::Medium,
         matcher: Matcher::Context {
-            keywords: &["r2_secret_access_key"],
-            value: ValueShape::Hex {
-                len: 64,
-                generic_len: 64,
-            },
-            needs_nearby: None,
+            value: ValueShape::Hex { min: 64, max: 64 },
         },
-        positives: &["R2_SECRET_ACCESS_KEY={hex64}"],
-        negatives: &["R2_ACCESS_KEY_ID={hex32}"],
+        positives: &[
+            "R2_SECRET_ACCESS_KEY={hex64}",
+            "cloudflare_r2_secret_access_key = \"{hex64}\"",
+        ],
+        negatives: &["R2_ACCESS_KEY_ID={hex32}", "AWS_SECRET_ACCESS_KEY={hex64}"],
     },
 ];
 
-/// Context keywords that name Cloudflare by themselves (see [`ValueShape`]).
-pub const CLOUDFLARE_KEYWORDS: &[&str] = &[
-    "x-auth-key",
-    "cloudflare_token",
-    "cf_token",
-    "cf-access-client-secret",
-    "r2_secret_access_key",
-];
-
-/// Every lower-cased context keyword with the rule that owns it.
-pub fn context_keywords() -> impl Iterator<Item = (&'static str, &'static Rule)> {
-    RULES.iter().flat_map(|rule| {
-        let words: &'static [&'static str] = match rule.matcher {
-            Matcher::Context { keywords, .. } => keywords,
-            _ => &[],
+/// The context kind whose shape a bare value has (as leaked, with no name
+/// before it: `--secret-from`), by the catalogue's value shapes in
+/// catalogue order: 40 token characters (not all hex) an API token, 37–45
+/// hex a Global API Key, 64 hex an Access client secret.
+pub fn kind_of_bare_value(value: &[u8]) -> Option<Kind> {
+    let hex = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
+    RULES.iter().find_map(|rule| {
+        let Matcher::Context { value: shape } = rule.matcher else {
+            return None;
         };
-        words.iter().map(move |w| (*w, rule))
+        let fits = match shape {
+            ValueShape::LegacyToken { len } => {
+                value.len() == len
+                    && value
+                        .iter()
+                        .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+                    && !value.iter().all(u8::is_ascii_hexdigit)
+            }
+            ValueShape::Hex { min, max } => {
+                (min..=max).contains(&value.len()) && value.iter().all(hex)
+            }
+        };
+        fits.then_some(rule.kind)
     })
 }
 
@@ -497,7 +699,7 @@ pub const ENCODED_FORMS: &[EncodedForm] = &[
             "  token: {b64:cfut!}",
             "data: {b64:alnum60}",
             "api_token: {b64:legacy}",
-            "CLOUDFLARE_API_KEY: {b64:alnum37}",
+            "CLOUDFLARE_API_KEY: {b64:alnum20}",
         ],
     },
     EncodedForm {
@@ -536,15 +738,29 @@ mod tests {
     }
 
     #[test]
-    fn context_keywords_are_lowercase_and_unique() {
-        let mut seen = HashSet::new();
-        for (word, _) in context_keywords() {
+    fn name_words_are_lowercase_and_each_credential_kind_has_a_context_rule() {
+        let words = CREDENTIAL_WORDS.iter().flat_map(|w| w.suffix.iter());
+        for word in words
+            .chain(NAME_WORDS.cloudflare)
+            .chain(NAME_WORDS.generic)
+            .chain(MENTIONS)
+        {
             assert_eq!(
-                word,
+                *word,
                 word.to_ascii_lowercase(),
-                "keyword {word} must be lower-case"
+                "{word} must be lower-case"
             );
-            assert!(seen.insert(word), "keyword {word} is owned by two rules");
+        }
+        for w in CREDENTIAL_WORDS {
+            for (kind, _) in w.kinds {
+                assert!(
+                    RULES
+                        .iter()
+                        .any(|r| r.kind == *kind && matches!(r.matcher, Matcher::Context { .. })),
+                    "{} has no context rule",
+                    kind.id()
+                );
+            }
         }
     }
 

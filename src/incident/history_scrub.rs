@@ -29,32 +29,64 @@ pub struct Scrubbed {
     pub how: &'static str,
 }
 
-/// Redacts one history (on a `dry_run`, counts what would be); the error
-/// is the message to print after the history's name.
-pub fn scrub(file: &HistoryFile, opts: RewriteOptions, dry_run: bool) -> Result<Scrubbed, String> {
+/// Why a history or a credential store was left as it was; its text is
+/// what to print after the file's name (masked by the caller).
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// Not a regular file (a link, a FIFO, ...).
+    #[error("is a {0}: not touched")]
+    NotRegular(&'static str),
+    /// Content cfscrub does not see through.
+    #[error("not inspected ({}): left untouched", .0.name())]
+    NotInspected(Opaque),
+    /// The rewrite refused or failed.
+    #[error(transparent)]
+    Rewrite(RewriteError),
+    /// The file could not be opened.
+    #[error(transparent)]
+    Open(io::Error),
+}
+
+impl From<RewriteError> for HistoryError {
+    fn from(e: RewriteError) -> HistoryError {
+        match e {
+            RewriteError::NotRegular(what) => HistoryError::NotRegular(what),
+            e => HistoryError::Rewrite(e),
+        }
+    }
+}
+
+impl From<OpenError> for HistoryError {
+    fn from(e: OpenError) -> HistoryError {
+        match e {
+            OpenError::NotRegular(what) => HistoryError::NotRegular(what),
+            OpenError::Io(e) => HistoryError::Open(e),
+        }
+    }
+}
+
+/// Redacts one history (on a `dry_run`, counts what would be).
+pub fn scrub(
+    file: &HistoryFile,
+    opts: RewriteOptions,
+    dry_run: bool,
+) -> Result<Scrubbed, HistoryError> {
     let request = Request {
         same_length: file.same_length,
         binary_rename: false,
         // A shell holding its history open: keep its descriptor valid.
         in_place_when_held: true,
     };
-    let message = |e: RewriteError| match e {
-        RewriteError::NotRegular(what) => format!("is a {what}: not touched"),
-        e => e.to_string(),
-    };
-    let not_inspected =
-        |opaque: Opaque| format!("not inspected ({}): left untouched", opaque.name());
     let done = |counts, how| Ok(Scrubbed { counts, how });
-    let plan = method::plan_for(&file.path, false, request).map_err(message)?;
+    let plan = method::plan_for(&file.path, false, request)?;
     if dry_run {
-        return match method::survey(&file.path, plan, false, request, opts.detector) {
-            Ok((Plan::Leave(opaque), ..)) => Err(not_inspected(opaque)),
-            Ok((_, c, _)) => done(c, "would be redacted"),
-            Err(e) => Err(message(e)),
+        return match method::survey(&file.path, plan, false, request, opts.detector)? {
+            (Plan::Leave(opaque), ..) => Err(HistoryError::NotInspected(opaque)),
+            (_, c, _) => done(c, "would be redacted"),
         };
     }
-    match method::apply(&file.path, plan, request, opts).map_err(message)? {
-        (Plan::Leave(opaque), _) => Err(not_inspected(opaque)),
+    match method::apply(&file.path, plan, request, opts)? {
+        (Plan::Leave(opaque), _) => Err(HistoryError::NotInspected(opaque)),
         (Plan::Sqlite, o) if o.method == Method::SameLength => {
             done(o.counts, "redacted in place (same length, through SQLite)")
         }
@@ -92,32 +124,25 @@ impl Visit for Counting<'_> {
 
     fn member_name(&mut self, _: &[String], name: &[u8]) -> io::Result<Flow> {
         let mut scanner = StreamScanner::new(self.detector, true);
-        scanner.feed(name, &mut self.counts)?;
-        scanner.finish(&mut self.counts)
+        scanner.finish_with(name, &mut self.counts)
     }
 }
 
 /// Looks into a credential store without following a link (a compressed
-/// one decompressed, as `scan` reads it); the error is the message to
-/// print after its name.
-pub fn inspect_store(path: &Path, detector: &Detector) -> Result<Store, String> {
-    match open_regular(path, false) {
-        Ok((mut file, meta)) => {
-            let mut counting = Counting {
-                detector,
-                counts: FileCounts::default(),
-            };
-            let name = path.to_string_lossy();
-            let found = match container::walk(&mut file, &name, &Limits::default(), &mut counting) {
-                Ok(_) => counting.counts.total(),
-                Err(_) => count_remaining(&file, detector).map_or(0, |c| c.total()),
-            };
-            Ok(Store {
-                mode: meta.mode() & 0o7777,
-                found,
-            })
-        }
-        Err(e @ OpenError::NotRegular(_)) => Err(format!("{e}: not touched")),
-        Err(e) => Err(e.to_string()),
-    }
+/// one decompressed, as `scan` reads it).
+pub fn inspect_store(path: &Path, detector: &Detector) -> Result<Store, HistoryError> {
+    let (mut file, meta) = open_regular(path, false)?;
+    let mut counting = Counting {
+        detector,
+        counts: FileCounts::default(),
+    };
+    let name = path.to_string_lossy();
+    let found = match container::walk(&mut file, &name, &Limits::default(), &mut counting) {
+        Ok(_) => counting.counts.total(),
+        Err(_) => count_remaining(&file, detector).map_or(0, |c| c.total()),
+    };
+    Ok(Store {
+        mode: meta.mode() & 0o7777,
+        found,
+    })
 }

@@ -109,55 +109,48 @@ pub struct Fixed {
 }
 
 /// Why `fix` or `store` refused.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum VaultError {
     /// A symlink, FIFO, directory...
+    #[error("{}", not_regular(.0))]
     NotRegular(&'static str),
     /// Someone else's file.
+    #[error("is owned by uid {0}, not by you: refused")]
     NotOwned(u32),
     /// The path exists and `--force` was not given.
+    #[error("exists: refused (use --force to replace it)")]
     Exists,
     /// The directory to store into cannot take a new file (missing, not
     /// writable): its kind of failure, without the temp file's name.
+    #[error("{}", directory(*.0))]
     Directory(io::ErrorKind),
     /// No value on stdin.
+    #[error("no secret on standard input")]
     Empty,
     /// An I/O error.
-    Io(io::Error),
+    #[error("{0}")]
+    Io(#[from] io::Error),
 }
 
-impl std::fmt::Display for VaultError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            VaultError::NotRegular("symbolic link") => write!(
-                f,
-                "is a symbolic link: refused (cfscrub never follows links or writes through them)"
-            ),
-            VaultError::NotRegular("directory") => write!(
-                f,
-                "is a directory: a vault file is one regular file: give the file's path"
-            ),
-            VaultError::NotRegular(what) => write!(f, "is a {what}, not a regular file: refused"),
-            VaultError::NotOwned(uid) => write!(f, "is owned by uid {uid}, not by you: refused"),
-            VaultError::Exists => write!(f, "exists: refused (use --force to replace it)"),
-            VaultError::Directory(io::ErrorKind::NotFound) => write!(
-                f,
-                "its directory does not exist: create it first (mkdir -p -m 700 DIR)"
-            ),
-            VaultError::Directory(kind) => {
-                write!(f, "cannot create a file in its directory: {kind}")
-            }
-            VaultError::Empty => write!(f, "no secret on standard input"),
-            VaultError::Io(e) => write!(f, "{e}"),
+fn not_regular(what: &str) -> String {
+    match what {
+        "symbolic link" => {
+            "is a symbolic link: refused (cfscrub never follows links or writes through them)"
+                .to_string()
         }
+        "directory" => {
+            "is a directory: a vault file is one regular file: give the file's path".to_string()
+        }
+        what => format!("is a {what}, not a regular file: refused"),
     }
 }
 
-impl std::error::Error for VaultError {}
-
-impl From<io::Error> for VaultError {
-    fn from(e: io::Error) -> VaultError {
-        VaultError::Io(e)
+fn directory(kind: io::ErrorKind) -> String {
+    match kind {
+        io::ErrorKind::NotFound => {
+            "its directory does not exist: create it first (mkdir -p -m 700 DIR)".to_string()
+        }
+        kind => format!("cannot create a file in its directory: {kind}"),
     }
 }
 

@@ -82,7 +82,7 @@ pub fn mask_stream(
 pub fn mask_bytes(detector: &Detector, replacement: &Replacement, text: &[u8]) -> Vec<u8> {
     let mut masker = Masker::new(Vec::with_capacity(text.len()), replacement);
     StreamScanner::with_chunk(detector, false, text.len())
-        .scan_reader(&mut &text[..], &mut masker)
+        .finish_with(text, &mut masker)
         .expect("masking memory cannot fail");
     masker.out
 }

@@ -13,6 +13,7 @@
 //! [`human`], [`schema`] (JSON Lines, typed), [`sarif`] (typed), and
 //! [`redact`] for `redact`'s summary.
 
+mod file;
 pub mod git;
 pub mod human;
 pub mod progress;
@@ -21,11 +22,11 @@ pub mod rule_export;
 pub mod sarif;
 pub mod schema;
 
-use crate::core::finding::Finding;
 use crate::core::rules::Kind;
-use crate::core::stream::{Flow, Sink};
 use crate::errln;
-use schema::{FindingRecord, SearchRecord, SearchSummary, UninspectedRecord};
+use file::shown_path;
+pub use file::FileReport;
+use schema::{SearchRecord, SearchSummary, UninspectedRecord};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -240,15 +241,13 @@ impl Output {
 
     /// A per-file reporter for `path` (already escaped for display).
     pub fn file<'a>(&'a self, path: &'a str) -> FileReport<'a> {
-        FileReport {
-            output: self,
-            path,
-            container: Vec::new(),
-            shown: path.to_string(),
-            buf: Vec::new(),
-            tally: Tally::default(),
-            column: (self.format == Format::Sarif).then(sarif::Utf16Column::default),
-        }
+        FileReport::new(self, file::Name::Given(path))
+    }
+
+    /// A per-file reporter for the file at `path`, whose shown name
+    /// (masked, escaped) is only worked out if something is reported.
+    pub fn file_at<'a>(&'a self, path: &'a std::path::Path) -> FileReport<'a> {
+        FileReport::new(self, file::Name::Path(path, Default::default()))
     }
 
     /// Writes the end of the report: the JSON summary object or the SARIF
@@ -339,127 +338,9 @@ pub fn human_bytes(n: u64) -> String {
     format!("{v:.1} {}", UNITS[unit])
 }
 
-/// `path!member!inner`: where a finding inside containers is, for humans.
-fn shown_path(path: &str, container: &[String]) -> String {
-    let mut shown = path.to_string();
-    for name in container {
-        shown.push('!');
-        shown.push_str(name);
-    }
-    shown
-}
-
-/// The report of one file; a [`Sink`] for the stream scanner.
-pub struct FileReport<'a> {
-    output: &'a Output,
-    path: &'a str,
-    /// The member being read (see [`FileReport::enter`]).
-    container: Vec<String>,
-    /// `path!member…`, as human output shows it.
-    shown: String,
-    buf: Vec<u8>,
-    tally: Tally,
-    /// SARIF: the UTF-16 column, following the data.
-    column: Option<sarif::Utf16Column>,
-}
-
-impl FileReport<'_> {
-    /// Records that this file's content could not be seen through, and
-    /// why: a line on stderr now, a record in the report.
-    pub fn not_inspected(&mut self, reason: &str) {
-        let item = NotInspected {
-            path: self.path,
-            container: &self.container,
-            reason,
-        };
-        self.output.note_not_inspected(item, &mut self.buf);
-        self.tally.uninspected += 1;
-    }
-
-    /// Sets which stream of the file the next findings and notes are
-    /// about: the names of the containers leading to it, outermost first,
-    /// escaped and masked (empty: the file itself). Columns restart.
-    pub fn enter(&mut self, container: Vec<String>) {
-        self.shown = shown_path(self.path, &container);
-        self.container = container;
-        if self.column.is_some() {
-            self.column = Some(sarif::Utf16Column::default());
-        }
-    }
-
-    /// Writes what is buffered and returns this file's counts.
-    pub fn finish(mut self, bytes: u64) -> io::Result<Tally> {
-        self.output.write_block(&self.buf)?;
-        self.buf.clear();
-        self.tally.files = 1;
-        self.tally.bytes = bytes;
-        self.tally.files_with_findings = (self.tally.findings > 0) as u64;
-        Ok(std::mem::take(&mut self.tally))
-    }
-
-    fn format_finding(&mut self, f: &Finding) {
-        let fingerprints = self.output.fingerprints;
-        match self.output.format {
-            Format::Human => human::finding_line(
-                &mut self.buf,
-                &self.shown,
-                f,
-                fingerprints,
-                self.output.color,
-            ),
-            Format::Json => {
-                let mut record = FindingRecord::new(self.path, f, fingerprints);
-                record.container_path = (!self.container.is_empty()).then_some(&self.container);
-                let record = SearchRecord::Finding(record);
-                self.buf.extend_from_slice(schema::line(&record).as_bytes());
-            }
-            Format::Sarif => {
-                let column = self
-                    .column
-                    .as_mut()
-                    .map_or(f.column, |c| c.finding(f.length));
-                let result = sarif::result(self.path, &self.container, f, column, fingerprints);
-                self.output.sarif_parts().results.push(result);
-            }
-        }
-    }
-}
-
-impl Sink for FileReport<'_> {
-    fn data(&mut self, bytes: &[u8]) -> io::Result<Flow> {
-        if let Some(column) = &mut self.column {
-            column.data(bytes);
-        }
-        Ok(Flow::Continue)
-    }
-
-    /// Stops once the output is closed (`| head`): nobody reads on.
-    fn finding(&mut self, f: &Finding) -> io::Result<Flow> {
-        self.tally.findings += 1;
-        *self.tally.by_kind.entry(f.kind).or_default() += 1;
-        self.format_finding(f);
-        if self.buf.len() >= FLUSH_AT {
-            self.output.write_block(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(if self.output.is_closed() {
-            Flow::Stop
-        } else {
-            Flow::Continue
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn members_are_shown_after_bangs() {
-        let inner = ["logs.tar".to_string(), "x/a b.log".to_string()];
-        assert_eq!(shown_path("a.tgz", &inner), "a.tgz!logs.tar!x/a b.log");
-        assert_eq!(shown_path("a.log", &[]), "a.log");
-    }
 
     #[test]
     fn human_bytes_rounds() {

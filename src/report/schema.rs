@@ -41,8 +41,14 @@ pub enum RedactRecord<'a> {
 /// `{"type":"finding","path":…,"line":…,…}`.
 #[derive(Debug, Serialize)]
 pub struct FindingRecord<'a> {
-    /// As walked, escaped and masked; `<stdin>` for `-`.
-    pub path: &'a str,
+    /// `git scan`: the object and where it is; absent elsewhere.
+    #[serde(flatten)]
+    pub git: Option<GitObject<'a>>,
+    /// As walked, escaped and masked; `<stdin>` for `-`. In `git scan`,
+    /// a blob's path in the commit that first put it there, escaped and
+    /// masked; absent for a message or a blob no commit holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<&'a str>,
     /// Inside a compressed file or an archive: the names of the layers
     /// and members, outermost first, escaped and masked.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,7 +79,8 @@ impl<'a> FindingRecord<'a> {
     /// fingerprint only when `fingerprints`.
     pub fn new(path: &'a str, f: &Finding, fingerprints: bool) -> Self {
         FindingRecord {
-            path,
+            git: None,
+            path: Some(path),
             container_path: None,
             line: f.line,
             column: f.column,
@@ -88,6 +95,33 @@ impl<'a> FindingRecord<'a> {
             encoding: f.encoding,
         }
     }
+}
+
+/// The fields of a `git scan` finding that name the git object, before
+/// the path and the fields of `scan`.
+#[derive(Debug, Serialize)]
+pub struct GitObject<'a> {
+    /// `blob`, `commit` or `tag`.
+    pub object: &'static str,
+    /// Its full id.
+    pub id: &'a str,
+    /// A blob in history: the oldest commit that put it at `path` (first
+    /// seen).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<&'a str>,
+    /// A blob in history: how many commits put it in place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits: Option<u32>,
+    /// An annotated tag a ref names: the tag's name, escaped and masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<&'a str>,
+    /// Whether a ref or a reflog entry reaches the object (absent for a
+    /// blob only the index holds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reachable: Option<bool>,
+    /// `true` for a blob only the index holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub staged: Option<bool>,
 }
 
 /// `{"type":"uninspected","path":…,"reason":…}` (`redact` adds `found`).

@@ -27,21 +27,14 @@ const ACL_ACCESS: &CStr = c"system.posix_acl_access";
 const CAPABILITY: &CStr = c"security.capability";
 
 /// A step that failed, and why.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {error}")]
 pub struct MetaError {
     /// What was being done (`cannot keep the ACL`).
     pub what: &'static str,
     /// The system's answer.
     pub error: io::Error,
 }
-
-impl std::fmt::Display for MetaError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.what, self.error)
-    }
-}
-
-impl std::error::Error for MetaError {}
 
 fn fail(what: &'static str) -> impl FnOnce(io::Error) -> MetaError {
     move |error| MetaError { what, error }

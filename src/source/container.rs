@@ -23,7 +23,6 @@ use crate::source::compressed::{self, Decoded};
 use crate::source::head::Head;
 use crate::source::utf16::{self, Narrowed};
 use std::cell::Cell;
-use std::fmt;
 use std::io::{self, Read};
 use std::rc::Rc;
 
@@ -53,21 +52,14 @@ impl Default for Limits {
 }
 
 /// Why a container layer could not be read to its end, and which layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
 pub struct Undecodable {
     /// The layer's place (see the module documentation).
     pub place: Vec<String>,
     /// `gzip: truncated`, `zstd: expands more than 1000-fold (--max-ratio)`.
     pub reason: String,
 }
-
-impl fmt::Display for Undecodable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.reason)
-    }
-}
-
-impl std::error::Error for Undecodable {}
 
 impl Undecodable {
     /// As an I/O error, so that it travels through readers.

@@ -63,12 +63,11 @@ impl Head {
         reader: &mut impl Read,
         sink: &mut impl Sink,
     ) -> io::Result<Flow> {
-        scanner.feed(&self.bytes[..self.len], sink)?;
         if self.eof {
-            scanner.finish(sink)
-        } else {
-            scanner.scan_reader(reader, sink)
+            return scanner.finish_with(&self.bytes[..self.len], sink);
         }
+        scanner.feed(&self.bytes[..self.len], sink)?;
+        scanner.scan_reader(reader, sink)
     }
 }
 

@@ -46,6 +46,11 @@ fn is_hex(b: &u8) -> bool {
 /// end of an ANSI control sequence or of a string escape, or the end of a
 /// checksum-valid token.
 fn left_boundary(text: &[u8], at: usize) -> bool {
+    word_boundary(text, at, false)
+}
+
+/// [`left_boundary`], `_` counting as a word character when `underscore`.
+fn word_boundary(text: &[u8], at: usize, underscore: bool) -> bool {
     static CSI_AT_END: LazyLock<Regex> = LazyLock::new(|| regex(r"\x1b\[[0-?]*[ -/]*[@-~]$"));
     static TOKEN_AT_END: LazyLock<Regex> =
         LazyLock::new(|| regex(r"(?:cfast_|cfut_|cfat_|cfk_)([A-Za-z0-9]{40})([0-9a-f]{8})$"));
@@ -60,21 +65,68 @@ fn left_boundary(text: &[u8], at: usize) -> bool {
         )
     });
     at == 0
-        || !text[at - 1].is_ascii_alphanumeric()
+        || !(text[at - 1].is_ascii_alphanumeric() || (underscore && text[at - 1] == b'_'))
         || CSI_AT_END.is_match(&text[at.saturating_sub(40)..at])
         || ESCAPE_AT_END.is_match(&text[at.saturating_sub(512)..at])
         || valid_token_before
 }
 
-/// Whether the identifier ending right before `at` (an ANSI code before
-/// it left aside) names Cloudflare: `CLOUDFLARE_…`, `CF_…`.
-fn ident_names_cloudflare(text: &[u8], at: usize) -> bool {
-    static IDENT: LazyLock<Regex> =
-        LazyLock::new(|| regex(r"(?:\x1b\[[0-?]*[ -/]*[@-~])?([A-Za-z0-9_-]*)$"));
-    let before = &text[at.saturating_sub(512)..at];
-    let name = IDENT.captures(before).expect("may be empty")[1].to_ascii_lowercase();
-    name.windows(10).any(|w| w == b"cloudflare")
-        || name.split(|&b| b == b'_' || b == b'-').any(|p| p == b"cf")
+/// The naive fragment rule: a prefix's short run is a fragment of a token
+/// body when no identifier is glued before it (`_` included) unless that
+/// is a prefix itself, and it does not read as a name: not all lower-case
+/// letters, not followed by `(`, `_` + word character, `.` + letter (when
+/// a dot ends it), or an assignment `=` (spaces allowed, not `==`) — unless
+/// it ends with a prefix's letters and `_` follows (a prefix typed twice).
+fn fragment(text: &[u8], at: usize, body: &[u8], end: usize, dot_ends: bool) -> bool {
+    static PREFIX_AT_END: LazyLock<Regex> =
+        LazyLock::new(|| regex(r"(?:cfast_|cfoat_|cfort_|cfut_|cfat_|cfk_)$"));
+    static PREFIX_LETTERS_AT_END: LazyLock<Regex> =
+        LazyLock::new(|| regex(r"(?:cfast|cfoat|cfort|cfut|cfat|cfk)$"));
+    static NAME_AFTER: LazyLock<Regex> =
+        LazyLock::new(|| regex(r"(?-u)^(?:\(|_[A-Za-z0-9_]| {0,8}=(?:[^=]|$))"));
+    static MEMBER_AFTER: LazyLock<Regex> = LazyLock::new(|| regex(r"^\.[A-Za-z]"));
+    let boundary =
+        word_boundary(text, at, true) || PREFIX_AT_END.is_match(&text[at.saturating_sub(6)..at]);
+    if !boundary {
+        return false;
+    }
+    let after = &text[end..];
+    if after.first() == Some(&b'_') && PREFIX_LETTERS_AT_END.is_match(body) {
+        return true;
+    }
+    !(body.iter().all(u8::is_ascii_lowercase)
+        || NAME_AFTER.is_match(after)
+        || (dot_ends && MEMBER_AFTER.is_match(after)))
+}
+
+/// The naive placeholder rule: a character six times in a row, eight
+/// consecutive characters (`0`–`9` then `a`: hex counting), fewer than 8
+/// distinct characters, or a placeholder word.
+fn placeholder(v: &[u8]) -> bool {
+    let consecutive = |a: u8, b: u8| b == a.wrapping_add(1) || (a == b'9' && b == b'a');
+    let repeated = v.windows(6).any(|w| w.iter().all(|&b| b == w[0]));
+    let counting = v
+        .windows(8)
+        .any(|w| w.windows(2).all(|p| consecutive(p[0], p[1])));
+    let distinct = v.iter().collect::<std::collections::HashSet<_>>().len();
+    let lower = v.to_ascii_lowercase();
+    let words = [
+        "your",
+        "here",
+        "example",
+        "xxxx",
+        "placeholder",
+        "changeme",
+        "dummy",
+        "redacted",
+        "token",
+    ];
+    repeated
+        || counting
+        || distinct < 8
+        || words
+            .iter()
+            .any(|w| lower.windows(w.len()).any(|x| x == w.as_bytes()))
 }
 
 struct Patterns {
@@ -90,11 +142,9 @@ struct Patterns {
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
     token: regex(r"^(cfast_|cfut_|cfat_|cfk_)([A-Za-z0-9]{0,256})"),
     oauth: regex(r"^(cfoat_|cfort_)([A-Za-z0-9_-]{0,256})(\.([A-Za-z0-9_-]{0,256}))?"),
-    origin: regex(
-        r"^v1\.0-(?:[0-9a-f]{24}-[0-9a-f]{146}|[0-9a-f]{64}-[0-9a-f]{128}-[0-9a-f]{64})[A-Za-z0-9]{0,256}",
-    ),
-    key_word: regex(r"(?i-u)^(x-auth-key|api_key|auth_key|api-key|apikey)"),
-    separators: regex(r#"^(?:[ \t"'`:=\\]|\x1b\[[0-?]*[ -/]*[@-~])*"#),
+    origin: regex(r"^v1\.0-([0-9a-f]*)((?:-[0-9a-f]*){0,3})"),
+    key_word: regex(r"(?i-u)^key(?:[^A-Za-z0-9_.-]|[.-][^A-Za-z0-9]|[.-]?$)"),
+    separators: regex(r#"^(?:[ \t"'`:=\\>\])(,]|[?+.]=|\x1b\[[0-?]*[ -/]*[@-~])*"#),
     csi: regex(r"\x1b\[[0-?]*[ -/]*[@-~]"),
     value: regex(r"^[A-Za-z0-9_-]{0,256}"),
 });
@@ -123,7 +173,9 @@ pub fn reference_candidates(text: &[u8]) -> Vec<Span> {
                 out.push((o, prefix + 48, kind, Confidence::High));
             } else if hex_tail && body.len() == 48 {
                 out.push((o, prefix + 48, kind, Confidence::Low));
-            } else if body.len() >= 4 && (body.len() >= 40 || left_boundary(text, at)) {
+            } else if body.len() >= 4
+                && (body.len() >= 40 || fragment(text, at, body, at + prefix + body.len(), true))
+            {
                 out.push((o, prefix + body.len(), Kind::Partial, Confidence::Medium));
             }
         }
@@ -142,31 +194,63 @@ pub fn reference_candidates(text: &[u8]) -> Vec<Span> {
             };
             if first == 43 && second >= 43 {
                 out.push((o, len, kind, Confidence::High));
-            } else if first >= 4 && (first >= 40 || left_boundary(text, at)) {
+            } else if first >= 4
+                && (first >= 40 || fragment(text, at, &c[2], at + c[1].len() + first, second == 0))
+            {
                 out.push((o, len, Kind::Partial, Confidence::Medium));
             }
         }
-        if let Some(m) = p.origin.find(hay) {
-            out.push((o, m.len(), Kind::OriginCaKey, Confidence::High));
+        if let Some(c) = p.origin.captures(hay) {
+            // Groups of 16 to 256 hex, 2 to 4 of them, 120 digits in all;
+            // the groups after the first stop before one shorter than 16.
+            let first = c[1].len();
+            let mut groups = vec![first];
+            for g in c[2].split(|&b| b == b'-').skip(1) {
+                if g.len() < 16 {
+                    break;
+                }
+                groups.push(g.len());
+            }
+            let len = 5 + groups.iter().sum::<usize>() + groups.len() - 1;
+            let glued = p.value.find(&hay[len..]).unwrap().as_bytes();
+            let glued = glued
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            if groups.iter().all(|g| (16..=256).contains(g))
+                && groups.len() >= 2
+                && groups.iter().sum::<usize>() >= 120
+            {
+                out.push((o, len + glued, Kind::OriginCaKey, Confidence::High));
+            }
         }
-        if let Some(c) = p.key_word.captures(hay) {
-            let word = c[1].to_ascii_lowercase();
-            let seps = p.separators.find(&hay[word.len()..]).unwrap();
+        if p.key_word.is_match(hay) && at > 0 {
+            // Only names that say Cloudflare are modelled: `X-Auth-Key`,
+            // and names with a `cloudflare` or a `cf` word (the generator
+            // writes no generic key name).
+            static NAME: LazyLock<Regex> =
+                LazyLock::new(|| regex(r"(?:\x1b\[[0-?]*[ -/]*[@-~])?([A-Za-z0-9_.$-]{0,96})$"));
+            let name =
+                NAME.captures(&text[at.saturating_sub(96)..at]).unwrap()[1].to_ascii_lowercase();
+            let cloudflare = name == b"x-auth-"
+                || name.windows(10).any(|w| w == b"cloudflare")
+                || name
+                    .split(|b| b"_.$-".contains(b))
+                    .any(|w| w == b"cf" || w == b"r2");
+            let seps = p.separators.find(&hay[3..]).unwrap();
             let count = seps.len()
                 - p.csi
                     .find_iter(seps.as_bytes())
                     .map(|m| m.len())
                     .sum::<usize>();
-            let start = word.len() + seps.len();
+            let start = 3 + seps.len();
             let v = p.value.find(&hay[start..]).unwrap().as_bytes();
             let hex = v.iter().take_while(|b| is_hex(b)).count();
-            let specific = word == b"x-auth-key" || ident_names_cloudflare(text, at);
-            let shape = if specific {
-                hex >= 37
-            } else {
-                v.len() == 37 && hex == 37
-            };
-            if (1..=8).contains(&count) && shape {
+            if cloudflare
+                && (1..=8).contains(&count)
+                && (37..=45).contains(&hex)
+                && !placeholder(&v[..hex])
+            {
                 out.push((
                     o + start as u64,
                     v.len(),

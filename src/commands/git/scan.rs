@@ -6,12 +6,13 @@ use crate::commands::exit_code;
 use crate::commands::wiring::load_secrets;
 use anyhow::{Context, Result};
 use cfscrub::core::detect::Detector;
+use cfscrub::core::finding::Finding;
 use cfscrub::core::stream::StreamScanner;
 use cfscrub::errln;
 use cfscrub::mask::sanitize::mask_text;
 use cfscrub::report::git::git_summary;
 use cfscrub::report::{Output, Tally};
-use cfscrub::source::git::objects::{self, Plan, Scope};
+use cfscrub::source::git::objects::{self, Entry, Plan, Scope};
 use cfscrub::source::git::{check_git, read, staged, GitError, Repo};
 use cfscrub::source::head::scan_and_sniff;
 use cfscrub::source::pool::scan_pool;
@@ -82,7 +83,12 @@ pub fn run(args: GitScanOptions) -> Result<u8> {
     Ok(exit_code(&tally))
 }
 
-/// Reads every object of `plan` once and reports what it holds.
+/// Reads every object of `plan` once and reports what it holds. Each
+/// object is scanned for findings, lines not counted; one that has some
+/// (or whose content is opaque) is set aside, and where it is worked out
+/// meanwhile ([`Plan::prepare_places`]). At the end the set-aside objects,
+/// in id order, are read again and scanned into their reports: a clean
+/// history costs one pass and no history walk.
 pub fn scan_plan(
     repo: &Repo,
     plan: &Plan,
@@ -91,28 +97,69 @@ pub fn scan_plan(
     pool: &rayon::ThreadPool,
 ) -> Result<Tally, GitError> {
     let tally = Mutex::new(Tally::default());
+    let hits = Mutex::new(Vec::new());
     read::read_all(repo, plan, pool, |object| {
-        let mut report = output.git_object(object.target);
-        let mut scanner = StreamScanner::with_chunk(detector, true, object.data.len().max(1));
-        let result = scan_and_sniff(&mut scanner, &mut object.data.as_slice(), &mut report);
-        if let Ok(Some(format)) = result {
-            report.not_inspected(format.name());
-        }
-        let mut t = report.finish(object.data.len() as u64).unwrap_or_else(|e| {
-            errln!("cfscrub: writing the report: {e}");
-            Tally {
-                errors: 1,
+        let data = object.data.as_slice();
+        let mut found: Vec<Finding> = Vec::new();
+        // The thread's reusable buffer: no allocation per object.
+        let mut scanner = StreamScanner::new(detector, false);
+        match scan_and_sniff(&mut scanner, &mut &data[..], &mut found) {
+            Ok(None) if found.is_empty() => lock(&tally).merge(&Tally {
+                files: 1,
+                bytes: data.len() as u64,
                 ..Tally::default()
+            }),
+            _ => {
+                plan.prepare_places();
+                lock(&hits).push(object.entry.clone());
             }
-        });
-        if let Err(e) = result {
-            errln!("cfscrub: {}: {e}", object.target.oid);
-            t.errors += 1;
         }
-        tally.lock().unwrap_or_else(|e| e.into_inner()).merge(&t);
-        !output.is_closed()
+        true
     })?;
+    let mut hits = hits.into_inner().unwrap_or_else(|e| e.into_inner());
+    if !hits.is_empty() {
+        plan.places_done()?;
+        hits.sort_by(|a, b| a.oid.cmp(&b.oid));
+        read::read_entries(repo, &hits, pool, |object| {
+            let t = report_object(plan, object.entry, &object.data, detector, output);
+            lock(&tally).merge(&t);
+            !output.is_closed()
+        })?;
+    }
     Ok(tally.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// Scans one object into its report, at its place.
+fn report_object(
+    plan: &Plan,
+    entry: &Entry,
+    data: &[u8],
+    detector: &Detector,
+    output: &Output,
+) -> Tally {
+    let target = plan.target(entry);
+    let mut report = output.git_object(&target);
+    let mut scanner = StreamScanner::with_chunk(detector, true, data.len().max(1));
+    let result = scan_and_sniff(&mut scanner, &mut &data[..], &mut report);
+    if let Ok(Some(format)) = result {
+        report.not_inspected(format.name());
+    }
+    let mut t = report.finish(data.len() as u64).unwrap_or_else(|e| {
+        errln!("cfscrub: writing the report: {e}");
+        Tally {
+            errors: 1,
+            ..Tally::default()
+        }
+    });
+    if let Err(e) = result {
+        errln!("cfscrub: {}: {e}", entry.oid);
+        t.errors += 1;
+    }
+    t
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The repository's URL (its `origin` remote without credentials, or its

@@ -37,10 +37,78 @@ pub(super) fn scannable(w: &Window, prefix: usize, kind: Kind) -> Eval {
             return w.candidate(0, prefix + 48, kind, Confidence::Low);
         }
     }
-    if run >= MIN_PREFIXED_BODY && (run >= VALUE_BODY || left_boundary(w, is_alnum)) {
+    if run >= MIN_PREFIXED_BODY
+        && (run >= VALUE_BODY
+            || (fragment_boundary(w) && !need!(names_a_thing(w, prefix, run, true))))
+    {
         return w.candidate(0, prefix + run, Kind::Partial, Confidence::Medium);
     }
     Eval::Done(None)
+}
+
+/// Whether a short run after a prefix reads as part of a name rather than
+/// a fragment of a random token body (`cfast_version`, `cfut_options(`,
+/// `cfast_parameters.o`, `cfk_AbCd_x`, `cfast_Hash =`): an all-lower-case
+/// run of letters, or a run followed by `(`, `_` and a word character, a
+/// dot and a letter (a file extension or a member), or `=` (an
+/// assignment, spaces allowed before it). The dot counts only when
+/// `dot_ends` (an OAuth token's halves are joined by one). `None` when the bytes after the
+/// run have not arrived yet.
+///
+/// A random body fragment is all lower-case letters with probability
+/// (26/62)^n: 3.1 % at 4 characters, 0.1 % at 8 (the cost of this rule,
+/// measured in the unit test below). Known-secret fragments do not pass
+/// here: they keep their exact rule.
+fn names_a_thing(w: &Window, prefix: usize, run: usize, dot_ends: bool) -> Option<bool> {
+    let ahead = w.ahead();
+    let body = &ahead[prefix..prefix + run];
+    let end = prefix + run;
+    let spaces = w.run(end, FOLLOW_CAP, |b| b == b' ')?;
+    let at = |i: usize| -> Option<Option<u8>> {
+        match ahead.get(i) {
+            Some(&b) => Some(Some(b)),
+            None if w.ahead_is_open() => None,
+            None => Some(None),
+        }
+    };
+    let next = at(end)?;
+    let after = at(end + 1)?;
+    // `cfut_cfut_…`, `cfat_abcdcfut_…`: a prefix typed twice, or glued
+    // before a token, ends the run with the next prefix's letters.
+    let glued_prefix = crate::core::secrets::KNOWN_PREFIXES
+        .iter()
+        .any(|p| body.ends_with(&p.as_bytes()[..p.len() - 1]));
+    if next == Some(b'_') && glued_prefix {
+        return Some(false);
+    }
+    if body.iter().all(u8::is_ascii_lowercase) {
+        return Some(true);
+    }
+    Some(match (next, after) {
+        (Some(b'('), _) => true,
+        (Some(b'_'), Some(b)) => is_word(b),
+        (Some(b'.'), Some(b)) if dot_ends => b.is_ascii_alphabetic(),
+        _ => at(end + spaces)? == Some(b'=') && at(end + spaces + 1)? != Some(b'='),
+    })
+}
+
+/// How far past a short run [`names_a_thing`] looks for `=`.
+const FOLLOW_CAP: usize = 8;
+
+/// Whether a fragment may start here: nothing of an identifier glued
+/// before it (`sync_cfast_…`), unless what is glued is a prefix itself
+/// (`cfut_cfut_AbCd`: a prefix typed twice).
+fn fragment_boundary(w: &Window) -> bool {
+    left_boundary(w, is_word)
+        || crate::core::secrets::KNOWN_PREFIXES
+            .iter()
+            .any(|p| w.behind().ends_with(p.as_bytes()))
+}
+
+/// A character of an identifier: a prefix glued after one (`sync_cfast_`)
+/// starts no fragment.
+fn is_word(b: u8) -> bool {
+    is_alnum(b) || b == b'_'
 }
 
 pub(super) fn oauth(w: &Window, prefix: usize, kind: Kind) -> Eval {
@@ -58,33 +126,53 @@ pub(super) fn oauth(w: &Window, prefix: usize, kind: Kind) -> Eval {
         return w.candidate(0, through_second, kind, Confidence::High);
     }
     // Anything else is a partial, over both halves: never half a token.
-    if first >= MIN_PREFIXED_BODY && (first >= VALUE_BODY || left_boundary(w, is_alnum)) {
+    if first >= MIN_PREFIXED_BODY
+        && (first >= VALUE_BODY
+            || (fragment_boundary(w) && !need!(names_a_thing(w, prefix, first, second == 0))))
+    {
         return w.candidate(0, through_second, Kind::Partial, Confidence::Medium);
     }
     Eval::Done(None)
 }
 
-/// The hex groups after `v1.0-` of the Origin CA key forms known: the
-/// common one and the three-group form of Cloudflare's SDK fixtures.
-pub const ORIGIN_CA_GROUPS: &[&[usize]] = &[&[24, 146], &[64, 128, 64]];
+/// Cloudflare documents that an Origin CA key "always begins with
+/// `v1.0-`" and "may vary in length": the common form is `v1.0-<24 hex>-<146
+/// hex>`, its SDK fixtures hold `v1.0-<64>-<128>-<64>`. Accepted: `v1.0-`
+/// and this many hex groups joined by `-`…
+pub const ORIGIN_CA_GROUPS: std::ops::RangeInclusive<usize> = 2..=4;
+/// … each of this many digits…
+pub const ORIGIN_CA_GROUP_HEX: std::ops::RangeInclusive<usize> = 16..=256;
+/// … and at least this many digits in all (a version tag followed by two
+/// commit hashes is not a key).
+pub const ORIGIN_CA_MIN_HEX: usize = 120;
 
 pub(super) fn origin_ca(w: &Window) -> Eval {
     const HEAD: usize = "v1.0-".len();
-    let first = need!(w.run(HEAD, 65, is_lower_hex));
-    let Some(groups) = ORIGIN_CA_GROUPS.iter().find(|g| g[0] == first) else {
+    let (min, max) = (*ORIGIN_CA_GROUP_HEX.start(), *ORIGIN_CA_GROUP_HEX.end());
+    let first = need!(w.run(HEAD, max + 1, is_lower_hex));
+    if !ORIGIN_CA_GROUP_HEX.contains(&first) {
         return Eval::Done(None);
-    };
-    let mut at = HEAD + first;
-    for &len in &groups[1..] {
+    }
+    let (mut at, mut groups, mut total) = (HEAD + first, 1, first);
+    while groups < *ORIGIN_CA_GROUPS.end() {
         match w.ahead().get(at) {
             Some(b'-') => {}
             None if w.ahead_is_open() => return Eval::NeedMore,
-            _ => return Eval::Done(None),
+            _ => break,
         }
-        if need!(w.run(at + 1, len, is_lower_hex)) != len {
+        let len = need!(w.run(at + 1, max + 1, is_lower_hex));
+        if len > max {
             return Eval::Done(None);
         }
+        if len < min {
+            break;
+        }
         at += 1 + len;
+        groups += 1;
+        total += len;
+    }
+    if groups < *ORIGIN_CA_GROUPS.start() || total < ORIGIN_CA_MIN_HEX {
+        return Eval::Done(None);
     }
     // No boundary needed before the complete shape; letters or digits
     // glued after it are masked with it.

@@ -32,7 +32,9 @@
 //!   shapes, and base64 values after a keyword naming Cloudflare.
 
 use crate::core::finding::{Encoding, Fingerprint};
-use crate::core::rules::{Confidence, Kind, Matcher, Rule, RULES};
+use crate::core::rules::{
+    Confidence, Kind, Matcher, Rule, CREDENTIAL_WORDS, NAME_WORDS, RULES, SDK_CALLS,
+};
 use crate::core::secrets::{KnownSecrets, MAX_KNOWN_LEN};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -84,31 +86,51 @@ mod context;
 mod encoded;
 mod known;
 mod matchers;
+mod name;
+mod nearby;
+mod placeholder;
 #[cfg(test)]
 mod tests;
 mod window;
 
-use context::context;
-pub use context::keyword_rule;
-pub use context::{MAX_SEPARATORS, OTHER_VENDOR_PREFIXES, SEPARATORS};
+use context::{context, Introducer};
+pub use context::{keyword_rule, KeywordError};
+pub use context::{
+    ASSIGN_MODIFIERS, COMMENT_MARKERS, MAX_INDENT, MAX_SEPARATORS, OTHER_VENDOR_PREFIXES,
+    SEPARATORS,
+};
 use encoded::EncodedHunter;
 use known::KnownHunter;
 use matchers::{oauth, origin_ca, scannable, tunnel_pem, tunnel_token, turnstile};
-pub use matchers::{ORIGIN_CA_GROUPS, PEM_BEGIN, PEM_END, TURNSTILE_LEN};
+pub use matchers::{
+    ORIGIN_CA_GROUPS, ORIGIN_CA_GROUP_HEX, ORIGIN_CA_MIN_HEX, PEM_BEGIN, PEM_END, TURNSTILE_LEN,
+};
+pub use nearby::{MAX_LINES_BACK, NEARBY_AHEAD};
+pub use placeholder::{MAX_REPEAT, MAX_SEQUENCE, MIN_DISTINCT, PLACEHOLDER_WORDS};
 pub use window::Window;
+
+/// Who decides at a static anchor.
+#[derive(Clone, Copy)]
+enum Owner {
+    /// A rule's own matcher (prefixes).
+    Rule(&'static Rule),
+    /// The context matcher (credential words, SDK calls, user keywords),
+    /// with the length of the word (the literal may hold one byte after it).
+    Context(Introducer, usize),
+}
 
 /// What a static anchor belongs to.
 #[derive(Clone)]
 struct StaticAnchor {
-    rule: &'static Rule,
+    owner: Owner,
     /// The rule's own word, or a context keyword from the user's config.
     literal: std::borrow::Cow<'static, str>,
     case_sensitive: bool,
 }
 
-/// The literals that start a rule's matcher (prefixes, context keywords;
-/// keywords match ASCII case-insensitively): what other tools' rules are
-/// generated from (`cfscrub rules export`).
+/// The literals that start a rule's own matcher (prefixes): what other
+/// tools' rules are generated from (`cfscrub rules export`). Context
+/// rules have none of their own: see [`context_literals`].
 pub fn anchor_literals(rule: &'static Rule) -> Vec<String> {
     rule_anchors(rule)
         .iter()
@@ -116,9 +138,73 @@ pub fn anchor_literals(rule: &'static Rule) -> Vec<String> {
         .collect()
 }
 
+/// The literals that start the context matcher, lower-case and matched
+/// ASCII case-insensitively: each credential word's last word, the SDK calls.
+pub fn context_literals() -> Vec<&'static str> {
+    let mut words: Vec<&'static str> = CREDENTIAL_WORDS
+        .iter()
+        .map(|w| *w.suffix.last().expect("a suffix has a word"))
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words.extend(SDK_CALLS);
+    words
+}
+
+/// The bytes that most often follow a short credential word (`key`) used
+/// as a value's name: the word is anchored with each of them after it, so
+/// that the automaton keeps 4-byte fingerprints (`cache_keys`, `keyboard`…
+/// never reach the matcher) and few enough patterns for its fastest
+/// prefilter (32: slim Teddy). Left out, and so not found after a name
+/// ending in `key`: a tab, `)`, `,`, and `?=`, `+=`, `.=` with no space
+/// before them.
+const WORD_FOLLOWERS: &[u8] = b" \"':=>](\\\x1b";
+/// The shortest anchor literal.
+const MIN_ANCHOR: usize = 4;
+/// What may follow `cloudflare` when it names a value by itself
+/// (`cloudflare: …`, `"cloudflare": "…"`, `CLOUDFLARE=…`): the word is
+/// anchored with each of them, never alone — it stands in every
+/// `api.cloudflare.com/` URL.
+const BARE_NAME_FOLLOWERS: &[u8] = b" \"':=";
+
+fn context_anchors() -> Vec<StaticAnchor> {
+    let mut anchors = Vec::new();
+    for literal in context_literals() {
+        let word = literal.len();
+        let intro = if SDK_CALLS.contains(&literal) {
+            Introducer::Sdk
+        } else {
+            Introducer::Word
+        };
+        let anchor = |literal: String| StaticAnchor {
+            owner: Owner::Context(intro, word),
+            literal: literal.into(),
+            case_sensitive: false,
+        };
+        let followers = if word < MIN_ANCHOR {
+            Some(WORD_FOLLOWERS)
+        } else if NAME_WORDS.cloudflare.contains(&literal) {
+            Some(BARE_NAME_FOLLOWERS)
+        } else {
+            None
+        };
+        if let Some(followers) = followers {
+            anchors.extend(
+                followers
+                    .iter()
+                    .map(|&b| anchor(format!("{literal}{}", b as char))),
+            );
+        } else {
+            anchors.push(anchor(literal.to_string()));
+        }
+    }
+    anchors.sort_by_key(|a| std::cmp::Reverse(a.literal.len()));
+    anchors
+}
+
 fn rule_anchors(rule: &'static Rule) -> Vec<StaticAnchor> {
     let sensitive = |literal: &'static str| StaticAnchor {
-        rule,
+        owner: Owner::Rule(rule),
         literal: literal.into(),
         case_sensitive: true,
     };
@@ -128,15 +214,7 @@ fn rule_anchors(rule: &'static Rule) -> Vec<StaticAnchor> {
         Matcher::TunnelToken => vec![sensitive("eyJhIjoi")],
         Matcher::TunnelCertPem => vec![sensitive(PEM_BEGIN)],
         Matcher::Turnstile => vec![sensitive("0x4AAAAAA")],
-        Matcher::Context { keywords, .. } => keywords
-            .iter()
-            .map(|&literal| StaticAnchor {
-                rule,
-                literal: literal.into(),
-                case_sensitive: false,
-            })
-            .collect(),
-        Matcher::Derived => Vec::new(),
+        Matcher::Context { .. } | Matcher::Derived => Vec::new(),
     }
 }
 
@@ -213,11 +291,12 @@ impl Detector {
     pub fn with_keywords(
         known: &KnownSecrets,
         keywords: &[(String, Kind)],
-    ) -> Result<Detector, String> {
+    ) -> Result<Detector, KeywordError> {
         let mut extra = Vec::new();
         for (word, kind) in keywords {
+            keyword_rule(word, *kind)?;
             extra.push(StaticAnchor {
-                rule: keyword_rule(word, *kind)?,
+                owner: Owner::Context(Introducer::User(*kind), word.len()),
                 literal: word.to_ascii_lowercase().into(),
                 case_sensitive: false,
             });
@@ -238,7 +317,13 @@ impl Detector {
 
     fn build_with(known: &KnownSecrets, rules_enabled: bool, extra: Vec<StaticAnchor>) -> Detector {
         let anchors: Vec<StaticAnchor> = if rules_enabled {
-            RULES.iter().flat_map(rule_anchors).chain(extra).collect()
+            // User keywords first: at one position the automaton reports
+            // the first pattern that matches (`cloudflare_key` before `key`).
+            extra
+                .into_iter()
+                .chain(RULES.iter().flat_map(rule_anchors))
+                .chain(context_anchors())
+                .collect()
         } else {
             Vec::new()
         };
@@ -401,7 +486,10 @@ impl Detector {
         if anchor.case_sensitive && !ahead.starts_with(anchor.literal.as_bytes()) {
             return Eval::Done(None);
         }
-        let rule = anchor.rule;
+        let rule = match anchor.owner {
+            Owner::Rule(rule) => rule,
+            Owner::Context(intro, word) => return context(w, word, intro),
+        };
         match rule.matcher {
             Matcher::Scannable { prefix } => scannable(w, prefix.len(), rule.kind),
             Matcher::OAuth { prefix } => oauth(w, prefix.len(), rule.kind),
@@ -409,12 +497,7 @@ impl Detector {
             Matcher::TunnelToken => tunnel_token(w),
             Matcher::TunnelCertPem => tunnel_pem(w),
             Matcher::Turnstile => turnstile(w),
-            Matcher::Context {
-                value,
-                needs_nearby,
-                ..
-            } => context(w, &anchor.literal, value, needs_nearby, rule),
-            Matcher::Derived => Eval::Done(None),
+            Matcher::Context { .. } | Matcher::Derived => Eval::Done(None),
         }
     }
 }

@@ -249,8 +249,41 @@ fn run_reaching_the_end_needs_more_unless_eof() {
 fn undecided_suffix_covers_partial_anchors() {
     let det = Detector::new(&KnownSecrets::new());
     assert_eq!(det.undecided_suffix(b"progress 42% cfu"), 3);
-    assert_eq!(det.undecided_suffix(b"CLOUDFLARE_API_TO"), 6);
+    assert_eq!(det.undecided_suffix(b"CLOUDFLARE_API_TO"), 2);
     assert_eq!(det.undecided_suffix(b"progress 42%\n"), 0);
     // `%` may start a percent-encoded prefix (`%63%66%`).
     assert_eq!(det.undecided_suffix(b"progress 42%"), 1);
+}
+
+#[test]
+fn origin_ca_keys_vary_in_length_within_bounds() {
+    let det = Detector::new(&KnownSecrets::new());
+    let mut g = crate::fake::FakeGen::new(31);
+    let found = |text: String| places(&det, &text).len();
+    // Two commit hashes after a version tag: too few digits in all.
+    assert_eq!(found(format!("v1.0-{}-{}", g.hex(40), g.hex(40))), 0);
+    // A group longer than 256 digits is no key's.
+    assert_eq!(found(format!("v1.0-{}-{}", g.hex(24), g.hex(300))), 0);
+    assert_eq!(found(format!("v1.0-{}-{}", g.hex(24), g.hex(120))), 1);
+    // A fifth group is not taken in.
+    let four = format!(
+        "v1.0-{}-{}-{}-{}",
+        g.hex(32),
+        g.hex(64),
+        g.hex(32),
+        g.hex(16)
+    );
+    assert_eq!(
+        places(&det, &format!("{four}-{}", g.hex(16))),
+        [(0, four.len(), Kind::OriginCaKey, Confidence::High)]
+    );
+}
+
+#[test]
+fn the_static_anchors_fit_the_fastest_prefilter() {
+    // More than 32 patterns and aho-corasick falls back to fat Teddy,
+    // which scans at half the speed.
+    let det = Detector::new(&KnownSecrets::new());
+    assert!(det.anchors.len() <= 32, "{} anchors", det.anchors.len());
+    assert!(det.anchors.iter().all(|a| a.literal.len() >= 4));
 }

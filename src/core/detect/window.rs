@@ -34,6 +34,13 @@ impl<'a> Window<'a> {
         &self.bytes[self.pos.saturating_sub(LOOKBEHIND)..self.pos]
     }
 
+    /// The look-behind and the first `n` bytes from the anchor (a name
+    /// ending in the anchored word).
+    pub(super) fn through(&self, n: usize) -> &'a [u8] {
+        let end = self.bytes.len().min(self.pos + n);
+        &self.bytes[self.pos.saturating_sub(LOOKBEHIND)..end]
+    }
+
     /// Length of the run of `pred` bytes at `from` in `ahead()`, capped at
     /// `cap`; `None` when the run reaches the end of the data read so far.
     pub(super) fn run(&self, from: usize, cap: usize, pred: impl Fn(u8) -> bool) -> Option<usize> {

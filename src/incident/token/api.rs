@@ -120,56 +120,43 @@ impl<T> Reply<T> {
 
 /// Why a call failed. Never holds a credential: only statuses, codes,
 /// and the transport's own description (which names the host, not headers).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// `--offline` was given.
+    #[error("--offline: no request sent")]
     Offline,
     /// The base URL override was refused.
+    #[error("API base URL refused, nothing sent: {0}")]
     BaseRefused(String),
     /// Connecting, sending or receiving failed (timeouts included).
+    #[error("network error talking to the Cloudflare API: {0}")]
     Network(String),
     /// Still 429 after every attempt, or a `Retry-After` too long to wait.
+    #[error("{}", rate_limited(*.0))]
     RateLimited(Option<u64>),
     /// Still 5xx after every attempt.
+    #[error("the Cloudflare API answered HTTP {} after {} attempts", .0, ATTEMPTS)]
     Server(u16),
     /// The reply was not the API's JSON envelope.
+    #[error("the Cloudflare API's reply (HTTP {0}) is not the expected JSON envelope")]
     Malformed(u16),
     /// A token or account id that could change the URL's path.
+    #[error(
+        "an id (token, account) must be 1 to 64 letters, digits, - or _: refused, nothing sent"
+    )]
     BadId,
 }
 
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ApiError::Offline => f.write_str("--offline: no request sent"),
-            ApiError::BaseRefused(why) => {
-                write!(f, "API base URL refused, nothing sent: {why}")
-            }
-            ApiError::Network(e) => write!(f, "network error talking to the Cloudflare API: {e}"),
-            ApiError::RateLimited(Some(s)) => write!(
-                f,
-                "rate limited by the Cloudflare API (429, retry after {s} s); try again later"
-            ),
-            ApiError::RateLimited(None) => write!(
-                f,
-                "rate limited by the Cloudflare API (429) after {ATTEMPTS} attempts; try again later"
-            ),
-            ApiError::Server(s) => write!(
-                f,
-                "the Cloudflare API answered HTTP {s} after {ATTEMPTS} attempts"
-            ),
-            ApiError::BadId => f.write_str(
-                "an id (token, account) must be 1 to 64 letters, digits, - or _: refused, nothing sent",
-            ),
-            ApiError::Malformed(s) => write!(
-                f,
-                "the Cloudflare API's reply (HTTP {s}) is not the expected JSON envelope"
-            ),
+fn rate_limited(retry_after: Option<u64>) -> String {
+    match retry_after {
+        Some(s) => {
+            format!("rate limited by the Cloudflare API (429, retry after {s} s); try again later")
         }
+        None => format!(
+            "rate limited by the Cloudflare API (429) after {ATTEMPTS} attempts; try again later"
+        ),
     }
 }
-
-impl std::error::Error for ApiError {}
 
 /// HTTP methods used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,10 +20,14 @@ pub mod gitleaks;
 pub mod vector;
 
 use crate::core::detect::{
-    anchor_literals, MAX_SEPARATORS, ORIGIN_CA_GROUPS, PEM_BEGIN, PEM_END, SEPARATORS,
-    TURNSTILE_LEN,
+    anchor_literals, context_literals, ASSIGN_MODIFIERS, COMMENT_MARKERS, MAX_INDENT,
+    MAX_LINES_BACK, MAX_REPEAT, MAX_SEPARATORS, MAX_SEQUENCE, ORIGIN_CA_GROUPS,
+    ORIGIN_CA_GROUP_HEX, PEM_BEGIN, PEM_END, PLACEHOLDER_WORDS, SEPARATORS, TURNSTILE_LEN,
 };
-use crate::core::rules::{Kind, Matcher, Rule, ValueShape, CLOUDFLARE_KEYWORDS, RULES};
+use crate::core::rules::{
+    Fit, Kind, Matcher, Rule, ValueShape, CREDENTIAL_WORDS, MENTIONS, NAME_WORDS, RULES, SDK_CALLS,
+    SDK_CALL_KINDS,
+};
 use crate::core::secrets::MIN_PREFIXED_BODY;
 
 /// Characters of a scannable token's body.
@@ -112,9 +116,9 @@ fn any_of_ci(words: &[&str]) -> String {
     format!("(?i:{})", escaped.join("|"))
 }
 
-/// The separators between a context keyword and its value.
-fn separators() -> String {
-    let class: String = SEPARATORS
+/// A character class of `bytes`.
+fn class_of(bytes: &[u8]) -> String {
+    let class: String = bytes
         .iter()
         .map(|&b| match b {
             b'\t' => "\\t".to_string(),
@@ -122,7 +126,28 @@ fn separators() -> String {
             b => (b as char).to_string(),
         })
         .collect();
-    format!("(?:{ANSI})*(?:[{class}](?:{ANSI})*){{1,{MAX_SEPARATORS}}}")
+    format!("[{class}]")
+}
+
+/// The separators between a context name and its value: on one line, or
+/// ending a line with `:` or `=` and going on after indentation and a
+/// comment marker.
+fn separators() -> String {
+    let one = format!(
+        "(?:{}|{}=)(?:{ANSI})*",
+        class_of(SEPARATORS),
+        class_of(ASSIGN_MODIFIERS)
+    );
+    let run = format!("(?:{ANSI})*(?:{one}){{1,{MAX_SEPARATORS}}}");
+    let upto = format!("(?:{ANSI})*(?:{one}){{0,{MAX_SEPARATORS}}}");
+    let markers: Vec<String> = COMMENT_MARKERS
+        .iter()
+        .map(|m| escape(&String::from_utf8_lossy(m)))
+        .collect();
+    format!(
+        "(?:{run}|{upto}[:=]{upto}\\r?\\n[ \\t]{{0,{MAX_INDENT}}}(?:{})?{upto})",
+        markers.join("|")
+    )
 }
 
 /// Prefixes of the rules that report [`Kind::Partial`] when cut short.
@@ -170,16 +195,12 @@ fn rule_variants(rule: &'static Rule) -> Vec<ExportRule> {
             lower(&anchors),
         )],
         Matcher::OriginCa => {
-            let forms: Vec<String> = ORIGIN_CA_GROUPS
-                .iter()
-                .map(|groups| {
-                    let hex: Vec<String> =
-                        groups.iter().map(|n| format!("[0-9a-f]{{{n}}}")).collect();
-                    hex.join("-")
-                })
-                .collect();
+            // The least total of hex digits is not expressed.
+            let (lo, hi) = (ORIGIN_CA_GROUP_HEX.start(), ORIGIN_CA_GROUP_HEX.end());
+            let group = format!("[0-9a-f]{{{lo},{hi}}}");
+            let more = (ORIGIN_CA_GROUPS.start() - 1, ORIGIN_CA_GROUPS.end() - 1);
             let head = escape(anchors[0]);
-            let secret = format!("{head}(?:{}){ALNUM}*", forms.join("|"));
+            let secret = format!("{head}{group}(?:-{group}){{{},{}}}{ALNUM}*", more.0, more.1);
             vec![plain("", secret, lower(&anchors))]
         }
         Matcher::TunnelToken => {
@@ -201,18 +222,18 @@ fn rule_variants(rule: &'static Rule) -> Vec<ExportRule> {
             vec![r]
         }
         Matcher::Derived => partial_variants(rule),
-        Matcher::Context {
-            keywords,
-            value,
-            needs_nearby,
-        } => context_variants(rule, keywords, value, needs_nearby),
+        Matcher::Context { value } => context_variants(rule, value),
     }
 }
 
 /// A prefix with too few characters after it (a grep, an audit line) or
 /// too many for a token: a scannable prefix and 4 to 47 body characters
-/// standing alone on the left, or 49 and more glued to anything; an OAuth
-/// prefix whose halves are not both 43 long.
+/// that read as a fragment of a random body, standing alone on the left
+/// (no identifier glued before, `_` included), or 49 and more glued to
+/// anything; an OAuth prefix whose halves are not both 43 long. A
+/// fragment is not all lower-case letters and is not followed by what
+/// makes it a name: `(`, `_` and a word character, `.` and a letter, an
+/// assignment `=` (spaces allowed, not `==`).
 fn partial_variants(rule: &'static Rule) -> Vec<ExportRule> {
     let make =
         |suffix: &str, prefixes: Vec<&str>, before: String, body: String, after: &str| ExportRule {
@@ -234,13 +255,31 @@ fn partial_variants(rule: &'static Rule) -> Vec<ExportRule> {
         };
     let min = MIN_PREFIXED_BODY;
     let half = OAUTH_HALF;
+    let all_prefixes: Vec<String> = crate::core::secrets::KNOWN_PREFIXES
+        .iter()
+        .map(|p| escape(p))
+        .collect();
+    let fragment_before = format!(
+        "^|[^A-Za-z0-9_]|{ANSI}|{TEXT_ESCAPE}|{}",
+        all_prefixes.join("|")
+    );
+    // Some lower-case letters, the first upper-case letter or digit, then
+    // anything: min to 47 characters in all.
+    let body: Vec<String> = (0..=46)
+        .map(|k: usize| {
+            let lo = (min - 1).saturating_sub(k);
+            format!("[a-z]{{{k}}}[A-Z0-9]{ALNUM}{{{lo},{}}}", 46 - k)
+        })
+        .collect();
+    let fragment_after =
+        "$|[^A-Za-z0-9_(.= ]|_(?:[^A-Za-z0-9_]|$)|\\.(?:[^A-Za-z]|$)|==| {1,8}(?:[^ =]|==|$)| {9}";
     vec![
         make(
             "",
             prefixes(false),
-            left_boundary(),
-            format!("{ALNUM}{{{min},47}}"),
-            "[^A-Za-z0-9]|$",
+            fragment_before.clone(),
+            format!("(?:{})", body.join("|")),
+            fragment_after,
         ),
         make(
             "-long",
@@ -252,7 +291,7 @@ fn partial_variants(rule: &'static Rule) -> Vec<ExportRule> {
         make(
             "-oauth",
             prefixes(true),
-            left_boundary(),
+            format!("^|[^A-Za-z0-9_]|{ANSI}|{TEXT_ESCAPE}"),
             format!(
                 "(?:{URL_SAFE}{{{min},{}}}(?:\\.{URL_SAFE}*)?|{URL_SAFE}{{{half}}}(?:\\.{URL_SAFE}{{0,{}}})?)",
                 half - 1,
@@ -263,100 +302,205 @@ fn partial_variants(rule: &'static Rule) -> Vec<ExportRule> {
     ]
 }
 
-/// A value after a context keyword. The exact shape after any keyword
-/// (`api_token=…`), and, after a keyword that names Cloudflare
-/// (`CLOUDFLARE_API_TOKEN`, `CF_API_KEY`, `X-Auth-Key`), the shape with
-/// characters glued after it too (`-glued`). With a word required nearby,
-/// one expression for the word before the value and one for after it.
-fn context_variants(
-    rule: &'static Rule,
-    keywords: &[&str],
-    value: ValueShape,
-    needs_nearby: Option<&str>,
-) -> Vec<ExportRule> {
+/// A value after a context name, for one kind: after a name that names
+/// Cloudflare (`-named`; the shape's range and characters glued after it
+/// where the credential word allows), after a Cloudflare SDK call
+/// (`-sdk`), and after a generic name with a Cloudflare mention earlier on
+/// its line or on the lines before it (`-generic-before`; a `[section]`
+/// line between them ends the block) or later on its line or its
+/// `\`-continued lines (`-generic-after`). What the detector decides
+/// beyond this (indentation of YAML blocks, e-mail arguments of every
+/// call) is approximated.
+fn context_variants(rule: &'static Rule, value: ValueShape) -> Vec<ExportRule> {
+    let kind = rule.kind;
     let sep = separators();
-    let (exact, glued, not_secret) = match value {
+    // Exact, glued after a Cloudflare name, unglued after a generic one.
+    let (exact, range, generic_value) = match value {
         ValueShape::LegacyToken { len } => (
             format!("{URL_SAFE}{{{len}}}"),
-            format!("{URL_SAFE}{{{}}}{URL_SAFE}+", len),
-            Some(legacy_not_secret()),
+            format!("{URL_SAFE}{{{len},}}"),
+            format!("{URL_SAFE}{{{len}}}"),
         ),
-        ValueShape::Hex { len, generic_len } => (
-            format!("[0-9a-f]{{{generic_len}}}"),
-            format!("[0-9a-f]{{{len}}}{URL_SAFE}+"),
-            None,
+        ValueShape::Hex { min, max } => (
+            format!("[0-9a-f]{{{min}}}"),
+            format!("[0-9a-f]{{{min},{max}}}{URL_SAFE}*"),
+            format!("[0-9a-f]{{{min},{max}}}"),
         ),
     };
-    // An identifier naming Cloudflare and ending in a keyword, or a keyword
-    // that names Cloudflare by itself.
-    let generic: Vec<&str> = keywords
+    // A value continued as base64 is not this credential.
+    let after = "[^A-Za-z0-9_+/=-]|$";
+    let words_for = |fit: Option<Fit>| -> Vec<String> {
+        CREDENTIAL_WORDS
+            .iter()
+            .filter(|w| {
+                w.kinds
+                    .iter()
+                    .any(|&(k, f)| k == kind && fit.is_none_or(|fit| fit == f))
+            })
+            .map(|w| {
+                w.suffix
+                    .iter()
+                    .map(|s| escape(s))
+                    .collect::<Vec<_>>()
+                    .join("[_.-]?")
+            })
+            .collect()
+    };
+    let cloudflare_words: Vec<&str> = NAME_WORDS
+        .cloudflare
         .iter()
         .copied()
-        .filter(|k| !CLOUDFLARE_KEYWORDS.contains(k))
+        .filter(|w| *w != "cloudflare")
         .collect();
-    let specific: Vec<&str> = keywords
-        .iter()
-        .copied()
-        .filter(|k| CLOUDFLARE_KEYWORDS.contains(k))
-        .collect();
-    let mut named = Vec::new();
-    if !generic.is_empty() {
-        named.push(format!(
-            "(?i:(?:cloudflare|(?:{})cf[_-]){URL_SAFE}*?{})",
-            left_boundary(),
-            any_of_ci(&generic)
-        ));
-    }
-    if !specific.is_empty() {
-        named.push(any_of_ci(&specific));
-    }
-    let mut shapes = vec![("", any_of_ci(keywords), exact, "[^A-Za-z0-9_-]|$")];
-    if needs_nearby.is_none() {
-        shapes.push(("-glued", named.join("|"), glued, ""));
-    }
+    let named_prefix = format!(
+        "(?:cloudflare|(?:{})(?:{})[_.-])",
+        left_boundary(),
+        cloudflare_words.join("|")
+    );
+    let mentions = any_of_ci(MENTIONS);
+    let generic = format!(
+        "(?:{})(?i:(?:(?:{})[_.-]?)*)",
+        "^|[^A-Za-z0-9_$\\n]",
+        NAME_WORDS.generic.join("|")
+    );
+    let keywords: Vec<String> = context_literals().iter().map(|w| w.to_string()).collect();
+    let not_secret = Some(not_secret(value));
+    let make = |suffix: &str, before: String, secret: &str, after: String| ExportRule {
+        id: format!("{}{suffix}", kind.id()),
+        kind,
+        description: kind.title().to_string(),
+        before,
+        secret: secret.to_string(),
+        after,
+        keywords: keywords.clone(),
+        not_secret: not_secret.clone(),
+    };
     let mut out = Vec::new();
-    for (suffix, keyword, secret, after) in shapes {
-        let base = ExportRule {
-            id: format!("{}{suffix}", rule.kind.id()),
-            kind: rule.kind,
-            description: rule.kind.title().to_string(),
-            before: format!("(?:{keyword}){sep}"),
-            secret,
-            after: after.to_string(),
-            keywords: lower(keywords),
-            not_secret: not_secret.clone(),
-        };
-        match needs_nearby {
-            None => out.push(base),
-            Some(word) => {
-                let word = any_of_ci(&[word]);
-                let mut before = base.clone();
-                before.id = format!("{}-{}-before", base.id, keywords.join("-"));
-                before.before = format!("{word}[^\\n]*?{}", base.before);
-                let mut after_it = base.clone();
-                after_it.id = format!("{}-{}-after", base.id, keywords.join("-"));
-                after_it.after = format!("[^A-Za-z0-9_\\n-][^\\n]*?{word}");
-                out.push(before);
-                out.push(after_it);
+    let whole = |words: Vec<String>| format!("(?:{})", words.join("|"));
+    for (suffix, fit, secret) in [
+        ("-named", Fit::Exact, &exact),
+        ("-named-range", Fit::Range, &range),
+    ] {
+        let mut words = words_for(Some(fit));
+        if words.is_empty() {
+            continue;
+        }
+        // `cloudflare` alone is a whole name.
+        let bare = words.iter().any(|w| w == "cloudflare");
+        words.retain(|w| w != "cloudflare");
+        let mut names = Vec::new();
+        if !words.is_empty() {
+            names.push(format!("{named_prefix}[A-Za-z0-9_.$-]*?{}", whole(words)));
+        }
+        if bare {
+            names.push(format!("(?:{})cloudflare", left_boundary()));
+        }
+        if fit == Fit::Range || kind == Kind::LegacyGlobalKey {
+            for name in NAME_WORDS.cloudflare_names {
+                let (head, class) = name.split_once(' ').unwrap_or(("", name));
+                if head.is_empty() && words_for(None).iter().any(|w| name.ends_with(w.as_str())) {
+                    names.push(escape(class));
+                }
             }
         }
+        out.push(make(
+            suffix,
+            format!("(?i:{}){sep}", names.join("|")),
+            secret,
+            after.to_string(),
+        ));
+    }
+    // SDK calls and classes: a first argument, or a second after an e-mail.
+    if SDK_CALL_KINDS.iter().any(|&(k, _)| k == kind) {
+        let mut calls: Vec<String> = SDK_CALLS
+            .iter()
+            .map(|c| format!("(?i:{})", escape(c)))
+            .collect();
+        for name in NAME_WORDS.cloudflare_names {
+            if let Some((new, class)) = name.split_once(' ') {
+                if words_for(None)
+                    .iter()
+                    .any(|w| class.to_ascii_lowercase().ends_with(w.as_str()))
+                {
+                    calls.push(format!("{} {}\\(", escape(new), escape(class)));
+                }
+            }
+        }
+        let email = "(?:['\"`][^'\"`\\n ]*@[^'\"`\\n ]*['\"`][ \\t]*,[ \\t]*)?";
+        out.push(make(
+            "-sdk",
+            format!("(?:{})[ \\t'\"`]*{email}[ \\t'\"`]*", calls.join("|")),
+            &exact,
+            after.to_string(),
+        ));
+    }
+    let words = words_for(None);
+    if !words.is_empty() {
+        let name = format!("{generic}(?i:{})", whole(words));
+        let block_line = format!("(?:(?:[^\\[\\n][^\\n]*)?\\n){{0,{}}}", MAX_LINES_BACK - 1);
+        out.push(make(
+            "-generic-before",
+            format!(
+                "{mentions}[^\\n]*\\n{block_line}[^\\n]*?{name}{sep}|{mentions}[^\\n]*?{name}{sep}"
+            ),
+            &generic_value,
+            after.to_string(),
+        ));
+        out.push(make(
+            "-generic-after",
+            format!("{name}{sep}"),
+            &generic_value,
+            format!("[^A-Za-z0-9_+/=\\n-](?:[^\\n]|\\\\\\r?\\n)*?{mentions}"),
+        ));
     }
     out
 }
 
-/// All hex, another vendor's token, or a Cloudflare prefixed token (its own
-/// rule names it): not a legacy token.
-fn legacy_not_secret() -> String {
-    let others: Vec<String> = crate::core::detect::OTHER_VENDOR_PREFIXES
-        .iter()
-        .map(|p| escape(&String::from_utf8_lossy(p)))
-        .chain(
-            crate::core::secrets::KNOWN_PREFIXES
-                .iter()
-                .map(|p| escape(p)),
-        )
+/// What a match that is not the credential looks like: all hex where a
+/// token is expected, another vendor's token or a Cloudflare prefixed
+/// token (its own rule names it), or a placeholder (a character repeated,
+/// a run of consecutive characters, a placeholder word).
+fn not_secret(value: ValueShape) -> String {
+    let repeats: Vec<String> = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-"
+        .chars()
+        .map(|c| format!("{}{{{MAX_REPEAT}}}", escape(&c.to_string())))
         .collect();
-    format!("^(?:[0-9A-Fa-f]+|(?:{}).*)$", others.join("|"))
+    let mut runs = Vec::new();
+    for alphabet in [
+        "0123456789abcdef",
+        "abcdefghijklmnopqrstuvwxyz",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "0123456789",
+    ] {
+        for i in 0..=alphabet.len().saturating_sub(MAX_SEQUENCE) {
+            runs.push(alphabet[i..i + MAX_SEQUENCE].to_string());
+        }
+    }
+    // Fewer than MIN_DISTINCT characters is not expressed.
+    let placeholder = format!(
+        "(?:{}|{}|(?i:{}))",
+        repeats.join("|"),
+        runs.join("|"),
+        PLACEHOLDER_WORDS.join("|")
+    );
+    match value {
+        ValueShape::LegacyToken { .. } => {
+            let others: Vec<String> = crate::core::detect::OTHER_VENDOR_PREFIXES
+                .iter()
+                .map(|p| escape(&String::from_utf8_lossy(p)))
+                .chain(
+                    crate::core::secrets::KNOWN_PREFIXES
+                        .iter()
+                        .map(|p| escape(p)),
+                )
+                .collect();
+            format!(
+                "^(?:[0-9A-Fa-f]+|(?:{}).*)$|{placeholder}",
+                others.join("|")
+            )
+        }
+        ValueShape::Hex { .. } => placeholder,
+    }
 }
 
 #[cfg(test)]

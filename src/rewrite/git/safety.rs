@@ -6,35 +6,20 @@
 use crate::source::git::{GitError, Repo};
 
 /// Why a repository is refused.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Refusal {
     /// Tracked files differ from `HEAD` or the index.
+    #[error("the work tree has uncommitted changes: commit or stash them (a stash would be rewritten too), then run again")]
     Dirty,
     /// A rebase, merge, cherry-pick, revert or bisect is in progress.
+    #[error("a {0} is in progress: finish or abort it, then run again")]
     InProgress(&'static str),
     /// Not a fresh clone, and why.
+    #[error("not a fresh clone ({0}): rewriting it would lose what only this clone holds. Work on a fresh mirror clone (git clone --mirror URL repo.git; cfscrub git redact repo.git), or pass --force")]
     NotFresh(String),
     /// git itself failed.
-    Git(GitError),
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refusal::Dirty => write!(f, "the work tree has uncommitted changes: commit or stash them (a stash would be rewritten too), then run again"),
-            Refusal::InProgress(what) => write!(f, "a {what} is in progress: finish or abort it, then run again"),
-            Refusal::NotFresh(why) => write!(f, "not a fresh clone ({why}): rewriting it would lose what only this clone holds. Work on a fresh mirror clone (git clone --mirror URL repo.git; cfscrub git redact repo.git), or pass --force"),
-            Refusal::Git(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for Refusal {}
-
-impl From<GitError> for Refusal {
-    fn from(e: GitError) -> Self {
-        Refusal::Git(e)
-    }
+    #[error("{0}")]
+    Git(#[from] GitError),
 }
 
 /// Operations whose state files in the git directory mean "in progress".

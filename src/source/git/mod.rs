@@ -18,7 +18,7 @@ pub mod read;
 pub mod staged;
 
 use std::ffi::OsStr;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -28,47 +28,27 @@ use std::process::{Child, Command, Stdio};
 pub const MIN_GIT: (u32, u32) = (2, 31);
 
 /// Why a repository cannot be read.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum GitError {
     /// No `git` on `PATH`.
+    #[error(
+        "git is not installed (cfscrub git needs git {}.{} or later on PATH)",
+        MIN_GIT.0, MIN_GIT.1
+    )]
     Missing,
     /// A `git` older than [`MIN_GIT`], with the version it printed.
+    #[error("{} is too old: cfscrub git needs git {}.{} or later", .0, MIN_GIT.0, MIN_GIT.1)]
     TooOld(String),
     /// The path is not a git repository.
+    #[error("{}: not a git repository", .0.display())]
     NotARepo(PathBuf),
     /// `git` failed; the command's words (no secret: ids and flags) and
     /// the first line of its stderr.
+    #[error("git {0} failed: {1}")]
     Failed(String, String),
     /// Reading or writing a pipe to `git`.
-    Io(io::Error),
-}
-
-impl std::fmt::Display for GitError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            GitError::Missing => write!(
-                f,
-                "git is not installed (cfscrub git needs git {}.{} or later on PATH)",
-                MIN_GIT.0, MIN_GIT.1
-            ),
-            GitError::TooOld(v) => write!(
-                f,
-                "{v} is too old: cfscrub git needs git {}.{} or later",
-                MIN_GIT.0, MIN_GIT.1
-            ),
-            GitError::NotARepo(p) => write!(f, "{}: not a git repository", p.display()),
-            GitError::Failed(what, why) => write!(f, "git {what} failed: {why}"),
-            GitError::Io(e) => write!(f, "talking to git: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for GitError {}
-
-impl From<io::Error> for GitError {
-    fn from(e: io::Error) -> Self {
-        GitError::Io(e)
-    }
+    #[error("talking to git: {0}")]
+    Io(#[from] io::Error),
 }
 
 /// An opened repository: its git directory, and its work tree unless bare.
@@ -193,6 +173,38 @@ impl Repo {
             .stderr(Stdio::null())
             .output()?;
         Ok(out.status.success().then_some(out.stdout))
+    }
+}
+
+/// A started `git` command whose stdout is piped to the caller and whose
+/// stdin is being fed by a thread of its own.
+pub struct Fed {
+    /// The command (for [`wait_ok`]'s error).
+    pub cmd: Command,
+    /// The running child; its stdout is piped.
+    pub child: Child,
+    /// The thread writing its stdin.
+    pub feeder: std::thread::JoinHandle<io::Result<()>>,
+}
+
+impl Repo {
+    /// Starts `git ARGS` with `input` written to its stdin by a thread (so
+    /// that a long list and a long answer cannot block each other) and its
+    /// stdout and stderr piped.
+    pub fn spawn_fed<I, S>(&self, args: I, input: Vec<u8>) -> Result<Fed, GitError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = self.command(args);
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let mut stdin = child.stdin.take().expect("piped");
+        let feeder = std::thread::spawn(move || stdin.write_all(&input));
+        Ok(Fed { cmd, child, feeder })
     }
 }
 

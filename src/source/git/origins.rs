@@ -3,10 +3,9 @@
 //! path is its *first seen*, and every commit that did is counted.
 
 use super::objects::{Oid, Scope};
-use super::{wait_ok, GitError, Repo};
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::process::Stdio;
+use super::{wait_ok, Fed, GitError, Repo};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
 
 /// The oldest commit putting a blob at a path, and how many do.
 #[derive(Debug)]
@@ -15,6 +14,8 @@ pub(super) struct Origin {
     time: i64,
     pub(super) path: Vec<u8>,
     pub(super) commits: u32,
+    /// Whether a reachable commit puts it in place.
+    pub(super) reachable: bool,
 }
 
 #[derive(Debug, Default)]
@@ -25,8 +26,14 @@ pub(super) struct Origins {
 }
 
 /// Runs `git log --raw -m` over `extra` commits (on stdin) and the scope's
-/// revisions, and records where each blob first appears.
-pub(super) fn origins(repo: &Repo, scope: &Scope, extra: &[&Oid]) -> Result<Origins, GitError> {
+/// revisions, and records where each blob first appears, and whether one
+/// of the `reachable` commits puts it in place (`None`: all are).
+pub(super) fn origins(
+    repo: &Repo,
+    scope: &Scope,
+    extra: &[&Oid],
+    reachable: Option<&HashSet<Oid>>,
+) -> Result<Origins, GitError> {
     if scope.is_full() && extra.is_empty() {
         return Ok(Origins::default()); // no commit at all
     }
@@ -54,21 +61,18 @@ pub(super) fn origins(repo: &Repo, scope: &Scope, extra: &[&Oid]) -> Result<Orig
         args.extend(scope.revs.iter().cloned());
         args.push("--".into());
     }
-    let mut cmd = repo.command(&args);
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let mut stdin = child.stdin.take().expect("piped");
     let list: Vec<u8> = extra
         .iter()
         .flat_map(|o| format!("{o}\n").into_bytes())
         .collect();
-    let feeder = std::thread::spawn(move || stdin.write_all(&list));
+    let Fed {
+        cmd,
+        mut child,
+        feeder,
+    } = repo.spawn_fed(&args, list)?;
     let mut out = BufReader::new(child.stdout.take().expect("piped"));
     let mut origins = Origins::default();
-    let mut current: Option<(Oid, i64)> = None;
+    let mut current: Option<(Oid, i64, bool)> = None;
     let mut field = Vec::new();
     let mut pending_blob: Option<Oid> = None;
     loop {
@@ -81,14 +85,19 @@ pub(super) fn origins(repo: &Repo, scope: &Scope, extra: &[&Oid]) -> Result<Orig
         }
         let f = trim_newlines(&field);
         if let Some(oid) = pending_blob.take() {
-            if let Some((commit, time)) = &current {
-                origins.record(oid, commit, *time, f);
+            if let Some((commit, time, reached)) = &current {
+                origins.record(oid, commit, *time, f, *reached);
             }
         } else if let Some(head) = f.strip_prefix(b"\x01") {
             let text = String::from_utf8_lossy(head);
             let (commit, time) = text.split_once(' ').unwrap_or((&text, "0"));
             origins.commits.push(commit.to_string());
-            current = Some((commit.to_string(), time.trim().parse().unwrap_or(0)));
+            let reached = reachable.is_none_or(|r| r.contains(commit));
+            current = Some((
+                commit.to_string(),
+                time.trim().parse().unwrap_or(0),
+                reached,
+            ));
         } else if f.starts_with(b":") {
             // `:old new oldsha newsha status`: keep added or changed blobs.
             let meta = String::from_utf8_lossy(f);
@@ -118,10 +127,11 @@ fn trim_newlines(mut f: &[u8]) -> &[u8] {
 }
 
 impl Origins {
-    fn record(&mut self, blob: Oid, commit: &Oid, time: i64, path: &[u8]) {
+    fn record(&mut self, blob: Oid, commit: &Oid, time: i64, path: &[u8], reachable: bool) {
         match self.blobs.get_mut(&blob) {
             Some(o) => {
                 o.commits += 1;
+                o.reachable |= reachable;
                 if time < o.time || (time == o.time && commit < &o.commit) {
                     o.commit = commit.clone();
                     o.time = time;
@@ -136,6 +146,7 @@ impl Origins {
                         time,
                         path: path.to_vec(),
                         commits: 1,
+                        reachable,
                     },
                 );
             }

@@ -45,9 +45,6 @@ pub fn plan(repo: &Repo) -> Result<Plan, GitError> {
     }
     let mut order: Vec<String> = targets.keys().cloned().collect();
     order.sort();
-    Ok(Plan {
-        objects: targets.len() as u64,
-        targets,
-        order,
-    })
+    let objects = targets.len() as u64;
+    Ok(Plan::known(targets, order, objects))
 }

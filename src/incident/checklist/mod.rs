@@ -1,16 +1,20 @@
 //! The rotation checklist: contain, rotate (mint new, never mutate), then
 //! delete the leaked credential and record the incident.
 //!
-//! The content is data ([`Step`]s in [`Section`]s), rendered as Markdown or
-//! JSON. Steps that cfscrub performs carry the exact command. The leaked
+//! The content is data ([`Step`]s in [`Section`]s), rendered as Markdown
+//! ([`markdown`]) or JSON. Steps that cfscrub performs carry the exact command. The leaked
 //! credential's type (from `--secret-from`/`--secret-env`, never printed)
 //! tailors the rotate and delete steps; a wrangler config adds the minimal
 //! permission set.
 
+use crate::core::rules::{kind_of_bare_value, Kind};
 use crate::core::secrets::prefix_len;
 use crate::incident::mint::MintLinks;
 use crate::incident::wrangler::{Needs, Permission, ACCOUNT_SETTINGS, EDIT_WORKERS_TEMPLATE};
 use serde::Serialize;
+
+mod markdown;
+pub use markdown::markdown;
 
 /// What kind of credential leaked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -38,11 +42,6 @@ impl LeakedType {
     /// Recognises the shape of a leaked value.
     pub fn of(value: &[u8]) -> LeakedType {
         let p = prefix_len(value);
-        let body = &value[p..];
-        let hex = |s: &[u8]| {
-            s.iter()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
-        };
         match &value[..p] {
             b"cfut_" => LeakedType::UserToken,
             b"cfat_" => LeakedType::AccountToken,
@@ -50,16 +49,15 @@ impl LeakedType {
             b"cfast_" => LeakedType::ServiceTokenSecret,
             b"cfoat_" | b"cfort_" => LeakedType::WranglerOauth,
             _ if value.starts_with(b"v1.0-") => LeakedType::OriginCaKey,
-            _ if (37..=45).contains(&body.len()) && hex(body) => LeakedType::GlobalKey,
-            _ if body.len() == 64 && hex(body) => LeakedType::ServiceTokenSecret,
-            _ if body.len() == 40
-                && body
-                    .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-') =>
-            {
-                LeakedType::LegacyToken
-            }
-            _ => LeakedType::Unknown,
+            // The unprefixed shapes, as the rule catalogue has them.
+            _ => match kind_of_bare_value(value) {
+                Some(Kind::LegacyGlobalKey) => LeakedType::GlobalKey,
+                Some(Kind::AccessClientSecret | Kind::R2SecretKey) => {
+                    LeakedType::ServiceTokenSecret
+                }
+                Some(Kind::LegacyApiToken) => LeakedType::LegacyToken,
+                _ => LeakedType::Unknown,
+            },
         }
     }
 
@@ -288,78 +286,6 @@ pub fn build(leaked: &[LeakedType], needs: Option<&Needs>) -> Checklist {
             },
         ],
     }
-}
-
-/// Renders the checklist as Markdown.
-pub fn markdown(c: &Checklist) -> String {
-    let mut out = String::from("# Cloudflare credential rotation checklist\n\n");
-    if !c.configs_read.is_empty() {
-        out.push_str(&format!(
-            "Wrangler config read: {}{}.\n\n",
-            c.configs_read.join(", "),
-            if c.configs_read.len() > 1 {
-                " (their permissions merged)"
-            } else {
-                ""
-            }
-        ));
-    }
-    if !c.leaked.is_empty() {
-        let names: Vec<&str> = c.leaked.iter().map(|t| t.name()).collect();
-        out.push_str(&format!(
-            "Leaked: {} (value not shown).\n\n",
-            names.join(", ")
-        ));
-    }
-    for (i, section) in c.sections.iter().enumerate() {
-        out.push_str(&format!("## {}\n\n", section.title));
-        for s in &section.steps {
-            out.push_str(&format!("- [ ] {}\n", s.text));
-            if let Some(command) = &s.command {
-                out.push_str(&format!("  ```sh\n  {command}\n  ```\n"));
-            }
-        }
-        out.push('\n');
-        if i == 1 && !c.permissions.is_empty() {
-            out.push_str("### Permissions the new token needs (from the wrangler config)\n\n");
-            out.push_str("| permission | needed for | in \"Edit Cloudflare Workers\" template |\n|---|---|---|\n");
-            for p in &c.permissions {
-                let mark = if p.missing_from_edit_workers_template {
-                    "**no — add it**"
-                } else {
-                    "yes"
-                };
-                out.push_str(&format!(
-                    "| {} | {} | {} |\n",
-                    p.permission, p.because, mark
-                ));
-            }
-            out.push('\n');
-            if let Some(m) = &c.mint {
-                out.push_str(&mint_markdown(m));
-            }
-        }
-    }
-    out
-}
-
-fn mint_markdown(m: &MintLinks) -> String {
-    let mut out = String::from(
-        "### Mint it in one click\n\nThese links open the dashboard's token form with exactly the permissions above (and the config's account, when it names one):\n\n",
-    );
-    out.push_str(&format!("- user-owned token: <{}>\n", m.user_token_url));
-    out.push_str(&format!(
-        "- account-owned token (needs an account Administrator): <{}>\n",
-        m.account_token_url
-    ));
-    if !m.add_by_hand.is_empty() {
-        out.push_str(&format!(
-            "- not pre-filled (no confirmed template key): add {} in the form\n",
-            m.add_by_hand.join(", ")
-        ));
-    }
-    out.push('\n');
-    out
 }
 
 #[cfg(test)]
