@@ -214,6 +214,8 @@ impl Words {
         }
     }
 
+    /// How many words (not the `len` bytes of the name).
+    #[allow(clippy::misnamed_getters)]
     pub(super) fn len(&self) -> usize {
         self.count
     }

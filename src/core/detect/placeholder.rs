@@ -106,7 +106,6 @@ mod tests {
         let secrets = (0..draws)
             .filter(|_| is_placeholder(g.hex(64).as_bytes()))
             .count();
-        println!("placeholder rejections per 20 000: tokens {tokens}, 37-hex keys {keys}, 64-hex secrets {secrets}");
         assert!(
             tokens <= 20 && keys <= 20 && secrets <= 20,
             "{tokens} {keys} {secrets}"
