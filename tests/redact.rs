@@ -32,7 +32,9 @@ fn log_with_tokens(g: &mut FakeGen, planted: &mut Planted, lines: usize) -> Stri
             )),
             5 => s.push_str(&format!(
                 "{i} grep {} deploy.log\n",
-                planted.add(format!("cfat_{}", g.alnum(6)))
+                // Mixed case: an all-lower-case fragment reads as a name
+                // (`cfat_abcdef`) and is not a partial.
+                planted.add(format!("cfat_Q{}", g.alnum(5)))
             )),
             // Plain noise: random hex here would collide by chance with the
             // 8-hex checksum windows of tens of thousands of planted tokens.
