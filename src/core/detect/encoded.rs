@@ -9,11 +9,11 @@
 //! Prefixed shapes are found through *triggers*: the characters that
 //! encode a prefix and nothing else (`Y2Z1dF` is base64 of `cfut_` at the
 //! start of a group, `NmdXRf` one byte later; `cfut%5`, `cfut\u005`). They
-//! are searched by the detector's automaton with its anchors, in the same
-//! single pass over the bytes (a second automaton costs a second pass),
-//! and the base64 ones are checked here case-sensitively. Not free: more
-//! literals slow that pass down (see the README's *Benchmarks*); shorter,
-//! shared triggers were measured and cost more (far more candidates).
+//! are searched by an automaton of their own, case-sensitively over the
+//! raw bytes: a second pass, but in the detector's automaton they take it
+//! off its fast path, which costs far more (see the README's
+//! *Benchmarks*); shorter, shared triggers cost more too (far more
+//! candidates).
 //! At a trigger the run after it is decoded and the decoded bytes go
 //! through the prefix's own matcher: only a whole shape that matcher rates
 //! high (checksum included) is a finding — a partial or a wrong checksum
@@ -37,6 +37,7 @@ use super::window::{is_url_safe, Window};
 use super::Eval;
 use crate::core::finding::{Encoding, Fingerprint};
 use crate::core::rules::{Confidence, Kind, Matcher, Rule, RULES};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 
@@ -80,10 +81,10 @@ enum Form {
     Escape,
 }
 
-/// The triggers of the encoded prefixed shapes: searched by the
-/// detector's automaton with its anchors (one pass over the bytes, ASCII
-/// case-insensitively), the base64 ones checked here case-sensitively.
+/// The triggers of the encoded prefixed shapes and their automaton,
+/// searched case-sensitively over the raw bytes.
 pub(super) struct EncodedHunter {
+    pub(super) automaton: AhoCorasick,
     triggers: Vec<(String, Form)>,
 }
 
@@ -147,14 +148,22 @@ impl EncodedHunter {
         }
         // Every byte percent-encoded: `%63%66` is `cf`, every prefix's start.
         add("%63%66%".to_string(), Form::Percent);
-        EncodedHunter { triggers }
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(triggers.iter().map(|(literal, _)| literal))
+            .expect("encoded triggers are small literals");
+        EncodedHunter {
+            automaton,
+            triggers,
+        }
     }
 
-    /// The trigger literals, and whether each is case-sensitive.
+    /// The trigger literals, and whether each is case-sensitive (all are:
+    /// the automaton is searched over the raw bytes).
     pub(super) fn literals(&self) -> impl Iterator<Item = (&str, bool)> + '_ {
         self.triggers
             .iter()
-            .map(|(literal, form)| (literal.as_str(), matches!(form, Form::Base64 { .. })))
+            .map(|(literal, _)| (literal.as_str(), true))
     }
 
     /// Decides whether an encoded credential starts at trigger `i`.
@@ -419,7 +428,7 @@ mod tests {
             .any(|(l, sensitive)| l == "NmdXRf" && sensitive));
         assert!(hunter
             .literals()
-            .any(|(l, sensitive)| l == "cfut%5" && !sensitive));
+            .any(|(l, sensitive)| l == "cfut%5" && sensitive));
         // Fewer than 64: the automaton keeps its vectorised prefilter.
         assert!(hunter.literals().count() <= 40);
     }

@@ -328,17 +328,15 @@ impl Detector {
             Vec::new()
         };
         let encoded = rules_enabled.then(EncodedHunter::new);
-        // The encoded forms' triggers are searched by the same automaton,
-        // after the static anchors: one pass over the bytes.
+        // The encoded forms' triggers have an automaton of their own: in
+        // this one they would take it off its fast path (measured: 3.7x
+        // the CPU of `scan` with the context words' short anchors).
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
             .build(
                 anchors
                     .iter()
-                    .map(|a| a.literal.as_bytes().to_ascii_lowercase())
-                    .chain(encoded.iter().flat_map(|e| {
-                        e.literals().map(|(l, _)| l.as_bytes().to_ascii_lowercase())
-                    })),
+                    .map(|a| a.literal.as_bytes().to_ascii_lowercase()),
             )
             .expect("static anchors are small literals");
         let known = (!known.is_empty()).then(|| KnownHunter::new(known));
@@ -378,15 +376,19 @@ impl Detector {
         if self.rules_enabled {
             lowered.clear();
             lowered.extend(hay[from..].iter().map(u8::to_ascii_lowercase));
-            let statics = self.anchors.len();
             every_match(&self.automaton, lowered, |start, pattern| {
                 out.push(Anchor {
                     pos: from + start,
-                    target: if pattern < statics {
-                        AnchorTarget::Static(pattern)
-                    } else {
-                        AnchorTarget::Encoded(pattern - statics)
-                    },
+                    target: AnchorTarget::Static(pattern),
+                })
+            });
+        }
+        let before = out.len();
+        if let Some(encoded) = &self.encoded {
+            every_match(&encoded.automaton, &hay[from..], |start, pattern| {
+                out.push(Anchor {
+                    pos: from + start,
+                    target: AnchorTarget::Encoded(pattern),
                 })
             });
         }
@@ -397,6 +399,8 @@ impl Detector {
                     target: AnchorTarget::Known(pattern),
                 })
             });
+        }
+        if out.len() > before {
             out.sort_by_key(|a| a.pos);
         }
     }
