@@ -42,7 +42,8 @@ def bench_reach(c200, huge, bench, runs):
     tgz = os.path.join(bench, "reach-corpus.tar.gz")
     if not os.path.exists(tgz):
         subprocess.run(["tar", "-czf", tgz, "-C", c200, "corpus"], check=True)
-    print("reach: compressed corpora, %.0f MB uncompressed (median of %d, warm cache)" % (mb, runs))
+    print("reach: compressed corpora, %.0f MB uncompressed (median of %d, warm cache; load %.1f %.1f %.1f)"
+          % ((mb, runs) + os.getloadavg()))
     for name, tree, cat in (("gzip per file", gz, "zcat"), ("zstd per file", zst, "zstdcat")):
         warm(tree)
         files = files_of(tree)
@@ -82,3 +83,13 @@ def bench_reach(c200, huge, bench, runs):
     print(" 1 GiB uncompressed .gz with a 50 MB line (peak RSS target 64 MiB):")
     row("zcat | rg -c (baseline)", base_t, base_m, hmb)
     row("cfscrub scan", t, m, hmb, base_t)
+    # redact of it: survey, recompress, verify (one run: it takes a while).
+    copy = os.path.join(bench, "reach-huge-copy")
+    def prep():
+        shutil.rmtree(copy, ignore_errors=True)
+        os.makedirs(copy)
+        shutil.copy(big, copy)
+    rt, rm = median_of(1, lambda: sh([CFSCRUB, "redact", "-q", copy]), prep)
+    row("cfscrub redact (1 run)", rt, rm, hmb)
+    shutil.rmtree(copy, ignore_errors=True)
+    print(" load at the end: %.1f %.1f %.1f" % os.getloadavg())

@@ -20,7 +20,7 @@ use cfscrub::report::progress::Progress;
 use cfscrub::report::{Format, Output, Tally};
 use cfscrub::source::container::{self, Limits, Visit};
 use cfscrub::source::head::Head;
-use cfscrub::source::open::{open_regular, OpenError};
+use cfscrub::source::open::{open_regular, OpenError, ToItsSize};
 use cfscrub::source::walk::{self, Input, Inputs, Note, Walked, Walker};
 use std::borrow::Cow;
 use std::io::{self, Read};
@@ -170,8 +170,8 @@ impl Search<'_> {
                 container::walk(&mut stdin, &outer, limits, &mut streams)
             }
             Input::File(path) => match open_regular(path, self.follow) {
-                Ok((file, _)) => {
-                    let mut file = progress.counting(file);
+                Ok((file, meta)) => {
+                    let mut file = progress.counting(ToItsSize::new(file, meta.len()));
                     container::walk(&mut file, &outer, limits, &mut streams)
                 }
                 Err(OpenError::NotRegular(what)) => {

@@ -76,7 +76,7 @@ pub(super) fn read_name(
     // `process.env.API_TOKEN`) is generic words before the credential word.
     let last = &name[name.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1)..];
     let words = Words::split(last);
-    let qualifiers = words.len().checked_sub(row.suffix.len())?;
+    let qualifiers = words.count().checked_sub(row.suffix.len())?;
     let generic = words
         .iter()
         .take(qualifiers)
@@ -100,10 +100,10 @@ fn sdk_class(text: &[u8], start: usize) -> bool {
 /// The credential word row the name's words end with, longest first.
 fn credential_row(words: &Words) -> Option<&'static CredentialWord> {
     CREDENTIAL_WORDS.iter().find(|row| {
-        row.suffix.len() <= words.len()
+        row.suffix.len() <= words.count()
             && words
                 .iter()
-                .skip(words.len() - row.suffix.len())
+                .skip(words.count() - row.suffix.len())
                 .zip(row.suffix)
                 .all(|(w, s)| w == s.as_bytes())
     })
@@ -128,7 +128,8 @@ const MAX_WORDS: usize = 32;
 /// that is not made of known words stays one word.
 pub(super) struct Words {
     lower: [u8; MAX_NAME + 32],
-    len: usize,
+    /// Bytes of `lower` in use.
+    name_len: usize,
     spans: [(u8, u8); MAX_WORDS],
     count: usize,
 }
@@ -137,11 +138,11 @@ impl Words {
     pub(super) fn split(name: &[u8]) -> Words {
         let mut w = Words {
             lower: [0; MAX_NAME + 32],
-            len: name.len().min(MAX_NAME + 32),
+            name_len: name.len().min(MAX_NAME + 32),
             spans: [(0, 0); MAX_WORDS],
             count: 0,
         };
-        let name = &name[..w.len];
+        let name = &name[..w.name_len];
         for (i, b) in name.iter().enumerate() {
             w.lower[i] = b.to_ascii_lowercase();
         }
@@ -214,15 +215,14 @@ impl Words {
         }
     }
 
-    /// How many words (not the `len` bytes of the name).
-    #[allow(clippy::misnamed_getters)]
-    pub(super) fn len(&self) -> usize {
+    /// How many words.
+    pub(super) fn count(&self) -> usize {
         self.count
     }
 
     /// The name in lower case.
     fn lower(&self) -> &[u8] {
-        &self.lower[..self.len]
+        &self.lower[..self.name_len]
     }
 
     pub(super) fn iter(&self) -> impl Iterator<Item = &[u8]> {

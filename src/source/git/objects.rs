@@ -14,16 +14,15 @@
 //! commits `git log` selects, their blobs and their messages.
 //!
 //! Reading the whole database needs only the list; where objects are is
-//! worked out on a thread started when the first object needs reporting
-//! ([`Plan::prepare_places`]), so it runs while the rest is read, and a
-//! clean history never walks its commits. Where blobs came from is parsed
-//! in `origins`; contents are read by [`super::read`].
+//! worked out by `places`, on a thread started when the first object needs
+//! reporting ([`Plan::prepare_places`]), so it runs while the rest is
+//! read, and a clean history never walks its commits. Where blobs came
+//! from is parsed in `origins`; contents are read by [`super::read`].
 
-use super::origins::{origins, Origins};
+use super::origins::origins;
+use super::places::{blob_place, Places};
 use super::{GitError, Repo};
-use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, OnceLock};
-use std::thread::JoinHandle;
+use std::collections::HashMap;
 
 /// A full object id (40 or 64 hex digits).
 pub type Oid = String;
@@ -140,51 +139,6 @@ pub struct Plan {
     places: Places,
 }
 
-/// Where objects are: known, or to be worked out.
-#[derive(Debug, Default)]
-struct Places {
-    ready: OnceLock<Placer>,
-    /// The repository and its commits, until the work starts.
-    source: Mutex<Option<(Repo, Vec<Oid>)>>,
-    pending: Mutex<Option<JoinHandle<Result<Placer, GitError>>>>,
-    error: Mutex<Option<GitError>>,
-}
-
-/// Answers where an object is.
-#[derive(Debug)]
-enum Placer {
-    /// Every place worked out beforehand (a narrowed scope, the index).
-    Known(HashMap<Oid, Place>),
-    /// The whole database: reachability, origins, tag refs, the index.
-    Full {
-        /// Reachable commits and tags.
-        reachable: HashSet<Oid>,
-        origins: Origins,
-        tag_refs: HashMap<Oid, Vec<u8>>,
-        index: HashMap<Oid, Vec<u8>>,
-    },
-}
-
-impl Placer {
-    fn place(&self, entry: &Entry) -> Place {
-        match self {
-            Placer::Known(map) => map.get(&entry.oid).cloned().unwrap_or(Place::Unreachable),
-            Placer::Full {
-                reachable,
-                origins,
-                tag_refs,
-                index,
-            } => match entry.kind {
-                ObjectKind::Blob => blob_place(&entry.oid, origins, index),
-                ObjectKind::Commit | ObjectKind::Tag => Place::Own {
-                    tag_ref: tag_refs.get(&entry.oid).cloned(),
-                    reachable: reachable.contains(&entry.oid),
-                },
-            },
-        }
-    }
-}
-
 impl Plan {
     /// A plan whose places are all known: `targets` in `order`.
     pub fn known(targets: HashMap<Oid, Target>, mut order: Vec<Oid>, objects: u64) -> Plan {
@@ -201,39 +155,14 @@ impl Plan {
         Plan {
             entries,
             objects,
-            places: Places {
-                ready: OnceLock::from(Placer::Known(map)),
-                ..Places::default()
-            },
+            places: Places::known(map),
         }
     }
 
     /// Starts working out where objects are, if not started yet (returns
     /// at once: a thread runs the git commands).
     pub fn prepare_places(&self) {
-        if let Some((repo, commits)) = lock(&self.places.source).take() {
-            let handle = std::thread::spawn(move || full_places(&repo, &commits));
-            *lock(&self.places.pending) = Some(handle);
-        }
-    }
-
-    fn placer(&self) -> &Placer {
-        self.prepare_places();
-        self.places.ready.get_or_init(|| {
-            let pending = lock(&self.places.pending).take();
-            let joined = pending.map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(GitError::Io(std::io::Error::other("places thread"))))
-            });
-            match joined {
-                Some(Ok(placer)) => placer,
-                Some(Err(e)) => {
-                    *lock(&self.places.error) = Some(e);
-                    Placer::Known(HashMap::new())
-                }
-                None => Placer::Known(HashMap::new()),
-            }
-        })
+        self.places.start();
     }
 
     /// The object with its place (waits for the places to be worked out).
@@ -241,22 +170,14 @@ impl Plan {
         Target {
             oid: entry.oid.clone(),
             kind: entry.kind,
-            place: self.placer().place(entry),
+            place: self.places.place(entry),
         }
     }
 
     /// Waits for the places; the error if working them out failed.
     pub fn places_done(&self) -> Result<(), GitError> {
-        self.placer();
-        match lock(&self.places.error).take() {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        self.places.done()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Every blob, commit and tag in `scope`. For the whole database the
@@ -284,10 +205,7 @@ pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
         return Ok(Plan {
             entries,
             objects,
-            places: Places {
-                source: Mutex::new(Some((repo.clone(), commits))),
-                ..Places::default()
-            },
+            places: Places::later(repo.clone(), commits),
         });
     }
     let origins = origins(repo, scope, &[], None)?;
@@ -321,34 +239,6 @@ pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
     Ok(Plan::known(targets, order, objects))
 }
 
-/// Where every object of the database is: what refs and reflogs reach,
-/// which commits put each blob at a path, which ref names each tag.
-fn full_places(repo: &Repo, commits: &[Oid]) -> Result<Placer, GitError> {
-    let commits: Vec<&Oid> = commits.iter().collect();
-    let reachable = reachable(repo)?;
-    Ok(Placer::Full {
-        origins: origins(repo, &Scope::default(), &commits, Some(&reachable))?,
-        reachable,
-        tag_refs: tag_refs(repo)?,
-        index: index_blobs(repo)?,
-    })
-}
-
-fn blob_place(oid: &Oid, origins: &Origins, index: &HashMap<Oid, Vec<u8>>) -> Place {
-    match origins.blobs.get(oid) {
-        Some(o) => Place::InCommits {
-            commit: o.commit.clone(),
-            path: o.path.clone(),
-            commits: o.commits,
-            reachable: o.reachable,
-        },
-        None => match index.get(oid) {
-            Some(path) => Place::Index(path.clone()),
-            None => Place::Unreachable,
-        },
-    }
-}
-
 /// Every object id in the database with its type (`None` for trees) and
 /// size, in pack order.
 fn inventory(repo: &Repo) -> Result<Vec<(Oid, Option<ObjectKind>, u64)>, GitError> {
@@ -368,66 +258,6 @@ fn inventory(repo: &Repo) -> Result<Vec<(Oid, Option<ObjectKind>, u64)>, GitErro
         .collect())
 }
 
-/// Ids of the commits and tags any ref or reflog entry reaches (and of
-/// an object a ref names directly). Trees are not walked: a blob is
-/// reachable when a reachable commit puts it in place (`origins`), since
-/// every blob of a commit's tree was put there by it or an ancestor
-/// (`log -m` diffs a merge against each parent, a root against nothing).
-fn reachable(repo: &Repo) -> Result<HashSet<Oid>, GitError> {
-    let out = repo.output([
-        "rev-list",
-        "--objects",
-        "--all",
-        "--reflog",
-        "--filter=tree:0",
-    ])?;
-    Ok(out
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let end = l.iter().position(|&b| b == b' ').unwrap_or(l.len());
-            String::from_utf8_lossy(&l[..end]).into_owned()
-        })
-        .collect())
-}
-
-/// Tag object id → the ref naming it.
-fn tag_refs(repo: &Repo) -> Result<HashMap<Oid, Vec<u8>>, GitError> {
-    let out = repo.output([
-        "for-each-ref",
-        "--format=%(objecttype) %(objectname) %(refname)",
-    ])?;
-    Ok(out
-        .split(|&b| b == b'\n')
-        .filter_map(|l| {
-            let rest = l.strip_prefix(b"tag ")?;
-            let sp = rest.iter().position(|&b| b == b' ')?;
-            Some((
-                String::from_utf8_lossy(&rest[..sp]).into_owned(),
-                rest[sp + 1..].to_vec(),
-            ))
-        })
-        .collect())
-}
-
-/// Blob id → path, for the index of a repository with a work tree.
-fn index_blobs(repo: &Repo) -> Result<HashMap<Oid, Vec<u8>>, GitError> {
-    if repo.work_tree.is_none() {
-        return Ok(HashMap::new());
-    }
-    let out = repo.output(["ls-files", "--stage", "-z"])?;
-    Ok(out
-        .split(|&b| b == 0)
-        .filter_map(|entry| {
-            // `<mode> <oid> <stage>\t<path>`
-            let tab = entry.iter().position(|&b| b == b'\t')?;
-            let head = std::str::from_utf8(&entry[..tab]).ok()?;
-            let oid = head.split(' ').nth(1)?;
-            Some((oid.to_string(), entry[tab + 1..].to_vec()))
-        })
-        .collect())
-}
-
 impl Plan {
     /// Leaves out the blobs whose path (the whole path or its file name)
     /// matches `excludes`; messages and unreachable blobs have no path.
@@ -436,12 +266,11 @@ impl Plan {
         if excludes.is_empty() {
             return;
         }
-        let placer = self.placer();
         let keep: Vec<bool> = self
             .entries
             .iter()
             .map(|e| {
-                let place = placer.place(e);
+                let place = self.places.place(e);
                 let path = match &place {
                     Place::InCommits { path, .. } | Place::Index(path) => path,
                     Place::Own { .. } | Place::Unreachable => return true,
