@@ -10,7 +10,13 @@
 //! `{cfoat}`, `{cfort}`, `{originca}`, `{tunnel}`, `{argopem}`, `{turnstile}`,
 //! `{legacy}` (40 characters of `[A-Za-z0-9_-]`), `{hexN}` and `{alnumN}`;
 //! `{kind@label}` reuses one value wherever the label repeats and
-//! `{headN@label}` is its first N characters.
+//! `{headN@label}` is its first N characters. `{form:kind}` is a value
+//! encoded: `b64` (standard base64), `b64url` (URL-safe, unpadded), `b64a`
+//! and `b64ab` (base64 after one or two other bytes: the other
+//! alignments), `basic` (base64 of `ci-bot:` and the value, as an
+//! `Authorization: Basic` header has it), `pct` (its `_` as `%5F`),
+//! `pctall` (every byte as `%XX`), `json` (its `_` as `\u005f`), `hexesc`
+//! (its `_` as `\x5f`).
 //!
 //! ```
 //! let mut gen = cfscrub::fake::FakeGen::new(7);
@@ -148,6 +154,9 @@ impl FakeGen {
     /// `kind@label` gives the same value wherever the label repeats;
     /// `headN@label` the first N characters of that value.
     pub fn placeholder(&mut self, name: &str) -> Option<String> {
+        if let Some((form, inner)) = name.split_once(':') {
+            return encode(form, &self.placeholder(inner)?);
+        }
         if let Some((kind, label)) = name.split_once('@') {
             if let Some(n) = kind.strip_prefix("head") {
                 let value = self.labelled.get(label)?;
@@ -205,7 +214,7 @@ impl FakeGen {
                 let name = &rest[1..end];
                 let plausible = name
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"@!_".contains(&b));
+                    .all(|b| b.is_ascii_alphanumeric() || b"@!_:".contains(&b));
                 if let Some(v) = plausible.then(|| self.placeholder(name)).flatten() {
                     values.push(text.len()..text.len() + v.len());
                     text.extend_from_slice(v.as_bytes());
@@ -225,6 +234,23 @@ impl FakeGen {
             values,
         }
     }
+}
+
+/// `value` in the encoded form named `form` (see the module docs).
+fn encode(form: &str, value: &str) -> Option<String> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    Some(match form {
+        "b64" => STANDARD.encode(value),
+        "b64url" => URL_SAFE_NO_PAD.encode(value),
+        "b64a" => STANDARD.encode(format!("a{value}")),
+        "b64ab" => STANDARD.encode(format!("ab{value}")),
+        "basic" => STANDARD.encode(format!("ci-bot:{value}")),
+        "pct" => value.replace('_', "%5F"),
+        "pctall" => value.bytes().map(|b| format!("%{b:02X}")).collect(),
+        "json" => value.replace('_', "\\u005f"),
+        "hexesc" => value.replace('_', "\\x5f"),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -373,3 +373,99 @@ fn known_secret_split_at_every_offset() {
         );
     }
 }
+
+/// A text of encoded credentials from `pieces` (form, what goes before):
+/// base64 of a prefixed token after 0, 1 or 2 other bytes in both
+/// alphabets, percent-encoded and escaped prefixes, base64 after a
+/// Cloudflare keyword, a wrong checksum in base64. Also returns, for each
+/// credential, the encoded characters that carry only its bytes.
+fn build_encoded(seed: u64, pieces: &[(u8, u8)]) -> (Vec<u8>, Vec<String>) {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    let mut g = FakeGen::new(seed);
+    let mut text = Vec::new();
+    let mut carried = Vec::new();
+    for &(form, before) in pieces {
+        text.extend_from_slice(BEFORE[before as usize % BEFORE.len()]);
+        let prefix = PREFIXES[(form as usize / 8) % 4];
+        let token = g.scannable(prefix, true);
+        let piece = match form % 8 {
+            0..=5 => {
+                let lead = &"ab"[..(form as usize % 3).min(2)];
+                let plain = format!("{lead}{token}");
+                let encoded = if form % 8 < 3 {
+                    STANDARD.encode(&plain)
+                } else {
+                    URL_SAFE_NO_PAD.encode(&plain)
+                };
+                let first = (8 * lead.len()).div_ceil(6);
+                carried.push(encoded[first..8 * plain.len() / 6].to_string());
+                encoded
+            }
+            6 => {
+                let encoded = token.replace('_', ["%5F", "\\u005f", "\\x5f"][before as usize % 3]);
+                carried.push(encoded[prefix.len() - 1..].to_string());
+                encoded
+            }
+            _ => {
+                let legacy = g.legacy_token();
+                let encoded = STANDARD.encode(&legacy);
+                carried.push(encoded[..52].to_string());
+                format!(
+                    "\nCLOUDFLARE_API_TOKEN: {encoded} {}",
+                    STANDARD.encode(g.scannable(prefix, false))
+                )
+            }
+        };
+        text.extend_from_slice(piece.as_bytes());
+    }
+    text.push(b'\n');
+    (text, carried)
+}
+
+#[test]
+fn encoded_forms_split_at_every_offset() {
+    let detector = Detector::new(&KnownSecrets::new());
+    let pieces: Vec<(u8, u8)> = (0..8).map(|f| (f, 1)).collect();
+    let (text, _) = build_encoded(11, &pieces);
+    let whole = scan_bytes(&detector, &text);
+    assert_eq!(whole.len(), 8, "one finding per encoded credential");
+    assert!(whole.iter().all(|f| f.encoding.is_some()));
+    for k in 0..=text.len() {
+        assert!(
+            scan_chunked(&detector, &text, &[k.max(1), 1]) == whole,
+            "split at {k} differs"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn encoded_forms_chunked_equal_whole_and_are_masked(
+        seed in any::<u64>(),
+        pieces in prop::collection::vec((any::<u8>(), any::<u8>()), 1..12),
+        sizes in prop::collection::vec(1usize..200, 1..8),
+    ) {
+        let detector = Detector::new(&KnownSecrets::new());
+        let (text, carried) = build_encoded(seed, &pieces);
+        let whole = scan_bytes(&detector, &text);
+        prop_assert!(whole == scan_chunked(&detector, &text, &sizes), "chunked scan differs");
+        let replacement = Replacement::new(DEFAULT_REPLACEMENT, &detector).unwrap();
+        let mut masked = Vec::new();
+        let mut input = Trickle { rest: &text, sizes: &sizes, i: 0 };
+        mask_stream(&detector, &replacement, &mut input, &mut masked).unwrap();
+        for (index, chars) in carried.iter().enumerate() {
+            // Windows that occur once in the input: a shared prefix
+            // (`Y2Zhc3Rf` before a wrong checksum too) is not the value.
+            let once = |piece: &[u8]| text.windows(8).filter(|w| *w == piece).count() == 1;
+            let survives = chars
+                .as_bytes()
+                .windows(8)
+                .filter(|piece| once(piece))
+                .any(|piece| masked.windows(8).any(|w| w == piece));
+            prop_assert!(!survives, "encoded credential #{} survives masking", index);
+        }
+    }
+}

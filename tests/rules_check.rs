@@ -69,3 +69,51 @@ fn rules_check() {
         failures.join("\n")
     );
 }
+
+/// Every encoded form's positive examples give one finding of their kind
+/// with the form's encoding, inside the placeholder and ending with it;
+/// negatives give none.
+#[test]
+fn encoded_forms_check() {
+    use cfscrub::core::rules::ENCODED_FORMS;
+    let detector = Detector::new(&KnownSecrets::new());
+    let mut failures = Vec::new();
+    for seed in 0..20 {
+        let mut gen = FakeGen::new(seed);
+        for form in ENCODED_FORMS {
+            for (kind, template) in form.positives {
+                let e = gen.expand(template);
+                assert_eq!(e.values.len(), 1, "{template:?} has one placeholder");
+                let value = e.values[0].clone();
+                let found = scan_bytes(&detector, &e.text);
+                let ok = found.len() == 1
+                    && found[0].kind == *kind
+                    && found[0].encoding == Some(form.encoding)
+                    && value.start <= found[0].offset as usize
+                    && found[0].end() as usize == value.end;
+                if !ok {
+                    let got: Vec<_> = found
+                        .iter()
+                        .map(|f| (f.kind.id(), f.encoding, f.offset, f.length))
+                        .collect();
+                    failures.push(format!(
+                        "{:?} positive {template:?} (seed {seed}): want {} in {value:?}, got {got:?}",
+                        form.encoding,
+                        kind.id()
+                    ));
+                }
+            }
+            for template in form.negatives {
+                let found = scan_bytes(&detector, &gen.expand(template).text);
+                if !found.is_empty() {
+                    failures.push(format!(
+                        "{:?} negative {template:?} (seed {seed}): {} findings",
+                        form.encoding,
+                        found.len()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -128,6 +128,32 @@ impl fmt::Debug for Fingerprint {
     }
 }
 
+/// How a credential found was written in the bytes, when not as itself:
+/// the detector decoded it (`core/detect/encoded.rs`) and validated the
+/// decoded value as usual.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// Base64, standard or URL-safe alphabet (a Kubernetes Secret, an
+    /// `Authorization: Basic` header).
+    Base64,
+    /// Percent-encoded (`cfut%5F…` in a URL's query string).
+    Percent,
+    /// String escapes (`cfut\u005f…` in JSON, `\x5f` in C-like strings).
+    Escape,
+}
+
+impl Encoding {
+    /// The lower-case name used in every output format.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Base64 => "base64",
+            Encoding::Percent => "percent",
+            Encoding::Escape => "escape",
+        }
+    }
+}
+
 /// One credential found in a stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -141,6 +167,8 @@ pub struct Finding {
     pub confidence: Confidence,
     /// Present for whole high-entropy values only ([`Kind::fingerprinted`]).
     pub fingerprint: Option<Fingerprint>,
+    /// How the value was encoded in the bytes, `None` when written as itself.
+    pub encoding: Option<Encoding>,
     /// 1-based line number (0 when the scan does not count lines).
     pub line: u64,
     /// 1-based byte column within the line (0 when lines are not counted).

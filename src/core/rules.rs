@@ -660,6 +660,69 @@ pub fn kind_of_bare_value(value: &[u8]) -> Option<Kind> {
     })
 }
 
+/// Encoded forms the detector decodes (`core/detect/encoded.rs`): how a
+/// value of a kind above may be written, with examples. Positive templates
+/// must give exactly one finding of the paired kind with this encoding,
+/// inside the template's only placeholder and ending where it ends; negative
+/// templates none. A value found encoded is validated as written plainly
+/// (checksum included) and fingerprinted as its decoded value.
+#[derive(Debug)]
+pub struct EncodedForm {
+    /// How the value is written.
+    pub encoding: crate::core::finding::Encoding,
+    /// What is decoded.
+    pub what: &'static str,
+    /// (kind found, template).
+    pub positives: &'static [(Kind, &'static str)],
+    /// Templates that must give no finding.
+    pub negatives: &'static [&'static str],
+}
+
+/// The encoded forms, as data (see [`EncodedForm`]).
+pub const ENCODED_FORMS: &[EncodedForm] = &[
+    EncodedForm {
+        encoding: crate::core::finding::Encoding::Base64,
+        what: "base64 (standard or URL-safe alphabet) of a prefixed shape at any of the three \
+               alignments in a group, or of a whole legacy value after a keyword naming Cloudflare",
+        positives: &[
+            (Kind::UserToken, "  CLOUDFLARE_API_TOKEN: {b64:cfut}"),
+            (Kind::AccountToken, "Authorization: Basic {basic:cfat}"),
+            (Kind::GlobalKey, "key={b64a:cfk}"),
+            (Kind::AccessServiceSecret, "{b64ab:cfast}"),
+            (Kind::OAuthAccessToken, "oauth: {b64url:cfoat}"),
+            (Kind::OAuthRefreshToken, "x {b64ab:cfort} y"),
+            (Kind::OriginCaKey, "  origin-ca-key: {b64a:originca}"),
+            (Kind::LegacyApiToken, "  CF_API_TOKEN: {b64:legacy}"),
+            (Kind::LegacyGlobalKey, "  CLOUDFLARE_API_KEY: {b64:hex37}"),
+        ],
+        negatives: &[
+            "  token: {b64:cfut!}",
+            "data: {b64:alnum60}",
+            "api_token: {b64:legacy}",
+            "CLOUDFLARE_API_KEY: {b64:alnum20}",
+        ],
+    },
+    EncodedForm {
+        encoding: crate::core::finding::Encoding::Percent,
+        what: "a prefixed shape with its `_` (or every byte) percent-encoded, either hex case",
+        positives: &[
+            (Kind::GlobalKey, "GET /cb?token={pct:cfk}&next=%2F"),
+            (Kind::AccountToken, "t={pctall:cfat}"),
+            (Kind::OAuthAccessToken, "?code={pct:cfoat}"),
+        ],
+        negatives: &["?t={pct:cfut!}", "see cfut%5Fprefix", "a%5Fb"],
+    },
+    EncodedForm {
+        encoding: crate::core::finding::Encoding::Escape,
+        what: "a prefixed shape with its `_` as a string escape (`\\u005f`, `\\x5f`)",
+        positives: &[
+            (Kind::AccessServiceSecret, r#"{"token":"{json:cfast}"}"#),
+            (Kind::UserToken, "t = '{hexesc:cfut}'"),
+        ],
+        negatives: &[r#"{"t":"{json:cfut!}"}"#, r#""cfut\u005f""#],
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

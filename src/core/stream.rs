@@ -195,6 +195,7 @@ impl Merged {
             self.span.kind = f.kind;
             self.span.confidence = f.confidence;
             self.span.fingerprint = f.fingerprint;
+            self.span.encoding = f.encoding;
         }
         self.span.length = (end - self.span.offset) as usize;
     }
@@ -421,6 +422,7 @@ impl<'d> StreamScanner<'d> {
                 kind: c.kind,
                 confidence: c.confidence,
                 fingerprint: c.fingerprint,
+                encoding: c.encoding,
                 line: 0,
                 column: 0,
             });

@@ -239,6 +239,7 @@ mod tests {
             kind: Kind::UserToken,
             confidence: Confidence::High,
             fingerprint: None,
+            encoding: None,
             line: 2,
             column: 7,
         }

@@ -1,4 +1,5 @@
-//! Human output: `path:line:column: kind (confidence) fp:…`, styled with
+//! Human output: `path:line:column: kind (confidence) encoding:… fp:…`
+//! (`encoding:` only for a value found encoded), styled with
 //! `anstyle` when colour is on (the path magenta, the kind red, yellow or
 //! cyan by confidence), and whether colour is on.
 
@@ -46,6 +47,9 @@ pub fn finding_line(buf: &mut Vec<u8>, path: &str, f: &Finding, fingerprint: boo
         f.kind.id(),
         f.confidence.name()
     );
+    if let Some(encoding) = f.encoding {
+        let _ = write!(buf, " encoding:{}", encoding.name());
+    }
     if let Some(fp) = f.fingerprint.filter(|_| fingerprint) {
         let _ = write!(buf, " fp:{fp}");
     }

@@ -16,7 +16,7 @@
 //! Over 400 lines only with its unit tests, which sit beside the code
 //! they test (the code is 389 lines).
 
-use crate::core::finding::Finding;
+use crate::core::finding::{Encoding, Finding};
 use crate::core::rules::{Confidence, Kind, RULES};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -110,6 +110,16 @@ pub struct SarifResult {
     /// The fingerprint, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial_fingerprints: Option<BTreeMap<&'static str, String>>,
+    /// `encoding` (`base64`, `percent`, `escape`) for a value found encoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<ResultProperties>,
+}
+
+/// The `properties` bag of a result.
+#[derive(Debug, Serialize)]
+pub struct ResultProperties {
+    /// How the value was encoded in the file.
+    pub encoding: Encoding,
 }
 
 /// `location`.
@@ -262,6 +272,7 @@ pub fn result(
             .fingerprint
             .filter(|_| fingerprints)
             .map(|fp| BTreeMap::from([("cfscrubFingerprint/v1", fp.to_string())])),
+        properties: f.encoding.map(|encoding| ResultProperties { encoding }),
     }
 }
 

@@ -6,7 +6,7 @@
 //! Every record starts with `"type"`. Paths are already escaped and masked
 //! for display; no record has a field that could hold a value.
 
-use crate::core::finding::Finding;
+use crate::core::finding::{Encoding, Finding};
 use crate::core::rules::{Confidence, Kind};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -68,6 +68,10 @@ pub struct FindingRecord<'a> {
     pub confidence: Confidence,
     /// 16 hex digits, or `null` (partials, fragments, weak values, `verify`).
     pub fingerprint: Option<String>,
+    /// `base64`, `percent` or `escape` when the value was found encoded
+    /// (its fingerprint is the decoded value's); absent when written as itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
 }
 
 impl<'a> FindingRecord<'a> {
@@ -88,6 +92,7 @@ impl<'a> FindingRecord<'a> {
                 .fingerprint
                 .filter(|_| fingerprints)
                 .map(|fp| fp.to_string()),
+            encoding: f.encoding,
         }
     }
 }

@@ -254,8 +254,8 @@ pub(super) fn context(w: &Window, literal_len: usize, intro: Introducer) -> Eval
         Eval::Done(Some(start)) => start,
     };
     let run = need!(w.run(start, RUN_CAP, is_url_safe));
-    // The shortest value of any context kind (a 37-hex key).
-    if run < 37 {
+    // The shortest value of any context kind (a 37-hex key), or its base64.
+    if run < 37 && !need!(super::encoded::may_be_base64_value(w, start)) {
         return Eval::Done(None);
     }
     let value = &ahead[start..start + run];
@@ -279,6 +279,18 @@ pub(super) fn context(w: &Window, literal_len: usize, intro: Introducer) -> Eval
             0,
         ),
     };
+    // After a Cloudflare name a base64 value (a Kubernetes Secret's
+    // `data:`) is decoded and classified like a plain one, exactly.
+    if naming == Naming::Cloudflare {
+        let fits = |v: &[u8]| {
+            let (kind, _) = classify(v, kinds, Naming::Generic).filter(|_| !is_placeholder(v))?;
+            Some((kind, context_rule(kind)?.confidence))
+        };
+        match super::encoded::after_keyword(w, start, fits) {
+            Eval::Done(None) => {}
+            found => return found,
+        }
+    }
     // The mention a generic name needs is looked for last: it is the slow part.
     let Some((kind, core)) = classify(value, kinds, naming) else {
         return Eval::Done(None);

@@ -1,9 +1,13 @@
 //! Known secrets given by the user (`--secret-from`): a second automaton
 //! over each value's leading bytes, and the exact rule for the whole value,
-//! its body after a Cloudflare prefix, and fragments of it.
+//! its body after a Cloudflare prefix, and fragments of it; and over the
+//! value's encoded forms — base64 (both alphabets, the value at each of the
+//! three alignments in a group) and percent-encoding — found whole.
 
+use super::encoded::base64_stable;
 use super::window::{is_url_safe, left_boundary, Window};
-use super::Eval;
+use super::{Candidate, Eval, MAX_LOOKAHEAD};
+use crate::core::finding::{Encoding, Fingerprint};
 use crate::core::rules::{Confidence, Kind};
 use crate::core::secrets::{prefix_len, KnownSecrets, MIN_PREFIXED_BODY, MIN_UNPREFIXED_LEN};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -16,12 +20,72 @@ pub(super) enum KnownPart {
     Whole,
     /// The body after the value's Cloudflare prefix.
     Body,
+    /// One of the value's encoded forms (an index in its `forms`).
+    Encoded(usize),
+}
+
+/// One encoded form of a known value, hunted as an exact string.
+pub(super) struct EncodedForm {
+    text: Zeroizing<Vec<u8>>,
+    encoding: Encoding,
+    /// Base64 whose last character also carries bits of the next byte:
+    /// that character (and `=` padding) is masked with the form.
+    partial_tail: bool,
+}
+
+/// Longest leading part of an encoded form used as its anchor.
+const FORM_ANCHOR: usize = 16;
+
+/// The encoded forms of `value` worth hunting: the stable base64
+/// characters at each alignment in both alphabets, and the
+/// percent-encodings (reserved characters only, or every byte but letters
+/// and digits; upper- and lower-case hex) that differ from the value.
+fn encoded_forms(value: &[u8]) -> Vec<EncodedForm> {
+    let mut forms: Vec<EncodedForm> = Vec::new();
+    let mut add = |text: Vec<u8>, encoding, partial_tail| {
+        if text.len() >= MIN_UNPREFIXED_LEN
+            && text.len() <= MAX_LOOKAHEAD - 3
+            && text != value
+            && !forms.iter().any(|f| *f.text == text)
+        {
+            forms.push(EncodedForm {
+                text: Zeroizing::new(text),
+                encoding,
+                partial_tail,
+            });
+        }
+    };
+    for align in 0..3 {
+        let (_, alphabets) = base64_stable(value, align);
+        let partial_tail = !(8 * (align + value.len())).is_multiple_of(6);
+        for text in alphabets {
+            add(text.into_bytes(), Encoding::Base64, partial_tail);
+        }
+    }
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+    for keep in [unreserved, |b: u8| b.is_ascii_alphanumeric()] {
+        for upper in [true, false] {
+            let mut text = Vec::new();
+            for &b in value {
+                if keep(b) {
+                    text.push(b);
+                } else if upper {
+                    text.extend(format!("%{b:02X}").bytes());
+                } else {
+                    text.extend(format!("%{b:02x}").bytes());
+                }
+            }
+            add(text, Encoding::Percent, false);
+        }
+    }
+    forms
 }
 
 pub(super) struct KnownValue {
     value: Zeroizing<Vec<u8>>,
     prefix_len: usize,
     token_byte: [bool; 256],
+    forms: Vec<EncodedForm>,
 }
 
 pub(super) struct KnownHunter {
@@ -72,7 +136,26 @@ impl KnownHunter {
                 value: Zeroizing::new(value.to_vec()),
                 prefix_len: p,
                 token_byte,
+                forms: encoded_forms(value),
             });
+        }
+        // The encoded forms' anchors. The automaton reports one pattern
+        // per position, the first added: a form is also a target of every
+        // anchor that may stand where it starts (a percent-encoded form
+        // starts with its value's unreserved characters).
+        for (i, known) in values.iter().enumerate() {
+            for (f, form) in known.forms.iter().enumerate() {
+                let own = &form.text[..form.text.len().min(FORM_ANCHOR)];
+                for (id, anchor) in anchors.iter().enumerate() {
+                    if form.text.starts_with(anchor) || anchor.starts_with(own) {
+                        targets[id].push((i, KnownPart::Encoded(f)));
+                    }
+                }
+                if !anchors.iter().any(|a| a.as_slice() == own) {
+                    anchors.push(Zeroizing::new(own.to_vec()));
+                    targets.push(vec![(i, KnownPart::Encoded(f))]);
+                }
+            }
         }
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
@@ -108,6 +191,7 @@ impl KnownHunter {
         // The whole value, or the whole body of a prefixed value, is found
         // anywhere, glued to other text or not.
         let (target, min_len, whole_kind, whole_confidence) = match part {
+            KnownPart::Encoded(f) => return encoded_form(w, known, &known.forms[f]),
             KnownPart::Whole => {
                 let min = if known.prefix_len > 0 {
                     known.prefix_len + MIN_PREFIXED_BODY
@@ -143,5 +227,78 @@ impl KnownHunter {
             return w.candidate(0, run, Kind::KnownSecretFragment, Confidence::Medium);
         }
         Eval::Done(None)
+    }
+}
+
+/// The encoded form `form` of `known` at the window's anchor: the whole
+/// form, with the next character when it carries bits of the value and
+/// any `=` padding after it.
+fn encoded_form(w: &Window, known: &KnownValue, form: &EncodedForm) -> Eval {
+    let ahead = w.ahead();
+    if !ahead.starts_with(&form.text) {
+        if form.text.starts_with(ahead) && w.ahead_is_open() {
+            return Eval::NeedMore;
+        }
+        return Eval::Done(None);
+    }
+    let mut len = form.text.len();
+    if form.partial_tail {
+        let base64 = |b: u8| b.is_ascii_alphanumeric() || b"+/-_".contains(&b);
+        len += need!(w.run(len, 1, base64));
+        len += need!(w.run(len, 2, |b| b == b'='));
+    }
+    match w.candidate(0, len, Kind::KnownSecret, Confidence::High) {
+        Eval::Done(Some(c)) => Eval::Done(Some(Candidate {
+            fingerprint: Fingerprint::of(&known.value),
+            encoding: Some(form.encoding),
+            ..c
+        })),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::detect::Detector;
+    use crate::core::stream::scan_bytes;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use base64::Engine;
+
+    #[test]
+    fn a_known_secret_is_found_in_base64_and_percent_encoded() {
+        let mut g = crate::fake::FakeGen::new(12);
+        // Not a Cloudflare shape: only the known-secret hunt can find it.
+        let value = format!("{}/{}+{}=", g.alnum(12), g.alnum(9), g.alnum(7));
+        let mut secrets = KnownSecrets::new();
+        secrets
+            .add(Zeroizing::new(value.clone().into_bytes()), "test", 1)
+            .unwrap();
+        let det = Detector::known_only(&secrets);
+        let percent: String = value
+            .bytes()
+            .map(|b| match b {
+                b'/' | b'+' | b'=' => format!("%{b:02X}"),
+                b => (b as char).to_string(),
+            })
+            .collect();
+        let mut texts = vec![(format!("u={percent}&x=1\n"), 2, percent.len())];
+        for lead in ["", "a", "ab"] {
+            for b64 in [
+                STANDARD.encode(format!("{lead}{value}")),
+                URL_SAFE_NO_PAD.encode(format!("{lead}{value}")),
+            ] {
+                let skip = (8 * lead.len()).div_ceil(6);
+                texts.push((format!("data: {b64}\n"), 6 + skip, b64.len() - skip));
+            }
+        }
+        for (text, at, len) in texts {
+            let f = scan_bytes(&det, text.as_bytes());
+            assert_eq!(f.len(), 1, "{} bytes", text.len());
+            assert_eq!((f[0].offset as usize, f[0].length), (at, len));
+            assert_eq!(f[0].kind, Kind::KnownSecret);
+            assert!(f[0].encoding.is_some());
+            assert_eq!(f[0].fingerprint, Fingerprint::of(value.as_bytes()));
+        }
     }
 }

@@ -34,9 +34,12 @@
 //! * `nearby`: a Cloudflare mention near a generic name (its line, its
 //!   block before it, its `\`-continued lines), looked for last;
 //! * `placeholder`: values typed as stand-ins;
-//! * `known`: the user's known secrets (`--secret-from`).
+//! * `known`: the user's known secrets (`--secret-from`), and their
+//!   base64 and percent-encoded forms;
+//! * `encoded`: base64, percent-encoded and escaped forms of the prefixed
+//!   shapes, and base64 values after a name naming Cloudflare.
 
-use crate::core::finding::Fingerprint;
+use crate::core::finding::{Encoding, Fingerprint};
 use crate::core::rules::{Confidence, Kind, Matcher, RULES};
 use crate::core::secrets::{KnownSecrets, MAX_KNOWN_LEN};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -61,6 +64,8 @@ pub struct Candidate {
     pub confidence: Confidence,
     /// For whole high-entropy values.
     pub fingerprint: Option<Fingerprint>,
+    /// How the value was encoded, when the detector decoded it.
+    pub encoding: Option<Encoding>,
 }
 
 /// A matcher's answer at one anchor (or a step's answer inside a matcher).
@@ -85,6 +90,7 @@ macro_rules! need {
 
 mod anchors;
 mod context;
+mod encoded;
 mod known;
 mod matchers;
 mod name;
@@ -102,6 +108,7 @@ pub use context::{
     ASSIGN_MODIFIERS, COMMENT_MARKERS, MAX_INDENT, MAX_SEPARATORS, OTHER_VENDOR_PREFIXES,
     SEPARATORS,
 };
+use encoded::EncodedHunter;
 use known::KnownHunter;
 use matchers::{oauth, origin_ca, scannable, tunnel_pem, tunnel_token, turnstile};
 pub use matchers::{
@@ -123,6 +130,7 @@ pub struct Anchor {
 enum AnchorTarget {
     Static(usize),
     Known(usize),
+    Encoded(usize),
 }
 
 /// Calls `found` for the leftmost match starting at each position, so
@@ -144,6 +152,8 @@ pub struct Detector {
     automaton: AhoCorasick,
     anchors: Vec<StaticAnchor>,
     known: Option<KnownHunter>,
+    /// The triggers of encoded prefixed shapes (with the rules).
+    encoded: Option<EncodedHunter>,
     rules_enabled: bool,
     longest_anchor: usize,
     /// Fingerprints the user accepted (known test fakes): rule findings
@@ -217,21 +227,35 @@ impl Detector {
         } else {
             Vec::new()
         };
+        let encoded = rules_enabled.then(EncodedHunter::new);
+        // The encoded forms' triggers have an automaton of their own: in
+        // this one they would take it off its fast path (measured: 3.7x
+        // the CPU of `scan` with the context words' short anchors).
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
-            .build(anchors.iter().map(|a| a.literal.to_ascii_lowercase()))
+            .build(
+                anchors
+                    .iter()
+                    .map(|a| a.literal.as_bytes().to_ascii_lowercase()),
+            )
             .expect("static anchors are small literals");
         let known = (!known.is_empty()).then(|| KnownHunter::new(known));
         let longest_anchor = anchors
             .iter()
             .map(|a| a.literal.len())
             .chain(known.iter().flat_map(|k| k.anchors.iter().map(|a| a.len())))
+            .chain(
+                encoded
+                    .iter()
+                    .flat_map(|e| e.literals().map(|(l, _)| l.len())),
+            )
             .max()
             .unwrap_or(1);
         Detector {
             automaton,
             anchors,
             known,
+            encoded,
             rules_enabled,
             longest_anchor,
             allowed: Default::default(),
@@ -259,6 +283,15 @@ impl Detector {
                 })
             });
         }
+        let before = out.len();
+        if let Some(encoded) = &self.encoded {
+            every_match(&encoded.automaton, &hay[from..], |start, pattern| {
+                out.push(Anchor {
+                    pos: from + start,
+                    target: AnchorTarget::Encoded(pattern),
+                })
+            });
+        }
         if let Some(known) = &self.known {
             every_match(&known.automaton, &hay[from..], |start, pattern| {
                 out.push(Anchor {
@@ -266,6 +299,8 @@ impl Detector {
                     target: AnchorTarget::Known(pattern),
                 })
             });
+        }
+        if out.len() > before {
             out.sort_by_key(|a| a.pos);
         }
     }
@@ -287,6 +322,20 @@ impl Detector {
                     c.filter(|c| !c.fingerprint.is_some_and(|fp| self.allowed.contains(&fp))),
                 ),
             },
+            AnchorTarget::Encoded(i) => {
+                let encoded = self
+                    .encoded
+                    .as_ref()
+                    .expect("encoded anchors imply triggers");
+                match encoded.eval(&w, i) {
+                    Eval::NeedMore => return false,
+                    Eval::Done(c) => {
+                        out.extend(c.filter(|c| {
+                            !c.fingerprint.is_some_and(|fp| self.allowed.contains(&fp))
+                        }))
+                    }
+                }
+            }
             AnchorTarget::Known(i) => {
                 let known = self.known.as_ref().expect("known anchors imply a hunter");
                 for &(value, part) in &known.targets[i] {
@@ -316,7 +365,18 @@ impl Detector {
                             a.literal.as_bytes()[..k].eq_ignore_ascii_case(tail)
                         }
                 });
+                let encoded_hit = self.encoded.as_ref().is_some_and(|e| {
+                    e.literals().any(|(l, case_sensitive)| {
+                        l.len() > k
+                            && if case_sensitive {
+                                l.as_bytes().starts_with(tail)
+                            } else {
+                                l.as_bytes()[..k].eq_ignore_ascii_case(tail)
+                            }
+                    })
+                });
                 static_hit
+                    || encoded_hit
                     || self
                         .known
                         .as_ref()

@@ -72,6 +72,7 @@ impl<'a> Window<'a> {
             kind,
             confidence,
             fingerprint,
+            encoding: None,
         }))
     }
 }
