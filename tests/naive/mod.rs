@@ -99,34 +99,45 @@ fn fragment(text: &[u8], at: usize, body: &[u8], end: usize, dot_ends: bool) -> 
         || (dot_ends && MEMBER_AFTER.is_match(after)))
 }
 
-/// The naive placeholder rule: a character six times in a row, eight
+/// The naive placeholder rule: a character seven times in a row, eight
 /// consecutive characters (`0`–`9` then `a`: hex counting), fewer than 8
-/// distinct characters, or a placeholder word.
+/// distinct characters, or a placeholder word in lower case, upper case or
+/// capitalised.
 fn placeholder(v: &[u8]) -> bool {
     let consecutive = |a: u8, b: u8| b == a.wrapping_add(1) || (a == b'9' && b == b'a');
-    let repeated = v.windows(6).any(|w| w.iter().all(|&b| b == w[0]));
+    let repeated = v.windows(7).any(|w| w.iter().all(|&b| b == w[0]));
     let counting = v
         .windows(8)
         .any(|w| w.windows(2).all(|p| consecutive(p[0], p[1])));
     let distinct = v.iter().collect::<std::collections::HashSet<_>>().len();
-    let lower = v.to_ascii_lowercase();
+    let text = String::from_utf8_lossy(v);
     let words = [
-        "your",
-        "here",
+        "your-",
+        "your_",
+        "-here",
+        "_here",
         "example",
-        "xxxx",
         "placeholder",
         "changeme",
         "dummy",
         "redacted",
         "token",
+        "secret",
+        "password",
+        "cloudflare",
+        "wrangler",
     ];
+    let spellings = |w: &str| {
+        let mut capitalised = w.to_string();
+        capitalised[..1].make_ascii_uppercase();
+        [w.to_string(), w.to_ascii_uppercase(), capitalised]
+    };
     repeated
         || counting
         || distinct < 8
         || words
             .iter()
-            .any(|w| lower.windows(w.len()).any(|x| x == w.as_bytes()))
+            .any(|w| spellings(w).iter().any(|s| text.contains(s.as_str())))
 }
 
 struct Patterns {
