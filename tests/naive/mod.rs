@@ -8,7 +8,7 @@
 //! shapes are taken from the detector as they are.
 #![allow(dead_code)]
 
-use cfscrub::core::detect::Detector;
+use cfscrub::core::detect::{Detector, PLACEHOLDER_WORDS};
 use cfscrub::core::finding::Finding;
 use cfscrub::core::rules::{Confidence, Kind};
 use regex::bytes::Regex;
@@ -102,7 +102,7 @@ fn fragment(text: &[u8], at: usize, body: &[u8], end: usize, dot_ends: bool) -> 
 /// The naive placeholder rule: a character seven times in a row, eight
 /// consecutive characters (`0`–`9` then `a`: hex counting), fewer than 8
 /// distinct characters, or a placeholder word in lower case, upper case or
-/// capitalised.
+/// capitalised (the words are the detector's list: data, not logic).
 fn placeholder(v: &[u8]) -> bool {
     let consecutive = |a: u8, b: u8| b == a.wrapping_add(1) || (a == b'9' && b == b'a');
     let repeated = v.windows(7).any(|w| w.iter().all(|&b| b == w[0]));
@@ -111,22 +111,6 @@ fn placeholder(v: &[u8]) -> bool {
         .any(|w| w.windows(2).all(|p| consecutive(p[0], p[1])));
     let distinct = v.iter().collect::<std::collections::HashSet<_>>().len();
     let text = String::from_utf8_lossy(v);
-    let words = [
-        "your-",
-        "your_",
-        "-here",
-        "_here",
-        "example",
-        "placeholder",
-        "changeme",
-        "dummy",
-        "redacted",
-        "token",
-        "secret",
-        "password",
-        "cloudflare",
-        "wrangler",
-    ];
     let spellings = |w: &str| {
         let mut capitalised = w.to_string();
         capitalised[..1].make_ascii_uppercase();
@@ -135,7 +119,7 @@ fn placeholder(v: &[u8]) -> bool {
     repeated
         || counting
         || distinct < 8
-        || words
+        || PLACEHOLDER_WORDS
             .iter()
             .any(|w| spellings(w).iter().any(|s| text.contains(s.as_str())))
 }
