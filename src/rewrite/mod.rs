@@ -54,7 +54,7 @@ use crate::core::counts::{FileCounts, Replacement};
 use crate::core::detect::Detector;
 use crate::core::stream::StreamScanner;
 use crate::rewrite::live_writers::{LiveWriters, Writer};
-use crate::source::beneath::{LocateError, Roots};
+use crate::source::beneath::{locate, LocateError, Located, Roots};
 use crate::source::open::OpenError;
 use std::fs::File;
 use std::io::{self, Read};
@@ -168,6 +168,25 @@ pub enum RewriteError {
 
 fn io_err(doing: &'static str) -> impl FnOnce(io::Error) -> RewriteError {
     move |e| RewriteError::Io(doing, e)
+}
+
+/// The file a rename rewrite replaces, opened beneath its root: its
+/// directory (where the temp file goes), the file and its metadata.
+/// Refuses a file with other hard links (the rename would split them) and
+/// one a process holds open for writing.
+fn open_to_replace(
+    path: &std::path::Path,
+    opts: &RewriteOptions,
+) -> Result<(Located, File, std::fs::Metadata), RewriteError> {
+    let at = locate(path, opts.roots, opts.follow)?;
+    let (file, meta) = at.dir.open_file(&at.name, false).map_err(open_error)?;
+    if meta.nlink() > 1 {
+        return Err(RewriteError::HardLinked(meta.nlink()));
+    }
+    if let Some(writer) = opts.live_writers.writer_of(meta.dev(), meta.ino()) {
+        return Err(RewriteError::LiveWriter(writer.clone()));
+    }
+    Ok((at, file, meta))
 }
 
 fn open_error(e: OpenError) -> RewriteError {

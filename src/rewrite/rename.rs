@@ -4,8 +4,8 @@
 //! [parent module](super) for the guarantees.
 
 use super::{
-    check_writable, count_remaining, io_err, open_error, Method, Outcome, ReadAt, RewriteError,
-    RewriteOptions, Stamp, ATTEMPTS,
+    check_writable, count_remaining, io_err, open_to_replace, Method, Outcome, ReadAt,
+    RewriteError, RewriteOptions, Stamp, ATTEMPTS,
 };
 use crate::core::counts::{FileCounts, Replacement};
 use crate::core::detect::Detector;
@@ -13,7 +13,7 @@ use crate::core::finding::Finding;
 use crate::core::stream::{Flow, Sink, StreamScanner};
 use crate::rewrite::file_meta::{FileMeta, MetaError};
 use crate::rewrite::live_writers::{find_writer, LeaseAttempt, WriteLease};
-use crate::source::beneath::{locate, Dir, Located, TempFile};
+use crate::source::beneath::{Dir, Located, TempFile};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::MetadataExt;
@@ -182,14 +182,7 @@ fn rename_attempt(
     opts: RewriteOptions,
     refuse_nul: bool,
 ) -> Result<Outcome, RewriteError> {
-    let at = locate(path, opts.roots, opts.follow)?;
-    let (file, meta) = at.dir.open_file(&at.name, false).map_err(open_error)?;
-    if meta.nlink() > 1 {
-        return Err(RewriteError::HardLinked(meta.nlink()));
-    }
-    if let Some(writer) = opts.live_writers.writer_of(meta.dev(), meta.ino()) {
-        return Err(RewriteError::LiveWriter(writer.clone()));
-    }
+    let (at, file, meta) = open_to_replace(path, &opts)?;
     let before = Stamp::of(&meta);
     let mut sink = RenameSink {
         target: Target::Buffering(Vec::new()),

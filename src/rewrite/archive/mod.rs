@@ -31,20 +31,20 @@ mod spool;
 mod tar;
 mod zip;
 
-use super::{check_writable, io_err, open_error, Method, Outcome, ReadAt, RewriteError};
+use super::{
+    check_writable, io_err, open_error, open_to_replace, Method, Outcome, ReadAt, RewriteError,
+};
 use super::{RewriteOptions, Stamp};
 use crate::core::counts::{FileCounts, Replacement};
 use crate::core::detect::Detector;
 use crate::core::sniff::Opaque;
 use crate::rewrite::file_meta::FileMeta;
-use crate::source::beneath::locate;
 use crate::source::container::Undecodable;
 use crate::source::head::Head;
 use layer::Ctx;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 /// The numbers of the members on the way to a stream, outermost first
@@ -149,14 +149,7 @@ pub fn count(
 
 /// Redacts the container `path` (see the module docs).
 pub fn redact(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError> {
-    let at = locate(path, opts.roots, opts.follow)?;
-    let (file, meta) = at.dir.open_file(&at.name, false).map_err(open_error)?;
-    if meta.nlink() > 1 {
-        return Err(RewriteError::HardLinked(meta.nlink()));
-    }
-    if let Some(writer) = opts.live_writers.writer_of(meta.dev(), meta.ino()) {
-        return Err(RewriteError::LiveWriter(writer.clone()));
-    }
+    let (at, file, meta) = open_to_replace(path, &opts)?;
     let before = Stamp::of(&meta);
     let name = file_name(path);
     let found = survey(&file, &name, opts.detector, opts.replacement)?;

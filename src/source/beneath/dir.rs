@@ -213,17 +213,9 @@ impl Write for TempFile<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::tree;
     use super::super::{locate, Roots};
     use std::io::Write;
-    use std::path::PathBuf;
-
-    fn tree() -> (tempfile::TempDir, PathBuf) {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("tree");
-        std::fs::create_dir_all(root.join("z")).unwrap();
-        std::fs::write(root.join("z/app.conf"), "x").unwrap();
-        (dir, root)
-    }
 
     #[test]
     fn temp_files_are_exclusive_0600_and_removed_unless_persisted() {

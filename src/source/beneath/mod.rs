@@ -196,7 +196,8 @@ fn parent_of(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
-    fn tree() -> (tempfile::TempDir, PathBuf) {
+    /// A temp directory holding `tree/z/app.conf`; the root `tree`.
+    pub(super) fn tree() -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("tree");
         std::fs::create_dir_all(root.join("z")).unwrap();
