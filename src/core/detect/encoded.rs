@@ -9,11 +9,10 @@
 //! Prefixed shapes are found through *triggers*: the characters that
 //! encode a prefix and nothing else (`Y2Z1dF` is base64 of `cfut_` at the
 //! start of a group, `NmdXRf` one byte later; `cfut%5`, `cfut\u005`). They
-//! are searched by an automaton of their own, case-sensitively over the
-//! raw bytes: a second pass, but in the detector's automaton they take it
-//! off its fast path, which costs far more (see the README's
-//! *Benchmarks*); shorter, shared triggers cost more too (far more
-//! candidates).
+//! are searched with the detector's other anchors, in the lower-cased
+//! text, and their case is checked at the trigger (`finder` keeps that one
+//! search over 64 literals fast); shorter, shared triggers would cost more
+//! (far more candidates).
 //! At a trigger the run after it is decoded and the decoded bytes go
 //! through the prefix's own matcher: only a whole shape that matcher rates
 //! high (checksum included) is a finding — a partial or a wrong checksum
@@ -37,7 +36,6 @@ use super::window::{is_url_safe, Window};
 use super::Eval;
 use crate::core::finding::{Encoding, Fingerprint};
 use crate::core::rules::{Confidence, Kind, Matcher, Rule, RULES};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 
@@ -81,10 +79,8 @@ enum Form {
     Escape,
 }
 
-/// The triggers of the encoded prefixed shapes and their automaton,
-/// searched case-sensitively over the raw bytes.
+/// The triggers of the encoded prefixed shapes, matched case-sensitively.
 pub(super) struct EncodedHunter {
-    pub(super) automaton: AhoCorasick,
     triggers: Vec<(String, Form)>,
 }
 
@@ -148,18 +144,11 @@ impl EncodedHunter {
         }
         // Every byte percent-encoded: `%63%66` is `cf`, every prefix's start.
         add("%63%66%".to_string(), Form::Percent);
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(triggers.iter().map(|(literal, _)| literal))
-            .expect("encoded triggers are small literals");
-        EncodedHunter {
-            automaton,
-            triggers,
-        }
+        EncodedHunter { triggers }
     }
 
     /// The trigger literals, and whether each is case-sensitive (all are:
-    /// the automaton is searched over the raw bytes).
+    /// [`EncodedHunter::eval`] checks their case).
     pub(super) fn literals(&self) -> impl Iterator<Item = (&str, bool)> + '_ {
         self.triggers
             .iter()
@@ -169,17 +158,15 @@ impl EncodedHunter {
     /// Decides whether an encoded credential starts at trigger `i`.
     pub(super) fn eval(&self, w: &Window, i: usize) -> Eval {
         let (literal, form) = &self.triggers[i];
+        if !w.ahead().starts_with(literal.as_bytes()) {
+            return Eval::Done(None);
+        }
         match *form {
             Form::Base64 {
                 prefix,
                 align,
                 lead,
-            } => {
-                if !w.ahead().starts_with(literal.as_bytes()) {
-                    return Eval::Done(None);
-                }
-                base64_at(w, prefix, align, lead)
-            }
+            } => base64_at(w, prefix, align, lead),
             Form::Percent => unescaped_at(w, Encoding::Percent),
             Form::Escape => unescaped_at(w, Encoding::Escape),
         }
@@ -429,7 +416,7 @@ mod tests {
         assert!(hunter
             .literals()
             .any(|(l, sensitive)| l == "cfut%5" && sensitive));
-        // Fewer than 64: the automaton keeps its vectorised prefilter.
+        // Few: each one is searched in the scan's hot pass (see `finder`).
         assert!(hunter.literals().count() <= 40);
     }
 

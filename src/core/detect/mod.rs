@@ -17,8 +17,10 @@
 //! The only code that touches secret bytes lives in this directory, one
 //! concern a file:
 //!
-//! * this module: the anchor automaton, [`Detector`] and the dispatch from
-//!   an anchor to its matcher;
+//! * this module: [`Detector`] and the dispatch from an anchor to its
+//!   matcher;
+//! * `finder`: the one search for every anchor literal, laid out for the
+//!   automaton's prefilter;
 //! * `anchors`: which literals start which matcher (prefixes, credential
 //!   words with the bytes that follow them);
 //! * `window`: the [`Window`] around an anchor, byte classes, word
@@ -42,7 +44,6 @@
 use crate::core::finding::{Encoding, Fingerprint};
 use crate::core::rules::{Confidence, Kind, Matcher, RULES};
 use crate::core::secrets::{KnownSecrets, MAX_KNOWN_LEN};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 /// Bytes before an anchor a matcher may look at.
 pub const LOOKBEHIND: usize = 512;
@@ -91,6 +92,7 @@ macro_rules! need {
 mod anchors;
 mod context;
 mod encoded;
+mod finder;
 mod known;
 mod matchers;
 mod name;
@@ -109,6 +111,7 @@ pub use context::{
     SEPARATORS,
 };
 use encoded::EncodedHunter;
+use finder::Finder;
 use known::KnownHunter;
 use matchers::{oauth, origin_ca, scannable, tunnel_pem, tunnel_token, turnstile};
 pub use matchers::{
@@ -133,23 +136,10 @@ enum AnchorTarget {
     Encoded(usize),
 }
 
-/// Calls `found` for the leftmost match starting at each position, so
-/// that anchors overlapping an earlier match are not skipped.
-fn every_match(automaton: &AhoCorasick, hay: &[u8], mut found: impl FnMut(usize, usize)) {
-    let mut at = 0;
-    while at < hay.len() {
-        let input = aho_corasick::Input::new(hay).span(at..hay.len());
-        let Some(m) = automaton.find(input) else {
-            break;
-        };
-        found(m.start(), m.pattern().as_usize());
-        at = m.start() + 1;
-    }
-}
-
 /// The compiled detector: every rule plus the known secrets.
 pub struct Detector {
-    automaton: AhoCorasick,
+    /// The static anchors' literals, then the encoded forms' triggers.
+    finder: Finder,
     anchors: Vec<StaticAnchor>,
     known: Option<KnownHunter>,
     /// The triggers of encoded prefixed shapes (with the rules).
@@ -216,6 +206,7 @@ impl Detector {
     }
 
     fn build_with(known: &KnownSecrets, rules_enabled: bool, extra: Vec<StaticAnchor>) -> Detector {
+        let pinned = extra.len();
         let anchors: Vec<StaticAnchor> = if rules_enabled {
             // User keywords first: at one position the automaton reports
             // the first pattern that matches (`cloudflare_key` before `key`).
@@ -228,31 +219,26 @@ impl Detector {
             Vec::new()
         };
         let encoded = rules_enabled.then(EncodedHunter::new);
-        // The encoded forms' triggers have an automaton of their own: in
-        // this one they would take it off its fast path (measured: 3.7x
-        // the CPU of `scan` with the context words' short anchors).
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(
-                anchors
-                    .iter()
-                    .map(|a| a.literal.as_bytes().to_ascii_lowercase()),
-            )
-            .expect("static anchors are small literals");
-        let known = (!known.is_empty()).then(|| KnownHunter::new(known));
-        let longest_anchor = anchors
+        // One search for both, over the lower-cased text; the case of a
+        // prefix or trigger is checked at the anchor.
+        let literals: Vec<(&[u8], bool)> = anchors
             .iter()
-            .map(|a| a.literal.len())
+            .map(|a| (a.literal.as_bytes(), a.case_sensitive))
+            .chain(encoded.iter().flat_map(|e| {
+                e.literals()
+                    .map(|(l, case_sensitive)| (l.as_bytes(), case_sensitive))
+            }))
+            .collect();
+        let finder = Finder::new(&literals, pinned);
+        let known = (!known.is_empty()).then(|| KnownHunter::new(known));
+        let longest_anchor = literals
+            .iter()
+            .map(|(l, _)| l.len())
             .chain(known.iter().flat_map(|k| k.anchors.iter().map(|a| a.len())))
-            .chain(
-                encoded
-                    .iter()
-                    .flat_map(|e| e.literals().map(|(l, _)| l.len())),
-            )
             .max()
             .unwrap_or(1);
         Detector {
-            automaton,
+            finder,
             anchors,
             known,
             encoded,
@@ -264,8 +250,9 @@ impl Detector {
 
     /// Appends every anchor that starts at or after `from` in `hay` to `out`,
     /// sorted by position. `lowered` is scratch space: the static anchors
-    /// are searched in an ASCII-lower-cased copy, which keeps the
-    /// automaton's SIMD prefilter (it has none for case-insensitive search).
+    /// and encoded triggers are searched in an ASCII-lower-cased copy,
+    /// which keeps the automaton's SIMD prefilter (it has none for
+    /// case-insensitive search).
     pub fn find_anchors(
         &self,
         hay: &[u8],
@@ -276,24 +263,21 @@ impl Detector {
         if self.rules_enabled {
             lowered.clear();
             lowered.extend(hay[from..].iter().map(u8::to_ascii_lowercase));
-            every_match(&self.automaton, lowered, |start, pattern| {
+            let statics = self.anchors.len();
+            self.finder.every_match(lowered, |start, literal| {
+                let target = match literal.checked_sub(statics) {
+                    None => AnchorTarget::Static(literal),
+                    Some(trigger) => AnchorTarget::Encoded(trigger),
+                };
                 out.push(Anchor {
                     pos: from + start,
-                    target: AnchorTarget::Static(pattern),
+                    target,
                 })
             });
         }
         let before = out.len();
-        if let Some(encoded) = &self.encoded {
-            every_match(&encoded.automaton, &hay[from..], |start, pattern| {
-                out.push(Anchor {
-                    pos: from + start,
-                    target: AnchorTarget::Encoded(pattern),
-                })
-            });
-        }
         if let Some(known) = &self.known {
-            every_match(&known.automaton, &hay[from..], |start, pattern| {
+            finder::every_match(&known.automaton, &hay[from..], |start, pattern| {
                 out.push(Anchor {
                     pos: from + start,
                     target: AnchorTarget::Known(pattern),
@@ -357,26 +341,7 @@ impl Detector {
             .rev()
             .find(|&k| {
                 let tail = &bytes[bytes.len() - k..];
-                let static_hit = self.anchors.iter().any(|a| {
-                    a.literal.len() > k
-                        && if a.case_sensitive {
-                            a.literal.as_bytes().starts_with(tail)
-                        } else {
-                            a.literal.as_bytes()[..k].eq_ignore_ascii_case(tail)
-                        }
-                });
-                let encoded_hit = self.encoded.as_ref().is_some_and(|e| {
-                    e.literals().any(|(l, case_sensitive)| {
-                        l.len() > k
-                            && if case_sensitive {
-                                l.as_bytes().starts_with(tail)
-                            } else {
-                                l.as_bytes()[..k].eq_ignore_ascii_case(tail)
-                            }
-                    })
-                });
-                static_hit
-                    || encoded_hit
+                self.finder.could_grow(tail)
                     || self
                         .known
                         .as_ref()

@@ -64,13 +64,14 @@ pub(super) fn is_placeholder(value: &[u8]) -> bool {
 fn holds_word(value: &[u8], word: &str) -> bool {
     let word = word.as_bytes();
     value.windows(word.len()).any(|win| {
-        let capitalised = win[0].eq_ignore_ascii_case(&word[0]) && win[1..] == word[1..];
-        win == word
-            || capitalised
-            || win
-                .iter()
-                .zip(word)
-                .all(|(a, b)| *a == b.to_ascii_uppercase())
+        // Each of the three cases starts with the word's first letter in
+        // either case: the cheap test first (this runs on every value).
+        win[0].eq_ignore_ascii_case(&word[0])
+            && (win[1..] == word[1..]
+                || win
+                    .iter()
+                    .zip(word)
+                    .all(|(a, b)| *a == b.to_ascii_uppercase()))
     })
 }
 

@@ -280,10 +280,40 @@ fn origin_ca_keys_vary_in_length_within_bounds() {
 }
 
 #[test]
-fn the_static_anchors_fit_the_fastest_prefilter() {
-    // More than 32 patterns and aho-corasick falls back to fat Teddy,
-    // which scans at half the speed.
+fn the_anchor_literals_fit_the_fast_layout() {
+    // Every built-in literal (static anchors and encoded triggers) is
+    // searched in one pass laid out by `finder::BUCKETS`: each has a
+    // bucket, is at least Teddy's 4-byte fingerprint long, and no two can
+    // match at one position (one would hide the other: the search reports
+    // one literal a position), in any letter case.
     let det = Detector::new(&KnownSecrets::new());
-    assert!(det.anchors.len() <= 32, "{} anchors", det.anchors.len());
-    assert!(det.anchors.iter().all(|a| a.literal.len() >= 4));
+    let encoded = det.encoded.as_ref().expect("rules enabled");
+    let literals: Vec<Vec<u8>> = det
+        .anchors
+        .iter()
+        .map(|a| a.literal.as_bytes().to_ascii_lowercase())
+        .chain(
+            encoded
+                .literals()
+                .map(|(l, _)| l.as_bytes().to_ascii_lowercase()),
+        )
+        .collect();
+    assert!(literals.len() <= 64, "{} literals", literals.len());
+    for (i, a) in literals.iter().enumerate() {
+        let shown = String::from_utf8_lossy(a);
+        assert!(a.len() >= 4, "{shown}");
+        assert!(
+            finder::BUCKETS
+                .iter()
+                .any(|starts| starts.iter().any(|s| a.starts_with(s.as_bytes()))),
+            "{shown} has no bucket in finder::BUCKETS"
+        );
+        for b in &literals[i + 1..] {
+            assert!(
+                !a.starts_with(b) && !b.starts_with(a),
+                "{shown} and {} match at one position",
+                String::from_utf8_lossy(b)
+            );
+        }
+    }
 }
