@@ -177,9 +177,10 @@ fn is_base64_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
 }
 
-/// Decodes base64 characters of either alphabet (no padding); `None` when
-/// they are not base64.
-fn decode_base64(chars: &[u8]) -> Option<Vec<u8>> {
+/// Decodes base64 characters of either alphabet, even mixed (no padding;
+/// a last partial group's unused bits ignored); `None` when they are not
+/// base64. The one place the URL-safe alphabet is mapped to the standard.
+pub(super) fn decode_base64(chars: &[u8]) -> Option<Vec<u8>> {
     let mut standard: Vec<u8> = chars
         .iter()
         .map(|&b| match b {

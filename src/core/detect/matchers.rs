@@ -2,13 +2,13 @@
 //! tokens (`cfut_`… with a CRC-32), OAuth tokens, Origin CA keys, tunnel
 //! tokens and certificates, Turnstile secret keys.
 
+use super::encoded::decode_base64;
 use super::window::{
     contains_ignore_case, is_alnum, is_base64, is_lower_hex, is_url_safe, left_boundary, Window,
 };
 use super::Eval;
 use crate::core::rules::{Confidence, Kind};
 use crate::core::secrets::MIN_PREFIXED_BODY;
-use base64::Engine;
 
 /// Longest run of body characters considered after a prefix.
 pub(super) const RUN_CAP: usize = 256;
@@ -187,15 +187,8 @@ pub(super) fn tunnel_token(w: &Window) -> Eval {
     if run < 52 {
         return Eval::Done(None);
     }
-    let head: Vec<u8> = w.ahead()[..52]
-        .iter()
-        .map(|&b| match b {
-            b'-' => b'+',
-            b'_' => b'/',
-            b => b,
-        })
-        .collect();
-    let Ok(json) = base64::engine::general_purpose::STANDARD_NO_PAD.decode(&head) else {
+    // 52 characters: 13 whole groups, 39 bytes.
+    let Some(json) = decode_base64(&w.ahead()[..52]) else {
         return Eval::Done(None);
     };
     let account_id = json.get(6..38).unwrap_or(&[]);
