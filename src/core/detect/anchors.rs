@@ -1,9 +1,9 @@
 //! Which literals start which matcher: the rules' own prefixes, and the
 //! credential words (with, for the short or common ones, the bytes that
 //! follow them when they name a value) that start the context matcher.
-//! Kept few and at least 4 bytes long: the automaton's fastest prefilter
-//! (slim Teddy) takes 32 patterns, and every anchor found costs a matcher
-//! call.
+//! Kept few, at least 4 bytes long and alike at their start: they share
+//! the prefilter's buckets with the encoded triggers (see `finder`), and
+//! every anchor found costs a matcher call.
 
 use super::context::Introducer;
 use super::matchers::PEM_BEGIN;
@@ -55,8 +55,8 @@ pub fn context_literals() -> Vec<&'static str> {
 /// value's name: the word is anchored with each of these after it, so
 /// that the automaton keeps 4-byte fingerprints (`cache_keys`,
 /// `keyboard`, `kv key list`… never reach the matcher) and few patterns:
-/// each one loosens the automaton's prefilter (slim Teddy, 32 patterns at
-/// most), which is most of the scan's time. Left out, and so not found
+/// each one loosens the automaton's prefilter (`finder` gives them one
+/// bucket), which is most of the scan's time. Left out, and so not found
 /// after a name ending in `key`: a value after a space alone
 /// (`--api-key <value>`; `api_key = <value>` is found), a tab, `>`, `]`,
 /// `)`, `,`, an ANSI code, and `?=`, `:=`, `+=`, `.=` after a space.
