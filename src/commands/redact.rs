@@ -95,6 +95,8 @@ fn remedy(e: &RewriteError) -> Option<&'static str> {
         | RewriteError::Remaining(_)
         | RewriteError::Binary
         | RewriteError::Unsupported(_)
+        | RewriteError::SqliteInconsistent(_)
+        | RewriteError::SqliteDamaged(_)
         | RewriteError::Io(..) => None,
     }
 }

@@ -34,6 +34,7 @@ mod zip;
 
 use super::{
     check_writable, io_err, open_error, open_to_replace, Method, Outcome, ReadAt, RewriteError,
+    Unsupported,
 };
 use super::{RewriteOptions, Stamp};
 use crate::core::counts::{FileCounts, Replacement};
@@ -116,20 +117,12 @@ fn survey(
 
 /// An error of a pass, for the file's report.
 fn rewrite_error(e: PassError) -> RewriteError {
-    let e = match e {
-        PassError::Refused(refused) => {
-            return RewriteError::Unsupported(format!("{refused}: not rewritten"))
-        }
-        PassError::Io(e) => e,
-    };
-    match Undecodable::of(&e) {
-        Some(u) if u.place.len() > 1 => RewriteError::Unsupported(format!(
-            "{} (in {}): not rewritten",
-            u.reason,
-            layer::shown(&u.place)
-        )),
-        Some(u) => RewriteError::Unsupported(format!("{}: not rewritten", u.reason)),
-        None => RewriteError::Io("cannot read", e),
+    match e {
+        PassError::Refused(refused) => Unsupported::Refused(refused).into(),
+        PassError::Io(e) => match Undecodable::of(&e) {
+            Some(u) => Unsupported::Undecodable(u.clone()).into(),
+            None => RewriteError::Io("cannot read", e),
+        },
     }
 }
 
@@ -191,9 +184,7 @@ pub fn redact(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError
         return Err(RewriteError::Remaining(again.counts.total()));
     }
     if again.inside.not_inspected != found.inside.not_inspected {
-        return Err(RewriteError::Unsupported(
-            "the rewritten file does not read back as the original did: not rewritten".into(),
-        ));
+        return Err(Unsupported::ReadsDifferently.into());
     }
     let fd = temp.file();
     kept.apply_after_write(fd).map_err(meta_err)?;
@@ -223,7 +214,7 @@ pub fn redact(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError
 /// The first reason the survey found for refusing the file.
 fn refusal(s: &Survey) -> Result<(), RewriteError> {
     match s.refused.first() {
-        Some(why) => Err(RewriteError::Unsupported(format!("{why}: not rewritten"))),
+        Some(why) => Err(Unsupported::Refused(why.clone()).into()),
         None => Ok(()),
     }
 }
