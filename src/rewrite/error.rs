@@ -100,6 +100,36 @@ pub enum RewriteError {
     Io(&'static str, io::Error),
 }
 
+impl RewriteError {
+    /// What would get a refused file redacted, for the line that names it.
+    pub fn remedy(&self) -> Option<&'static str> {
+        match self {
+            RewriteError::HardLinked(_)
+            | RewriteError::LiveWriter(_)
+            | RewriteError::KeptChanging => Some("run `cfscrub redact --same-length` on it"),
+            RewriteError::ReadOnly(_) => {
+                Some("make it writable (`chmod u+w`), then run redact again")
+            }
+            RewriteError::StillGaining
+            | RewriteError::IncompleteAtEnd
+            | RewriteError::Truncated => {
+                Some("run redact again (with --same-length) once the writer is done")
+            }
+            RewriteError::WriterDuringRename(_) => {
+                Some("restart the writer, then run `cfscrub redact --same-length` on it")
+            }
+            RewriteError::Escape(_) => Some("give redact the path it really leads to"),
+            RewriteError::NotRegular(_)
+            | RewriteError::Remaining(_)
+            | RewriteError::Binary
+            | RewriteError::Unsupported(_)
+            | RewriteError::SqliteInconsistent(_)
+            | RewriteError::SqliteDamaged(_)
+            | RewriteError::Io(..) => None,
+        }
+    }
+}
+
 pub(super) fn io_err(doing: &'static str) -> impl FnOnce(io::Error) -> RewriteError {
     move |e| RewriteError::Io(doing, e)
 }

@@ -44,6 +44,7 @@ mod rename;
 mod same_length;
 pub mod sqlite;
 mod utf16;
+pub mod verify;
 
 use error::{io_err, open_error};
 pub use error::{RewriteError, Unsupported};
