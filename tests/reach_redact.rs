@@ -7,33 +7,9 @@
 
 mod common;
 use common::*;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
-
-fn check_no_leak(p: &Planted, what: &str, ran: &Ran) {
-    p.assert_absent(&format!("{what} stdout"), &ran.stdout);
-    p.assert_absent(&format!("{what} stderr"), &ran.stderr);
-}
-
-/// Runs `program args` with `input` on stdin; its stdout. A failure names
-/// the program only.
-fn pipe(program: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program} did not start ({e}); bash .ci/run installs it"));
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "{program} failed");
-    out.stdout
-}
 
 /// `program -t file` (the format's integrity test) must pass.
 fn tool_accepts(program: &str, path: &Path) {

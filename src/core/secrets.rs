@@ -13,8 +13,7 @@
 //! secret (its leading characters would be "fragments" found in unrelated
 //! files).
 //!
-//! Long because of its unit tests, which sit beside the code they test
-//! (the code is 384 lines).
+//! Long because of its unit tests, which sit beside the code they test.
 
 use crate::errln;
 use std::collections::HashMap;

@@ -27,8 +27,7 @@
 //! redacted bytes), and [`apply`] redoes the file with same-length
 //! replacements; the dry run ([`survey`]) watches the same way.
 //!
-//! Long because of its unit tests, which sit beside the code they test
-//! (the code is 374 lines).
+//! Long because of its unit tests, which sit beside the code they test.
 
 use crate::core::counts::FileCounts;
 use crate::core::detect::Detector;

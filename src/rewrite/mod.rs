@@ -188,6 +188,35 @@ mod tests {
     use crate::core::secrets::KnownSecrets;
     use crate::fake::FakeGen;
 
+    /// What a rewrite borrows besides the detector: the default
+    /// replacement, no live writers, no roots.
+    struct Fixture {
+        replacement: Replacement,
+        live: LiveWriters,
+        roots: Roots,
+    }
+
+    impl Fixture {
+        fn new(det: &Detector) -> Fixture {
+            Fixture {
+                replacement: Replacement::new(DEFAULT_REPLACEMENT, det).unwrap(),
+                live: LiveWriters::default(),
+                roots: Roots::default(),
+            }
+        }
+
+        fn opts<'a>(&'a self, det: &'a Detector) -> RewriteOptions<'a> {
+            RewriteOptions {
+                detector: det,
+                replacement: &self.replacement,
+                follow: false,
+                roots: &self.roots,
+                live_writers: &self.live,
+                keep_mtime: false,
+            }
+        }
+    }
+
     fn setup() -> (Detector, tempfile::TempDir, FakeGen) {
         (
             Detector::new(&KnownSecrets::new()),
@@ -202,17 +231,8 @@ mod tests {
         let token = g.scannable("cfut_", true);
         let path = dir.path().join("a.log");
         std::fs::write(&path, format!("x {token} y\r\n\u{e9}")).unwrap();
-        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
-        let live = LiveWriters::default();
-        let roots = Roots::default();
-        let opts = RewriteOptions {
-            detector: &det,
-            replacement: &r,
-            follow: false,
-            roots: &roots,
-            live_writers: &live,
-            keep_mtime: false,
-        };
+        let fx = Fixture::new(&det);
+        let opts = fx.opts(&det);
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.method, Method::Renamed);
         assert_eq!(out.counts.total(), 1);
@@ -238,17 +258,8 @@ mod tests {
         content.extend(std::iter::repeat_n(b'.', crate::core::stream::CHUNK * 2));
         content.extend_from_slice(b"\0tail");
         std::fs::write(&path, &content).unwrap();
-        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
-        let live = LiveWriters::default();
-        let roots = Roots::default();
-        let opts = RewriteOptions {
-            detector: &det,
-            replacement: &r,
-            follow: false,
-            roots: &roots,
-            live_writers: &live,
-            keep_mtime: false,
-        };
+        let fx = Fixture::new(&det);
+        let opts = fx.opts(&det);
         assert!(matches!(
             redact_by_rename(&path, opts),
             Err(RewriteError::Binary)
@@ -271,17 +282,8 @@ mod tests {
         let mut content = vec![b'.'; BUFFER_BEFORE_TEMP + 1000];
         content.extend_from_slice(format!(" {token}\n").as_bytes());
         std::fs::write(&path, &content).unwrap();
-        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
-        let live = LiveWriters::default();
-        let roots = Roots::default();
-        let opts = RewriteOptions {
-            detector: &det,
-            replacement: &r,
-            follow: false,
-            roots: &roots,
-            live_writers: &live,
-            keep_mtime: false,
-        };
+        let fx = Fixture::new(&det);
+        let opts = fx.opts(&det);
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.counts.total(), 1);
         let after = std::fs::read(&path).unwrap();
@@ -299,17 +301,8 @@ mod tests {
         let content = format!("a {token} b grep cfut_AbCdE c\n");
         std::fs::write(&path, &content).unwrap();
         let ino = std::fs::metadata(&path).unwrap().ino();
-        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
-        let live = LiveWriters::default();
-        let roots = Roots::default();
-        let opts = RewriteOptions {
-            detector: &det,
-            replacement: &r,
-            follow: false,
-            roots: &roots,
-            live_writers: &live,
-            keep_mtime: false,
-        };
+        let fx = Fixture::new(&det);
+        let (r, opts) = (&fx.replacement, fx.opts(&det));
         let out = redact_same_length(&path, opts).unwrap();
         assert_eq!(out.counts.total(), 2);
         let meta = std::fs::metadata(&path).unwrap();
