@@ -129,6 +129,8 @@ impl Sink for InPlaceSink<'_> {
             self.held_back += 1;
             return Ok(Flow::Continue);
         }
+        #[cfg(test)]
+        seam::between_check_and_write();
         self.watch
             .file
             .write_all_at(&self.replacement.same_length(f.length), f.offset)?;
@@ -231,4 +233,105 @@ pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, 
         };
     }
     Err(last)
+}
+
+/// A pause between the check of a finding's surroundings and its write,
+/// compiled only for the unit tests: they change the file in exactly
+/// that window, every run.
+#[cfg(test)]
+mod seam {
+    use std::cell::RefCell;
+
+    thread_local! {
+        static HOOK: RefCell<Option<Box<dyn FnMut()>>> = RefCell::new(None);
+    }
+
+    /// Runs `hook` at every pause on this thread from now on.
+    pub fn set(hook: impl FnMut() + 'static) {
+        HOOK.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
+    }
+
+    pub fn between_check_and_write() {
+        HOOK.with(|h| {
+            if let Some(hook) = h.borrow_mut().as_mut() {
+                hook();
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::counts::DEFAULT_REPLACEMENT;
+    use crate::core::detect::Detector;
+    use crate::core::secrets::KnownSecrets;
+    use crate::fake::FakeGen;
+    use crate::rewrite::live_writers::LiveWriters;
+    use crate::source::beneath::Roots;
+    use std::io::Write;
+
+    /// A log with a token on its first line and one far past its first
+    /// pages, and what a daemon writes after `copytruncate`.
+    fn rotated_log(dir: &Path) -> (std::path::PathBuf, Vec<u8>, String) {
+        let mut g = FakeGen::new(31);
+        let mut old = format!("x {}\n", g.scannable("cfut_", true)).into_bytes();
+        while old.len() < 256 << 10 {
+            old.extend_from_slice(b"2024-05-01T12:00:00Z step ok\n");
+        }
+        old.extend(format!("y {}\n", g.scannable("cfat_", true)).bytes());
+        let path = dir.join("app.log");
+        std::fs::write(&path, &old).unwrap();
+        (path, old, "rotated\n".repeat(4))
+    }
+
+    /// Truncates the log and writes `new` at the `nth` pause (1-based).
+    fn truncate_at_pause(path: &Path, nth: usize, new: &str) {
+        let mut daemon = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+        let new = new.to_owned();
+        let mut seen = 0;
+        seam::set(move || {
+            seen += 1;
+            if seen == nth {
+                daemon.set_len(0).unwrap();
+                daemon.write_all(new.as_bytes()).unwrap();
+            }
+        });
+    }
+
+    fn redact(path: &Path) -> Result<Outcome, RewriteError> {
+        let det = Detector::new(&KnownSecrets::new());
+        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
+        let (live, roots) = (LiveWriters::default(), Roots::default());
+        let opts = RewriteOptions {
+            detector: &det,
+            replacement: &r,
+            follow: false,
+            roots: &roots,
+            live_writers: &live,
+            keep_mtime: false,
+        };
+        redact_same_length(path, opts)
+    }
+
+    #[test]
+    fn a_log_truncated_between_the_check_and_the_write_is_never_extended() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, old, new) = rotated_log(dir.path());
+        // The first finding is written; the file is cut just before the
+        // second, whose offset is now far past the end.
+        truncate_at_pause(&path, 2, &new);
+        let result = redact(&path);
+        let after = std::fs::read(&path).unwrap();
+        assert!(
+            after == new.as_bytes(),
+            "{} bytes after a pass over a {}-byte file (was {}){}: {:?}",
+            after.len(),
+            new.len(),
+            old.len(),
+            if after.contains(&0) { ", with NUL holes" } else { "" },
+            result.map(|o| o.counts.total())
+        );
+        assert_eq!(result.unwrap().method, Method::SameLength);
+    }
 }
