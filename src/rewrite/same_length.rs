@@ -2,6 +2,30 @@
 //! overwritten in the same inode by a replacement of exactly its length,
 //! pass after pass until none remains. See the [parent module](super) for
 //! the guarantees.
+//!
+//! Each replacement is written after checking that the file is still long
+//! enough and still holds, just before the finding, the bytes scanned
+//! there. Another process may cut the file (logrotate's `copytruncate`)
+//! between that check and the write; a `pwrite` would then extend the file
+//! with a hole of NULs up to the old offset — data that was never there.
+//! So the replacement is stored through a shared mapping of its pages
+//! ([`store_within`]): the kernel never changes a file's size for a store
+//! into a mapping, and a page the file no longer reaches fails the copy.
+//! Why this and not the alternatives:
+//!
+//! * a write lease (`F_SETLEASE`) is only granted when no other process
+//!   has the file open — never for a live log, the case this is for;
+//! * detecting the growth after a `pwrite` and truncating back races an
+//!   appender that writes after our hole: its bytes would be cut off or
+//!   the hole kept;
+//! * a store to the mapping from this process would raise `SIGBUS` on a
+//!   page past the end, which Rust cannot recover from safely; the
+//!   kernel's copy returns `EFAULT` instead.
+//!
+//! What remains possible: a writer that cuts the file *and* writes past
+//! the finding's offset again inside that window (microseconds) gets the
+//! replacement over its own new bytes. The file never grows nor gains
+//! NULs, and the pass starts over as soon as it sees the cut.
 
 use super::{
     check_writable, count_remaining, io_err, open_error, Method, Outcome, RewriteError,
@@ -14,6 +38,7 @@ use crate::core::stream::{Flow, Sink, StreamScanner};
 use crate::rewrite::live_writers::find_writer;
 use crate::source::beneath::{locate, Located};
 use crate::source::open::OpenError;
+use crate::sys::store_within;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read};
@@ -62,7 +87,7 @@ impl Read for &Watch<'_> {
     }
 }
 
-/// The sink of a same-length rewrite: `pwrite`s each replacement, after
+/// The sink of a same-length rewrite: stores each replacement, after
 /// checking that the file still holds what was scanned there.
 struct InPlaceSink<'a> {
     watch: &'a Watch<'a>,
@@ -131,9 +156,13 @@ impl Sink for InPlaceSink<'_> {
         }
         #[cfg(test)]
         seam::between_check_and_write();
-        self.watch
-            .file
-            .write_all_at(&self.replacement.same_length(f.length), f.offset)?;
+        // Through a mapping: a file cut meanwhile is never extended.
+        let replacement = self.replacement.same_length(f.length);
+        let landed = store_within(self.watch.file, f.offset, &replacement)?;
+        if landed < replacement.len() || self.watch.size()? < f.end() {
+            self.watch.stale.set(true);
+            return Ok(Flow::Stop);
+        }
         self.counts.add(f);
         Ok(Flow::Continue)
     }
@@ -329,7 +358,11 @@ mod tests {
             after.len(),
             new.len(),
             old.len(),
-            if after.contains(&0) { ", with NUL holes" } else { "" },
+            if after.contains(&0) {
+                ", with NUL holes"
+            } else {
+                ""
+            },
             result.map(|o| o.counts.total())
         );
         assert_eq!(result.unwrap().method, Method::SameLength);
