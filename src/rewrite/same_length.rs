@@ -139,6 +139,8 @@ impl Sink for InPlaceSink<'_> {
             self.watch.stale.set(true);
             return Ok(Flow::Stop);
         }
+        #[cfg(test)]
+        seam::pause(seam::Pause::BeforeContext);
         let mut on_disk = vec![0u8; context.len()];
         self.watch
             .file
@@ -155,7 +157,7 @@ impl Sink for InPlaceSink<'_> {
             return Ok(Flow::Continue);
         }
         #[cfg(test)]
-        seam::between_check_and_write();
+        seam::pause(seam::Pause::BeforeWrite);
         // Through a mapping: a file cut meanwhile is never extended.
         let replacement = self.replacement.same_length(f.length);
         let landed = store_within(self.watch.file, f.offset, &replacement)?;
@@ -264,26 +266,34 @@ pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, 
     Err(last)
 }
 
-/// A pause between the check of a finding's surroundings and its write,
-/// compiled only for the unit tests: they change the file in exactly
-/// that window, every run.
+/// Pauses in the handling of a finding, compiled only for the unit
+/// tests: they change the file in exactly that window, every run.
 #[cfg(test)]
 mod seam {
     use std::cell::RefCell;
 
+    /// Where a finding's handling pauses.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Pause {
+        /// After the size check, before the bytes before it are read back.
+        BeforeContext,
+        /// After every check, before the replacement is written.
+        BeforeWrite,
+    }
+
     thread_local! {
-        static HOOK: RefCell<Option<Box<dyn FnMut()>>> = RefCell::new(None);
+        static HOOK: RefCell<Option<Box<dyn FnMut(Pause)>>> = RefCell::new(None);
     }
 
     /// Runs `hook` at every pause on this thread from now on.
-    pub fn set(hook: impl FnMut() + 'static) {
+    pub fn set(hook: impl FnMut(Pause) + 'static) {
         HOOK.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
     }
 
-    pub fn between_check_and_write() {
+    pub fn pause(at: Pause) {
         HOOK.with(|h| {
             if let Some(hook) = h.borrow_mut().as_mut() {
-                hook();
+                hook(at);
             }
         });
     }
@@ -314,14 +324,14 @@ mod tests {
         (path, old, "rotated\n".repeat(4))
     }
 
-    /// Truncates the log and writes `new` at the `nth` pause (1-based).
-    fn truncate_at_pause(path: &Path, nth: usize, new: &str) {
+    /// Truncates the log and writes `new` at the `nth` pause `at` (1-based).
+    fn truncate_at_pause(path: &Path, at: seam::Pause, nth: usize, new: &str) {
         let mut daemon = std::fs::OpenOptions::new().append(true).open(path).unwrap();
         let new = new.to_owned();
         let mut seen = 0;
-        seam::set(move || {
-            seen += 1;
-            if seen == nth {
+        seam::set(move |pause| {
+            seen += usize::from(pause == at);
+            if pause == at && seen == nth {
                 daemon.set_len(0).unwrap();
                 daemon.write_all(new.as_bytes()).unwrap();
             }
@@ -343,18 +353,17 @@ mod tests {
         redact_same_length(path, opts)
     }
 
-    #[test]
-    fn a_log_truncated_between_the_check_and_the_write_is_never_extended() {
+    /// Redacts the log cut at the `nth` pause `at`: the run starts over
+    /// on the new content, which it leaves whole and unchanged.
+    fn assert_restarts_when_cut_at(at: seam::Pause, nth: usize) {
         let dir = tempfile::tempdir().unwrap();
         let (path, old, new) = rotated_log(dir.path());
-        // The first finding is written; the file is cut just before the
-        // second, whose offset is now far past the end.
-        truncate_at_pause(&path, 2, &new);
+        truncate_at_pause(&path, at, nth, &new);
         let result = redact(&path);
         let after = std::fs::read(&path).unwrap();
         assert!(
             after == new.as_bytes(),
-            "{} bytes after a pass over a {}-byte file (was {}){}: {:?}",
+            "cut at {at:?} #{nth}: {} bytes after a pass over a {}-byte file (was {}){}: {:?}",
             after.len(),
             new.len(),
             old.len(),
@@ -365,6 +374,22 @@ mod tests {
             },
             result.map(|o| o.counts.total())
         );
-        assert_eq!(result.unwrap().method, Method::SameLength);
+        assert_eq!(
+            result.unwrap().method,
+            Method::SameLength,
+            "cut at {at:?} #{nth}"
+        );
+    }
+
+    #[test]
+    fn a_log_truncated_between_the_check_and_the_write_is_never_extended() {
+        // The first finding is written; the file is cut just before the
+        // second, whose offset is now far past the end.
+        assert_restarts_when_cut_at(seam::Pause::BeforeWrite, 2);
+    }
+
+    #[test]
+    fn a_log_truncated_before_the_context_is_read_back_is_gone_over_again() {
+        assert_restarts_when_cut_at(seam::Pause::BeforeContext, 2);
     }
 }
