@@ -142,9 +142,12 @@ impl Sink for InPlaceSink<'_> {
         #[cfg(test)]
         seam::pause(seam::Pause::BeforeContext);
         let mut on_disk = vec![0u8; context.len()];
-        self.watch
-            .file
-            .read_exact_at(&mut on_disk, f.offset - context.len() as u64)?;
+        let back = f.offset - context.len() as u64;
+        match self.watch.file.read_exact_at(&mut on_disk, back) {
+            // Cut since the size was taken: stale like any other shrink.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => on_disk.clear(),
+            other => other?,
+        }
         if on_disk != context {
             self.watch.stale.set(true);
             return Ok(Flow::Stop);
