@@ -1,0 +1,70 @@
+//! Attacks on the container guarantees: what a crafted archive can do to
+//! `scan`, `verify` and `redact` — never a false all-clear, never a
+//! credential printed, never a file changed beyond its credentials.
+//! (Bombs are measured, not tested: see the README's *Limits*.)
+
+mod common;
+use common::*;
+use std::io::Write;
+
+/// A zip whose one member, deflated, holds a credential.
+fn zip_with_secret(g: &mut FakeGen, p: &mut Planted) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    z.start_file("__main__.py", opts).unwrap();
+    z.write_all(b"print('hello')\n").unwrap();
+    z.start_file("config.py", opts).unwrap();
+    let token = p.add(g.scannable("cfut_", true));
+    z.write_all(format!("TOKEN = '{token}'\n").as_bytes())
+        .unwrap();
+    z.finish().unwrap().into_inner()
+}
+
+fn no_leak(p: &Planted, what: &str, ran: &Ran) {
+    p.assert_absent(&format!("{what} stdout"), &ran.stdout);
+    p.assert_absent(&format!("{what} stderr"), &ran.stderr);
+}
+
+/// A zip after other data — a Python zipapp's `#!` line, a self-extracting
+/// archive's stub — is what `unzip` and `python3 app.pyz` read: scan and
+/// verify find the credential in its deflated member, and redact, which
+/// does not rewrite such a file, refuses it untouched instead of calling
+/// it clean.
+#[test]
+fn a_zip_after_a_stub_is_read_not_called_clean() {
+    let mut g = FakeGen::new(71);
+    let mut p = Planted::default();
+    let t = Tree::new();
+    let mut pyz = b"#!/usr/bin/env python3\n".to_vec();
+    pyz.extend(zip_with_secret(&mut g, &mut p));
+    let app = t.write("app.pyz", &pyz);
+    let ran = run(cfscrub().arg("scan").arg(&app)).expect(1);
+    no_leak(&p, "scan", &ran);
+    assert!(ran.stdout().contains("app.pyz!config.py:1:"), "{}", ran.stdout());
+    for format in ["json", "sarif"] {
+        let ran = run(cfscrub().args(["scan", "--format", format]).arg(&app)).expect(1);
+        no_leak(&p, format, &ran);
+    }
+    let ran = run(cfscrub().arg("verify").arg(&app)).expect(1);
+    no_leak(&p, "verify", &ran);
+    for dry in [true, false] {
+        let mut cmd = cfscrub();
+        cmd.arg("redact").args(dry.then_some("--dry-run")).arg(&app);
+        let ran = run(&mut cmd).expect(2);
+        no_leak(&p, "redact", &ran);
+        assert!(ran.stderr().contains("self-extracting"), "{}", ran.stderr());
+        assert_same("the zipapp after redact", std::fs::read(&app).unwrap(), &pyz);
+    }
+    // Without a credential inside, it is clean for all three.
+    let mut clean = b"#!/usr/bin/env python3\n".to_vec();
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    z.start_file("__main__.py", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    z.write_all(b"print('hello')\n").unwrap();
+    clean.extend(z.finish().unwrap().into_inner());
+    let clean = t.write("clean.pyz", &clean);
+    run(cfscrub().arg("scan").arg(&clean)).expect(0);
+    run(cfscrub().arg("verify").arg(&clean)).expect(0);
+    run(cfscrub().arg("redact").arg(&clean)).expect(0);
+}
