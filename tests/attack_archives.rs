@@ -41,7 +41,11 @@ fn a_zip_after_a_stub_is_read_not_called_clean() {
     let app = t.write("app.pyz", &pyz);
     let ran = run(cfscrub().arg("scan").arg(&app)).expect(1);
     no_leak(&p, "scan", &ran);
-    assert!(ran.stdout().contains("app.pyz!config.py:1:"), "{}", ran.stdout());
+    assert!(
+        ran.stdout().contains("app.pyz!config.py:1:"),
+        "{}",
+        ran.stdout()
+    );
     for format in ["json", "sarif"] {
         let ran = run(cfscrub().args(["scan", "--format", format]).arg(&app)).expect(1);
         no_leak(&p, format, &ran);
@@ -54,7 +58,11 @@ fn a_zip_after_a_stub_is_read_not_called_clean() {
         let ran = run(&mut cmd).expect(2);
         no_leak(&p, "redact", &ran);
         assert!(ran.stderr().contains("self-extracting"), "{}", ran.stderr());
-        assert_same("the zipapp after redact", std::fs::read(&app).unwrap(), &pyz);
+        assert_same(
+            "the zipapp after redact",
+            std::fs::read(&app).unwrap(),
+            &pyz,
+        );
     }
     // Without a credential inside, it is clean for all three.
     let mut clean = b"#!/usr/bin/env python3\n".to_vec();

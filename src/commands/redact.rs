@@ -23,7 +23,7 @@ use crate::cli::RedactOptions;
 use anyhow::Result;
 use cfscrub::core::counts::{FileCounts, Replacement};
 use cfscrub::core::detect::Detector;
-use cfscrub::core::sniff::Opaque;
+use cfscrub::core::sniff::{Content, Opaque};
 use cfscrub::core::stream::StreamScanner;
 use cfscrub::mask::sanitize::display_path;
 use cfscrub::report::redact::{FileOutcome, RedactReport};
@@ -32,8 +32,10 @@ use cfscrub::rewrite::archive::Inside;
 use cfscrub::rewrite::live_writers::LiveWriters;
 use cfscrub::rewrite::method::{self, Plan, Request};
 use cfscrub::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
+use cfscrub::source::archive::appended;
 use cfscrub::source::beneath::{open_beneath, Roots};
 use cfscrub::source::cleanup::install_signal_cleanup;
+use cfscrub::source::container::Limits;
 use cfscrub::source::head::Head;
 use cfscrub::source::open::{open_regular, OpenError};
 use cfscrub::source::pool::rewrite_pool;
@@ -200,6 +202,36 @@ fn opaque_content(path: &Path, detector: &Detector, follow: bool) -> Option<File
     )
 }
 
+/// A file with a zip after other data (a self-extracting archive, a
+/// zipapp): redact does not rewrite such a zip, so one that holds a
+/// credential, or that cannot be read through, is refused untouched.
+/// `None` for every other file, and for one that cannot be opened (the
+/// rewrite reports that).
+fn appended_zip(path: &Path, detector: &Detector, follow: bool) -> Option<FileResult> {
+    let (mut file, _) = open_regular(path, follow).ok()?;
+    // As scan looks for one: after binary bytes.
+    if !matches!(Head::read(&mut file).ok()?.classify(), Content::Binary(_)) {
+        return None;
+    }
+    let start = match appended::find(&file) {
+        Ok(start) => start?,
+        Err(e) => return Some(FileResult::failed(format!("cannot read: {e}"))),
+    };
+    let what = match appended::count(&file, start, detector, &Limits::default()) {
+        Ok((counts, 0)) if counts.total() == 0 => return None,
+        Ok((counts, 0)) => format!("holds {} credential(s)", counts.total()),
+        Ok((_, unread)) => format!("has {unread} member(s) redact cannot read"),
+        Err(e) => format!("cannot be read ({e})"),
+    };
+    Some(FileResult::Failed {
+        message: format!(
+            "a zip after {start} bytes of other data (self-extracting) {what}: \
+             redact does not rewrite it; not rewritten"
+        ),
+        remedy: Some("rebuild it from redacted sources"),
+    })
+}
+
 /// What is still in a file redact did not (fully) rewrite; `None` when it
 /// cannot be read (its failure is reported already).
 fn left_in(path: &Path, detector: &Detector, follow: bool) -> Option<FileCounts> {
@@ -269,7 +301,9 @@ pub fn run(args: RedactOptions) -> Result<u8> {
                         remedy: Some("give redact the path it leads to"),
                     };
                 }
-                if args.dry_run {
+                if let Some(refused) = appended_zip(path, &detector, args.walk.follow) {
+                    refused
+                } else if args.dry_run {
                     dry_run_one(path, &detector, args.walk.follow, request, &walked)
                 } else if let Some(opaque) = opaque_content(path, &detector, args.walk.follow) {
                     opaque

@@ -6,11 +6,14 @@
 //! the file for that record and answers where the zip's first member
 //! starts; [`walk`] walks its members from there, as any zip's.
 
+use crate::core::counts::FileCounts;
+use crate::core::detect::Detector;
 use crate::core::sniff::Opaque;
-use crate::core::stream::Flow;
+use crate::core::stream::{Flow, StreamScanner};
 use crate::source::container::{Limits, Visit};
+use crate::source::head::Head;
 use std::fs::File;
-use std::io::{self, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 
 /// End of central directory record: signature, then fixed fields.
@@ -52,7 +55,11 @@ pub fn find(file: &File) -> io::Result<Option<u64>> {
         return Ok(None);
     };
     let mut central = [0u8; 46];
-    if file.read_exact_at(&mut central, prefix + cd_offset).is_err() || &central[..4] != CENTRAL {
+    if file
+        .read_exact_at(&mut central, prefix + cd_offset)
+        .is_err()
+        || &central[..4] != CENTRAL
+    {
         return Ok(None);
     }
     let first = u32_at(&central, 42);
@@ -65,12 +72,60 @@ pub fn find(file: &File) -> io::Result<Option<u64>> {
     Ok(None)
 }
 
+/// Walks the members of a zip after other data in `file`, if it ends with
+/// one ([`find`]), into `visit`, at the file's own place: `file!member`.
+pub fn walk_if_any(file: &File, limits: &Limits, visit: &mut dyn Visit) -> io::Result<Flow> {
+    match find(file)? {
+        Some(start) => walk(file, start, limits, visit),
+        None => Ok(Flow::Continue),
+    }
+}
+
 /// Walks the members of the zip that starts at `start` in `file` (from
 /// [`find`]) into `visit`, at the file's own place: `file!member`.
 pub fn walk(file: &File, start: u64, limits: &Limits, visit: &mut dyn Visit) -> io::Result<Flow> {
     let mut reader = file;
     reader.seek(SeekFrom::Start(start))?;
     super::walk(Opaque::Zip, reader, &mut Vec::new(), limits, visit)
+}
+
+/// What the members of the zip at `start` in `file` hold (names
+/// included), and how many places could not be read.
+pub fn count(
+    file: &File,
+    start: u64,
+    detector: &Detector,
+    limits: &Limits,
+) -> io::Result<(FileCounts, usize)> {
+    let mut counting = Counting {
+        detector,
+        counts: FileCounts::default(),
+        unread: 0,
+    };
+    walk(file, start, limits, &mut counting)?;
+    Ok((counting.counts, counting.unread))
+}
+
+/// Counts the credentials in every member and member name.
+struct Counting<'d> {
+    detector: &'d Detector,
+    counts: FileCounts,
+    unread: usize,
+}
+
+impl Visit for Counting<'_> {
+    fn stream(&mut self, _: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<Flow> {
+        let mut scanner = StreamScanner::new(self.detector, true);
+        head.scan_with_rest(&mut scanner, &mut &mut *rest, &mut self.counts)
+    }
+
+    fn not_inspected(&mut self, _: &[String], _: &str) {
+        self.unread += 1;
+    }
+
+    fn member_name(&mut self, _: &[String], name: &[u8]) -> io::Result<Flow> {
+        StreamScanner::new(self.detector, true).finish_with(name, &mut self.counts)
+    }
 }
 
 #[cfg(test)]
