@@ -27,6 +27,7 @@
 //! over the limits) are copied unchanged and listed as not inspected.
 
 mod layer;
+mod refused;
 mod spool;
 mod tar;
 mod zip;
@@ -42,6 +43,8 @@ use crate::rewrite::file_meta::FileMeta;
 use crate::source::container::Undecodable;
 use crate::source::head::Head;
 use layer::Ctx;
+use refused::PassError;
+pub use refused::Refused;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -71,7 +74,7 @@ pub fn supports(format: Opaque) -> bool {
 }
 
 /// One pass over `file`, shown as `name`, into `out`.
-fn pass(file: &File, name: &str, out: &mut dyn Write, ctx: &mut Ctx) -> io::Result<()> {
+fn pass(file: &File, name: &str, out: &mut dyn Write, ctx: &mut Ctx) -> refused::Pass {
     let head = Head::read(&mut ReadAt { file, pos: 0 })?;
     if head.opaque() == Some(Opaque::Zip) {
         return zip::layer(file, out, ctx);
@@ -90,7 +93,7 @@ fn pass(file: &File, name: &str, out: &mut dyn Write, ctx: &mut Ctx) -> io::Resu
 /// What surveying a file found.
 struct Survey {
     counts: FileCounts,
-    refused: Vec<String>,
+    refused: Vec<Refused>,
     found: HashSet<Trail>,
     inside: Inside,
 }
@@ -112,10 +115,13 @@ fn survey(
 }
 
 /// An error of a pass, for the file's report.
-fn rewrite_error(e: io::Error) -> RewriteError {
-    if let Some(refused) = layer::refused(&e) {
-        return RewriteError::Unsupported(format!("{refused}: not rewritten"));
-    }
+fn rewrite_error(e: PassError) -> RewriteError {
+    let e = match e {
+        PassError::Refused(refused) => {
+            return RewriteError::Unsupported(format!("{refused}: not rewritten"))
+        }
+        PassError::Io(e) => e,
+    };
     match Undecodable::of(&e) {
         Some(u) if u.place.len() > 1 => RewriteError::Unsupported(format!(
             "{} (in {}): not rewritten",
