@@ -122,6 +122,42 @@ mod tests {
         assert_eq!(first.0.names, [vec!["a.log".to_string()]]);
     }
 
+    /// A GNU long-name record of `size` bytes (the name `x`), then nothing.
+    fn long_name_record(size: u64) -> Vec<u8> {
+        let mut h = tar::Header::new_gnu();
+        h.set_path("././@LongLink").unwrap();
+        h.set_entry_type(tar::EntryType::GNULongName);
+        h.set_size(size);
+        h.set_cksum();
+        h.as_bytes().to_vec()
+    }
+
+    /// What a sparse file or a bomb hands over, as much as asked; a read
+    /// past 64 MiB fails the test instead of filling the memory.
+    struct Plenty(u64);
+    impl Read for Plenty {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0 += buf.len() as u64;
+            assert!(self.0 < 64 << 20, "read 64 MiB of one extension record");
+            buf.fill(b'a');
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn an_oversized_extension_record_is_not_read_into_memory() {
+        // 64 GiB of long name: the tar crate would read it whole.
+        let record = long_name_record(64 << 30);
+        let raw = record.as_slice().chain(Plenty(0));
+        let mut seen = Seen::default();
+        let mut place = Vec::new();
+        let result = walk_members(raw, &mut place, &Limits::default(), &mut seen);
+        let e = result.unwrap_err();
+        let reason = &Undecodable::of(&e).expect("named as not inspected").reason;
+        assert!(reason.contains("extension records over"), "{reason}");
+        assert!(seen.streams.is_empty());
+    }
+
     #[test]
     fn a_corrupt_header_stops_the_walk_with_a_reason() {
         let mut tar = tar_of(&[("a.log", b"alpha\n"), ("b.log", b"beta\n")]);
