@@ -7,8 +7,43 @@
 
 use crate::core::stream::{stop_if_stopped, Flow};
 use crate::source::container::{self, catching, Limits, Undecodable, Visit, Watched};
+use std::cell::Cell;
 use std::io::{self, Read};
 use std::rc::Rc;
+
+/// Most bytes read between two members: headers, and the GNU long-name
+/// and PAX records the `tar` crate reads whole into memory before it
+/// hands the member over. Real ones are a few hundred bytes.
+const MAX_BETWEEN_MEMBERS: u64 = 1 << 20;
+
+/// Fails a read once `left` is used up: armed while the `tar` crate goes
+/// from one member to the next (only headers and extension records pass
+/// then: the walk reads each member to its end itself), unarmed (`None`)
+/// while a member's data is read.
+struct Budget<R> {
+    inner: R,
+    left: Rc<Cell<Option<u64>>>,
+    place: Vec<String>,
+}
+
+impl<R: Read> Read for Budget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(left) = self.left.get() else {
+            return self.inner.read(buf);
+        };
+        if left == 0 {
+            return Err(Undecodable {
+                place: self.place.clone(),
+                reason: format!("tar: extension records over {MAX_BETWEEN_MEMBERS} bytes"),
+            }
+            .into_io());
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left.set(Some(left - n as u64));
+        Ok(n)
+    }
+}
 
 /// Walks the members of the tar archive `raw` at `place` into `visit`
 /// (the caller restores `place` and catches what cannot be read).
@@ -32,8 +67,18 @@ pub(super) fn walk_members(
             .into_io()
         }
     };
-    let mut archive = tar::Archive::new(raw);
-    for entry in archive.entries().map_err(&corrupt)? {
+    let budget = Rc::new(Cell::new(None));
+    let mut archive = tar::Archive::new(Budget {
+        inner: raw,
+        left: Rc::clone(&budget),
+        place: archive_place.clone(),
+    });
+    let mut entries = archive.entries().map_err(&corrupt)?;
+    loop {
+        budget.set(Some(MAX_BETWEEN_MEMBERS));
+        let next = entries.next();
+        budget.set(None);
+        let Some(entry) = next else { break };
         let mut entry = entry.map_err(&corrupt)?;
         let name_bytes = entry.path_bytes().into_owned();
         let name = String::from_utf8_lossy(&name_bytes).into_owned();
@@ -55,6 +100,9 @@ pub(super) fn walk_members(
                 stop_if_stopped!(catching(place.len(), visit, result));
             }
         }
+        // Read to its end here, unarmed: the data of a member not walked
+        // (a link's, one over the limit) is not the records' budget.
+        io::copy(&mut entry, &mut io::sink()).map_err(&corrupt)?;
         place.pop();
     }
     Ok(Flow::Continue)
