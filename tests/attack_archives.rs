@@ -76,3 +76,56 @@ fn a_zip_after_a_stub_is_read_not_called_clean() {
     run(cfscrub().arg("verify").arg(&clean)).expect(0);
     run(cfscrub().arg("redact").arg(&clean)).expect(0);
 }
+
+/// A tar whose GNU long-name record claims 4 GiB (a sparse file of a few
+/// KiB on disk): the `tar` crate would read the name whole into memory.
+/// Run with its address space capped at 2 GiB, scan names the archive not
+/// inspected, verify and redact exit 2, and the file is untouched.
+#[test]
+fn a_tar_with_a_huge_long_name_record_is_not_inspected_without_reading_it() {
+    use std::os::unix::process::CommandExt;
+    let t = Tree::new();
+    let mut h = tar::Header::new_gnu();
+    h.set_path("././@LongLink").unwrap();
+    h.set_entry_type(tar::EntryType::GNULongName);
+    h.set_size(4 << 30);
+    h.set_cksum();
+    let path = t.write("huge-name.tar", h.as_bytes());
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(512 + (4 << 30) + 1024).unwrap();
+    let capped = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cfscrub"));
+        cmd.args(args).arg(&path).env("NO_COLOR", "1");
+        // SAFETY: setrlimit(2) is async-signal-safe; nothing else runs here.
+        unsafe {
+            cmd.pre_exec(|| {
+                let cap = libc::rlimit {
+                    rlim_cur: 2 << 30,
+                    rlim_max: 2 << 30,
+                };
+                libc::setrlimit(libc::RLIMIT_AS, &cap);
+                Ok(())
+            });
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = capped(&["scan"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("not inspected") && stderr.contains("tar: extension records over"),
+        "{stderr}"
+    );
+    let (code, stderr) = capped(&["verify"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let (code, stderr) = capped(&["redact"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(std::fs::read(&path).unwrap()[..512], *h.as_bytes());
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        512 + (4 << 30) + 1024
+    );
+}
