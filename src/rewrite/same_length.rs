@@ -284,8 +284,10 @@ mod seam {
         BeforeWrite,
     }
 
+    type Hook = Box<dyn FnMut(Pause)>;
+
     thread_local! {
-        static HOOK: RefCell<Option<Box<dyn FnMut(Pause)>>> = RefCell::new(None);
+        static HOOK: RefCell<Option<Hook>> = RefCell::new(None);
     }
 
     /// Runs `hook` at every pause on this thread from now on.
