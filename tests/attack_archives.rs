@@ -129,3 +129,27 @@ fn a_tar_with_a_huge_long_name_record_is_not_inspected_without_reading_it() {
         512 + (4 << 30) + 1024
     );
 }
+
+/// A `.gz` cut short, given to verify: named not inspected with the
+/// reason, exit 2, and the summary never reads "0 … remaining" — what
+/// was read held nothing, which is not a proof.
+#[test]
+fn a_truncated_gz_is_never_verified_clean() {
+    let t = Tree::new();
+    let text: String = (0..50_000).map(|i| format!("{i} step ok\n")).collect();
+    let gz = compress("gzip", text.as_bytes());
+    let cut = t.write("app.log.gz", &gz[..gz.len() / 2]);
+    for args in [&["verify"][..], &["verify", "--format", "json"]] {
+        let ran = run(cfscrub().args(args).arg(&cut)).expect(2);
+        let all = format!("{}{}", ran.stdout(), ran.stderr());
+        assert!(all.contains("gzip: truncated"), "{all}");
+        assert!(!all.contains("0 credential shapes remaining"), "{all}");
+    }
+    let ran = run(cfscrub().arg("verify").arg(&cut)).expect(2);
+    assert!(
+        ran.stderr().contains("not inspected: ")
+            && ran.stderr().contains("verification incomplete: 1 not inspected"),
+        "{}",
+        ran.stderr()
+    );
+}
