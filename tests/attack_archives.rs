@@ -148,7 +148,9 @@ fn a_truncated_gz_is_never_verified_clean() {
     let ran = run(cfscrub().arg("verify").arg(&cut)).expect(2);
     assert!(
         ran.stderr().contains("not inspected: ")
-            && ran.stderr().contains("verification incomplete: 1 not inspected"),
+            && ran
+                .stderr()
+                .contains("verification incomplete: 1 not inspected"),
         "{}",
         ran.stderr()
     );
