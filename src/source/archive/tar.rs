@@ -87,7 +87,18 @@ pub(super) fn walk_members(
         let kind = entry.header().entry_type();
         if kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse() {
             let size = entry.size();
-            if size > limits.max_member_bytes {
+            if size > limits.max_member_bytes && kind.is_gnu_sparse() {
+                // Its holes would be read out below to reach the next header.
+                return Err(Undecodable {
+                    place: archive_place.clone(),
+                    reason: format!(
+                        "tar: a sparse member of {size} bytes, over the limit of {} \
+                         (--max-member-size): the rest is not read",
+                        limits.max_member_bytes
+                    ),
+                }
+                .into_io());
+            } else if size > limits.max_member_bytes {
                 visit.not_inspected(
                     place,
                     &format!(
@@ -101,7 +112,9 @@ pub(super) fn walk_members(
             }
         }
         // Read to its end here, unarmed: the data of a member not walked
-        // (a link's, one over the limit) is not the records' budget.
+        // (a link's, one over the limit) is not the records' budget. Only
+        // a sparse member's holes are more than its bytes in the archive,
+        // and those are at most `--max-member-size` (above).
         io::copy(&mut entry, &mut io::sink()).map_err(&corrupt)?;
         place.pop();
     }
@@ -203,6 +216,37 @@ mod tests {
         let e = result.unwrap_err();
         let reason = &Undecodable::of(&e).expect("named as not inspected").reason;
         assert!(reason.contains("extension records over"), "{reason}");
+        assert!(seen.streams.is_empty());
+    }
+
+    #[test]
+    fn a_sparse_member_over_the_limit_stops_the_walk_unread() {
+        // One 512-byte block of data standing for 1 MiB, then a member.
+        let mut h = tar::Header::new_gnu();
+        h.set_path("holes.img").unwrap();
+        h.set_entry_type(tar::EntryType::GNUSparse);
+        h.set_size(512);
+        let gnu = h.as_gnu_mut().unwrap();
+        gnu.sparse[0].offset.copy_from_slice(b"00000000000\0");
+        gnu.sparse[0].numbytes.copy_from_slice(b"00000001000\0");
+        gnu.sparse[1].offset.copy_from_slice(b"00004000000\0");
+        gnu.sparse[1].numbytes.copy_from_slice(b"00000000000\0");
+        gnu.realsize.copy_from_slice(b"00004000000\0");
+        h.set_cksum();
+        let mut tar = h.as_bytes().to_vec();
+        tar.extend_from_slice(&[b'a'; 512]);
+        tar.extend(tar_of(&[("b.log", b"beta\n")]));
+        let limits = Limits {
+            max_member_bytes: 1000,
+            ..Limits::default()
+        };
+        let mut seen = Seen::default();
+        let e = walk_members(&tar[..], &mut Vec::new(), &limits, &mut seen).unwrap_err();
+        let reason = &Undecodable::of(&e).expect("not inspected").reason;
+        assert!(
+            reason.starts_with("tar: a sparse member of 1048576 bytes"),
+            "{reason}"
+        );
         assert!(seen.streams.is_empty());
     }
 
