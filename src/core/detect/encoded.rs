@@ -28,15 +28,15 @@
 //!
 //! Known secrets' encoded forms are hunted by `known` (exact strings).
 //!
-//! Over 400 lines with its tests (about 230): the decoders, the triggers
-//! and the checks of each read best beside each other.
+//! Long because of its unit tests (about 170 lines, the code under 400):
+//! the decoders, the triggers and the checks of each read best beside
+//! each other.
 
 use super::matchers::{oauth, origin_ca, scannable};
-use super::window::{is_url_safe, Window};
+use super::window::{decode_base64, is_base64_char, is_url_safe, Window};
 use super::Eval;
 use crate::core::finding::{Encoding, Fingerprint};
 use crate::core::rules::{Confidence, Kind, Matcher, Rule, RULES};
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 
 /// Longest decoded value considered: an Origin CA key of the three-group
@@ -51,15 +51,6 @@ const ESCAPED_CAP: usize = 6 * MAX_DECODED;
 /// Base64 characters of a value after a keyword: the encoding of 37 to 76
 /// bytes (a 37-hex key to a 64-hex secret, with a trailing newline).
 const KEYWORD_RUN: std::ops::RangeInclusive<usize> = 48..=104;
-
-/// Decodes base64 with or without padding, ignoring the unused bits of a
-/// last partial group: a run is decoded wherever it is cut.
-const LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new()
-        .with_decode_allow_trailing_bits(true)
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
-);
 
 /// How the bytes at a trigger are decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,28 +162,6 @@ impl EncodedHunter {
             Form::Escape => unescaped_at(w, Encoding::Escape),
         }
     }
-}
-
-fn is_base64_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
-}
-
-/// Decodes base64 characters of either alphabet, even mixed (no padding;
-/// a last partial group's unused bits ignored); `None` when they are not
-/// base64. The one place the URL-safe alphabet is mapped to the standard.
-pub(super) fn decode_base64(chars: &[u8]) -> Option<Vec<u8>> {
-    let mut standard: Vec<u8> = chars
-        .iter()
-        .map(|&b| match b {
-            b'-' => b'+',
-            b'_' => b'/',
-            b => b,
-        })
-        .collect();
-    if standard.len() % 4 == 1 {
-        standard.pop();
-    }
-    LENIENT.decode(&standard).ok()
 }
 
 /// The rule owning the prefix `value` starts with, and its matcher's

@@ -185,8 +185,8 @@ fn layout(literals: &[Vec<u8>], pinned: usize) -> Vec<usize> {
     let mut queues: Vec<std::collections::VecDeque<usize>> = vec![Default::default(); SLOTS];
     let mut rest = Vec::new();
     let mut placed: Vec<(usize, usize, usize)> = Vec::new();
-    for i in order.len()..literals.len() {
-        match bucket_of(&literals[i]) {
+    for (i, literal) in literals.iter().enumerate().skip(order.len()) {
+        match bucket_of(literal) {
             Some((b, start)) => placed.push((b, start, i)),
             None => rest.push(i),
         }

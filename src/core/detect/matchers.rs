@@ -2,9 +2,9 @@
 //! tokens (`cfut_`… with a CRC-32), OAuth tokens, Origin CA keys, tunnel
 //! tokens and certificates, Turnstile secret keys.
 
-use super::encoded::decode_base64;
 use super::window::{
-    contains_ignore_case, is_alnum, is_base64, is_lower_hex, is_url_safe, left_boundary, Window,
+    contains_ignore_case, decode_base64, is_alnum, is_base64, is_lower_hex, is_url_safe,
+    left_boundary, Window,
 };
 use super::Eval;
 use crate::core::rules::{Confidence, Kind};

@@ -1,10 +1,13 @@
 //! The bytes around one anchor ([`Window`]) and what matchers ask of them:
 //! runs of a byte class, whether the anchor is glued to a word before it,
-//! ANSI colour codes (coloured CI logs put them right before values).
+//! ANSI colour codes (coloured CI logs put them right before values), and
+//! the one base64 decoder (either alphabet) the matchers share.
 
 use super::{Candidate, Eval, LOOKBEHIND, MAX_LOOKAHEAD};
 use crate::core::finding::Fingerprint;
 use crate::core::rules::{Confidence, Kind, Matcher, RULES};
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine;
 
 /// The bytes around one anchor.
 pub struct Window<'a> {
@@ -91,6 +94,38 @@ pub(super) fn is_lower_hex(b: u8) -> bool {
 
 pub(super) fn is_base64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-')
+}
+
+/// Base64 characters of either alphabet (no padding).
+pub(super) fn is_base64_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+}
+
+/// Decodes base64 with or without padding, ignoring the unused bits of a
+/// last partial group: a run is decoded wherever it is cut.
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+);
+
+/// Decodes base64 characters of either alphabet, even mixed (no padding;
+/// a last partial group's unused bits ignored); `None` when they are not
+/// base64. The one place the URL-safe alphabet is mapped to the standard.
+pub(super) fn decode_base64(chars: &[u8]) -> Option<Vec<u8>> {
+    let mut standard: Vec<u8> = chars
+        .iter()
+        .map(|&b| match b {
+            b'-' => b'+',
+            b'_' => b'/',
+            b => b,
+        })
+        .collect();
+    if standard.len() % 4 == 1 {
+        standard.pop();
+    }
+    LENIENT.decode(&standard).ok()
 }
 
 /// True when the byte before the anchor does not glue it to a word: not a
