@@ -294,6 +294,7 @@ fn killed_during_a_tar_gz_rewrite_leaves_the_old_or_the_new_file() {
 /// deflated (rewritten), and large clean ones (copied raw).
 #[test]
 fn killed_during_a_zip_rewrite_leaves_the_old_or_the_new_file() {
+    use std::io::Write;
     use zip::write::SimpleFileOptions;
     let mut g = FakeGen::new(12);
     let mut p = Planted::default();
