@@ -290,6 +290,38 @@ fn killed_during_a_tar_gz_rewrite_leaves_the_old_or_the_new_file() {
     kill_during_rewrites(&originals, &p, 11);
 }
 
+/// The same for zip files: members holding credentials, stored and
+/// deflated (rewritten), and large clean ones (copied raw).
+#[test]
+fn killed_during_a_zip_rewrite_leaves_the_old_or_the_new_file() {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let mut g = FakeGen::new(12);
+    let mut p = Planted::default();
+    let mut originals = Vec::new();
+    for i in 0..3 {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for m in 0..4 {
+            let method = if m % 2 == 0 {
+                zip::CompressionMethod::Stored
+            } else {
+                zip::CompressionMethod::Deflated
+            };
+            let opts = SimpleFileOptions::default().compression_method(method);
+            let mut text = String::new();
+            for _ in 0..3 {
+                text.push_str(&log(&mut g, &mut p));
+            }
+            z.start_file(format!("logs/app-{m}.log"), opts).unwrap();
+            z.write_all(text.as_bytes()).unwrap();
+            z.start_file(format!("logs/clean-{m}.log"), opts).unwrap();
+            z.write_all(g.alnum(200_000).as_bytes()).unwrap();
+        }
+        originals.push((format!("bundle-{i}.zip"), z.finish().unwrap().into_inner()));
+    }
+    kill_during_rewrites(&originals, &p, 12);
+}
+
 /// Kills `redact` over copies of `originals` at random points until
 /// eight kills landed; checks every file after each.
 fn kill_during_rewrites(originals: &[(String, Vec<u8>)], p: &Planted, seed: u64) {

@@ -23,7 +23,7 @@ use crate::cli::RedactOptions;
 use anyhow::Result;
 use cfscrub::core::counts::{FileCounts, Replacement};
 use cfscrub::core::detect::Detector;
-use cfscrub::core::sniff::Opaque;
+use cfscrub::core::sniff::{Content, Opaque};
 use cfscrub::mask::sanitize::display_path;
 use cfscrub::report::redact::{FileOutcome, RedactReport};
 use cfscrub::report::{Format, NotInspected};
@@ -32,8 +32,12 @@ use cfscrub::rewrite::live_writers::LiveWriters;
 use cfscrub::rewrite::method::{self, Plan, Request};
 use cfscrub::rewrite::verify::{self, ProofError};
 use cfscrub::rewrite::{Method, Outcome, RewriteError, RewriteOptions};
+use cfscrub::source::archive::appended;
 use cfscrub::source::beneath::Roots;
 use cfscrub::source::cleanup::install_signal_cleanup;
+use cfscrub::source::container::Limits;
+use cfscrub::source::head::Head;
+use cfscrub::source::open::open_regular;
 use cfscrub::source::pool::rewrite_pool;
 use cfscrub::source::walk::{self, Input};
 use rayon::prelude::*;
@@ -144,6 +148,41 @@ fn failure(e: RewriteError) -> FileResult {
     }
 }
 
+/// A file with a zip after other data (a self-extracting archive, a
+/// zipapp): redact does not rewrite such a zip, so one that holds a
+/// credential, or that cannot be read through, is refused untouched.
+/// `None` for every other file, and for one that cannot be opened (the
+/// rewrite reports that).
+fn appended_zip(path: &Path, detector: &Detector, follow: bool) -> Option<FileResult> {
+    let (mut file, _) = open_regular(path, follow).ok()?;
+    // As scan looks for one: after binary bytes.
+    if !matches!(Head::read(&mut file).ok()?.classify(), Content::Binary(_)) {
+        return None;
+    }
+    let start = match appended::find(&file) {
+        Ok(start) => start?,
+        Err(e) => {
+            return Some(FileResult::Failed {
+                message: format!("cannot read: {e}"),
+                remedy: None,
+            })
+        }
+    };
+    let what = match appended::count(&file, start, detector, &Limits::default()) {
+        Ok((counts, 0)) if counts.total() == 0 => return None,
+        Ok((counts, 0)) => format!("holds {} credential(s)", counts.total()),
+        Ok((_, unread)) => format!("has {unread} member(s) redact cannot read"),
+        Err(e) => format!("cannot be read ({e})"),
+    };
+    Some(FileResult::Failed {
+        message: format!(
+            "a zip after {start} bytes of other data (self-extracting) {what}: \
+             redact does not rewrite it; not rewritten"
+        ),
+        remedy: Some("rebuild it from redacted sources"),
+    })
+}
+
 /// Runs `cfscrub redact`.
 pub fn run(args: RedactOptions) -> Result<u8> {
     let start = Instant::now();
@@ -192,7 +231,9 @@ pub fn run(args: RedactOptions) -> Result<u8> {
                         remedy: Some("give redact the path it leads to"),
                     };
                 }
-                if args.dry_run {
+                if let Some(refused) = appended_zip(path, &detector, args.walk.follow) {
+                    refused
+                } else if args.dry_run {
                     dry_run_one(path, &detector, args.walk.follow, request, &walked)
                 } else if let Some(opaque) = verify::opaque(path, &detector, args.walk.follow) {
                     match opaque {

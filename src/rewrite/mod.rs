@@ -19,7 +19,8 @@
 //!   byte met on the way abandons the temp file and fails with
 //!   [`RewriteError::Binary`] ([`redact_binary_by_rename`] goes on).
 //! * [`redact_same_length`] — overwrites each finding in the same inode with
-//!   a replacement of exactly its length (`pwrite`). Size, inode, hard links,
+//!   a replacement of exactly its length (through a shared mapping: never
+//!   past the file's end, even one cut meanwhile). Size, inode, hard links,
 //!   offsets and open writers survive: the mode for live logs, binary files
 //!   (chosen in [`crate::rewrite::method`]; SQLite databases go through
 //!   [`crate::rewrite::sqlite`]) and hard-linked files. Not atomic per file, never
