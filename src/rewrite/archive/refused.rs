@@ -25,8 +25,9 @@ pub(crate) type Pass<T = ()> = Result<T, PassError>;
 
 /// Content in a container that redact cannot rewrite: the file is
 /// refused, untouched. Places are shown as `scan` shows them (masked by
-/// whoever prints them).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// whoever prints them); `Debug` names the variant only, since a member
+/// name may hold a credential.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
     /// A member name holding a credential.
     #[error(
@@ -94,4 +95,36 @@ pub enum Refused {
         /// Its compression method.
         method: u16,
     },
+}
+
+impl std::fmt::Debug for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let variant = match self {
+            Refused::MemberName { .. } => "MemberName",
+            Refused::RawBytes { .. } => "RawBytes",
+            Refused::BinaryData { .. } => "BinaryData",
+            Refused::NestedZip { .. } => "NestedZip",
+            Refused::TarMemberUnread { .. } => "TarMemberUnread",
+            Refused::ZipOverlap => "ZipOverlap",
+            Refused::ZipNeedsZip64 => "ZipNeedsZip64",
+            Refused::ZipMethod { .. } => "ZipMethod",
+        };
+        write!(f, "Refused::{variant}(<places withheld>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_withholds_the_places_a_credential_may_be_in() {
+        let token = crate::fake::FakeGen::new(5).scannable("cfut_", true);
+        let refused = Refused::MemberName {
+            place: vec!["a.tar".into(), format!("{token}.log")],
+        };
+        let shown = format!("{:?}", PassError::from(refused.clone()));
+        assert!(!shown.contains(&token[..12]), "Debug shows the member name");
+        assert!(refused.to_string().starts_with("the name of member a.tar!"));
+    }
 }
