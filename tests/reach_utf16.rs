@@ -173,6 +173,20 @@ fn malformed_utf16_is_refused_and_left_untouched() {
             "{name}: {}",
             ran.stderr()
         );
+        // It still holds the credential and cannot be read again through
+        // its layer: the summary must not call it clean.
+        assert!(
+            ran.stderr().contains(
+                "verification: 0 remaining in what could be read, 1 file(s) not read again"
+            ) && !ran.stderr().contains("verification: 0 remaining;"),
+            "{name}: {}",
+            ran.stderr()
+        );
+        let json = run(cfscrub().args(["redact", "--format", "json"]).arg(&path)).expect(2);
+        check_no_leak(&p, name, &json);
+        let summary = records(json.stdout().as_bytes(), "summary");
+        assert_eq!(summary.len(), 1, "{name}: {}", json.stdout());
+        assert_eq!(summary[0]["unverified"], 1, "{name}: {}", summary[0]);
         assert_same(name, std::fs::read(&path).unwrap(), &bytes);
     }
 }

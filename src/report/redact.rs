@@ -72,6 +72,9 @@ pub struct Totals {
     pub tally: Tally,
     /// Credentials still on disk (or that would remain, on a dry run).
     pub remaining: u64,
+    /// Files whose content after the run could not be read again, so
+    /// what they still hold is unknown: `remaining` does not count them.
+    pub unverified: u64,
 }
 
 /// The report being built.
@@ -235,6 +238,9 @@ impl RedactReport {
             } => {
                 self.totals.tally.errors += 1;
                 errln!("cfscrub: {name}: {message}");
+                if left.is_none() && !self.dry_run {
+                    self.totals.unverified += 1;
+                }
                 if let Some(c) = left.filter(|c| c.total() > 0) {
                     self.remaining(c.total());
                     errln!(
@@ -345,6 +351,7 @@ impl RedactReport {
             Ok(_) => {}
             Err(e) => {
                 self.totals.tally.errors += 1;
+                self.totals.unverified += 1;
                 errln!("cfscrub: {name}: cannot verify: {e}");
             }
         }

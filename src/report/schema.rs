@@ -252,6 +252,11 @@ pub struct RedactSummary {
     /// bytes of content not inspected).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub would_remain: Option<u64>,
+    /// Not on a dry run: files that could not be read again after the
+    /// run (refused or failed, and unreadable): what they hold is not
+    /// known, and `remaining` does not count it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unverified: Option<u64>,
     /// Errors.
     pub errors: u64,
     /// Items not inspected.

@@ -22,6 +22,7 @@ impl RedactReport {
     ) -> io::Result<Totals> {
         let tally = &self.totals.tally;
         let left = self.totals.remaining;
+        let unverified = self.totals.unverified;
         if self.json {
             let summary = RedactRecord::Summary(RedactSummary {
                 command: "redact",
@@ -35,6 +36,7 @@ impl RedactReport {
                 },
                 remaining: (!self.dry_run).then_some(left),
                 would_remain: self.dry_run.then_some(left),
+                unverified: (!self.dry_run).then_some(unverified),
                 errors: tally.errors,
                 uninspected: tally.uninspected,
                 elapsed_ms: elapsed.as_millis() as u64,
@@ -65,17 +67,24 @@ impl RedactReport {
                     tally.findings, tally.files_with_findings, tally.files
                 );
             } else {
+                // A file that could not be read again is not known clean:
+                // the count then covers only what could be read.
+                let remaining = if unverified > 0 {
+                    format!("{left} remaining in what could be read, {unverified} file(s) not read again")
+                } else {
+                    format!("{left} remaining")
+                };
                 errln!(
-                    "cfscrub redact: {} redacted in {changed} of {} files ({}, {:.2} s); verification: {left} remaining{uninspected}{}",
+                    "cfscrub redact: {} redacted in {changed} of {} files ({}, {:.2} s); verification: {remaining}{uninspected}{}",
                     self.redacted,
                     tally.files,
                     human_bytes(bytes),
                     elapsed.as_secs_f64(),
                     if tally.errors > 0 { format!("; {} error(s)", tally.errors) } else { String::new() }
                 );
-                if left > 0 || tally.uninspected > 0 {
+                if left > 0 || tally.uninspected > 0 || unverified > 0 {
                     errln!(
-                        "cfscrub redact: not done: {left} credential(s) remain in {} file(s), {} not inspected (each named above)",
+                        "cfscrub redact: not done: {left} credential(s) remain in {} file(s), {} not inspected, {unverified} not read again (each named above)",
                         self.files_left,
                         tally.uninspected
                     );
