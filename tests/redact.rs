@@ -188,6 +188,40 @@ fn hard_links_are_refused_unless_same_length() {
 }
 
 #[test]
+fn two_names_of_one_file_in_one_run_are_redacted_once_through_the_first() {
+    let t = Tree::new();
+    let mut g = FakeGen::new(7);
+    let content = format!(
+        "a {}\nb {}\n",
+        g.scannable("cfut_", true),
+        g.scannable("cfat_", true)
+    );
+    let a = t.write("a.log", &content);
+    std::fs::hard_link(&a, t.join("b.log")).unwrap();
+    // Both names are walked in the same run, many times over: the report
+    // is the same every time (the file is rewritten once, through a.log).
+    for _ in 0..5 {
+        std::fs::write(&a, &content).unwrap();
+        let ran = run(cfscrub()
+            .args(["redact", "--same-length", "--format", "json"])
+            .arg(t.path()))
+        .expect(0);
+        let summary = records(ran.stdout().as_bytes(), "summary");
+        assert_eq!(summary[0]["redacted"], 2, "{}", ran.stdout());
+        assert_eq!(summary[0]["remaining"], 0, "{}", ran.stdout());
+        assert!(
+            ran.stderr()
+                .contains("b.log: skipped (another name of a file"),
+            "{}",
+            ran.stderr()
+        );
+        let after = std::fs::read_to_string(t.join("b.log")).unwrap();
+        assert_eq!(after.len(), content.len());
+        assert_eq!(after.matches("[REDACTED_CF_TOKEN]").count(), 2, "{after}");
+    }
+}
+
+#[test]
 fn symlinks_are_not_followed_and_targets_outside_stay_untouched() {
     let t = Tree::new();
     let outside = Tree::new();

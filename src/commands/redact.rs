@@ -39,6 +39,7 @@ use cfscrub::source::container::Limits;
 use cfscrub::source::head::Head;
 use cfscrub::source::open::open_regular;
 use cfscrub::source::pool::rewrite_pool;
+use cfscrub::source::same_file;
 use cfscrub::source::walk::{self, Input};
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -221,10 +222,17 @@ pub fn run(args: RedactOptions) -> Result<u8> {
         })
         .collect();
     let walked: HashSet<&Path> = files.iter().copied().collect();
+    let again = same_file::named_earlier(&files, args.walk.follow);
     let results: Vec<FileResult> = pool.install(|| {
         files
             .par_iter()
-            .map(|path| {
+            .zip(&again)
+            .map(|(path, &again)| {
+                if again {
+                    return FileResult::Skipped(
+                        "(another name of a file this run redacts through an earlier name: a hard link)",
+                    );
+                }
                 if args.walk.follow && !roots.contains(path) {
                     return FileResult::Failed {
                         message: "leads outside the given paths: not rewritten".into(),

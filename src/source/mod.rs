@@ -6,7 +6,8 @@
 //! ([`cleanup`]), the worker pools that read and rewrite ([`pool`]), the
 //! decoded streams inside compressed files and archives ([`container`],
 //! [`compressed`], [`archive`]), UTF-16 text narrowed for the detector
-//! ([`utf16`]), a git repository's objects ([`git`]). Below the masking floor: paths are kept as paths, and the
+//! ([`utf16`]), a git repository's objects ([`git`]), paths that name
+//! one file twice ([`same_file`]). Below the masking floor: paths are kept as paths, and the
 //! caller masks them when printing.
 
 pub mod archive;
@@ -18,5 +19,6 @@ pub mod git;
 pub mod head;
 pub mod open;
 pub mod pool;
+pub mod same_file;
 pub mod utf16;
 pub mod walk;
