@@ -14,6 +14,7 @@
 
 pub mod objects;
 mod origins;
+mod packs;
 mod places;
 pub mod read;
 pub mod staged;

@@ -4,7 +4,7 @@
 
 use super::objects::{Oid, Scope};
 use super::{wait_ok, Fed, GitError, Repo};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 
 /// The oldest commit putting a blob at a path, and how many do.
@@ -25,6 +25,10 @@ pub(super) struct Origins {
     pub(super) commits: Vec<Oid>,
 }
 
+/// Asks whether a commit is reachable; first asked once `git log` runs,
+/// so that what answers it can be worked out meanwhile.
+pub(super) type Reached<'a> = &'a dyn Fn(&str) -> bool;
+
 /// Runs `git log --raw -m` over `extra` commits (on stdin) and the scope's
 /// revisions, and records where each blob first appears, and whether one
 /// of the `reachable` commits puts it in place (`None`: all are).
@@ -32,7 +36,7 @@ pub(super) fn origins(
     repo: &Repo,
     scope: &Scope,
     extra: &[&Oid],
-    reachable: Option<&HashSet<Oid>>,
+    reachable: Option<Reached>,
 ) -> Result<Origins, GitError> {
     if scope.is_full() && extra.is_empty() {
         return Ok(Origins::default()); // no commit at all
@@ -92,7 +96,7 @@ pub(super) fn origins(
             let text = String::from_utf8_lossy(head);
             let (commit, time) = text.split_once(' ').unwrap_or((&text, "0"));
             origins.commits.push(commit.to_string());
-            let reached = reachable.is_none_or(|r| r.contains(commit));
+            let reached = reachable.is_none_or(|r| r(commit));
             current = Some((
                 commit.to_string(),
                 time.trim().parse().unwrap_or(0),
