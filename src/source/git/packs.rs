@@ -134,3 +134,83 @@ fn pack_indexes(repo: &Repo) -> Result<Vec<PathBuf>, GitError> {
     found.sort();
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::git::objects::{plan, ObjectKind, Scope};
+    use std::sync::Mutex;
+
+    /// `git` in `dir` with no user configuration; panics on failure.
+    fn git(dir: &std::path::Path, args: &[&str]) -> Vec<u8> {
+        let out = std::process::Command::new("git")
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.test"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}");
+        out.stdout
+    }
+
+    /// A repository with two commits packed and one loose blob; returns
+    /// it and the loose blob's id.
+    fn packed_repo() -> (tempfile::TempDir, Repo, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path();
+        git(path, &["init", "-q", "."]);
+        std::fs::write(path.join("a.txt"), "alpha\n").unwrap();
+        git(path, &["add", "a.txt"]);
+        git(path, &["commit", "-q", "-m", "one"]);
+        std::fs::write(path.join("a.txt"), "alpha\nbeta\n").unwrap();
+        git(path, &["commit", "-q", "-am", "two"]);
+        git(path, &["repack", "-a", "-d", "-q"]);
+        std::fs::write(path.join("loose.txt"), "only loose\n").unwrap();
+        let loose = git(path, &["hash-object", "-w", "loose.txt"]);
+        let loose = String::from_utf8(loose).unwrap().trim().to_string();
+        let repo = Repo::open(path).unwrap();
+        (dir, repo, loose)
+    }
+
+    #[test]
+    fn packed_objects_are_read_in_process_and_loose_ones_left_to_git() {
+        let (_dir, repo, loose) = packed_repo();
+        let plan = plan(&repo, &Scope::default()).unwrap();
+        // Two commits, two versions of a.txt, the loose blob.
+        assert_eq!(plan.entries.len(), 5);
+        let seen = Mutex::new(Vec::new());
+        let read = read_packs(&repo, &plan.entries, 2, &|o: Object| {
+            let expected = match o.entry.kind {
+                ObjectKind::Commit => o.data.starts_with(b"tree "),
+                _ => o.data.starts_with(b"alpha\n"),
+            };
+            assert!(expected, "{} decoded", o.entry.oid);
+            seen.lock().unwrap().push(o.entry.oid.clone());
+            true
+        })
+        .unwrap();
+        assert!(!read.stopped);
+        let seen = seen.into_inner().unwrap();
+        assert_eq!(seen.len(), 4, "each packed object once");
+        for (entry, done) in plan.entries.iter().zip(&read.done) {
+            assert_eq!(*done, entry.oid != loose, "{}", entry.oid);
+            assert_eq!(*done, seen.contains(&entry.oid));
+        }
+    }
+
+    #[test]
+    fn a_closed_output_stops_the_traversal() {
+        let (_dir, repo, _) = packed_repo();
+        let plan = plan(&repo, &Scope::default()).unwrap();
+        let calls = AtomicU64::new(0);
+        let read = read_packs(&repo, &plan.entries, 1, &|_: Object| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            false
+        })
+        .unwrap();
+        assert!(read.stopped);
+        assert_eq!(calls.into_inner(), 1, "nothing handed over after a stop");
+    }
+}
