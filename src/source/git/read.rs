@@ -43,7 +43,7 @@ where
     if !plan.is_whole() {
         return read_entries(repo, &plan.entries, pool, each);
     }
-    let packed = read_packs(repo, &plan.entries, pool.current_num_threads(), &each)?;
+    let packed = read_packs(repo, &plan.entries, pool.current_num_threads(), &each);
     if packed.stopped {
         return Ok(packed.bytes);
     }
