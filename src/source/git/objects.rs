@@ -218,7 +218,7 @@ pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
             places: Places::later(repo.clone(), commits),
         });
     }
-    let origins = origins(repo, scope, &[], None)?;
+    let origins = origins(repo, scope, &[])?;
     let mut targets = HashMap::new();
     for oid in origins.blobs.keys() {
         targets.insert(

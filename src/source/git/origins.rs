@@ -4,7 +4,7 @@
 
 use super::objects::{Oid, Scope};
 use super::{wait_ok, Fed, GitError, Repo};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 
 /// The oldest commit putting a blob at a path, and how many do.
@@ -14,8 +14,11 @@ pub(super) struct Origin {
     time: i64,
     pub(super) path: Vec<u8>,
     pub(super) commits: u32,
-    /// Whether a reachable commit puts it in place.
+    /// Whether a reachable commit puts it in place (all are, until
+    /// [`Origins::mark_reachable`] says otherwise).
     pub(super) reachable: bool,
+    /// The commits putting it in place (indices into `Origins::commits`).
+    by: Vec<u32>,
 }
 
 #[derive(Debug, Default)]
@@ -25,19 +28,10 @@ pub(super) struct Origins {
     pub(super) commits: Vec<Oid>,
 }
 
-/// Asks whether a commit is reachable; first asked once `git log` runs,
-/// so that what answers it can be worked out meanwhile.
-pub(super) type Reached<'a> = &'a dyn Fn(&str) -> bool;
-
 /// Runs `git log --raw -m` over `extra` commits (on stdin) and the scope's
-/// revisions, and records where each blob first appears, and whether one
-/// of the `reachable` commits puts it in place (`None`: all are).
-pub(super) fn origins(
-    repo: &Repo,
-    scope: &Scope,
-    extra: &[&Oid],
-    reachable: Option<Reached>,
-) -> Result<Origins, GitError> {
+/// revisions, and records where each blob first appears and which commits
+/// put it in place (for [`Origins::mark_reachable`]).
+pub(super) fn origins(repo: &Repo, scope: &Scope, extra: &[&Oid]) -> Result<Origins, GitError> {
     if scope.is_full() && extra.is_empty() {
         return Ok(Origins::default()); // no commit at all
     }
@@ -76,7 +70,7 @@ pub(super) fn origins(
     } = repo.spawn_fed(&args, list)?;
     let mut out = BufReader::new(child.stdout.take().expect("piped"));
     let mut origins = Origins::default();
-    let mut current: Option<(Oid, i64, bool)> = None;
+    let mut current: Option<(u32, i64)> = None;
     let mut field = Vec::new();
     let mut pending_blob: Option<Oid> = None;
     loop {
@@ -89,19 +83,15 @@ pub(super) fn origins(
         }
         let f = trim_newlines(&field);
         if let Some(oid) = pending_blob.take() {
-            if let Some((commit, time, reached)) = &current {
-                origins.record(oid, commit, *time, f, *reached);
+            if let Some((commit, time)) = current {
+                origins.record(oid, commit, time, f);
             }
         } else if let Some(head) = f.strip_prefix(b"\x01") {
             let text = String::from_utf8_lossy(head);
             let (commit, time) = text.split_once(' ').unwrap_or((&text, "0"));
+            let index = origins.commits.len() as u32;
             origins.commits.push(commit.to_string());
-            let reached = reachable.is_none_or(|r| r(commit));
-            current = Some((
-                commit.to_string(),
-                time.trim().parse().unwrap_or(0),
-                reached,
-            ));
+            current = Some((index, time.trim().parse().unwrap_or(0)));
         } else if f.starts_with(b":") {
             // `:old new oldsha newsha status`: keep added or changed blobs.
             let meta = String::from_utf8_lossy(f);
@@ -131,11 +121,22 @@ fn trim_newlines(mut f: &[u8]) -> &[u8] {
 }
 
 impl Origins {
-    fn record(&mut self, blob: Oid, commit: &Oid, time: i64, path: &[u8], reachable: bool) {
+    /// Says which blobs a reachable commit puts in place (before, all
+    /// are taken as reachable).
+    pub(super) fn mark_reachable(&mut self, reachable: &HashSet<Oid>) {
+        for o in self.blobs.values_mut() {
+            o.reachable =
+                o.by.iter()
+                    .any(|&i| reachable.contains(&self.commits[i as usize]));
+        }
+    }
+
+    fn record(&mut self, blob: Oid, index: u32, time: i64, path: &[u8]) {
+        let commit = &self.commits[index as usize];
         match self.blobs.get_mut(&blob) {
             Some(o) => {
                 o.commits += 1;
-                o.reachable |= reachable;
+                o.by.push(index);
                 if time < o.time || (time == o.time && commit < &o.commit) {
                     o.commit = commit.clone();
                     o.time = time;
@@ -150,7 +151,8 @@ impl Origins {
                         time,
                         path: path.to_vec(),
                         commits: 1,
-                        reachable,
+                        reachable: true,
+                        by: vec![index],
                     },
                 );
             }

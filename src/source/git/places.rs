@@ -123,26 +123,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Where every object of the database is: what refs and reflogs reach,
 /// which commits put each blob at a path, which ref names each tag. The
 /// four git commands run at once (`git log` over every commit is the
-/// long one; what is reachable is first needed when its output comes).
+/// long one); which blobs are reachable is settled once all have ended.
 fn full_places(repo: &Repo, commits: &[Oid]) -> Result<Placer, GitError> {
     let commits: Vec<&Oid> = commits.iter().collect();
     std::thread::scope(|s| {
-        let reach = Mutex::new(Some(s.spawn(|| reachable(repo))));
+        let reach = s.spawn(|| reachable(repo));
         let tags = s.spawn(|| tag_refs(repo));
         let index = s.spawn(|| index_blobs(repo));
-        let joined: OnceLock<Result<HashSet<Oid>, GitError>> = OnceLock::new();
-        let reachable = || {
-            joined.get_or_init(|| {
-                let handle = lock(&reach).take().expect("joined once");
-                handle.join().unwrap_or_else(|_| Err(thread_died()))
-            })
-        };
-        let is_reached = |commit: &str| reachable().as_ref().is_ok_and(|r| r.contains(commit));
-        let origins = origins(repo, &Scope::default(), &commits, Some(&is_reached));
-        reachable(); // joined even when `git log` printed nothing
-        let reachable = joined.into_inner().expect("joined above")?;
+        let origins = origins(repo, &Scope::default(), &commits);
+        let reachable = reach.join().unwrap_or_else(|_| Err(thread_died()))?;
+        let mut origins = origins?;
+        origins.mark_reachable(&reachable);
         Ok(Placer::Full {
-            origins: origins?,
+            origins,
             reachable,
             tag_refs: tags.join().unwrap_or_else(|_| Err(thread_died()))?,
             index: index.join().unwrap_or_else(|_| Err(thread_died()))?,
