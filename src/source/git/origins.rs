@@ -52,7 +52,9 @@ pub(super) fn origins(repo: &Repo, scope: &Scope, extra: &[&Oid]) -> Result<Orig
         args.push(format!("--since={since}"));
     }
     if scope.is_full() {
-        args.push("--stdin".into());
+        // Exactly the listed commits (every commit of the database), so
+        // that the list can be shared out between processes.
+        args.extend(["--no-walk".into(), "--stdin".into()]);
     } else if scope.revs.is_empty() {
         args.extend(["--all".into(), "--reflog".into()]);
     } else {
@@ -121,6 +123,27 @@ fn trim_newlines(mut f: &[u8]) -> &[u8] {
 }
 
 impl Origins {
+    /// Adds what `git log` said about other commits.
+    pub(super) fn merge(&mut self, other: Origins) {
+        let offset = self.commits.len() as u32;
+        self.commits.extend(other.commits);
+        for (blob, mut o) in other.blobs {
+            o.by.iter_mut().for_each(|i| *i += offset);
+            match self.blobs.get_mut(&blob) {
+                Some(mine) => {
+                    mine.commits += o.commits;
+                    mine.by.append(&mut o.by);
+                    if (o.time, &o.commit) < (mine.time, &mine.commit) {
+                        (mine.commit, mine.time, mine.path) = (o.commit, o.time, o.path);
+                    }
+                }
+                None => {
+                    self.blobs.insert(blob, o);
+                }
+            }
+        }
+    }
+
     /// Says which blobs a reachable commit puts in place (before, all
     /// are taken as reachable).
     pub(super) fn mark_reachable(&mut self, reachable: &HashSet<Oid>) {

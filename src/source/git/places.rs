@@ -120,19 +120,32 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Commits per `git log` below which one process walks them all.
+const LOG_SHARE: usize = 2000;
+
 /// Where every object of the database is: what refs and reflogs reach,
 /// which commits put each blob at a path, which ref names each tag. The
-/// four git commands run at once (`git log` over every commit is the
-/// long one); which blobs are reachable is settled once all have ended.
+/// git commands run at once (`git log` over every commit is the long one,
+/// so the commits are shared out between a few, one per core up to 4);
+/// which blobs are reachable is settled once all have ended.
 fn full_places(repo: &Repo, commits: &[Oid]) -> Result<Placer, GitError> {
     let commits: Vec<&Oid> = commits.iter().collect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let logs = cores.clamp(1, 4).min(commits.len() / LOG_SHARE + 1);
     std::thread::scope(|s| {
         let reach = s.spawn(|| reachable(repo));
         let tags = s.spawn(|| tag_refs(repo));
         let index = s.spawn(|| index_blobs(repo));
-        let origins = origins(repo, &Scope::default(), &commits);
+        let shares: Vec<_> = commits
+            .chunks(commits.len().div_ceil(logs).max(1))
+            .map(|share| s.spawn(move || origins(repo, &Scope::default(), share)))
+            .collect();
+        let mut all = Origins::default();
+        for share in shares {
+            all.merge(share.join().unwrap_or_else(|_| Err(thread_died()))?);
+        }
         let reachable = reach.join().unwrap_or_else(|_| Err(thread_died()))?;
-        let mut origins = origins?;
+        let mut origins = all;
         origins.mark_reachable(&reachable);
         Ok(Placer::Full {
             origins,
