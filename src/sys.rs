@@ -1,7 +1,10 @@
 //! The few raw system calls cfscrub makes, each behind a safe function:
-//! keeping secrets out of core dumps, widening pipes, forwarding a signal.
+//! keeping secrets out of core dumps, widening pipes, forwarding a signal,
+//! storing bytes into a file without ever growing it.
 //! A leaf: nothing else in the crate calls `libc` for these.
 
+use std::fs::File;
+use std::io;
 use std::os::fd::RawFd;
 
 /// Makes the process non-dumpable: no core dump (and no `ptrace` by other
@@ -27,5 +30,85 @@ pub fn send_signal(pid: u32, signal: i32) {
     // SAFETY: kill(2) with a plain pid and signal number has no memory effects.
     unsafe {
         libc::kill(pid as libc::pid_t, signal);
+    }
+}
+
+/// Copies `bytes` into `file` at `offset` without ever changing the file's
+/// size, and answers how many of them landed inside the file.
+///
+/// `pwrite` past the end *extends* a file (with a hole of NULs when the
+/// offset is beyond it): a file cut short by another process between our
+/// check and our write would gain bytes it never had. A store through a
+/// shared mapping cannot do that: the kernel never moves a file's end for
+/// one. The copy into the mapping is made by the kernel
+/// (`process_vm_writev` to this process), so a page that the file no
+/// longer reaches makes the call stop short with `EFAULT` instead of
+/// raising `SIGBUS`. Bytes stored into the last page past the end are
+/// dropped by the kernel and counted here as landed: the caller checks the
+/// size after the store.
+pub fn store_within(file: &File, offset: u64, bytes: &[u8]) -> io::Result<usize> {
+    if bytes.is_empty() {
+        return Ok(0);
+    }
+    let map = memmap2::MmapOptions::new()
+        .offset(offset)
+        .len(bytes.len())
+        .map_raw(file)?;
+    let local = libc::iovec {
+        iov_base: bytes.as_ptr() as *mut libc::c_void,
+        iov_len: bytes.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: map.as_mut_ptr().cast(),
+        iov_len: bytes.len(),
+    };
+    // SAFETY: both iovecs describe memory valid for `bytes.len()` bytes
+    // (our slice; the mapping, alive until `map` drops after the call);
+    // the kernel checks every page and fails with EFAULT, not a signal,
+    // on one the file no longer backs.
+    let n = unsafe { libc::process_vm_writev(libc::getpid(), &local, 1, &remote, 1, 0) };
+    match n {
+        -1 => match io::Error::last_os_error() {
+            e if e.raw_os_error() == Some(libc::EFAULT) => Ok(0),
+            e => Err(e),
+        },
+        n => Ok(n as usize),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::FileExt;
+
+    fn file_of(len: usize) -> File {
+        let f = tempfile::tempfile().unwrap();
+        f.write_all_at(&vec![b'a'; len], 0).unwrap();
+        f
+    }
+
+    #[test]
+    fn stores_inside_the_file() {
+        let f = file_of(10_000);
+        assert_eq!(store_within(&f, 4090, b"XYZXYZXYZ").unwrap(), 9);
+        let mut back = [0u8; 11];
+        f.read_exact_at(&mut back, 4089).unwrap();
+        assert_eq!(&back, b"aXYZXYZXYZa");
+        assert_eq!(f.metadata().unwrap().len(), 10_000);
+    }
+
+    #[test]
+    fn never_grows_a_file_that_ends_before_the_bytes() {
+        let f = file_of(100);
+        // Pages past the last one: nothing lands, no signal.
+        assert_eq!(store_within(&f, 50_000, b"XYZ").unwrap(), 0);
+        // Straddling the end of the last page: only its part lands.
+        assert_eq!(store_within(&f, 4094, b"XYZ").unwrap(), 2);
+        // Past the end within the last page: dropped by the kernel.
+        store_within(&f, 200, b"XYZ").unwrap();
+        assert_eq!(f.metadata().unwrap().len(), 100);
+        let mut all = Vec::new();
+        std::io::Read::read_to_end(&mut &f, &mut all).unwrap();
+        assert_eq!(all, vec![b'a'; 100]);
     }
 }

@@ -4,13 +4,6 @@
 mod common;
 use common::*;
 
-fn findings(stdout: &[u8]) -> Vec<serde_json::Value> {
-    json_lines(stdout)
-        .into_iter()
-        .filter(|v| v["type"] == "finding")
-        .collect()
-}
-
 /// A fingerprint as `scan` prints it, for the token planted alone in `rel`.
 fn fingerprint_of(t: &Tree, rel: &str) -> String {
     let ran = run(cfscrub()

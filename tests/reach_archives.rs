@@ -9,9 +9,8 @@
 mod common;
 use common::*;
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// Builds an archive with Python: `kind` is `tar` (then `format` is
 /// `ustar`, `gnu` or `pax`, `compression` `""` or `gz`) or `zip` (then
@@ -41,30 +40,7 @@ else:
         "kind": kind, "format": format, "compression": compression, "dest": dest,
         "members": members.iter().map(|(n, p)| json!([n, p])).collect::<Vec<_>>(),
     });
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("python3 runs (bash .ci/run installs it)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(spec.to_string().as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "python3 failed");
-}
-
-fn check_no_leak(p: &Planted, what: &str, ran: &Ran) {
-    p.assert_absent(&format!("{what} stdout"), &ran.stdout);
-    p.assert_absent(&format!("{what} stderr"), &ran.stderr);
-}
-
-fn records(stdout: &[u8], kind: &str) -> Vec<Value> {
-    json_lines(stdout)
-        .into_iter()
-        .filter(|v| v["type"] == kind)
-        .collect()
+    pipe("python3", &["-c", script], spec.to_string().as_bytes());
 }
 
 /// Some clean lines, then `line` holding a token on line 4.

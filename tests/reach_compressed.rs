@@ -16,40 +16,6 @@ use std::time::{Duration, Instant};
 /// Column of the token on the last line of [`leaked_log`].
 const TOKEN_COLUMN: u64 = "deploy: CLOUDFLARE_API_TOKEN=".len() as u64 + 1;
 
-/// 200 lines of varied text, then the token on line 201.
-fn leaked_log(g: &mut FakeGen, p: &mut Planted) -> String {
-    let mut log = String::new();
-    for i in 0..200 {
-        log.push_str(&format!("step {i} {} ok\n", g.alnum(24)));
-    }
-    log.push_str(&format!(
-        "deploy: CLOUDFLARE_API_TOKEN={}\n",
-        p.add(g.scannable("cfut_", true))
-    ));
-    log
-}
-
-/// Runs a tool (installed by bash .ci/run) with `input` on stdin and
-/// returns its stdout; a failure names the program only.
-fn check_no_leak(p: &Planted, what: &str, ran: &Ran) {
-    p.assert_absent(&format!("{what} stdout"), &ran.stdout);
-    p.assert_absent(&format!("{what} stderr"), &ran.stderr);
-}
-
-fn findings(stdout: &[u8]) -> Vec<Value> {
-    json_lines(stdout)
-        .into_iter()
-        .filter(|v| v["type"] == "finding")
-        .collect()
-}
-
-fn uninspected(stdout: &[u8]) -> Vec<Value> {
-    json_lines(stdout)
-        .into_iter()
-        .filter(|v| v["type"] == "uninspected")
-        .collect()
-}
-
 #[test]
 fn scan_finds_a_token_inside_gzip_zstd_bzip2_and_xz_and_locates_it_inside() {
     for (seed, program, file, inner) in [

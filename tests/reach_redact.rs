@@ -7,33 +7,9 @@
 
 mod common;
 use common::*;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
-
-fn check_no_leak(p: &Planted, what: &str, ran: &Ran) {
-    p.assert_absent(&format!("{what} stdout"), &ran.stdout);
-    p.assert_absent(&format!("{what} stderr"), &ran.stderr);
-}
-
-/// Runs `program args` with `input` on stdin; its stdout. A failure names
-/// the program only.
-fn pipe(program: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program} did not start ({e}); bash .ci/run installs it"));
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "{program} failed");
-    out.stdout
-}
 
 /// `program -t file` (the format's integrity test) must pass.
 fn tool_accepts(program: &str, path: &Path) {
@@ -312,6 +288,38 @@ fn killed_during_a_tar_gz_rewrite_leaves_the_old_or_the_new_file() {
         originals.push((format!("bundle-{i}.tar.gz"), std::fs::read(&tgz).unwrap()));
     }
     kill_during_rewrites(&originals, &p, 11);
+}
+
+/// The same for zip files: members holding credentials, stored and
+/// deflated (rewritten), and large clean ones (copied raw).
+#[test]
+fn killed_during_a_zip_rewrite_leaves_the_old_or_the_new_file() {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let mut g = FakeGen::new(12);
+    let mut p = Planted::default();
+    let mut originals = Vec::new();
+    for i in 0..3 {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for m in 0..4 {
+            let method = if m % 2 == 0 {
+                zip::CompressionMethod::Stored
+            } else {
+                zip::CompressionMethod::Deflated
+            };
+            let opts = SimpleFileOptions::default().compression_method(method);
+            let mut text = String::new();
+            for _ in 0..3 {
+                text.push_str(&log(&mut g, &mut p));
+            }
+            z.start_file(format!("logs/app-{m}.log"), opts).unwrap();
+            z.write_all(text.as_bytes()).unwrap();
+            z.start_file(format!("logs/clean-{m}.log"), opts).unwrap();
+            z.write_all(g.alnum(200_000).as_bytes()).unwrap();
+        }
+        originals.push((format!("bundle-{i}.zip"), z.finish().unwrap().into_inner()));
+    }
+    kill_during_rewrites(&originals, &p, 12);
 }
 
 /// Kills `redact` over copies of `originals` at random points until

@@ -10,7 +10,6 @@
 mod common;
 use common::*;
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -80,30 +79,12 @@ elif op == "zip-describe":
 "#;
 
 fn py(spec: Value) -> Value {
-    let mut child = Command::new("python3")
-        .args(["-c", PY])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs (bash .ci/run installs it)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(spec.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "python3 failed");
-    if out.stdout.is_empty() {
+    let out = pipe("python3", &["-c", PY], spec.to_string().as_bytes());
+    if out.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&out.stdout).unwrap()
+        serde_json::from_slice(&out).unwrap()
     }
-}
-
-fn check_no_leak(p: &Planted, what: &str, ran: &Ran) {
-    p.assert_absent(&format!("{what} stdout"), &ran.stdout);
-    p.assert_absent(&format!("{what} stderr"), &ran.stderr);
 }
 
 fn b64(v: &Value) -> Vec<u8> {

@@ -63,78 +63,81 @@ fn none_found(p: &Planted, cases: &[String]) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// One class of material: each template, its `{v}` a fresh value from
+/// `value`, must give exactly one finding of `kind`, on the value.
+fn class_found(seed: u64, kind: &str, templates: &[&str], value: fn(&mut FakeGen) -> String) {
+    let mut g = FakeGen::new(seed);
+    let mut p = Planted::default();
+    let cases: Vec<(String, String)> = templates
+        .iter()
+        .map(|t| {
+            let v = p.add(value(&mut g));
+            (t.replace("{v}", &v), v)
+        })
+        .collect();
+    each_found(&p, kind, &cases);
+}
+
 #[test]
 fn a_cloudflare_name_in_any_spelling_setter_or_operator_introduces_a_token() {
-    let mut g = FakeGen::new(1201);
-    let mut p = Planted::default();
-    let cases: Vec<(String, String)> = [
-        "cloudflareToken = \"{v}\"\n",
-        "CloudflareApiToken: {v}\n",
-        "cloudflare-api-token: {v}\n",
-        "cloudflare.api.token={v}\n",
-        "<cloudflareApiToken>{v}</cloudflareApiToken>\n",
-        "System.setProperty(\"CLOUDFLARE_TOKEN\", \"{v}\");\n",
-        "os.environ[\"CF_API_TOKEN\"] = \"{v}\"\n",
-        "process.env.CLOUDFLARE_API_TOKEN = '{v}';\n",
-        "CLOUDFLARE_API_TOKEN ?= {v}\n",
-        "$cloudflare_token .= '{v}';\n",
-        "'cloudflare_api_token' => '{v}',\n",
-        "define('CLOUDFLARE_API_TOKEN', '{v}');\n",
-        // The value's shape decides: a token under a `…KEY` name.
-        "CLOUDFLARE_API_KEY={v}\n",
-    ]
-    .iter()
-    .map(|t| {
-        let v = p.add(g.legacy_token());
-        (t.replace("{v}", &v), v)
-    })
-    .collect();
-    each_found(&p, "cloudflare-legacy-api-token", &cases);
+    class_found(
+        1201,
+        "cloudflare-legacy-api-token",
+        &[
+            "cloudflareToken = \"{v}\"\n",
+            "CloudflareApiToken: {v}\n",
+            "cloudflare-api-token: {v}\n",
+            "cloudflare.api.token={v}\n",
+            "<cloudflareApiToken>{v}</cloudflareApiToken>\n",
+            "System.setProperty(\"CLOUDFLARE_TOKEN\", \"{v}\");\n",
+            "os.environ[\"CF_API_TOKEN\"] = \"{v}\"\n",
+            "process.env.CLOUDFLARE_API_TOKEN = '{v}';\n",
+            "CLOUDFLARE_API_TOKEN ?= {v}\n",
+            "$cloudflare_token .= '{v}';\n",
+            "'cloudflare_api_token' => '{v}',\n",
+            "define('CLOUDFLARE_API_TOKEN', '{v}');\n",
+            // The value's shape decides: a token under a `…KEY` name.
+            "CLOUDFLARE_API_KEY={v}\n",
+        ],
+        FakeGen::legacy_token,
+    );
 }
 
 #[test]
 fn a_hex_key_is_a_global_key_under_any_cloudflare_name_block_or_sdk_call() {
-    let mut g = FakeGen::new(1202);
-    let mut p = Planted::default();
-    let cases: Vec<(String, String)> = [
-        "CLOUDFLARE_API_TOKEN={v}\n",
-        "cloudflare:\n  email: ops@example.com\n  key: {v}\n",
-        "api, err := cloudflare.New(\"{v}\", \"ops@example.com\")\n",
-        "const auth = new APIKey('ops@example.com', '{v}');\n",
-        "X-Auth-Email: ops@example.com\nX-Auth-Key:\n  {v}\n",
-    ]
-    .iter()
-    .map(|t| {
-        let v = p.add(g.hex(37));
-        (t.replace("{v}", &v), v)
-    })
-    .collect();
-    each_found(&p, "cloudflare-legacy-global-key", &cases);
+    class_found(
+        1202,
+        "cloudflare-legacy-global-key",
+        &[
+            "CLOUDFLARE_API_TOKEN={v}\n",
+            "cloudflare:\n  email: ops@example.com\n  key: {v}\n",
+            "api, err := cloudflare.New(\"{v}\", \"ops@example.com\")\n",
+            "const auth = new APIKey('ops@example.com', '{v}');\n",
+            "X-Auth-Email: ops@example.com\nX-Auth-Key:\n  {v}\n",
+        ],
+        |g| g.hex(37),
+    );
 }
 
 #[test]
 fn generic_names_are_cloudflares_in_a_cloudflare_block_line_or_sdk_call() {
-    let mut g = FakeGen::new(1203);
-    let mut p = Planted::default();
-    let cases: Vec<(String, String)> = [
-        "cloudflare:\n  api_token: {v}\n",
-        "[cloudflare]\nemail = ops@example.com\ntoken = {v}\n",
-        "provider \"cloudflare\" {\n  api_token = \"{v}\"\n}\n",
-        "lexicon cloudflare --auth-token={v} list example.com A\n",
-        "token = \"{v}\"  # CLOUDFLARE_API_TOKEN\n",
-        "client := cloudflare.NewClient(option.WithAPIToken(\"{v}\"))\n",
-        "api, err := cloudflare.NewWithAPIToken(\"{v}\")\n",
-        "const auth = new APIToken('{v}');\n",
-        "cf = CloudFlare.CloudFlare(token=\"{v}\")\n",
-        "protocol=cloudflare,  \\\nzone=example.com,     \\\nlogin=token,          \\\npassword={v}     \\\nhost.example.com\n",
-    ]
-    .iter()
-    .map(|t| {
-        let v = p.add(g.legacy_token());
-        (t.replace("{v}", &v), v)
-    })
-    .collect();
-    each_found(&p, "cloudflare-legacy-api-token", &cases);
+    class_found(
+        1203,
+        "cloudflare-legacy-api-token",
+        &[
+            "cloudflare:\n  api_token: {v}\n",
+            "[cloudflare]\nemail = ops@example.com\ntoken = {v}\n",
+            "provider \"cloudflare\" {\n  api_token = \"{v}\"\n}\n",
+            "lexicon cloudflare --auth-token={v} list example.com A\n",
+            "token = \"{v}\"  # CLOUDFLARE_API_TOKEN\n",
+            "client := cloudflare.NewClient(option.WithAPIToken(\"{v}\"))\n",
+            "api, err := cloudflare.NewWithAPIToken(\"{v}\")\n",
+            "const auth = new APIToken('{v}');\n",
+            "cf = CloudFlare.CloudFlare(token=\"{v}\")\n",
+            "protocol=cloudflare,  \\\nzone=example.com,     \\\nlogin=token,          \\\npassword={v}     \\\nhost.example.com\n",
+        ],
+        FakeGen::legacy_token,
+    );
 }
 
 #[test]

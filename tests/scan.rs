@@ -5,13 +5,6 @@ use common::*;
 use std::io::Read;
 use std::process::Stdio;
 
-fn findings(stdout: &[u8]) -> Vec<serde_json::Value> {
-    json_lines(stdout)
-        .into_iter()
-        .filter(|v| v["type"] == "finding")
-        .collect()
-}
-
 #[test]
 fn clean_tree_exits_zero_and_found_exits_one() {
     let t = Tree::new();

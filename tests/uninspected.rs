@@ -12,21 +12,6 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A log holding a fresh fake token, padded with varied text so that every
-/// compressor entropy-codes it (zstd keeps the literals of a too-regular
-/// text as they are, token included).
-fn leaked_log(g: &mut FakeGen, p: &mut Planted) -> String {
-    let mut log = String::new();
-    for i in 0..200 {
-        log.push_str(&format!("step {i} {} ok\n", g.alnum(24)));
-    }
-    log.push_str(&format!(
-        "deploy: CLOUDFLARE_API_TOKEN={}\n",
-        p.add(g.scannable("cfut_", true))
-    ));
-    log
-}
-
 /// Runs an external tool and requires success (bash .ci/run installs them).
 /// A failure names the program only (its arguments may hold a token) and
 /// shows its stderr masked.
@@ -45,18 +30,6 @@ fn tool(cmd: &mut Command) {
 /// The line `cfscrub` prints on stderr for a path not inspected.
 fn not_inspected_line(path: &Path, reason: &str) -> String {
     format!("cfscrub: not inspected: {} ({reason})\n", path.display())
-}
-
-fn uninspected_records(stdout: &[u8]) -> Vec<Value> {
-    json_lines(stdout)
-        .into_iter()
-        .filter(|v| v["type"] == "uninspected")
-        .collect()
-}
-
-fn check_no_leak(p: &Planted, what: &str, ran: &Ran) {
-    p.assert_absent(&format!("{what} stdout"), &ran.stdout);
-    p.assert_absent(&format!("{what} stderr"), &ran.stderr);
 }
 
 /// A tree with an already-clean log and `rel`, made by `make` from a log
@@ -92,7 +65,7 @@ fn assert_verify_incomplete(t: &Tree, p: &Planted, rel: &str, reason: &str) {
     let ran = run(cfscrub().args(["verify", "--format", "json"]).arg(t.path())).expect(2);
     check_no_leak(p, "verify --format json", &ran);
     assert_eq!(
-        uninspected_records(&ran.stdout),
+        uninspected(&ran.stdout),
         [json!({"type": "uninspected", "path": t.join(rel), "reason": reason})]
     );
     let summary = json_lines(&ran.stdout).pop().unwrap();
@@ -192,7 +165,7 @@ fn a_git_object_database_is_one_not_inspected_entry_and_git_config_is_scanned() 
     let ran = run(cfscrub().args(["scan", "--format", "json"]).arg(t.path())).expect(1);
     check_no_leak(&p, "scan --format json", &ran);
     assert_eq!(
-        uninspected_records(&ran.stdout),
+        uninspected(&ran.stdout),
         [
             json!({"type": "uninspected", "path": t.join("mirror.git"), "reason": "git object database"}),
             json!({"type": "uninspected", "path": repo.join(".git"), "reason": "git object database"}),
@@ -217,7 +190,7 @@ fn scan_reports_not_inspected_files_in_every_format_and_keeps_its_exit_codes() {
     let ran = run(cfscrub().args(["scan", "--format", "json"]).arg(t.path())).expect(0);
     check_no_leak(&p, "scan --format json", &ran);
     assert_eq!(
-        uninspected_records(&ran.stdout),
+        uninspected(&ran.stdout),
         [json!({"type": "uninspected", "path": gz, "reason": "7z"})]
     );
     let summary = json_lines(&ran.stdout).pop().unwrap();
@@ -286,7 +259,7 @@ fn redact_leaves_archives_it_does_not_rewrite_untouched_lists_them_and_exits_2()
     check_no_leak(&p, "redact --format json", &ran);
     assert!(ran.stderr().contains(&not_inspected_line(&gz, "7z")));
     assert_eq!(
-        uninspected_records(&ran.stdout),
+        uninspected(&ran.stdout),
         [json!({"type": "uninspected", "path": gz, "reason": "7z", "found": 0})]
     );
     let summary = json_lines(&ran.stdout).pop().unwrap();
@@ -455,7 +428,7 @@ fn redact_counts_a_tokens_raw_bytes_in_an_archive_as_remaining() {
     let ran = run(cfscrub().args(["redact", "--format", "json"]).arg(t.path())).expect(2);
     check_no_leak(&p, "redact", &ran);
     assert_eq!(
-        uninspected_records(&ran.stdout),
+        uninspected(&ran.stdout),
         [json!({"type": "uninspected", "path": archive, "reason": "7z", "found": 1})]
     );
     assert_eq!(json_lines(&ran.stdout).pop().unwrap()["remaining"], 1);

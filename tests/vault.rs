@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -42,7 +42,20 @@ fn store_interrupted_at_any_moment_leaves_no_temp_file() {
     for round in 0..120 {
         let signal = signals[round % signals.len()];
         let target = t.join(&format!("token-{round}"));
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("cfscrub"));
+        // Signals ignored by whoever started the tests (a background job
+        // ignores SIGINT, `nohup` SIGHUP) stay ignored across exec: give
+        // the child the default actions, or the signal does nothing.
+        // SAFETY: signal(2) is async-signal-safe; nothing else runs here.
+        unsafe {
+            cmd.pre_exec(|| {
+                for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                    libc::signal(s, libc::SIG_DFL);
+                }
+                Ok(())
+            });
+        }
+        let mut child = cmd
             .args(["vault", "store"])
             .arg(&target)
             .stdin(Stdio::piped())

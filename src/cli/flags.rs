@@ -6,7 +6,7 @@
 //! ([`SecretArgs`], [`WalkArgs`], [`OutputArgs`]). There is deliberately no
 //! option that takes a secret value: it would land in shell history and `ps`.
 //!
-//! Over 400 lines on purpose: it is the command line as data, one clap
+//! Long because it is the command line as data, one clap
 //! struct per command whose doc comments are the help text; a new
 //! command adds its struct here.
 

@@ -4,7 +4,7 @@
 //! defaults that depend on more than one flag, and refuses bad
 //! combinations with a message naming the flags involved.
 //!
-//! Over 400 lines on purpose: the one place where every command's flags
+//! Long because it is the one place where every command's flags
 //! are resolved (the raw flags → options step), so that the checks that
 //! involve several flags sit together; each command adds an options
 //! struct and a few lines here.

@@ -6,7 +6,7 @@ use crate::cli::{ApiOptions, ChecklistOptions, DocFormat};
 use anyhow::Result;
 use cfscrub::core::secrets::KnownSecrets;
 use cfscrub::incident::checklist::{build, markdown, LeakedType, Section};
-use cfscrub::incident::token::api::Api;
+use cfscrub::incident::token::api::{Api, ApiError};
 use cfscrub::incident::token::status::{self, Verdict};
 use cfscrub::incident::token::{self as live, Leaked};
 use cfscrub::incident::wrangler::needs_of_files;
@@ -72,11 +72,11 @@ fn live_section(secrets: &KnownSecrets, api: &ApiOptions, configs: &[PathBuf]) -
         .values()
         .filter_map(|v| Leaked::new(v, "--secret-from/--secret-env".to_string()))
         .collect();
-    let checked: Vec<(&Leaked, Result<Verdict, String>)> = leaked
+    let checked: Vec<(&Leaked, Result<Verdict, ApiError>)> = leaked
         .iter()
         .map(|l| {
             let v = status::verify(&client, l, account_id.as_deref(), api.email.as_deref());
-            (l, v.map_err(|e| e.to_string()))
+            (l, v)
         })
         .collect();
     let failed = checked.iter().any(|(_, v)| v.is_err());

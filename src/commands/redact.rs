@@ -23,24 +23,25 @@ use crate::cli::RedactOptions;
 use anyhow::Result;
 use cfscrub::core::counts::{FileCounts, Replacement};
 use cfscrub::core::detect::Detector;
-use cfscrub::core::sniff::Opaque;
-use cfscrub::core::stream::StreamScanner;
+use cfscrub::core::sniff::{Content, Opaque};
 use cfscrub::mask::sanitize::display_path;
 use cfscrub::report::redact::{FileOutcome, RedactReport};
 use cfscrub::report::{Format, NotInspected};
 use cfscrub::rewrite::archive::Inside;
 use cfscrub::rewrite::live_writers::LiveWriters;
 use cfscrub::rewrite::method::{self, Plan, Request};
-use cfscrub::rewrite::{count_remaining, Method, Outcome, RewriteError, RewriteOptions};
-use cfscrub::source::beneath::{open_beneath, Roots};
+use cfscrub::rewrite::verify::{self, ProofError};
+use cfscrub::rewrite::{Method, Outcome, RewriteError, RewriteOptions};
+use cfscrub::source::archive::appended;
+use cfscrub::source::beneath::Roots;
 use cfscrub::source::cleanup::install_signal_cleanup;
+use cfscrub::source::container::Limits;
 use cfscrub::source::head::Head;
-use cfscrub::source::open::{open_regular, OpenError};
+use cfscrub::source::open::open_regular;
 use cfscrub::source::pool::rewrite_pool;
 use cfscrub::source::walk::{self, Input};
 use rayon::prelude::*;
 use std::collections::HashSet;
-use std::fs::File;
 use std::path::Path;
 use std::time::Instant;
 
@@ -67,35 +68,6 @@ impl FileResult {
             FileResult::Done(_, Plan::ThroughDatabase(db)) => db,
             _ => path,
         }
-    }
-
-    fn failed(message: impl Into<String>) -> FileResult {
-        FileResult::Failed {
-            message: message.into(),
-            remedy: None,
-        }
-    }
-}
-
-/// What would get a refused file redacted, for the line that names it.
-fn remedy(e: &RewriteError) -> Option<&'static str> {
-    match e {
-        RewriteError::HardLinked(_) | RewriteError::LiveWriter(_) | RewriteError::KeptChanging => {
-            Some("run `cfscrub redact --same-length` on it")
-        }
-        RewriteError::ReadOnly(_) => Some("make it writable (`chmod u+w`), then run redact again"),
-        RewriteError::StillGaining | RewriteError::IncompleteAtEnd | RewriteError::Truncated => {
-            Some("run redact again (with --same-length) once the writer is done")
-        }
-        RewriteError::WriterDuringRename(_) => {
-            Some("restart the writer, then run `cfscrub redact --same-length` on it")
-        }
-        RewriteError::Escape(_) => Some("give redact the path it really leads to"),
-        RewriteError::NotRegular(_)
-        | RewriteError::Remaining(_)
-        | RewriteError::Binary
-        | RewriteError::Unsupported(_)
-        | RewriteError::Io(..) => None,
     }
 }
 
@@ -171,54 +143,44 @@ fn failure(e: RewriteError) -> FileResult {
         // Messages about containers name their members: masked.
         e => FileResult::Failed {
             message: cfscrub::mask::sanitize::mask_text(&e.to_string()),
-            remedy: remedy(&e),
+            remedy: e.remedy(),
         },
     }
 }
 
-/// For content cfscrub cannot see through, which is never rewritten: its
-/// format and what its raw bytes hold. `None` for content redact rewrites
-/// (containers included: `rewrite::archive`),
-/// and when the file cannot be opened (the rewrite reports that).
-fn opaque_content(path: &Path, detector: &Detector, follow: bool) -> Option<FileResult> {
+/// A file with a zip after other data (a self-extracting archive, a
+/// zipapp): redact does not rewrite such a zip, so one that holds a
+/// credential, or that cannot be read through, is refused untouched.
+/// `None` for every other file, and for one that cannot be opened (the
+/// rewrite reports that).
+fn appended_zip(path: &Path, detector: &Detector, follow: bool) -> Option<FileResult> {
     let (mut file, _) = open_regular(path, follow).ok()?;
-    let head = match Head::read(&mut file) {
-        Ok(head) => head,
-        Err(e) => return Some(FileResult::failed(format!("cannot read: {e}"))),
-    };
-    let format = head.opaque()?;
-    if cfscrub::rewrite::archive::supports(format) {
+    // As scan looks for one: after binary bytes.
+    if !matches!(Head::read(&mut file).ok()?.classify(), Content::Binary(_)) {
         return None;
     }
-    let mut counts = FileCounts::default();
-    let mut scanner = StreamScanner::new(detector, true);
-    Some(
-        match head.scan_with_rest(&mut scanner, &mut file, &mut counts) {
-            Ok(_) => FileResult::NotInspected(format, counts),
-            Err(e) => FileResult::failed(format!("cannot read: {e}")),
-        },
-    )
-}
-
-/// What is still in a file redact did not (fully) rewrite; `None` when it
-/// cannot be read (its failure is reported already).
-fn left_in(path: &Path, detector: &Detector, follow: bool) -> Option<FileCounts> {
-    let (file, _) = open_regular(path, follow).ok()?;
-    still_in(&file, path, detector).ok()
-}
-
-/// What the detector still finds in `file`: through every layer of a
-/// container, in the raw bytes of anything else.
-fn still_in(file: &File, path: &Path, detector: &Detector) -> Result<FileCounts, String> {
-    let head = Head::read(&mut &*file).map_err(|e| e.to_string())?;
-    match head.opaque() {
-        Some(format) if cfscrub::rewrite::archive::supports(format) => {
-            let replacement = &cfscrub::mask::masker::shape_masker().1;
-            cfscrub::rewrite::archive::remaining(file, path, detector, replacement)
-                .map_err(|e| e.to_string())
+    let start = match appended::find(&file) {
+        Ok(start) => start?,
+        Err(e) => {
+            return Some(FileResult::Failed {
+                message: format!("cannot read: {e}"),
+                remedy: None,
+            })
         }
-        _ => count_remaining(file, detector).map_err(|e| e.to_string()),
-    }
+    };
+    let what = match appended::count(&file, start, detector, &Limits::default()) {
+        Ok((counts, 0)) if counts.total() == 0 => return None,
+        Ok((counts, 0)) => format!("holds {} credential(s)", counts.total()),
+        Ok((_, unread)) => format!("has {unread} member(s) redact cannot read"),
+        Err(e) => format!("cannot be read ({e})"),
+    };
+    Some(FileResult::Failed {
+        message: format!(
+            "a zip after {start} bytes of other data (self-extracting) {what}: \
+             redact does not rewrite it; not rewritten"
+        ),
+        remedy: Some("rebuild it from redacted sources"),
+    })
 }
 
 /// Runs `cfscrub redact`.
@@ -269,10 +231,18 @@ pub fn run(args: RedactOptions) -> Result<u8> {
                         remedy: Some("give redact the path it leads to"),
                     };
                 }
-                if args.dry_run {
+                if let Some(refused) = appended_zip(path, &detector, args.walk.follow) {
+                    refused
+                } else if args.dry_run {
                     dry_run_one(path, &detector, args.walk.follow, request, &walked)
-                } else if let Some(opaque) = opaque_content(path, &detector, args.walk.follow) {
-                    opaque
+                } else if let Some(opaque) = verify::opaque(path, &detector, args.walk.follow) {
+                    match opaque {
+                        Ok((format, raw)) => FileResult::NotInspected(format, raw),
+                        Err(e) => FileResult::Failed {
+                            message: format!("cannot read: {e}"),
+                            remedy: None,
+                        },
+                    }
                 } else {
                     redact_one(path, opts, request, &walked)
                 }
@@ -286,19 +256,14 @@ pub fn run(args: RedactOptions) -> Result<u8> {
         .filter(|(_, r)| matches!(r, FileResult::Done(o, _) if o.method != Method::Untouched))
         .map(|(p, r)| r.rewritten(p))
         .collect();
-    let proof: Vec<(&Path, std::result::Result<FileCounts, String>)> = pool.install(|| {
+    let proof: Vec<(&Path, std::result::Result<FileCounts, ProofError>)> = pool.install(|| {
         changed
             .par_iter()
             .map(|path| {
-                let counts = open_beneath(path, &roots, args.walk.follow)
-                    .map_err(|e| match e {
-                        OpenError::NotRegular(what) => format!("is now a {what}"),
-                        OpenError::Io(e) => e.to_string(),
-                    })
-                    .and_then(|(file, _)| {
-                        count_remaining(&file, &detector).map_err(|e| e.to_string())
-                    });
-                (*path, counts)
+                (
+                    *path,
+                    verify::proof(path, &roots, args.walk.follow, &detector),
+                )
             })
             .collect()
     });
@@ -309,7 +274,7 @@ pub fn run(args: RedactOptions) -> Result<u8> {
             .zip(&results)
             .map(|(path, result)| match result {
                 FileResult::Failed { .. } if !args.dry_run => {
-                    left_in(path, &detector, args.walk.follow)
+                    verify::left_in(path, &detector, args.walk.follow)
                 }
                 _ => None,
             })
@@ -334,7 +299,7 @@ fn report(
     files: &[&Path],
     results: &[FileResult],
     left_in_failed: &[Option<FileCounts>],
-    proof: &[(&Path, std::result::Result<FileCounts, String>)],
+    proof: &[(&Path, std::result::Result<FileCounts, ProofError>)],
     start: Instant,
 ) -> Result<u8> {
     let json = args.output.format == Format::Json;
@@ -386,8 +351,7 @@ fn report(
     }
     report.walk_errors(print_notes(&inputs.walked, args.walk.verbose));
     for (path, counts) in proof {
-        let counts = counts.as_ref().map_err(String::as_str);
-        report.after_rewrite(&display_path(path), counts);
+        report.after_rewrite(&display_path(path), counts.as_ref());
     }
     let bytes = if json || args.output.quiet {
         0

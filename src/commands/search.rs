@@ -13,11 +13,13 @@ use anyhow::Context;
 use cfscrub::config::baseline::{Baseline, Recorder, Screen};
 use cfscrub::core::detect::Detector;
 use cfscrub::core::finding::Finding;
+use cfscrub::core::sniff::Content;
 use cfscrub::core::stream::{Flow, Sink, StreamScanner};
 use cfscrub::errln;
 use cfscrub::mask::sanitize::display_path;
 use cfscrub::report::progress::Progress;
 use cfscrub::report::{Format, Output, Tally};
+use cfscrub::source::archive::appended;
 use cfscrub::source::container::{self, Limits, Visit};
 use cfscrub::source::head::Head;
 use cfscrub::source::open::{open_regular, OpenError, ToItsSize};
@@ -161,6 +163,7 @@ impl Search<'_> {
             baseline: self.baseline,
             recorder: self.recorder,
             accepted: 0,
+            raw_binary: false,
         };
         let outer = path.map_or(Cow::Borrowed("<stdin>"), |p| p.to_string_lossy());
         let limits = &self.limits;
@@ -172,7 +175,13 @@ impl Search<'_> {
             Input::File(path) => match open_regular(path, self.follow) {
                 Ok((file, meta)) => {
                     let mut file = progress.counting(ToItsSize::new(file, meta.len()));
-                    container::walk(&mut file, &outer, limits, &mut streams)
+                    match container::walk(&mut file, &outer, limits, &mut streams) {
+                        // Binary bytes may be a stub with a zip after it.
+                        Ok(Flow::Continue) if streams.raw_binary => {
+                            appended::walk_if_any(file.get_ref().file(), limits, &mut streams)
+                        }
+                        walked => walked,
+                    }
                 }
                 Err(OpenError::NotRegular(what)) => {
                     let note = Note::Skipped {
@@ -219,6 +228,8 @@ struct Streams<'a> {
     recorder: Option<&'a Recorder>,
     /// Findings the baseline accepted.
     accepted: u64,
+    /// The file itself was scanned as binary bytes (no container).
+    raw_binary: bool,
 }
 
 /// The names of a place, escaped and masked for display.
@@ -229,6 +240,7 @@ fn shown_place(place: &[String]) -> Vec<String> {
 impl Visit for Streams<'_> {
     fn stream(&mut self, place: &[String], head: &Head, rest: &mut dyn Read) -> io::Result<Flow> {
         self.report.enter(shown_place(place));
+        self.raw_binary |= place.is_empty() && matches!(head.classify(), Content::Binary(_));
         let mut scanner = StreamScanner::new(self.detector, true);
         let mut screen = Screen::new(&mut self.report, self.path, self.baseline, self.recorder);
         let result = head.scan_with_rest(&mut scanner, &mut &mut *rest, &mut screen);

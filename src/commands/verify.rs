@@ -44,10 +44,17 @@ pub fn run(args: SearchOptions) -> Result<u8> {
         } else {
             "occurrences of the known value(s) or their fragments"
         };
+        // Nothing found in what could be read is no proof: never "0 remaining".
+        let found = if tally.findings == 0 && (tally.errors > 0 || tally.uninspected > 0) {
+            format!("no {what} found in what could be read of")
+        } else {
+            format!(
+                "{} {what} remaining in {} of",
+                tally.findings, tally.files_with_findings
+            )
+        };
         let mut line = format!(
-            "cfscrub verify: {} {what} remaining in {} of {} files ({}, {:.2} s)",
-            tally.findings,
-            tally.files_with_findings,
+            "cfscrub verify: {found} {} files ({}, {:.2} s)",
             tally.files,
             human_bytes(tally.bytes),
             elapsed.as_secs_f64()

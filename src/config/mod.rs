@@ -26,6 +26,42 @@ pub const FILE_NAME: &str = ".cfscrub.toml";
 /// Largest config file read: a settings file, not data.
 const MAX_BYTES: u64 = 1 << 20;
 
+/// What is wrong in a config file, and where (1-based line and column).
+#[derive(Debug, thiserror::Error)]
+#[error("{line}:{column}: {what}")]
+pub struct ConfigError {
+    /// The line.
+    pub line: usize,
+    /// The column.
+    pub column: usize,
+    /// What is wrong there.
+    pub what: Problem,
+}
+
+/// What is wrong in a config file.
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    /// Not TOML, or not the file's shape (TOML's own message: a wrong
+    /// type, an unknown key).
+    #[error("{0}")]
+    Toml(String),
+    /// An `allow` entry that is not a fingerprint.
+    #[error("allow: {0}")]
+    Allow(&'static str),
+    /// A keyword mapped to a kind that does not exist.
+    #[error("keywords.{word}: unknown kind")]
+    UnknownKind {
+        /// The keyword.
+        word: String,
+    },
+    /// A keyword that cannot join its kind's rule.
+    #[error("keywords: {0}")]
+    Keyword(crate::core::detect::KeywordError),
+    /// An `exclude` glob that does not parse.
+    #[error("exclude: {0}")]
+    Exclude(globset::ErrorKind),
+}
+
 /// The file as written; every key optional, unknown keys refused.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -144,37 +180,41 @@ impl Config {
     }
 
     /// Parses `text`; errors read `LINE:COLUMN: what` (1-based).
-    pub fn parse(text: &str, path: &Path) -> std::result::Result<Config, String> {
-        let at = |span: std::ops::Range<usize>| {
+    pub fn parse(text: &str, path: &Path) -> std::result::Result<Config, ConfigError> {
+        let at = |span: std::ops::Range<usize>, what: Problem| {
             let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            format!("{line}:{column}")
+            ConfigError {
+                line: before.matches('\n').count() + 1,
+                column: before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1,
+                what,
+            }
         };
         let raw: Raw = toml::from_str(text).map_err(|e| {
-            let place = e.span().map_or_else(|| "1:1".to_string(), &at);
-            format!("{place}: {}", e.message().trim_end())
+            let span = e.span().unwrap_or(0..0);
+            at(span, Problem::Toml(e.message().trim_end().to_string()))
         })?;
         let mut allow = Vec::new();
         for item in &raw.allow {
             let fp = item
                 .get_ref()
                 .parse()
-                .map_err(|why| format!("{}: allow: {why}", at(item.span())))?;
+                .map_err(|why| at(item.span(), Problem::Allow(why)))?;
             allow.push(fp);
         }
         let mut keywords = Vec::new();
         for (word, kind) in &raw.keywords {
-            let k = Kind::from_id(kind.get_ref())
-                .ok_or_else(|| format!("{}: keywords.{word}: unknown kind", at(kind.span())))?;
+            let k = Kind::from_id(kind.get_ref()).ok_or_else(|| {
+                let word = word.clone();
+                at(kind.span(), Problem::UnknownKind { word })
+            })?;
             crate::core::detect::keyword_rule(word, k)
-                .map_err(|why| format!("{}: keywords: {why}", at(kind.span())))?;
+                .map_err(|why| at(kind.span(), Problem::Keyword(why)))?;
             keywords.push((word.clone(), k));
         }
         let mut exclude = Vec::new();
         for glob in &raw.exclude {
             globset::Glob::new(glob.get_ref())
-                .map_err(|e| format!("{}: exclude: {}", at(glob.span()), e.kind()))?;
+                .map_err(|e| at(glob.span(), Problem::Exclude(e.kind().clone())))?;
             exclude.push(glob.get_ref().clone());
         }
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -201,4 +241,30 @@ fn read_limited(path: &Path) -> std::io::Result<String> {
         ));
     }
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        match Config::parse(text, Path::new("x/.cfscrub.toml")) {
+            Ok(_) => panic!("parsed"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn errors_name_line_column_and_key() {
+        assert_eq!(
+            error("\nallow = [\"nothex\"]\n"),
+            "2:10: allow: expected 16 hex digits, as printed after `fp:`"
+        );
+        assert_eq!(
+            error("[keywords]\nmytoken = \"no-such-kind\"\n"),
+            "2:11: keywords.mytoken: unknown kind"
+        );
+        assert!(error("exclude = [\"a[\"]").starts_with("1:12: exclude: "));
+        assert!(error("nonsense").starts_with("1:"));
+    }
 }

@@ -13,8 +13,7 @@
 //! secret (its leading characters would be "fragments" found in unrelated
 //! files).
 //!
-//! Over 400 lines only with its unit tests, which sit beside the code
-//! they test (the code is 367 lines).
+//! Long because of its unit tests, which sit beside the code they test.
 
 use crate::errln;
 use std::collections::HashMap;
@@ -77,11 +76,17 @@ pub enum SecretError {
         line: usize,
     },
     /// The environment variable is not set or empty.
-    #[error("environment variable {0} is not set or is empty")]
-    EnvMissing(String),
+    #[error("environment variable {variable} is not set or is empty")]
+    EnvMissing {
+        /// The variable's name.
+        variable: String,
+    },
     /// The source held no value at all.
-    #[error("{0} holds no secret value")]
-    Empty(String),
+    #[error("{source_name} holds no secret value")]
+    Empty {
+        /// Where it was read from.
+        source_name: String,
+    },
     /// A value is a redaction marker (a vault file that was itself redacted).
     #[error(
         "{source_name}, line {line}: a redaction marker, not a secret (was this file redacted?)"
@@ -220,7 +225,9 @@ impl KnownSecrets {
             }
         }
         if self.len() == before {
-            return Err(SecretError::Empty(source_name.to_string()));
+            return Err(SecretError::Empty {
+                source_name: source_name.to_string(),
+            });
         }
         Ok(())
     }
@@ -270,7 +277,9 @@ impl KnownSecrets {
             }
         }
         if self.len() == before {
-            return Err(SecretError::Empty("terminal input".into()));
+            return Err(SecretError::Empty {
+                source_name: "terminal input".into(),
+            });
         }
         Ok(())
     }
@@ -280,10 +289,14 @@ impl KnownSecrets {
     pub fn add_from_env(&mut self, var: &str) -> Result<(), SecretError> {
         let value = std::env::var_os(var)
             .map(|v| Zeroizing::new(std::os::unix::ffi::OsStringExt::into_vec(v)))
-            .ok_or_else(|| SecretError::EnvMissing(var.to_string()))?;
+            .ok_or_else(|| SecretError::EnvMissing {
+                variable: var.to_string(),
+            })?;
         let value = value.strip_prefix(UTF8_BOM).unwrap_or(&value).trim_ascii();
         if value.is_empty() {
-            return Err(SecretError::EnvMissing(var.to_string()));
+            return Err(SecretError::EnvMissing {
+                variable: var.to_string(),
+            });
         }
         self.add(Zeroizing::new(value.to_vec()), &format!("${var}"), 1)
     }

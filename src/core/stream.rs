@@ -31,7 +31,7 @@
 //! assert_eq!((findings[0].line, findings[0].column), (1, 6));
 //! ```
 //!
-//! Over 400 lines (516 before the tests) on purpose: the buffer, the
+//! Long because the buffer, the
 //! anchors, the merging and the hand-over keep one invariant together (no
 //! credential is cut at a chunk border, none handed over twice), which
 //! reads best in one place.

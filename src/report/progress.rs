@@ -104,6 +104,13 @@ pub struct Counting<'a, R> {
     bytes: &'a AtomicU64,
 }
 
+impl<R> Counting<'_, R> {
+    /// The reader being counted.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+}
+
 impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;

@@ -3,21 +3,22 @@
 //! still on disk after the rewrite, and the summary.
 //!
 //! Records are buffered and written at the end, in walk order; per-file
-//! problems go to stderr as they are reported.
+//! problems go to stderr as they are reported. The summary, and writing
+//! it all out, are [`summary`]'s.
 
-use super::schema::{
-    self, Action, InsideStream, RedactError, RedactRecord, RedactSummary, RedactedFile,
-};
-use super::{human_bytes, NotInspected, Tally};
+mod summary;
+
+use super::schema::{self, Action, InsideStream, RedactError, RedactRecord, RedactedFile};
+use super::{NotInspected, Tally};
 use crate::core::counts::FileCounts;
 use crate::core::sniff::Opaque;
 use crate::errln;
 use crate::mask::sanitize::display_path;
 use crate::rewrite::archive::Inside;
 use crate::rewrite::method::Plan;
-use std::io::{self, Write};
+use crate::rewrite::verify::ProofError;
+use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
 
 /// What happened to one file.
 pub enum FileOutcome<'a> {
@@ -330,7 +331,7 @@ impl RedactReport {
 
     /// The re-read of a changed file: what it still holds, or why it could
     /// not be read.
-    pub fn after_rewrite(&mut self, name: &str, counts: Result<&FileCounts, &str>) {
+    pub fn after_rewrite(&mut self, name: &str, counts: Result<&FileCounts, &ProofError>) {
         match counts {
             Ok(c) if c.total() > 0 => {
                 self.remaining(c.total());
@@ -347,80 +348,5 @@ impl RedactReport {
                 errln!("cfscrub: {name}: cannot verify: {e}");
             }
         }
-    }
-
-    /// Writes the records and the summary (JSON: a record on stdout;
-    /// human: a line on stderr unless `quiet`). `changed`: files rewritten;
-    /// `bytes`: their size on disk, for the human line.
-    pub fn finish(
-        mut self,
-        changed: u64,
-        bytes: u64,
-        elapsed: Duration,
-        quiet: bool,
-    ) -> io::Result<Totals> {
-        let tally = &self.totals.tally;
-        let left = self.totals.remaining;
-        if self.json {
-            let summary = RedactRecord::Summary(RedactSummary {
-                command: "redact",
-                dry_run: self.dry_run,
-                files: tally.files,
-                changed: if self.dry_run { 0 } else { changed },
-                redacted: if self.dry_run {
-                    tally.findings
-                } else {
-                    self.redacted
-                },
-                remaining: (!self.dry_run).then_some(left),
-                would_remain: self.dry_run.then_some(left),
-                errors: tally.errors,
-                uninspected: tally.uninspected,
-                elapsed_ms: elapsed.as_millis() as u64,
-            });
-            self.record(&summary);
-        }
-        let mut stdout = io::stdout().lock();
-        if let Err(e) = stdout.write_all(&self.out).and_then(|_| stdout.flush()) {
-            if e.kind() != io::ErrorKind::BrokenPipe {
-                return Err(e);
-            }
-        }
-        let tally = &self.totals.tally;
-        if !self.json && !quiet {
-            let uninspected = if tally.uninspected > 0 {
-                format!("; {} not inspected", tally.uninspected)
-            } else {
-                String::new()
-            };
-            if self.dry_run {
-                let would_remain = if left > 0 {
-                    format!("; {left} would remain")
-                } else {
-                    String::new()
-                };
-                errln!(
-                    "cfscrub redact --dry-run: {} would be redacted in {} of {} files{would_remain}{uninspected}; nothing changed",
-                    tally.findings, tally.files_with_findings, tally.files
-                );
-            } else {
-                errln!(
-                    "cfscrub redact: {} redacted in {changed} of {} files ({}, {:.2} s); verification: {left} remaining{uninspected}{}",
-                    self.redacted,
-                    tally.files,
-                    human_bytes(bytes),
-                    elapsed.as_secs_f64(),
-                    if tally.errors > 0 { format!("; {} error(s)", tally.errors) } else { String::new() }
-                );
-                if left > 0 || tally.uninspected > 0 {
-                    errln!(
-                        "cfscrub redact: not done: {left} credential(s) remain in {} file(s), {} not inspected (each named above)",
-                        self.files_left,
-                        tally.uninspected
-                    );
-                }
-            }
-        }
-        Ok(self.totals)
     }
 }

@@ -27,8 +27,7 @@
 //! redacted bytes), and [`apply`] redoes the file with same-length
 //! replacements; the dry run ([`survey`]) watches the same way.
 //!
-//! Over 400 lines only with its unit tests, which sit beside the code
-//! they test (the code is 374 lines).
+//! Long because of its unit tests, which sit beside the code they test.
 
 use crate::core::counts::FileCounts;
 use crate::core::detect::Detector;
@@ -295,11 +294,7 @@ pub fn apply(
 }
 
 fn same_length_refused(format: Opaque) -> RewriteError {
-    RewriteError::Unsupported(format!(
-        "--same-length cannot rewrite {} content in place (the bytes on disk are not its text); \
-         not rewritten: run redact without --same-length to recompress it",
-        format.name()
-    ))
+    crate::rewrite::Unsupported::SameLengthContainer(format).into()
 }
 
 /// Same-length replacements in a PNG, then the CRCs of the chunks that

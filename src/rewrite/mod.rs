@@ -19,7 +19,8 @@
 //!   byte met on the way abandons the temp file and fails with
 //!   [`RewriteError::Binary`] ([`redact_binary_by_rename`] goes on).
 //! * [`redact_same_length`] — overwrites each finding in the same inode with
-//!   a replacement of exactly its length (`pwrite`). Size, inode, hard links,
+//!   a replacement of exactly its length (through a shared mapping: never
+//!   past the file's end, even one cut meanwhile). Size, inode, hard links,
 //!   offsets and open writers survive: the mode for live logs, binary files
 //!   (chosen in [`crate::rewrite::method`]; SQLite databases go through
 //!   [`crate::rewrite::sqlite`]) and hard-linked files. Not atomic per file, never
@@ -31,11 +32,9 @@
 //! A temp file is only created once a first finding shows up (data before
 //! it is buffered up to [`BUFFER_BEFORE_TEMP`]), so clean files cost one read
 //! and no write.
-//!
-//! Over 400 lines only with its unit tests, which sit beside the code
-//! they test (the code is 263 lines).
 
 pub mod archive;
+mod error;
 pub mod file_meta;
 pub mod git;
 pub mod live_writers;
@@ -46,16 +45,18 @@ mod rename;
 mod same_length;
 pub mod sqlite;
 mod utf16;
+pub mod verify;
 
+use error::{io_err, open_error};
+pub use error::{RewriteError, Unsupported};
 pub use rename::{redact_binary_by_rename, redact_by_rename, BUFFER_BEFORE_TEMP};
 pub use same_length::redact_same_length;
 
 use crate::core::counts::{FileCounts, Replacement};
 use crate::core::detect::Detector;
 use crate::core::stream::StreamScanner;
-use crate::rewrite::live_writers::{LiveWriters, Writer};
-use crate::source::beneath::{locate, LocateError, Located, Roots};
-use crate::source::open::OpenError;
+use crate::rewrite::live_writers::LiveWriters;
+use crate::source::beneath::{locate, Located, Roots};
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::{FileExt, MetadataExt};
@@ -87,89 +88,6 @@ pub struct Outcome {
     pub inside: archive::Inside,
 }
 
-/// Why a file was not (fully) redacted. Messages never hold file content.
-#[derive(Debug, thiserror::Error)]
-pub enum RewriteError {
-    /// Not a regular file: skipped.
-    #[error("skipped {0}")]
-    NotRegular(&'static str),
-    /// Hard-linked and not in same-length mode.
-    #[error(
-        "has {0} hard links: a rename would leave the other names holding the secret; \
-         not rewritten (use --same-length to overwrite it in place)"
-    )]
-    HardLinked(u64),
-    /// Mode without any write bit.
-    #[error("read-only (mode {0:04o}): not rewritten (make it writable first if you mean to)")]
-    ReadOnly(u32),
-    /// The file kept changing while it was rewritten.
-    #[error(
-        "kept changing while being rewritten (a live log?): not rewritten; \
-         use --same-length, which keeps appending writers intact"
-    )]
-    KeptChanging,
-    /// Another process holds the file open for writing.
-    #[error(
-        "is open for writing by process {} ({}): a rename would lose its next writes; \
-         not rewritten (use --same-length, which keeps writers intact)",
-        .0.pid, .0.name
-    )]
-    LiveWriter(Writer),
-    /// Another process opened the file for writing at the instant of the
-    /// rename: it now writes to the replaced file.
-    #[error(
-        "was opened for writing by process {} ({}) at the instant it was renamed: \
-         that process now writes to the replaced file (restart it so that it reopens \
-         the file; for files that are being written, use --same-length)",
-        .0.pid, .0.name
-    )]
-    WriterDuringRename(Writer),
-    /// The path no longer leads to a file beneath its root (a directory on
-    /// the way swapped for a link, or a followed link leading outside).
-    #[error("{0}: not rewritten")]
-    Escape(LocateError),
-    /// The re-scan of the result still found credentials: nothing committed.
-    #[error("{0} finding(s) would remain after rewriting: nothing was changed")]
-    Remaining(u64),
-    /// Same-length passes kept finding new credentials (a live log).
-    #[error(
-        "new credentials kept arriving while it was redacted in place (a live log): \
-         redacted what was there; findings remaining — run redact again"
-    )]
-    StillGaining,
-    /// A credential at the end of a file that is being written may still be
-    /// growing: left in place (the others were redacted).
-    #[error(
-        "incomplete at end of file: a credential at its end is still being written; \
-         left as it is, since masking its head would hide the rest from every later scan \
-         (the others were redacted); run redact again once the line is complete"
-    )]
-    IncompleteAtEnd,
-    /// Same-length passes kept being cut short by the file being truncated.
-    #[error(
-        "kept being truncated while it was redacted in place (log rotation?): \
-         nothing was written past its end; run redact again"
-    )]
-    Truncated,
-    /// The rename rewrite met a NUL byte: binary content, where shifting
-    /// bytes would corrupt the file. Nothing was changed.
-    #[error(
-        "holds NUL bytes (binary content): not rewritten by rename, which would shift its bytes"
-    )]
-    Binary,
-    /// Content this rewrite does not change, and why (a compressed
-    /// archive, a truncated stream, `--same-length` on a compressed file).
-    #[error("{0}")]
-    Unsupported(String),
-    /// An I/O error, with what was being done.
-    #[error("{0}: {1}")]
-    Io(&'static str, io::Error),
-}
-
-fn io_err(doing: &'static str) -> impl FnOnce(io::Error) -> RewriteError {
-    move |e| RewriteError::Io(doing, e)
-}
-
 /// The file a rename rewrite replaces, opened beneath its root: its
 /// directory (where the temp file goes), the file and its metadata.
 /// Refuses a file with other hard links (the rename would split them) and
@@ -187,22 +105,6 @@ fn open_to_replace(
         return Err(RewriteError::LiveWriter(writer.clone()));
     }
     Ok((at, file, meta))
-}
-
-fn open_error(e: OpenError) -> RewriteError {
-    match e {
-        OpenError::NotRegular(what) => RewriteError::NotRegular(what),
-        OpenError::Io(e) => RewriteError::Io("cannot open", e),
-    }
-}
-
-impl From<LocateError> for RewriteError {
-    fn from(e: LocateError) -> RewriteError {
-        match e {
-            LocateError::Io(e) => RewriteError::Io("cannot open", e),
-            other => RewriteError::Escape(other),
-        }
-    }
 }
 
 /// What the rewrite needs besides the path.
@@ -287,6 +189,35 @@ mod tests {
     use crate::core::secrets::KnownSecrets;
     use crate::fake::FakeGen;
 
+    /// What a rewrite borrows besides the detector: the default
+    /// replacement, no live writers, no roots.
+    struct Fixture {
+        replacement: Replacement,
+        live: LiveWriters,
+        roots: Roots,
+    }
+
+    impl Fixture {
+        fn new(det: &Detector) -> Fixture {
+            Fixture {
+                replacement: Replacement::new(DEFAULT_REPLACEMENT, det).unwrap(),
+                live: LiveWriters::default(),
+                roots: Roots::default(),
+            }
+        }
+
+        fn opts<'a>(&'a self, det: &'a Detector) -> RewriteOptions<'a> {
+            RewriteOptions {
+                detector: det,
+                replacement: &self.replacement,
+                follow: false,
+                roots: &self.roots,
+                live_writers: &self.live,
+                keep_mtime: false,
+            }
+        }
+    }
+
     fn setup() -> (Detector, tempfile::TempDir, FakeGen) {
         (
             Detector::new(&KnownSecrets::new()),
@@ -301,17 +232,8 @@ mod tests {
         let token = g.scannable("cfut_", true);
         let path = dir.path().join("a.log");
         std::fs::write(&path, format!("x {token} y\r\n\u{e9}")).unwrap();
-        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
-        let live = LiveWriters::default();
-        let roots = Roots::default();
-        let opts = RewriteOptions {
-            detector: &det,
-            replacement: &r,
-            follow: false,
-            roots: &roots,
-            live_writers: &live,
-            keep_mtime: false,
-        };
+        let fx = Fixture::new(&det);
+        let opts = fx.opts(&det);
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.method, Method::Renamed);
         assert_eq!(out.counts.total(), 1);
@@ -337,17 +259,8 @@ mod tests {
         content.extend(std::iter::repeat_n(b'.', crate::core::stream::CHUNK * 2));
         content.extend_from_slice(b"\0tail");
         std::fs::write(&path, &content).unwrap();
-        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
-        let live = LiveWriters::default();
-        let roots = Roots::default();
-        let opts = RewriteOptions {
-            detector: &det,
-            replacement: &r,
-            follow: false,
-            roots: &roots,
-            live_writers: &live,
-            keep_mtime: false,
-        };
+        let fx = Fixture::new(&det);
+        let opts = fx.opts(&det);
         assert!(matches!(
             redact_by_rename(&path, opts),
             Err(RewriteError::Binary)
@@ -370,17 +283,8 @@ mod tests {
         let mut content = vec![b'.'; BUFFER_BEFORE_TEMP + 1000];
         content.extend_from_slice(format!(" {token}\n").as_bytes());
         std::fs::write(&path, &content).unwrap();
-        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
-        let live = LiveWriters::default();
-        let roots = Roots::default();
-        let opts = RewriteOptions {
-            detector: &det,
-            replacement: &r,
-            follow: false,
-            roots: &roots,
-            live_writers: &live,
-            keep_mtime: false,
-        };
+        let fx = Fixture::new(&det);
+        let opts = fx.opts(&det);
         let out = redact_by_rename(&path, opts).unwrap();
         assert_eq!(out.counts.total(), 1);
         let after = std::fs::read(&path).unwrap();
@@ -398,17 +302,8 @@ mod tests {
         let content = format!("a {token} b grep cfut_AbCdE c\n");
         std::fs::write(&path, &content).unwrap();
         let ino = std::fs::metadata(&path).unwrap().ino();
-        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
-        let live = LiveWriters::default();
-        let roots = Roots::default();
-        let opts = RewriteOptions {
-            detector: &det,
-            replacement: &r,
-            follow: false,
-            roots: &roots,
-            live_writers: &live,
-            keep_mtime: false,
-        };
+        let fx = Fixture::new(&det);
+        let (r, opts) = (&fx.replacement, fx.opts(&det));
         let out = redact_same_length(&path, opts).unwrap();
         assert_eq!(out.counts.total(), 2);
         let meta = std::fs::metadata(&path).unwrap();

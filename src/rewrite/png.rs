@@ -66,7 +66,13 @@ pub fn restore_crcs(file: &File, chunks: &[Chunk]) -> io::Result<usize> {
     for &chunk in chunks {
         let crc = computed_crc(file, chunk)?;
         if stored_crc(file, chunk)? != crc {
-            file.write_all_at(&crc.to_be_bytes(), chunk.crc_at())?;
+            // Never past the end of a file cut meanwhile (see `store_within`).
+            if crate::sys::store_within(file, chunk.crc_at(), &crc.to_be_bytes())? < 4 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the file was cut short during the rewrite",
+                ));
+            }
             rewritten += 1;
         }
     }

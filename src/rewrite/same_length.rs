@@ -2,6 +2,30 @@
 //! overwritten in the same inode by a replacement of exactly its length,
 //! pass after pass until none remains. See the [parent module](super) for
 //! the guarantees.
+//!
+//! Each replacement is written after checking that the file is still long
+//! enough and still holds, just before the finding, the bytes scanned
+//! there. Another process may cut the file (logrotate's `copytruncate`)
+//! between that check and the write; a `pwrite` would then extend the file
+//! with a hole of NULs up to the old offset — data that was never there.
+//! So the replacement is stored through a shared mapping of its pages
+//! ([`store_within`]): the kernel never changes a file's size for a store
+//! into a mapping, and a page the file no longer reaches fails the copy.
+//! Why this and not the alternatives:
+//!
+//! * a write lease (`F_SETLEASE`) is only granted when no other process
+//!   has the file open — never for a live log, the case this is for;
+//! * detecting the growth after a `pwrite` and truncating back races an
+//!   appender that writes after our hole: its bytes would be cut off or
+//!   the hole kept;
+//! * a store to the mapping from this process would raise `SIGBUS` on a
+//!   page past the end, which Rust cannot recover from safely; the
+//!   kernel's copy returns `EFAULT` instead.
+//!
+//! What remains possible: a writer that cuts the file *and* writes past
+//! the finding's offset again inside that window (microseconds) gets the
+//! replacement over its own new bytes. The file never grows nor gains
+//! NULs, and the pass starts over as soon as it sees the cut.
 
 use super::{
     check_writable, count_remaining, io_err, open_error, Method, Outcome, RewriteError,
@@ -14,6 +38,7 @@ use crate::core::stream::{Flow, Sink, StreamScanner};
 use crate::rewrite::live_writers::find_writer;
 use crate::source::beneath::{locate, Located};
 use crate::source::open::OpenError;
+use crate::sys::store_within;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read};
@@ -62,7 +87,7 @@ impl Read for &Watch<'_> {
     }
 }
 
-/// The sink of a same-length rewrite: `pwrite`s each replacement, after
+/// The sink of a same-length rewrite: stores each replacement, after
 /// checking that the file still holds what was scanned there.
 struct InPlaceSink<'a> {
     watch: &'a Watch<'a>,
@@ -114,10 +139,15 @@ impl Sink for InPlaceSink<'_> {
             self.watch.stale.set(true);
             return Ok(Flow::Stop);
         }
+        #[cfg(test)]
+        seam::pause(seam::Pause::BeforeContext);
         let mut on_disk = vec![0u8; context.len()];
-        self.watch
-            .file
-            .read_exact_at(&mut on_disk, f.offset - context.len() as u64)?;
+        let back = f.offset - context.len() as u64;
+        match self.watch.file.read_exact_at(&mut on_disk, back) {
+            // Cut since the size was taken: stale like any other shrink.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => on_disk.clear(),
+            other => other?,
+        }
         if on_disk != context {
             self.watch.stale.set(true);
             return Ok(Flow::Stop);
@@ -129,9 +159,15 @@ impl Sink for InPlaceSink<'_> {
             self.held_back += 1;
             return Ok(Flow::Continue);
         }
-        self.watch
-            .file
-            .write_all_at(&self.replacement.same_length(f.length), f.offset)?;
+        #[cfg(test)]
+        seam::pause(seam::Pause::BeforeWrite);
+        // Through a mapping: a file cut meanwhile is never extended.
+        let replacement = self.replacement.same_length(f.length);
+        let landed = store_within(self.watch.file, f.offset, &replacement)?;
+        if landed < replacement.len() || self.watch.size()? < f.end() {
+            self.watch.stale.set(true);
+            return Ok(Flow::Stop);
+        }
         self.counts.add(f);
         Ok(Flow::Continue)
     }
@@ -231,4 +267,134 @@ pub fn redact_same_length(path: &Path, opts: RewriteOptions) -> Result<Outcome, 
         };
     }
     Err(last)
+}
+
+/// Pauses in the handling of a finding, compiled only for the unit
+/// tests: they change the file in exactly that window, every run.
+#[cfg(test)]
+mod seam {
+    use std::cell::RefCell;
+
+    /// Where a finding's handling pauses.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Pause {
+        /// After the size check, before the bytes before it are read back.
+        BeforeContext,
+        /// After every check, before the replacement is written.
+        BeforeWrite,
+    }
+
+    type Hook = Box<dyn FnMut(Pause)>;
+
+    thread_local! {
+        static HOOK: RefCell<Option<Hook>> = RefCell::new(None);
+    }
+
+    /// Runs `hook` at every pause on this thread from now on.
+    pub fn set(hook: impl FnMut(Pause) + 'static) {
+        HOOK.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
+    }
+
+    pub fn pause(at: Pause) {
+        HOOK.with(|h| {
+            if let Some(hook) = h.borrow_mut().as_mut() {
+                hook(at);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::counts::DEFAULT_REPLACEMENT;
+    use crate::core::detect::Detector;
+    use crate::core::secrets::KnownSecrets;
+    use crate::fake::FakeGen;
+    use crate::rewrite::live_writers::LiveWriters;
+    use crate::source::beneath::Roots;
+    use std::io::Write;
+
+    /// A log with a token on its first line and one far past its first
+    /// pages, and what a daemon writes after `copytruncate`.
+    fn rotated_log(dir: &Path) -> (std::path::PathBuf, Vec<u8>, String) {
+        let mut g = FakeGen::new(31);
+        let mut old = format!("x {}\n", g.scannable("cfut_", true)).into_bytes();
+        while old.len() < 256 << 10 {
+            old.extend_from_slice(b"2024-05-01T12:00:00Z step ok\n");
+        }
+        old.extend(format!("y {}\n", g.scannable("cfat_", true)).bytes());
+        let path = dir.join("app.log");
+        std::fs::write(&path, &old).unwrap();
+        (path, old, "rotated\n".repeat(4))
+    }
+
+    /// Truncates the log and writes `new` at the `nth` pause `at` (1-based).
+    fn truncate_at_pause(path: &Path, at: seam::Pause, nth: usize, new: &str) {
+        let mut daemon = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+        let new = new.to_owned();
+        let mut seen = 0;
+        seam::set(move |pause| {
+            seen += usize::from(pause == at);
+            if pause == at && seen == nth {
+                daemon.set_len(0).unwrap();
+                daemon.write_all(new.as_bytes()).unwrap();
+            }
+        });
+    }
+
+    fn redact(path: &Path) -> Result<Outcome, RewriteError> {
+        let det = Detector::new(&KnownSecrets::new());
+        let r = Replacement::new(DEFAULT_REPLACEMENT, &det).unwrap();
+        let (live, roots) = (LiveWriters::default(), Roots::default());
+        let opts = RewriteOptions {
+            detector: &det,
+            replacement: &r,
+            follow: false,
+            roots: &roots,
+            live_writers: &live,
+            keep_mtime: false,
+        };
+        redact_same_length(path, opts)
+    }
+
+    /// Redacts the log cut at the `nth` pause `at`: the run starts over
+    /// on the new content, which it leaves whole and unchanged.
+    fn assert_restarts_when_cut_at(at: seam::Pause, nth: usize) {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, old, new) = rotated_log(dir.path());
+        truncate_at_pause(&path, at, nth, &new);
+        let result = redact(&path);
+        let after = std::fs::read(&path).unwrap();
+        assert!(
+            after == new.as_bytes(),
+            "cut at {at:?} #{nth}: {} bytes after a pass over a {}-byte file (was {}){}: {:?}",
+            after.len(),
+            new.len(),
+            old.len(),
+            if after.contains(&0) {
+                ", with NUL holes"
+            } else {
+                ""
+            },
+            result.map(|o| o.counts.total())
+        );
+        assert_eq!(
+            result.unwrap().method,
+            Method::SameLength,
+            "cut at {at:?} #{nth}"
+        );
+    }
+
+    #[test]
+    fn a_log_truncated_between_the_check_and_the_write_is_never_extended() {
+        // The first finding is written; the file is cut just before the
+        // second, whose offset is now far past the end.
+        assert_restarts_when_cut_at(seam::Pause::BeforeWrite, 2);
+    }
+
+    #[test]
+    fn a_log_truncated_before_the_context_is_read_back_is_gone_over_again() {
+        assert_restarts_when_cut_at(seam::Pause::BeforeContext, 2);
+    }
 }

@@ -35,7 +35,7 @@
 //! rewrite, index rebuild and rollback steps form one transaction and are
 //! only correct together.
 //!
-//! Over 400 lines (510 before the tests) on purpose: the database's files
+//! Long because the database's files
 //! (main, `-wal`, `-journal`) are opened, checked, rewritten and re-read as
 //! one transaction; split, that one transaction would be spread over
 //! modules that each hold half of its invariants.
@@ -166,10 +166,16 @@ fn untouched() -> Outcome {
     }
 }
 
+/// SQLite's `PRAGMA integrity_check` report (its first problem), masked:
+/// it names tables, indexes, pages and rows, never their content.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Integrity(String);
+
 /// Why the redaction transaction was rolled back.
 enum Rollback {
     /// `PRAGMA integrity_check` failed on the redacted pages.
-    Inconsistent(String),
+    Inconsistent(Integrity),
     /// Anything else.
     Failed(RewriteError),
 }
@@ -189,15 +195,8 @@ impl Rollback {
             Rollback::Inconsistent(problem) => problem,
         };
         match integrity(conn) {
-            Ok(None) => RewriteError::Io(
-                "redacting in place would leave the database inconsistent (nothing was changed)",
-                io::Error::other(problem),
-            ),
-            Ok(Some(before)) => RewriteError::Io(
-                "SQLite reports the database as damaged before any change (not rewritten; \
-                 repair it first, e.g. `sqlite3 DB .recover`)",
-                io::Error::other(before),
-            ),
+            Ok(None) => RewriteError::SqliteInconsistent(problem),
+            Ok(Some(before)) => RewriteError::SqliteDamaged(before),
             Err(e) => sql("cannot check the database")(e),
         }
     }
@@ -433,9 +432,9 @@ fn quote(name: &str) -> String {
 
 /// `PRAGMA integrity_check`: `None` when it answers `ok`, else its first
 /// complaint (which names tables, indexes and row ids, never values).
-fn integrity(conn: &Connection) -> rusqlite::Result<Option<String>> {
+fn integrity(conn: &Connection) -> rusqlite::Result<Option<Integrity>> {
     let first: String = conn.query_row("PRAGMA integrity_check(1)", [], |r| r.get(0))?;
-    Ok((first != "ok").then(|| crate::mask::sanitize::mask_text(&first)))
+    Ok((first != "ok").then(|| Integrity(crate::mask::sanitize::mask_text(&first))))
 }
 
 /// A rollback journal that is left once the write lock is held is not hot

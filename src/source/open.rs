@@ -100,6 +100,13 @@ impl ToItsSize {
     }
 }
 
+impl ToItsSize {
+    /// The file being read.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+}
+
 impl io::Read for ToItsSize {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.size > 0 && self.read == self.size {

@@ -259,3 +259,61 @@ pub fn compress(program: &str, input: &[u8]) -> Vec<u8> {
     assert!(out.status.success(), "{program} failed");
     out.stdout
 }
+
+/// Checks that neither output of `ran` holds a planted value; `what`
+/// names the run in a failure.
+pub fn check_no_leak(p: &Planted, what: &str, ran: &Ran) {
+    p.assert_absent(&format!("{what} stdout"), &ran.stdout);
+    p.assert_absent(&format!("{what} stderr"), &ran.stderr);
+}
+
+/// The JSON Lines records of type `kind` in `stdout`.
+pub fn records(stdout: &[u8], kind: &str) -> Vec<serde_json::Value> {
+    json_lines(stdout)
+        .into_iter()
+        .filter(|v| v["type"] == kind)
+        .collect()
+}
+
+/// The `finding` records in `stdout`.
+pub fn findings(stdout: &[u8]) -> Vec<serde_json::Value> {
+    records(stdout, "finding")
+}
+
+/// The `uninspected` records in `stdout`.
+pub fn uninspected(stdout: &[u8]) -> Vec<serde_json::Value> {
+    records(stdout, "uninspected")
+}
+
+/// A CI log of 200 varied steps, then a deploy line holding a token.
+pub fn leaked_log(g: &mut FakeGen, p: &mut Planted) -> String {
+    let mut log = String::new();
+    for i in 0..200 {
+        log.push_str(&format!("step {i} {} ok\n", g.alnum(24)));
+    }
+    log.push_str(&format!(
+        "deploy: CLOUDFLARE_API_TOKEN={}\n",
+        p.add(g.scannable("cfut_", true))
+    ));
+    log
+}
+
+/// Runs `program args` with `input` on stdin; its stdout. A failure names
+/// the program only (never the input or output, which may hold a value).
+pub fn pipe(program: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} did not start ({e}); bash .ci/run installs it"));
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success(), "{program} failed");
+    out.stdout
+}

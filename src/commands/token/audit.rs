@@ -20,7 +20,7 @@ pub(super) fn audit_cmd(ctx: &Ctx, t: &Target, since: &str, before: &str) -> Res
         Err(why) => {
             errln!(
                 "cfscrub token audit: Cloudflare refused the audit log: {}",
-                mask_text(&why)
+                mask_text(&why.to_string())
             );
             return Ok(EXIT_ERROR);
         }
@@ -29,7 +29,7 @@ pub(super) fn audit_cmd(ctx: &Ctx, t: &Target, since: &str, before: &str) -> Res
     let last_used = match &ctx.admin {
         Some(admin) => match status::details(&ctx.api, admin, &scope, &id)? {
             Ok(d) => d.last_used_on.unwrap_or_else(|| "never".to_string()),
-            Err(why) => why,
+            Err(why) => why.to_string(),
         },
         None => "not read (needs --admin-secret-from/--admin-secret-env)".to_string(),
     };

@@ -23,7 +23,7 @@ pub(super) fn roll_cmd(ctx: &Ctx, t: &Target, vault: &std::path::Path, force: bo
         Err(why) => {
             errln!(
                 "cfscrub token roll: Cloudflare refused to roll {id}: {}",
-                mask_text(&why)
+                mask_text(&why.to_string())
             );
             return Ok(EXIT_ERROR);
         }
@@ -98,7 +98,7 @@ pub(super) fn revoke_cmd(ctx: &Ctx, t: &Target, yes: bool) -> Result<u8> {
         Err(why) => {
             errln!(
                 "cfscrub token revoke: Cloudflare refused to delete {id}: {}",
-                mask_text(&why)
+                mask_text(&why.to_string())
             );
             Ok(EXIT_ERROR)
         }

@@ -128,7 +128,10 @@ fn status_cmd(ctx: &Ctx, t: &Target) -> Result<u8> {
             }
             Err(why) => {
                 errors += 1;
-                errln!("cfscrub token status: token {id}: {}", mask_text(&why));
+                errln!(
+                    "cfscrub token status: token {id}: {}",
+                    mask_text(&why.to_string())
+                );
             }
         }
     }
@@ -179,7 +182,7 @@ fn print_status(
     format: LiveFormat,
     leaked: &Leaked,
     v: &Verdict,
-    details: Option<&Result<status::Details, String>>,
+    details: Option<&Result<status::Details, status::Unreadable>>,
 ) -> Result<()> {
     let why = mask_text(&v.why);
     match format {
@@ -193,7 +196,9 @@ fn print_status(
                 token_id: v.token_id.as_deref(),
                 expires_on: v.expires_on.as_deref(),
                 details: details.and_then(|d| d.as_ref().ok()),
-                details_error: details.and_then(|d| d.as_ref().err()).map(|e| mask_text(e)),
+                details_error: details
+                    .and_then(|d| d.as_ref().err())
+                    .map(|e| mask_text(&e.to_string())),
             };
             outln!("{}", serde_json::to_string(&record)?);
         }
@@ -213,7 +218,7 @@ fn print_status(
             }
             match details {
                 Some(Ok(d)) => print_details(d),
-                Some(Err(e)) => outln!("  {}", mask_text(e)),
+                Some(Err(e)) => outln!("  {}", mask_text(&e.to_string())),
                 None => {}
             }
         }

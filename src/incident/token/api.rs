@@ -104,11 +104,14 @@ pub struct Reply<T> {
 }
 
 impl<T> Reply<T> {
-    /// `code (message)` of the first error, or the HTTP status.
-    pub fn why(&self) -> String {
+    /// Why the call was refused: the first error, or the HTTP status.
+    pub fn why(&self) -> Refusal {
         match self.errors.first() {
-            Some(e) => format!("Cloudflare code {} ({})", e.code, e.message),
-            None => format!("HTTP {}", self.status),
+            Some(e) => Refusal::Coded {
+                code: e.code,
+                message: e.message.clone(),
+            },
+            None => Refusal::Status(self.status),
         }
     }
 
@@ -116,6 +119,39 @@ impl<T> Reply<T> {
     pub fn ok(&self) -> bool {
         self.success && (200..300).contains(&self.status)
     }
+}
+
+/// Cloudflare's refusal of a call. The message is Cloudflare's own text
+/// (masked where it is printed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The first error of the reply's envelope.
+    #[error("Cloudflare code {code} ({message})")]
+    Coded {
+        /// The error code (`1000`, `9103`, ...).
+        code: i64,
+        /// Cloudflare's text.
+        message: String,
+    },
+    /// No error in the envelope: the HTTP status.
+    #[error("HTTP {0}")]
+    Status(u16),
+}
+
+/// Why an API base URL override was refused (nothing is sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BaseRefusal {
+    /// Not `http://` or `https://`.
+    #[error("it must start with http:// or https://")]
+    Scheme,
+    /// A user, path or query.
+    #[error("it must be an origin (no user, path or query)")]
+    NotOrigin,
+    /// Not a loopback IP literal (with a valid port).
+    #[error(
+        "only https://api.cloudflare.com or a loopback IP address (127.0.0.1, [::1]) is allowed"
+    )]
+    NotLoopback,
 }
 
 /// Why a call failed. Never holds a credential: only statuses, codes,
@@ -127,10 +163,10 @@ pub enum ApiError {
     Offline,
     /// The base URL override was refused.
     #[error("API base URL refused, nothing sent: {0}")]
-    BaseRefused(String),
+    BaseRefused(BaseRefusal),
     /// Connecting, sending or receiving failed (timeouts included).
-    #[error("network error talking to the Cloudflare API: {0}")]
-    Network(String),
+    #[error("network error talking to the Cloudflare API: {}", describe(.0))]
+    Network(ureq::Error),
     /// Still 429 after every attempt, or a `Retry-After` too long to wait.
     #[error("{}", rate_limited(*.0))]
     RateLimited(Option<u64>),
@@ -237,8 +273,7 @@ impl Api {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut response = send(agent, method, &url, query, auth)
-                .map_err(|e| ApiError::Network(describe(&e)))?;
+            let mut response = send(agent, method, &url, query, auth).map_err(ApiError::Network)?;
             let status = response.status().as_u16();
             if status == 429 || status >= 500 {
                 let retry_after = response
@@ -269,7 +304,7 @@ impl Api {
                     .with_config()
                     .limit(MAX_BODY)
                     .read_to_string()
-                    .map_err(|e| ApiError::Network(describe(&e)))?,
+                    .map_err(ApiError::Network)?,
             );
             let envelope: Envelope<T> =
                 serde_json::from_str(&body).map_err(|_| ApiError::Malformed(status))?;
@@ -335,6 +370,23 @@ mod tests {
         let t = crate::fake::FakeGen::new(3).scannable("cfut_", true);
         let shown = format!("{:?}", Auth::Bearer(Zeroizing::new(t.clone())));
         assert!(!shown.contains(&t[..10]));
+    }
+
+    #[test]
+    fn a_refusal_reads_as_cloudflare_said_it() {
+        let coded = Refusal::Coded {
+            code: 1000,
+            message: "Invalid API Token".into(),
+        };
+        assert_eq!(
+            coded.to_string(),
+            "Cloudflare code 1000 (Invalid API Token)"
+        );
+        assert_eq!(Refusal::Status(403).to_string(), "HTTP 403");
+        assert_eq!(
+            ApiError::BaseRefused(BaseRefusal::Scheme).to_string(),
+            "API base URL refused, nothing sent: it must start with http:// or https://"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! filter is not documented). The audit log records changes, not reads:
 //! an empty timeline does not mean the token was never used.
 
-use super::api::{Api, ApiError, Auth, Method, Reply};
+use super::api::{Api, ApiError, Auth, Method, Refusal, Reply};
 use super::checked_id;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -112,7 +112,7 @@ pub fn timeline(
     token_id: &str,
     since: &str,
     before: &str,
-) -> Result<Result<Vec<Event>, String>, ApiError> {
+) -> Result<Result<Vec<Event>, Refusal>, ApiError> {
     let path = format!("/client/v4/accounts/{}/logs/audit", checked_id(account_id)?);
     let mut events = Vec::new();
     let mut cursor: Option<String> = None;

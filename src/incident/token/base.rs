@@ -5,7 +5,7 @@
 //! elsewhere. A host name (even `localhost`) is refused: its resolution is
 //! not ours to trust.
 
-use super::api::ApiError;
+use super::api::{ApiError, BaseRefusal};
 use std::net::IpAddr;
 
 /// The Cloudflare API origin.
@@ -31,14 +31,14 @@ impl Base {
     /// trailing `/` is allowed, no path). Anything else is an error naming
     /// why; no connection is attempted.
     pub fn parse(text: &str) -> Result<Base, ApiError> {
-        let refuse = |why: &str| ApiError::BaseRefused(why.to_string());
+        let refuse = ApiError::BaseRefused;
         let rest = text
             .strip_prefix("http://")
             .or_else(|| text.strip_prefix("https://"))
-            .ok_or_else(|| refuse("it must start with http:// or https://"))?;
+            .ok_or(refuse(BaseRefusal::Scheme))?;
         let host_port = rest.strip_suffix('/').unwrap_or(rest);
         if host_port.contains(['/', '@', '?', '#']) {
-            return Err(refuse("it must be an origin (no user, path or query)"));
+            return Err(refuse(BaseRefusal::NotOrigin));
         }
         let host = if let Some(v6) = host_port.strip_prefix('[') {
             v6.split(']').next().unwrap_or_default()
@@ -57,9 +57,7 @@ impl Base {
                 origin: text.trim_end_matches('/').to_string(),
                 loopback: true,
             }),
-            _ => Err(refuse(
-                "only https://api.cloudflare.com or a loopback IP address (127.0.0.1, [::1]) is allowed",
-            )),
+            _ => Err(refuse(BaseRefusal::NotLoopback)),
         }
     }
 

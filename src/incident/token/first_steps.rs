@@ -2,14 +2,15 @@
 //! each leaked credential and, when one is still active, "revoke now" (or
 //! roll, when the deploy must keep running) before any minting.
 
+use super::api::ApiError;
 use super::status::{Liveness, Verdict};
 use super::Leaked;
 use crate::incident::checklist::{LeakedType, Section, Step};
 use crate::mask::sanitize::mask_text;
 
-/// The first section of the checklist for these verdicts (or errors, as
-/// text), one per leaked credential.
-pub fn section(checked: &[(&Leaked, Result<Verdict, String>)]) -> Section {
+/// The first section of the checklist for these verdicts (or the errors
+/// of the checks), one per leaked credential.
+pub fn section(checked: &[(&Leaked, Result<Verdict, ApiError>)]) -> Section {
     let live = checked
         .iter()
         .any(|(_, v)| matches!(v, Ok(v) if v.status == Liveness::Active));
@@ -28,7 +29,7 @@ pub fn section(checked: &[(&Leaked, Result<Verdict, String>)]) -> Section {
                     "{} {}: live check failed: {}",
                     l.kind.name(),
                     l.shown(),
-                    mask_text(e)
+                    mask_text(&e.to_string())
                 ),
             },
             command: None,

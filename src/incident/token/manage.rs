@@ -6,7 +6,7 @@
 //! new value is returned in a wiped buffer for the caller to store in a
 //! vault file; it is never printed.
 
-use super::api::{Api, ApiError, Auth, Method, Reply};
+use super::api::{Api, ApiError, Auth, Method, Refusal, Reply};
 use super::{checked_id, Scope};
 use serde::{Deserialize, Deserializer};
 use zeroize::Zeroizing;
@@ -27,7 +27,7 @@ impl std::fmt::Debug for NewValue {
 }
 
 /// What Cloudflare answered to a change: done, or refused (with why).
-pub type Outcome<T> = Result<T, String>;
+pub type Outcome<T> = Result<T, Refusal>;
 
 /// Rolls token `token_id` of `scope`, authenticated by `auth`.
 pub fn roll(

@@ -2,7 +2,7 @@
 //! endpoints (the token authenticates itself) and, with an admin
 //! credential, reads the token's details (name, dates, policies).
 
-use super::api::{Api, ApiError, Auth, Method, Reply};
+use super::api::{Api, ApiError, Auth, Method, Refusal, Reply};
 use super::{Leaked, Scope};
 use crate::incident::checklist::LeakedType;
 use serde::{Deserialize, Serialize};
@@ -238,17 +238,22 @@ struct Group {
     name: String,
 }
 
+/// Cloudflare refused to show a token's details.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("details not readable: {0}")]
+pub struct Unreadable(pub Refusal);
+
 /// Reads a token's details with `admin` (API Tokens Read/Write).
 pub fn details(
     api: &Api,
     admin: &Auth,
     scope: &Scope,
     token_id: &str,
-) -> Result<Result<Details, String>, ApiError> {
+) -> Result<Result<Details, Unreadable>, ApiError> {
     let path = format!("{}/tokens/{}", scope.path(), super::checked_id(token_id)?);
     let reply: Reply<RawDetails> = api.call(Method::Get, &path, &[], admin)?;
     if !reply.ok() {
-        return Ok(Err(format!("details not readable: {}", reply.why())));
+        return Ok(Err(Unreadable(reply.why())));
     }
     let raw = reply.result.ok_or(ApiError::Malformed(reply.status))?;
     let mut d = raw.details;

@@ -12,10 +12,11 @@
 //! is copied byte for byte, never decoded). Both passes see the same
 //! structure, so the member numbers of a trail match.
 //!
-//! Over 400 lines (with the pass state, [`Ctx`], and its refusals) on
-//! purpose: the dispatch and the rules of both passes — what is read,
-//! noted, refused or copied — belong together.
+//! Long because the dispatch and the rules of both passes — what is
+//! read, noted, refused or copied — belong together, with the pass state
+//! ([`Ctx`]); the refusals themselves are [`super::refused`]'s.
 
+use super::refused::{Pass, PassError, Refused};
 use super::{Inside, Trail};
 use crate::core::counts::{FileCounts, Replacement};
 use crate::core::detect::Detector;
@@ -28,31 +29,7 @@ use crate::source::container::{Limits, Undecodable};
 use crate::source::head::Head;
 use crate::source::utf16::mostly_ascii;
 use std::collections::HashSet;
-use std::fmt;
 use std::io::{self, Read, Write};
-
-/// Content found in a container that redact cannot rewrite: the whole file
-/// is refused, untouched (travels as an I/O error, like [`Undecodable`]).
-#[derive(Debug)]
-pub(crate) struct Refused(pub(crate) String);
-
-impl fmt::Display for Refused {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Refused {}
-
-/// The [`Refused`] an I/O error carries, if any.
-pub(crate) fn refused(e: &io::Error) -> Option<&Refused> {
-    e.get_ref()?.downcast_ref()
-}
-
-/// `why` as an I/O error.
-pub(crate) fn refuse(why: String) -> io::Error {
-    io::Error::other(Refused(why))
-}
 
 /// The state of one pass over a file.
 pub(crate) struct Ctx<'a> {
@@ -69,7 +46,7 @@ pub(crate) struct Ctx<'a> {
     /// Every finding of the pass.
     pub(crate) counts: FileCounts,
     /// Surveying: why members holding findings cannot be rewritten.
-    pub(crate) refused: Vec<String>,
+    pub(crate) refused: Vec<Refused>,
 }
 
 impl<'a> Ctx<'a> {
@@ -123,15 +100,15 @@ impl<'a> Ctx<'a> {
 
     /// Findings at `place` that cannot be rewritten: counted (they stay),
     /// and the file refused with `why`.
-    fn unrewritable(&mut self, counts: &FileCounts, why: String) -> io::Error {
+    fn unrewritable(&mut self, counts: &FileCounts, why: Refused) -> PassError {
         self.add(counts);
         self.counts.lines.extend(&counts.lines);
-        refuse(why)
+        why.into()
     }
 
     /// A member name: scanned, and refused if it holds a credential (a
     /// name is not rewritten).
-    pub(crate) fn member_name(&mut self, place: &[String], name: &[u8]) -> io::Result<()> {
+    pub(crate) fn member_name(&mut self, place: &[String], name: &[u8]) -> Pass {
         let mut counts = FileCounts::default();
         for f in crate::core::stream::scan_bytes(self.detector, name) {
             counts.add(&f);
@@ -141,11 +118,9 @@ impl<'a> Ctx<'a> {
         }
         Err(self.unrewritable(
             &counts,
-            format!(
-                "the name of member {} holds a credential (names are not rewritten; \
-             rotate the credential and rebuild the archive)",
-                shown(place)
-            ),
+            Refused::MemberName {
+                place: place.to_vec(),
+            },
         ))
     }
 
@@ -153,20 +128,20 @@ impl<'a> Ctx<'a> {
     /// member (or inside it) is noted as not inspected, a [`Refused`]
     /// member noted, and the walk goes on; when writing, every error
     /// stops the file.
-    pub(crate) fn catching(&mut self, depth: usize, result: io::Result<()>) -> io::Result<()> {
+    pub(crate) fn catching(&mut self, depth: usize, result: Pass) -> Pass {
         match result {
-            Err(e) if !self.writing() && refused(&e).is_some() => {
-                self.refused.push(refused(&e).expect("checked").0.clone());
+            Err(PassError::Refused(why)) if !self.writing() => {
+                self.refused.push(why);
                 Ok(())
             }
-            Err(e) if !self.writing() => match Undecodable::of(&e) {
+            Err(PassError::Io(e)) if !self.writing() => match Undecodable::of(&e) {
                 Some(u) if u.place.len() >= depth => {
                     self.inside
                         .not_inspected
                         .push((u.place.clone(), u.reason.clone()));
                     Ok(())
                 }
-                _ => Err(e),
+                _ => Err(e.into()),
             },
             other => other,
         }
@@ -194,7 +169,7 @@ pub(crate) fn stream(
     place: &mut Vec<String>,
     trail: &mut Trail,
     ctx: &mut Ctx,
-) -> io::Result<()> {
+) -> Pass {
     let head = Head::read(&mut &mut *input)?;
     match head.classify() {
         Content::Opaque(format) if recompress::supports(format) => {
@@ -227,11 +202,13 @@ pub(crate) fn stream(
             // read by scan either; its raw bytes go through unchanged.
             let counts = raw_scan(&head, input, out, ctx)?;
             if counts.total() > 0 {
-                return Err(ctx.unrewritable(&counts, format!(
-                    "{} holds credentials in its raw bytes, and cfscrub does not rewrite {} content",
-                    shown(place),
-                    format.name()
-                )));
+                return Err(ctx.unrewritable(
+                    &counts,
+                    Refused::RawBytes {
+                        place: place.clone(),
+                        format,
+                    },
+                ));
             }
             if !ctx.writing() {
                 ctx.not_inspected(place, format.name().to_string());
@@ -243,11 +220,10 @@ pub(crate) fn stream(
             if counts.total() > 0 {
                 return Err(ctx.unrewritable(
                     &counts,
-                    format!(
-                        "{} holds {} data with credentials: not rewritten inside a container",
-                        shown(place),
-                        b.name()
-                    ),
+                    Refused::BinaryData {
+                        place: place.clone(),
+                        binary: b,
+                    },
                 ));
             }
             Ok(())
@@ -279,10 +255,10 @@ fn nested_zip(
     out: &mut dyn Write,
     place: &[String],
     ctx: &mut Ctx,
-) -> io::Result<()> {
+) -> Pass {
     if ctx.writing() {
         out.write_all(head.bytes())?;
-        return io::copy(input, out).map(drop);
+        return Ok(io::copy(input, out).map(drop)?);
     }
     let mut seen = Seen {
         detector: ctx.detector,
@@ -294,14 +270,11 @@ fn nested_zip(
     let mut inner = place.to_vec();
     crate::source::archive::walk(Opaque::Zip, &mut raw, &mut inner, &ctx.limits, &mut seen)?;
     if let Some(at) = seen.found.first() {
-        return Err(ctx.unrewritable(
-            &seen.counts,
-            format!(
-            "{} holds credentials (in {}): cfscrub does not rewrite a zip inside another container",
-            shown(place),
-            shown(at)
-        ),
-        ));
+        let why = Refused::NestedZip {
+            place: place.to_vec(),
+            at: at.clone(),
+        };
+        return Err(ctx.unrewritable(&seen.counts, why));
     }
     ctx.inside.not_inspected.extend(seen.not_inspected);
     Ok(())
@@ -422,21 +395,22 @@ fn compressed(
     place: &mut Vec<String>,
     trail: &mut Trail,
     ctx: &mut Ctx,
-) -> io::Result<()> {
+) -> Pass {
     let inner = compressed::inner_name(name, format);
     place.push(inner.clone());
     trail.push(0);
     let raw = head.bytes().chain(input);
-    let result = Decoded::new(format, raw, &ctx.limits, place.clone()).and_then(|decoded| {
+    let result = (|| {
+        let decoded = Decoded::new(format, raw, &ctx.limits, place.clone())?;
         let mut decoded = decoded.expect("recompress formats are decoded");
         if ctx.writing() {
             let mut encoder = Encoder::new(format, &mut *out, head.bytes())?;
             stream(&mut decoded, &mut encoder, &inner, place, trail, ctx)?;
-            encoder.finish().map(drop)
+            Ok(encoder.finish().map(drop)?)
         } else {
             stream(&mut decoded, out, &inner, place, trail, ctx)
         }
-    });
+    })();
     place.pop();
     trail.pop();
     result

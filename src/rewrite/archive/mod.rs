@@ -27,12 +27,14 @@
 //! over the limits) are copied unchanged and listed as not inspected.
 
 mod layer;
+mod refused;
 mod spool;
 mod tar;
 mod zip;
 
 use super::{
     check_writable, io_err, open_error, open_to_replace, Method, Outcome, ReadAt, RewriteError,
+    Unsupported,
 };
 use super::{RewriteOptions, Stamp};
 use crate::core::counts::{FileCounts, Replacement};
@@ -42,6 +44,8 @@ use crate::rewrite::file_meta::FileMeta;
 use crate::source::container::Undecodable;
 use crate::source::head::Head;
 use layer::Ctx;
+use refused::PassError;
+pub use refused::Refused;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -71,7 +75,7 @@ pub fn supports(format: Opaque) -> bool {
 }
 
 /// One pass over `file`, shown as `name`, into `out`.
-fn pass(file: &File, name: &str, out: &mut dyn Write, ctx: &mut Ctx) -> io::Result<()> {
+fn pass(file: &File, name: &str, out: &mut dyn Write, ctx: &mut Ctx) -> refused::Pass {
     let head = Head::read(&mut ReadAt { file, pos: 0 })?;
     if head.opaque() == Some(Opaque::Zip) {
         return zip::layer(file, out, ctx);
@@ -90,7 +94,7 @@ fn pass(file: &File, name: &str, out: &mut dyn Write, ctx: &mut Ctx) -> io::Resu
 /// What surveying a file found.
 struct Survey {
     counts: FileCounts,
-    refused: Vec<String>,
+    refused: Vec<Refused>,
     found: HashSet<Trail>,
     inside: Inside,
 }
@@ -112,18 +116,13 @@ fn survey(
 }
 
 /// An error of a pass, for the file's report.
-fn rewrite_error(e: io::Error) -> RewriteError {
-    if let Some(refused) = layer::refused(&e) {
-        return RewriteError::Unsupported(format!("{refused}: not rewritten"));
-    }
-    match Undecodable::of(&e) {
-        Some(u) if u.place.len() > 1 => RewriteError::Unsupported(format!(
-            "{} (in {}): not rewritten",
-            u.reason,
-            layer::shown(&u.place)
-        )),
-        Some(u) => RewriteError::Unsupported(format!("{}: not rewritten", u.reason)),
-        None => RewriteError::Io("cannot read", e),
+fn rewrite_error(e: PassError) -> RewriteError {
+    match e {
+        PassError::Refused(refused) => Unsupported::Refused(refused).into(),
+        PassError::Io(e) => match Undecodable::of(&e) {
+            Some(u) => Unsupported::Undecodable(u.clone()).into(),
+            None => RewriteError::Io("cannot read", e),
+        },
     }
 }
 
@@ -185,9 +184,7 @@ pub fn redact(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError
         return Err(RewriteError::Remaining(again.counts.total()));
     }
     if again.inside.not_inspected != found.inside.not_inspected {
-        return Err(RewriteError::Unsupported(
-            "the rewritten file does not read back as the original did: not rewritten".into(),
-        ));
+        return Err(Unsupported::ReadsDifferently.into());
     }
     let fd = temp.file();
     kept.apply_after_write(fd).map_err(meta_err)?;
@@ -217,7 +214,7 @@ pub fn redact(path: &Path, opts: RewriteOptions) -> Result<Outcome, RewriteError
 /// The first reason the survey found for refusing the file.
 fn refusal(s: &Survey) -> Result<(), RewriteError> {
     match s.refused.first() {
-        Some(why) => Err(RewriteError::Unsupported(format!("{why}: not rewritten"))),
+        Some(why) => Err(Unsupported::Refused(why.clone()).into()),
         None => Ok(()),
     }
 }

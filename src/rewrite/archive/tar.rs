@@ -12,6 +12,7 @@
 //! [`Trail`] names them.
 
 use super::layer::{self, Ctx};
+use super::refused::{Pass, Refused};
 use super::spool::Spool;
 use super::Trail;
 use crate::source::container::Undecodable;
@@ -149,7 +150,7 @@ pub(super) fn layer(
     place: &mut Vec<String>,
     trail: &mut Trail,
     ctx: &mut Ctx,
-) -> io::Result<()> {
+) -> Pass {
     let corrupt = |place: &[String], why: String| {
         Undecodable {
             place: place.to_vec(),
@@ -173,7 +174,7 @@ pub(super) fn layer(
         let mut header = Header::new_old();
         header.as_mut_bytes().copy_from_slice(&block);
         if !checksum_ok(&header) {
-            return Err(corrupt(place, "bad header checksum".into()));
+            return Err(corrupt(place, "bad header checksum".into()).into());
         }
         let size = header
             .entry_size()
@@ -184,7 +185,7 @@ pub(super) fn layer(
             EntryType::GNULongName | EntryType::GNULongLink | EntryType::XHeader
         ) {
             if size > MAX_EXTENSION {
-                return Err(corrupt(place, "an oversized extension record".into()));
+                return Err(corrupt(place, "an oversized extension record".into()).into());
             }
             let mut data = vec![0; (size + padding(size)) as usize];
             input
@@ -222,7 +223,8 @@ pub(super) fn layer(
                 write_padded(out, &ext.header, &ext.data)?;
             }
             out.write_all(header.as_bytes())?;
-            copy_exactly(input, out, size + padding(size)).map_err(|e| corrupt(place, e))
+            copy_exactly(input, out, size + padding(size))
+                .map_err(|e| corrupt(place, e.to_string()).into())
         };
         trail.pop();
         place.pop();
@@ -236,10 +238,13 @@ pub(super) fn layer(
     Ok(())
 }
 
-fn copy_exactly(input: &mut dyn Read, out: &mut dyn Write, n: u64) -> Result<(), String> {
-    let copied = io::copy(&mut input.take(n), out).map_err(|e| e.to_string())?;
-    if copied != n {
-        return Err("unexpected end of archive".into());
+/// Copies exactly `n` bytes; a short read is an `UnexpectedEof`.
+fn copy_exactly(input: &mut dyn Read, out: &mut dyn Write, n: u64) -> io::Result<()> {
+    if io::copy(&mut input.take(n), out)? != n {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "unexpected end of archive",
+        ));
     }
     Ok(())
 }
@@ -256,7 +261,7 @@ fn member(
     place: &mut Vec<String>,
     trail: &mut Trail,
     ctx: &mut Ctx,
-) -> io::Result<()> {
+) -> Pass {
     let depth = place.len();
     let shown = place.last().cloned().unwrap_or_default();
     if !ctx.writing() {
@@ -270,29 +275,31 @@ fn member(
                     ctx.limits.max_member_bytes
                 ),
             );
-            copy_exactly(input, &mut io::sink(), size).map_err(|e| corrupt_at(place, e))?;
+            copy_exactly(input, &mut io::sink(), size)
+                .map_err(|e| corrupt_at(place, e.to_string()))?;
         } else {
             let mut data = input.take(size);
             let result = layer::stream(&mut data, &mut io::sink(), &shown, place, trail, ctx);
             ctx.catching(depth, result)?;
             io::copy(&mut data, &mut io::sink())?;
             if data.limit() > 0 {
-                return Err(corrupt_at(place, "unexpected end of archive".into()));
+                return Err(corrupt_at(place, "unexpected end of archive".into()).into());
             }
         }
-        return copy_exactly(input, &mut io::sink(), padding(size))
-            .map_err(|e| corrupt_at(place, e));
+        return Ok(copy_exactly(input, &mut io::sink(), padding(size))
+            .map_err(|e| corrupt_at(place, e.to_string()))?);
     }
     let mut spool = Spool::default();
     let mut data = input.take(size);
     layer::stream(&mut data, &mut spool, &shown, place, trail, ctx)?;
     if data.limit() > 0 {
-        return Err(layer::refuse(format!(
-            "tar member {} was not read to its end",
-            layer::shown(place)
-        )));
+        return Err(Refused::TarMemberUnread {
+            place: place.clone(),
+        }
+        .into());
     }
-    copy_exactly(input, &mut io::sink(), padding(size)).map_err(|e| corrupt_at(place, e))?;
+    copy_exactly(input, &mut io::sink(), padding(size))
+        .map_err(|e| corrupt_at(place, e.to_string()))?;
     let new_size = spool.len();
     for ext in extensions {
         if ext.header.entry_type() == EntryType::XHeader && pax_value(&ext.data, b"size").is_some()
@@ -311,7 +318,7 @@ fn member(
     header.set_cksum();
     out.write_all(header.as_bytes())?;
     spool.copy_to(out)?;
-    out.write_all(&[0; BLOCK][..padding(new_size) as usize])
+    Ok(out.write_all(&[0; BLOCK][..padding(new_size) as usize])?)
 }
 
 fn corrupt_at(place: &[String], why: String) -> io::Error {

@@ -2,6 +2,7 @@
 //! of its own (its place: the archive's, then the member's name), never
 //! extracted — a member's name, `../` and all, is only a name.
 
+pub mod appended;
 pub mod tar;
 pub mod zip;
 
