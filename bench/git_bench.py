@@ -5,7 +5,7 @@ against gitleaks, a `git log -p | rg` pipeline and git filter-repo.
 Usage:
   python3 bench/git_bench.py [--dir DIR] [--commits 20000] [--blob-kb 10]
                              [--runs 5] [--redact-runs 3] [--real REPO]
-                             [--only scan,redact]
+                             [--only scan,redact] [--base OLD_CFSCRUB]
 
 Generates, outside the repository (DIR, default /tmp/cfscrub-git-bench), a
 deterministic history with fast-import: COMMITS commits, each changing one
@@ -15,7 +15,8 @@ blobs), with planted fake credentials: 2026-format tokens and legacy
 later), in commit messages, in annotated tag messages, in a branch deleted
 after `gc` (unreachable, packed) and in loose dangling blobs (a dropped
 `git add`). The corpus is kept in DIR and reused while its parameters are
-the same. --real REPO adds a real repository (cloned to DIR first, never
+the same. --base times an older cfscrub binary interleaved with the
+current one. --real REPO adds a real repository (cloned to DIR first, never
 modified). Figures are medians of --runs, each run's baselines measured in
 the same run (interleaved); recall is planted values found by each tool
 (the rg pipeline: values its pattern matches on a line).
@@ -27,6 +28,7 @@ import hashlib
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import string
@@ -140,29 +142,42 @@ def generated(directory, commits, blob_kb):
     return path, planted
 
 
-def timed(cmd, stdout=subprocess.DEVNULL, shell=False):
+def timed(cmd, stdout=subprocess.DEVNULL, shell=False, cpu=None):
+    """Wall seconds of `cmd`; its CPU seconds (user + system, its children
+    included) appended to `cpu` when given."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, stdout=stdout, stderr=subprocess.DEVNULL, shell=shell)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return wall
 
 
 def fingerprint(value):
     return hashlib.sha256(b"cfscrub-fingerprint-v1\0" + value.encode()).hexdigest()[:16]
 
 
-def scan_section(repo, planted, runs, tmp):
+def scan_section(repo, planted, runs, tmp, base=None):
+    """Times cfscrub, gitleaks and the pipeline (and `base`, an older
+    cfscrub binary, when given), interleaved; wall and CPU medians."""
     report = os.path.join(tmp, "out.json")
     gl_report = os.path.join(tmp, "gitleaks.json")
+    c_cf, c_gl, c_pipe, c_base = [], [], [], []
     cf = lambda: timed([CFSCRUB, "git", "scan", "--format", "json", repo],
-                       stdout=open(report, "w"))
+                       stdout=open(report, "w"), cpu=c_cf)
+    cf_base = lambda: timed([base, "git", "scan", "--format", "json", repo], cpu=c_base)
     gl = lambda: timed(["gitleaks", "git", "--no-banner", "-l", "error", "--exit-code", "0",
-                        "-f", "json", "-r", gl_report, repo])
-    pipe = lambda: timed(f"git -C {repo} log -p --all | rg -c -e '{RG_RE}'", shell=True)
+                        "-f", "json", "-r", gl_report, repo], cpu=c_gl)
+    pipe = lambda: timed(f"git -C {repo} log -p --all | rg -c -e '{RG_RE}'", shell=True, cpu=c_pipe)
     pipe_lines = subprocess.run(f"git -C {repo} log -p --all | rg -e '{RG_RE}'", shell=True,
                                 capture_output=True).stdout
-    t_cf, t_gl, t_pipe = [], [], []
+    t_cf, t_gl, t_pipe, t_base = [], [], [], []
     for _ in range(runs):  # interleaved: each run has its own baselines
         t_cf.append(cf())
+        if base:
+            t_base.append(cf_base())
         t_gl.append(gl())
         t_pipe.append(pipe())
     found = {json.loads(l).get("fingerprint") for l in open(report)}
@@ -172,15 +187,22 @@ def scan_section(repo, planted, runs, tmp):
     gl_recall = sum(t in gl_found for t in planted)
     rg_recall = sum(t.encode() in pipe_lines for t in planted)
     findings = sum(1 for l in open(report) if '"type":"finding"' in l)
-    print(f"  cfscrub git scan    {statistics.median(t_cf):8.2f} s   findings {findings}"
+    med = statistics.median
+    print(f"  cfscrub git scan    {med(t_cf):8.2f} s   cpu {med(c_cf):6.2f} s   findings {findings}"
           + (f", planted found {cf_recall}/{n}" if n else ""))
-    print(f"  gitleaks git        {statistics.median(t_gl):8.2f} s   findings {len(json.load(open(gl_report)))}"
+    if base:
+        print(f"  base cfscrub        {med(t_base):8.2f} s   cpu {med(c_base):6.2f} s   ({base})")
+    print(f"  gitleaks git        {med(t_gl):8.2f} s   cpu {med(c_gl):6.2f} s   findings {len(json.load(open(gl_report)))}"
           + (f", planted found {gl_recall}/{n}" if n else ""))
-    print(f"  git log -p | rg -c  {statistics.median(t_pipe):8.2f} s   lines {pipe_lines.count(NL)}"
+    print(f"  git log -p | rg -c  {med(t_pipe):8.2f} s   cpu {med(c_pipe):6.2f} s   lines {pipe_lines.count(NL)}"
           + (f", planted found {rg_recall}/{n}" if n else ""))
-    print(f"  runs: cfscrub {fmt(t_cf)}; gitleaks {fmt(t_gl)}; pipeline {fmt(t_pipe)}")
-    print(f"  ratio gitleaks/cfscrub {statistics.median(t_gl) / statistics.median(t_cf):.1f}x, "
-          f"pipeline/cfscrub {statistics.median(t_pipe) / statistics.median(t_cf):.1f}x")
+    print(f"  runs: cfscrub {fmt(t_cf)}; gitleaks {fmt(t_gl)}; pipeline {fmt(t_pipe)}"
+          + (f"; base {fmt(t_base)}" if base else ""))
+    print(f"  cpu:  cfscrub {fmt(c_cf)}; gitleaks {fmt(c_gl)}; pipeline {fmt(c_pipe)}"
+          + (f"; base {fmt(c_base)}" if base else ""))
+    print(f"  ratio gitleaks/cfscrub {med(t_gl) / med(t_cf):.1f}x wall, {med(c_gl) / med(c_cf):.1f}x cpu; "
+          f"pipeline/cfscrub {med(t_pipe) / med(t_cf):.1f}x wall"
+          + (f"; base/cfscrub {med(t_base) / med(t_cf):.2f}x wall, {med(c_base) / med(c_cf):.2f}x cpu" if base else ""))
 
 
 def fmt(times):
@@ -219,6 +241,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--redact-runs", type=int, default=3)
     ap.add_argument("--real")
+    ap.add_argument("--base", help="an older cfscrub binary to time interleaved with the current one")
     ap.add_argument("--only", default="scan,redact", help="scan, redact or both (the generated corpus)")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
@@ -228,7 +251,7 @@ def main():
     print(os.popen("uptime").read().strip())
     if "scan" in a.only:
         print("scan, generated history:")
-        scan_section(gen, planted, a.runs, a.dir)
+        scan_section(gen, planted, a.runs, a.dir, a.base)
     if "redact" in a.only:
         print("redact, generated history:")
         redact_section(gen, planted, a.redact_runs, a.dir)
@@ -238,7 +261,7 @@ def main():
         subprocess.run(["git", "clone", "-q", "--mirror", "file://" + os.path.abspath(a.real), real], check=True)
         n = subprocess.run(["git", "-C", real, "rev-list", "--all", "--count"], capture_output=True, text=True).stdout.strip()
         print(f"scan, real repository ({n} commits):")
-        scan_section(real, [], a.runs, a.dir)
+        scan_section(real, [], a.runs, a.dir, a.base)
     print(os.popen("uptime").read().strip())
 
 

@@ -4,41 +4,13 @@
 mod common;
 mod gitrepo;
 
-use cfscrub::core::finding::Fingerprint;
-use common::{cfscrub, json_lines, run, FakeGen, Planted};
-use gitrepo::{git_in, leaky_history, GitRepo};
+use common::{cfscrub, run, FakeGen, Planted};
+use gitrepo::{finding_of, findings, fingerprint, git_in, leaky_history, GitRepo};
 use serde_json::Value;
 
 /// Output for a failure message, every credential shape masked.
 fn masked(text: &str) -> String {
     cfscrub::mask::sanitize::mask_text(text)
-}
-
-fn fingerprint(token: &str) -> String {
-    Fingerprint::of(token.as_bytes())
-        .expect("a full token has one")
-        .to_string()
-}
-
-/// The finding records of a JSON Lines run.
-fn findings(stdout: &[u8]) -> Vec<Value> {
-    json_lines(stdout)
-        .into_iter()
-        .filter(|r| r["type"] == "finding")
-        .collect()
-}
-
-/// The one finding carrying the fingerprint of `token`.
-fn finding_of<'a>(records: &'a [Value], token: &str, label: &str) -> &'a Value {
-    let fp = fingerprint(token);
-    let found: Vec<&Value> = records.iter().filter(|r| r["fingerprint"] == fp).collect();
-    assert_eq!(
-        found.len(),
-        1,
-        "{label}: expected one finding, got {}",
-        found.len()
-    );
-    found[0]
 }
 
 #[test]

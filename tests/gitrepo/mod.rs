@@ -3,7 +3,9 @@
 //! with a credential in every place git can hide one.
 #![allow(dead_code)]
 
-use crate::common::{FakeGen, Planted, Tree};
+use crate::common::{json_lines, FakeGen, Planted, Tree};
+use cfscrub::core::finding::Fingerprint;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -231,4 +233,32 @@ pub fn all_object_contents(dir: &Path) -> Vec<u8> {
         .output()
         .expect("git runs")
         .stdout
+}
+
+/// The fingerprint findings carry for `token`.
+pub fn fingerprint(token: &str) -> String {
+    Fingerprint::of(token.as_bytes())
+        .expect("a full token has one")
+        .to_string()
+}
+
+/// The finding records of a JSON Lines run.
+pub fn findings(stdout: &[u8]) -> Vec<Value> {
+    json_lines(stdout)
+        .into_iter()
+        .filter(|r| r["type"] == "finding")
+        .collect()
+}
+
+/// The one finding carrying the fingerprint of `token`.
+pub fn finding_of<'a>(records: &'a [Value], token: &str, label: &str) -> &'a Value {
+    let fp = fingerprint(token);
+    let found: Vec<&Value> = records.iter().filter(|r| r["fingerprint"] == fp).collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "{label}: expected one finding, got {}",
+        found.len()
+    );
+    found[0]
 }

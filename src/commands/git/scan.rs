@@ -99,7 +99,7 @@ pub fn scan_plan(
     let tally = Mutex::new(Tally::default());
     let hits = Mutex::new(Vec::new());
     read::read_all(repo, plan, pool, |object| {
-        let data = object.data.as_slice();
+        let data = object.data;
         let mut found: Vec<Finding> = Vec::new();
         // The thread's reusable buffer: no allocation per object.
         let mut scanner = StreamScanner::new(detector, false);
@@ -121,7 +121,7 @@ pub fn scan_plan(
         plan.places_done()?;
         hits.sort_by(|a, b| a.oid.cmp(&b.oid));
         read::read_entries(repo, &hits, pool, |object| {
-            let t = report_object(plan, object.entry, &object.data, detector, output);
+            let t = report_object(plan, object.entry, object.data, detector, output);
             lock(&tally).merge(&t);
             !output.is_closed()
         })?;

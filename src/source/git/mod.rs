@@ -1,19 +1,23 @@
-//! Reading a git repository through the real `git` CLI (plumbing only):
-//! which repository, which git, and running it. [`objects`] lists every
-//! object and where it came from (`origins` parses `git log --raw`);
-//! [`read`] streams their contents; [`staged`] lists what is about to be
-//! committed.
+//! Reading a git repository: which repository, which git, and running it.
+//! [`objects`] lists every object and where it came from (`origins`
+//! parses `git log --raw`); [`read`] streams their contents (`packs`
+//! decodes the repository's own packs in process); [`staged`] lists what
+//! is about to be committed.
 //!
-//! The `git` binary is the dependency, not `gix` or a pack parser of our
-//! own: `cat-file --batch-all-objects` already reads loose and packed
-//! objects alike, `rev-list --reflog` knows every reflog format, and the
-//! same binary's `fast-export`/`fast-import` does the rewrite
-//! ([`crate::rewrite::git`]), so reading and writing agree on every
-//! object format the installed git supports. Errors keep paths as paths
-//! (this floor does not mask); the caller masks when printing.
+//! The `git` binary does everything but decoding packs: `cat-file
+//! --batch-all-objects` lists loose, packed and borrowed objects alike,
+//! `rev-list --reflog` knows every reflog format, `log --raw -m` walks the
+//! history, and the same binary's `fast-export`/`fast-import` does the
+//! rewrite ([`crate::rewrite::git`]). Decoding every object of a pack is
+//! `gix-pack`'s (zlib-rs, each delta resolved once, on all threads): piping
+//! the whole database through `cat-file` left git's zlib over half of a
+//! full scan (bench/GIT.md). No pack parser of our own; what `gix-pack`
+//! does not read goes to `cat-file`. Errors keep paths as paths (this
+//! floor does not mask); the caller masks when printing.
 
 pub mod objects;
 mod origins;
+mod packs;
 mod places;
 pub mod read;
 pub mod staged;

@@ -136,6 +136,9 @@ pub struct Plan {
     pub entries: Vec<Entry>,
     /// Objects in the database (every type), for the summary.
     pub objects: u64,
+    /// Whether the plan is the whole database (then the packs are read
+    /// whole, in process: [`super::read::read_all`]).
+    whole: bool,
     places: Places,
 }
 
@@ -155,8 +158,14 @@ impl Plan {
         Plan {
             entries,
             objects,
+            whole: false,
             places: Places::known(map),
         }
+    }
+
+    /// True when the plan covers the whole object database.
+    pub fn is_whole(&self) -> bool {
+        self.whole
     }
 
     /// Starts working out where objects are, if not started yet (returns
@@ -205,10 +214,11 @@ pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
         return Ok(Plan {
             entries,
             objects,
+            whole: true,
             places: Places::later(repo.clone(), commits),
         });
     }
-    let origins = origins(repo, scope, &[], None)?;
+    let origins = origins(repo, scope, &[])?;
     let mut targets = HashMap::new();
     for oid in origins.blobs.keys() {
         targets.insert(

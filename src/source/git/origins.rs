@@ -14,8 +14,11 @@ pub(super) struct Origin {
     time: i64,
     pub(super) path: Vec<u8>,
     pub(super) commits: u32,
-    /// Whether a reachable commit puts it in place.
+    /// Whether a reachable commit puts it in place (all are, until
+    /// [`Origins::mark_reachable`] says otherwise).
     pub(super) reachable: bool,
+    /// The commits putting it in place (indices into `Origins::commits`).
+    by: Vec<u32>,
 }
 
 #[derive(Debug, Default)]
@@ -26,14 +29,9 @@ pub(super) struct Origins {
 }
 
 /// Runs `git log --raw -m` over `extra` commits (on stdin) and the scope's
-/// revisions, and records where each blob first appears, and whether one
-/// of the `reachable` commits puts it in place (`None`: all are).
-pub(super) fn origins(
-    repo: &Repo,
-    scope: &Scope,
-    extra: &[&Oid],
-    reachable: Option<&HashSet<Oid>>,
-) -> Result<Origins, GitError> {
+/// revisions, and records where each blob first appears and which commits
+/// put it in place (for [`Origins::mark_reachable`]).
+pub(super) fn origins(repo: &Repo, scope: &Scope, extra: &[&Oid]) -> Result<Origins, GitError> {
     if scope.is_full() && extra.is_empty() {
         return Ok(Origins::default()); // no commit at all
     }
@@ -54,7 +52,9 @@ pub(super) fn origins(
         args.push(format!("--since={since}"));
     }
     if scope.is_full() {
-        args.push("--stdin".into());
+        // Exactly the listed commits (every commit of the database), so
+        // that the list can be shared out between processes.
+        args.extend(["--no-walk".into(), "--stdin".into()]);
     } else if scope.revs.is_empty() {
         args.extend(["--all".into(), "--reflog".into()]);
     } else {
@@ -72,7 +72,7 @@ pub(super) fn origins(
     } = repo.spawn_fed(&args, list)?;
     let mut out = BufReader::new(child.stdout.take().expect("piped"));
     let mut origins = Origins::default();
-    let mut current: Option<(Oid, i64, bool)> = None;
+    let mut current: Option<(u32, i64)> = None;
     let mut field = Vec::new();
     let mut pending_blob: Option<Oid> = None;
     loop {
@@ -85,19 +85,15 @@ pub(super) fn origins(
         }
         let f = trim_newlines(&field);
         if let Some(oid) = pending_blob.take() {
-            if let Some((commit, time, reached)) = &current {
-                origins.record(oid, commit, *time, f, *reached);
+            if let Some((commit, time)) = current {
+                origins.record(oid, commit, time, f);
             }
         } else if let Some(head) = f.strip_prefix(b"\x01") {
             let text = String::from_utf8_lossy(head);
             let (commit, time) = text.split_once(' ').unwrap_or((&text, "0"));
+            let index = origins.commits.len() as u32;
             origins.commits.push(commit.to_string());
-            let reached = reachable.is_none_or(|r| r.contains(commit));
-            current = Some((
-                commit.to_string(),
-                time.trim().parse().unwrap_or(0),
-                reached,
-            ));
+            current = Some((index, time.trim().parse().unwrap_or(0)));
         } else if f.starts_with(b":") {
             // `:old new oldsha newsha status`: keep added or changed blobs.
             let meta = String::from_utf8_lossy(f);
@@ -127,11 +123,43 @@ fn trim_newlines(mut f: &[u8]) -> &[u8] {
 }
 
 impl Origins {
-    fn record(&mut self, blob: Oid, commit: &Oid, time: i64, path: &[u8], reachable: bool) {
+    /// Adds what `git log` said about other commits.
+    pub(super) fn merge(&mut self, other: Origins) {
+        let offset = self.commits.len() as u32;
+        self.commits.extend(other.commits);
+        for (blob, mut o) in other.blobs {
+            o.by.iter_mut().for_each(|i| *i += offset);
+            match self.blobs.get_mut(&blob) {
+                Some(mine) => {
+                    mine.commits += o.commits;
+                    mine.by.append(&mut o.by);
+                    if (o.time, &o.commit) < (mine.time, &mine.commit) {
+                        (mine.commit, mine.time, mine.path) = (o.commit, o.time, o.path);
+                    }
+                }
+                None => {
+                    self.blobs.insert(blob, o);
+                }
+            }
+        }
+    }
+
+    /// Says which blobs a reachable commit puts in place (before, all
+    /// are taken as reachable).
+    pub(super) fn mark_reachable(&mut self, reachable: &HashSet<Oid>) {
+        for o in self.blobs.values_mut() {
+            o.reachable =
+                o.by.iter()
+                    .any(|&i| reachable.contains(&self.commits[i as usize]));
+        }
+    }
+
+    fn record(&mut self, blob: Oid, index: u32, time: i64, path: &[u8]) {
+        let commit = &self.commits[index as usize];
         match self.blobs.get_mut(&blob) {
             Some(o) => {
                 o.commits += 1;
-                o.reachable |= reachable;
+                o.by.push(index);
                 if time < o.time || (time == o.time && commit < &o.commit) {
                     o.commit = commit.clone();
                     o.time = time;
@@ -146,7 +174,8 @@ impl Origins {
                         time,
                         path: path.to_vec(),
                         commits: 1,
-                        reachable,
+                        reachable: true,
+                        by: vec![index],
                     },
                 );
             }

@@ -103,10 +103,7 @@ impl Places {
         self.start();
         self.ready.get_or_init(|| {
             let pending = lock(&self.pending).take();
-            let joined = pending.map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(GitError::Io(std::io::Error::other("places thread"))))
-            });
+            let joined = pending.map(|h| h.join().unwrap_or_else(|_| Err(thread_died())));
             match joined {
                 Some(Ok(placer)) => placer,
                 Some(Err(e)) => {
@@ -123,17 +120,44 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Commits per `git log` below which one process walks them all.
+const LOG_SHARE: usize = 2000;
+
 /// Where every object of the database is: what refs and reflogs reach,
-/// which commits put each blob at a path, which ref names each tag.
+/// which commits put each blob at a path, which ref names each tag. The
+/// git commands run at once (`git log` over every commit is the long one,
+/// so the commits are shared out between a few, one per core up to 4);
+/// which blobs are reachable is settled once all have ended.
 fn full_places(repo: &Repo, commits: &[Oid]) -> Result<Placer, GitError> {
     let commits: Vec<&Oid> = commits.iter().collect();
-    let reachable = reachable(repo)?;
-    Ok(Placer::Full {
-        origins: origins(repo, &Scope::default(), &commits, Some(&reachable))?,
-        reachable,
-        tag_refs: tag_refs(repo)?,
-        index: index_blobs(repo)?,
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let logs = cores.clamp(1, 4).min(commits.len() / LOG_SHARE + 1);
+    std::thread::scope(|s| {
+        let reach = s.spawn(|| reachable(repo));
+        let tags = s.spawn(|| tag_refs(repo));
+        let index = s.spawn(|| index_blobs(repo));
+        let shares: Vec<_> = commits
+            .chunks(commits.len().div_ceil(logs).max(1))
+            .map(|share| s.spawn(move || origins(repo, &Scope::default(), share)))
+            .collect();
+        let mut all = Origins::default();
+        for share in shares {
+            all.merge(share.join().unwrap_or_else(|_| Err(thread_died()))?);
+        }
+        let reachable = reach.join().unwrap_or_else(|_| Err(thread_died()))?;
+        let mut origins = all;
+        origins.mark_reachable(&reachable);
+        Ok(Placer::Full {
+            origins,
+            reachable,
+            tag_refs: tags.join().unwrap_or_else(|_| Err(thread_died()))?,
+            index: index.join().unwrap_or_else(|_| Err(thread_died()))?,
+        })
     })
+}
+
+fn thread_died() -> GitError {
+    GitError::Io(std::io::Error::other("places thread"))
 }
 
 pub(super) fn blob_place(oid: &Oid, origins: &Origins, index: &HashMap<Oid, Vec<u8>>) -> Place {

@@ -1,10 +1,13 @@
-//! Reading objects' contents: a few `cat-file --batch` processes, each
-//! given a contiguous run of the plan's order (pack order when reading
-//! everything) holding about as many bytes as the others, feed batches of
-//! objects to a caller's closure, run in parallel on a thread pool while
-//! the next batches are read.
+//! Reading objects' contents. The whole database: its packs in process
+//! ([`super::packs`]), then what they do not hold (loose objects,
+//! alternates) through `cat-file`. A list of objects (a narrowed scope,
+//! the objects to report): a few `cat-file --batch` processes, each
+//! given a contiguous run of the list holding about as many bytes as the
+//! others, feed batches of objects to a caller's closure, run in parallel
+//! on a thread pool while the next batches are read.
 
 use super::objects::{Entry, Plan};
+use super::packs::read_packs;
 use super::{wait_ok, Fed, GitError, Repo};
 use std::io::{BufRead, BufReader, Read};
 use std::os::fd::AsRawFd;
@@ -15,7 +18,7 @@ pub struct Object<'a> {
     /// Which object.
     pub entry: &'a Entry,
     /// Its bytes.
-    pub data: Vec<u8>,
+    pub data: &'a [u8],
 }
 
 /// Bytes gathered before a batch is handed to the workers.
@@ -25,7 +28,9 @@ const BATCH_BYTES: usize = 8 << 20;
 const PER_PROCESS: usize = 2000;
 
 /// Reads every entry of `plan` once and calls `each` on it, in parallel
-/// on `pool` while the next batch is read: [`read_entries`].
+/// on `pool`'s number of threads. For the whole database the packs are
+/// read in process first ([`read_packs`]) and only what they do not hold
+/// goes to `cat-file`; else [`read_entries`]. Returns the bytes read.
 pub fn read_all<F>(
     repo: &Repo,
     plan: &Plan,
@@ -35,7 +40,21 @@ pub fn read_all<F>(
 where
     F: Fn(Object) -> bool + Sync,
 {
-    read_entries(repo, &plan.entries, pool, each)
+    if !plan.is_whole() {
+        return read_entries(repo, &plan.entries, pool, each);
+    }
+    let packed = read_packs(repo, &plan.entries, pool.current_num_threads(), &each);
+    if packed.stopped {
+        return Ok(packed.bytes);
+    }
+    let rest: Vec<Entry> = plan
+        .entries
+        .iter()
+        .zip(&packed.done)
+        .filter(|(_, &done)| !done)
+        .map(|(e, _)| e.clone())
+        .collect();
+    Ok(packed.bytes + read_entries(repo, &rest, pool, each)?)
 }
 
 /// Reads `entries` once each and calls `each` on them, in parallel on
@@ -126,7 +145,7 @@ where
             let go_on = pool.install(|| {
                 batch
                     .into_par_iter()
-                    .all(|(entry, data)| each(Object { entry, data }))
+                    .all(|(entry, data)| each(Object { entry, data: &data }))
             });
             stopped = !go_on;
         }

@@ -1,0 +1,213 @@
+//! Reading the repository's own packs in process, through `gix-pack`:
+//! each pack is traversed once, every object inflated (zlib-rs) and its
+//! deltas resolved once, from a tree of bases, on all the pool's threads,
+//! and the wanted objects handed to the caller. This replaces piping the
+//! whole database through `git cat-file --batch`, where git's zlib was
+//! more than half of a full scan's time (bench/GIT.md).
+//!
+//! What it covers: the `*.idx`/`*.pack` pairs in the repository's own
+//! `objects/pack` (bare, mirror, work tree or linked worktree alike: git
+//! tells where). What it leaves to `cat-file` ([`super::read`]): loose
+//! objects, objects only in an alternate's packs, SHA-256 repositories,
+//! and any pack it cannot open or that fails to decode part-way (its
+//! objects not yet handed over are read by git, which reports real
+//! damage). Each object is handed over once even when several packs hold it.
+
+use super::objects::Entry;
+use super::read::Object;
+use super::Repo;
+use gix_pack::index::traverse::{Algorithm, Options, SafetyCheck};
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// What reading the packs did.
+#[derive(Debug)]
+pub(super) struct PackRead {
+    /// Bytes handed over.
+    pub bytes: u64,
+    /// Per entry (same index): whether it was handed over.
+    pub done: Vec<bool>,
+    /// The caller asked to stop.
+    pub stopped: bool,
+}
+
+/// Hands every object of `entries` found in the repository's packs to
+/// `each`, on `threads` threads; the rest is for `cat-file`.
+pub(super) fn read_packs<F>(repo: &Repo, entries: &[Entry], threads: usize, each: &F) -> PackRead
+where
+    F: Fn(Object) -> bool + Sync,
+{
+    let claimed: Vec<AtomicBool> = entries.iter().map(|_| AtomicBool::new(false)).collect();
+    let wanted: HashMap<gix_hash::ObjectId, usize> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            // SHA-1 only; SHA-256 repositories are read by git.
+            let oid = gix_hash::ObjectId::from_hex(e.oid.as_bytes()).ok()?;
+            (oid.kind() == gix_hash::Kind::Sha1).then_some((oid, i))
+        })
+        .collect();
+    let bytes = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    if !wanted.is_empty() {
+        for idx in pack_indexes(repo) {
+            // A pack that cannot be opened is left to git.
+            let Ok(bundle) = gix_pack::Bundle::at(&idx, gix_hash::Kind::Sha1) else {
+                continue;
+            };
+            let processor = |_: gix_object::Kind,
+                             data: &[u8],
+                             found: &gix_pack::index::Entry,
+                             _: &dyn gix_utils::progress::Progress|
+             -> gix_error::Result {
+                let Some(&i) = wanted.get(&found.oid) else {
+                    return Ok(()); // a tree, or not in the plan
+                };
+                if claimed[i].swap(true, Ordering::Relaxed) {
+                    return Ok(()); // already read from another pack
+                }
+                bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+                if each(Object {
+                    entry: &entries[i],
+                    data,
+                }) {
+                    Ok(())
+                } else {
+                    stop.store(true, Ordering::Relaxed);
+                    Err(gix_error::message("stopped").into())
+                }
+            };
+            // A decoding error ends this pack's traversal; what it did not
+            // hand over is read by git, which reports real damage.
+            let _ = bundle.index.traverse(
+                &bundle.pack,
+                &mut gix_utils::progress::Discard,
+                &stop,
+                processor,
+                Options {
+                    traversal: Algorithm::DeltaTreeLookup,
+                    thread_limit: Some(threads.max(1)),
+                    // Speed over re-checking git's own checksums: damage
+                    // shows as a decoding error, and git re-reads the rest.
+                    check: SafetyCheck::SkipFileAndObjectChecksumVerification,
+                    alloc_limit_bytes: None,
+                    make_pack_lookup_cache: || gix_pack::cache::Never,
+                },
+            );
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+        }
+    }
+    PackRead {
+        bytes: bytes.into_inner(),
+        done: claimed.into_iter().map(AtomicBool::into_inner).collect(),
+        stopped: stop.into_inner(),
+    }
+}
+
+/// The `*.idx` files of the repository's own pack directory (git says
+/// where: a linked worktree shares its main repository's). None when
+/// there is no such directory or git cannot say: then git reads it all.
+fn pack_indexes(repo: &Repo) -> Vec<PathBuf> {
+    let args = [
+        "rev-parse",
+        "--path-format=absolute",
+        "--git-path",
+        "objects/pack",
+    ];
+    let Ok(out) = repo.output(args) else {
+        return Vec::new();
+    };
+    let dir = PathBuf::from(OsStr::from_bytes(out.trim_ascii_end()));
+    let Ok(listing) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = listing
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| p.extension() == Some(OsStr::new("idx")))
+        .collect();
+    found.sort();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::git::objects::{plan, ObjectKind, Scope};
+    use std::sync::Mutex;
+
+    /// `git` in `dir` with no user configuration; panics on failure.
+    fn git(dir: &std::path::Path, args: &[&str]) -> Vec<u8> {
+        let out = std::process::Command::new("git")
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.test"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}");
+        out.stdout
+    }
+
+    /// A repository with two commits packed and one loose blob; returns
+    /// it and the loose blob's id.
+    fn packed_repo() -> (tempfile::TempDir, Repo, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path();
+        git(path, &["init", "-q", "."]);
+        std::fs::write(path.join("a.txt"), "alpha\n").unwrap();
+        git(path, &["add", "a.txt"]);
+        git(path, &["commit", "-q", "-m", "one"]);
+        std::fs::write(path.join("a.txt"), "alpha\nbeta\n").unwrap();
+        git(path, &["commit", "-q", "-am", "two"]);
+        git(path, &["repack", "-a", "-d", "-q"]);
+        std::fs::write(path.join("loose.txt"), "only loose\n").unwrap();
+        let loose = git(path, &["hash-object", "-w", "loose.txt"]);
+        let loose = String::from_utf8(loose).unwrap().trim().to_string();
+        let repo = Repo::open(path).unwrap();
+        (dir, repo, loose)
+    }
+
+    #[test]
+    fn packed_objects_are_read_in_process_and_loose_ones_left_to_git() {
+        let (_dir, repo, loose) = packed_repo();
+        let plan = plan(&repo, &Scope::default()).unwrap();
+        // Two commits, two versions of a.txt, the loose blob.
+        assert_eq!(plan.entries.len(), 5);
+        let seen = Mutex::new(Vec::new());
+        let read = read_packs(&repo, &plan.entries, 2, &|o: Object| {
+            let expected = match o.entry.kind {
+                ObjectKind::Commit => o.data.starts_with(b"tree "),
+                _ => o.data.starts_with(b"alpha\n"),
+            };
+            assert!(expected, "{} decoded", o.entry.oid);
+            seen.lock().unwrap().push(o.entry.oid.clone());
+            true
+        });
+        assert!(!read.stopped);
+        let seen = seen.into_inner().unwrap();
+        assert_eq!(seen.len(), 4, "each packed object once");
+        for (entry, done) in plan.entries.iter().zip(&read.done) {
+            assert_eq!(*done, entry.oid != loose, "{}", entry.oid);
+            assert_eq!(*done, seen.contains(&entry.oid));
+        }
+    }
+
+    #[test]
+    fn a_closed_output_stops_the_traversal() {
+        let (_dir, repo, _) = packed_repo();
+        let plan = plan(&repo, &Scope::default()).unwrap();
+        let calls = AtomicU64::new(0);
+        let read = read_packs(&repo, &plan.entries, 1, &|_: Object| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            false
+        });
+        assert!(read.stopped);
+        assert_eq!(calls.into_inner(), 1, "nothing handed over after a stop");
+    }
+}
