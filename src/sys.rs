@@ -47,32 +47,61 @@ pub fn send_signal(pid: u32, signal: i32) {
 /// dropped by the kernel and counted here as landed: the caller checks the
 /// size after the store.
 pub fn store_within(file: &File, offset: u64, bytes: &[u8]) -> io::Result<usize> {
-    if bytes.is_empty() {
-        return Ok(0);
+    Stores::new(file).store(offset, bytes)
+}
+
+/// [`store_within`] for many stores into one file: one shared mapping,
+/// kept and widened as needed, instead of a mapping per store (each unmap
+/// of a written mapping costs a TLB flush on every thread).
+pub struct Stores<'f> {
+    file: &'f File,
+    map: Option<memmap2::MmapRaw>,
+}
+
+impl<'f> Stores<'f> {
+    /// Nothing mapped yet.
+    pub fn new(file: &'f File) -> Stores<'f> {
+        Stores { file, map: None }
     }
-    let map = memmap2::MmapOptions::new()
-        .offset(offset)
-        .len(bytes.len())
-        .map_raw(file)?;
-    let local = libc::iovec {
-        iov_base: bytes.as_ptr() as *mut libc::c_void,
-        iov_len: bytes.len(),
-    };
-    let remote = libc::iovec {
-        iov_base: map.as_mut_ptr().cast(),
-        iov_len: bytes.len(),
-    };
-    // SAFETY: both iovecs describe memory valid for `bytes.len()` bytes
-    // (our slice; the mapping, alive until `map` drops after the call);
-    // the kernel checks every page and fails with EFAULT, not a signal,
-    // on one the file no longer backs.
-    let n = unsafe { libc::process_vm_writev(libc::getpid(), &local, 1, &remote, 1, 0) };
-    match n {
-        -1 => match io::Error::last_os_error() {
-            e if e.raw_os_error() == Some(libc::EFAULT) => Ok(0),
-            e => Err(e),
-        },
-        n => Ok(n as usize),
+
+    /// Copies `bytes` into the file at `offset`, as [`store_within`].
+    pub fn store(&mut self, offset: u64, bytes: &[u8]) -> io::Result<usize> {
+        if bytes.is_empty() {
+            return Ok(0);
+        }
+        let end = offset + bytes.len() as u64;
+        let covered = self.map.as_ref().is_some_and(|m| m.len() as u64 >= end);
+        if !covered {
+            // From the start of the file to its end now, or to the bytes
+            // if they reach further (those pages fail the copy below).
+            let len = end.max(self.file.metadata()?.len());
+            let len =
+                usize::try_from(len).map_err(|_| io::Error::other("file too large to map"))?;
+            self.map = None;
+            self.map = Some(memmap2::MmapOptions::new().len(len).map_raw(self.file)?);
+        }
+        let map = self.map.as_ref().expect("mapped above");
+        let local = libc::iovec {
+            iov_base: bytes.as_ptr() as *mut libc::c_void,
+            iov_len: bytes.len(),
+        };
+        let remote = libc::iovec {
+            // SAFETY: `offset + bytes.len()` is within the mapping's length.
+            iov_base: unsafe { map.as_mut_ptr().add(offset as usize) }.cast(),
+            iov_len: bytes.len(),
+        };
+        // SAFETY: both iovecs describe memory valid for `bytes.len()` bytes
+        // (our slice; the mapping, alive while `self` is); the kernel checks
+        // every page and fails with EFAULT, not a signal, on one the file no
+        // longer backs.
+        let n = unsafe { libc::process_vm_writev(libc::getpid(), &local, 1, &remote, 1, 0) };
+        match n {
+            -1 => match io::Error::last_os_error() {
+                e if e.raw_os_error() == Some(libc::EFAULT) => Ok(0),
+                e => Err(e),
+            },
+            n => Ok(n as usize),
+        }
     }
 }
 
@@ -85,6 +114,24 @@ mod tests {
         let f = tempfile::tempfile().unwrap();
         f.write_all_at(&vec![b'a'; len], 0).unwrap();
         f
+    }
+
+    #[test]
+    fn one_mapping_serves_many_stores_and_never_grows_a_cut_file() {
+        let f = file_of(20_000);
+        let mut stores = Stores::new(&f);
+        assert_eq!(stores.store(10, b"XY").unwrap(), 2);
+        assert_eq!(stores.store(19_998, b"XY").unwrap(), 2);
+        // Cut under the mapping: pages past the new end fail, no signal,
+        // and the file keeps its new size.
+        f.set_len(100).unwrap();
+        assert_eq!(stores.store(12_000, b"XY").unwrap(), 0);
+        // Past the mapping: widened, still never grows the file.
+        assert_eq!(stores.store(50_000, b"XY").unwrap(), 0);
+        assert_eq!(f.metadata().unwrap().len(), 100);
+        let mut back = [0u8; 4];
+        f.read_exact_at(&mut back, 9).unwrap();
+        assert_eq!(&back, b"aXYa");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! between that check and the write; a `pwrite` would then extend the file
 //! with a hole of NULs up to the old offset — data that was never there.
 //! So the replacement is stored through a shared mapping of its pages
-//! ([`store_within`]): the kernel never changes a file's size for a store
+//! ([`Stores`], one per pass): the kernel never changes a file's size for a store
 //! into a mapping, and a page the file no longer reaches fails the copy.
 //! Why this and not the alternatives:
 //!
@@ -38,7 +38,7 @@ use crate::core::stream::{Flow, Sink, StreamScanner};
 use crate::rewrite::live_writers::find_writer;
 use crate::source::beneath::{locate, Located};
 use crate::source::open::OpenError;
-use crate::sys::store_within;
+use crate::sys::Stores;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read};
@@ -99,6 +99,8 @@ struct InPlaceSink<'a> {
     context: Vec<u8>,
     /// Findings left in place because a writer may still be adding to them.
     held_back: u64,
+    /// Where the replacements are stored: one mapping for the pass.
+    stores: Stores<'a>,
 }
 
 /// Whether a finding that ends where the file ends may be the head of a
@@ -163,7 +165,7 @@ impl Sink for InPlaceSink<'_> {
         seam::pause(seam::Pause::BeforeWrite);
         // Through a mapping: a file cut meanwhile is never extended.
         let replacement = self.replacement.same_length(f.length);
-        let landed = store_within(self.watch.file, f.offset, &replacement)?;
+        let landed = self.stores.store(f.offset, &replacement)?;
         if landed < replacement.len() || self.watch.size()? < f.end() {
             self.watch.stale.set(true);
             return Ok(Flow::Stop);
@@ -201,6 +203,7 @@ fn same_length_pass(
         start: Stamp::of(&meta),
         context: Vec::new(),
         held_back: 0,
+        stores: Stores::new(watch.file),
     };
     match StreamScanner::new(opts.detector, true).scan_reader(&mut &watch, &mut sink) {
         Ok(_) if watch.stale.get() => Ok(Pass::Truncated),
