@@ -26,6 +26,9 @@
 //! the finding's offset again inside that window (microseconds) gets the
 //! replacement over its own new bytes. The file never grows nor gains
 //! NULs, and the pass starts over as soon as it sees the cut.
+//!
+//! Long because of its unit tests (the race's test seam among them),
+//! which sit beside the code they test.
 
 use super::{
     check_writable, count_remaining, io_err, open_error, Method, Outcome, RewriteError,
