@@ -69,7 +69,9 @@ impl<'f> Stores<'f> {
         if bytes.is_empty() {
             return Ok(0);
         }
-        let end = offset + bytes.len() as u64;
+        let end = offset
+            .checked_add(bytes.len() as u64)
+            .ok_or_else(|| io::Error::other("offset past the largest file size"))?;
         let covered = self.map.as_ref().is_some_and(|m| m.len() as u64 >= end);
         if !covered {
             // From the start of the file to its end now, or to the bytes
@@ -86,7 +88,8 @@ impl<'f> Stores<'f> {
             iov_len: bytes.len(),
         };
         let remote = libc::iovec {
-            // SAFETY: `offset + bytes.len()` is within the mapping's length.
+            // SAFETY: `offset + bytes.len()` (no overflow: checked above) is
+            // within the mapping's length, itself a `usize`.
             iov_base: unsafe { map.as_mut_ptr().add(offset as usize) }.cast(),
             iov_len: bytes.len(),
         };

@@ -67,7 +67,8 @@ pub fn restore_crcs(file: &File, chunks: &[Chunk]) -> io::Result<usize> {
         let crc = computed_crc(file, chunk)?;
         if stored_crc(file, chunk)? != crc {
             // Never past the end of a file cut meanwhile (see `store_within`).
-            if crate::sys::store_within(file, chunk.crc_at(), &crc.to_be_bytes())? < 4 {
+            let landed = crate::sys::store_within(file, chunk.crc_at(), &crc.to_be_bytes())?;
+            if landed < 4 || file.metadata()?.len() < chunk.crc_at() + 4 {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     "the file was cut short during the rewrite",

@@ -9,7 +9,9 @@ use crate::core::counts::FileCounts;
 use crate::core::detect::Detector;
 use crate::core::sniff::Opaque;
 use crate::core::stream::StreamScanner;
+use crate::source::archive::appended;
 use crate::source::beneath::{open_beneath, Roots};
+use crate::source::container::Limits;
 use crate::source::head::Head;
 use crate::source::open::{open_regular, OpenError};
 use std::fs::File;
@@ -65,7 +67,20 @@ fn still_in(file: &File, path: &Path, detector: &Detector) -> Result<FileCounts,
             let replacement = &crate::mask::masker::shape_masker().1;
             super::archive::remaining(file, path, detector, replacement)
         }
-        _ => count_remaining(file, detector).map_err(read),
+        // A zip after a stub (self-extracting, zipapp): through its
+        // members, which its raw bytes would hide; one that cannot be read
+        // whole is not known clean.
+        _ => match appended::find(file).map_err(read)? {
+            Some(start) => match appended::count(file, start, detector, &Limits::default()) {
+                Ok((counts, 0)) => Ok(counts),
+                Ok(_) => Err(RewriteError::Io(
+                    "cannot read every member of",
+                    io::Error::other("zip after other data"),
+                )),
+                Err(e) => Err(read(e)),
+            },
+            None => count_remaining(file, detector).map_err(read),
+        },
     }
 }
 

@@ -22,11 +22,8 @@ pub fn named_earlier(paths: &[&Path], follow: bool) -> Vec<bool> {
             } else {
                 fs::symlink_metadata(path)
             };
-            match meta {
-                // A file with one name cannot be named again.
-                Ok(m) if m.nlink() > 1 || follow => !seen.insert((m.dev(), m.ino())),
-                _ => false,
-            }
+            // One name can be given twice too (`redact dir dir/sub`).
+            meta.is_ok_and(|m| !seen.insert((m.dev(), m.ino())))
         })
         .collect()
 }

@@ -23,6 +23,11 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+/// The largest object decoded in process: a bigger one (or a crafted
+/// header claiming one) ends the pack's traversal instead of an allocation
+/// that aborts the process; git reads what was not handed over.
+const ALLOC_LIMIT: usize = 1 << 30;
+
 /// What reading the packs did.
 #[derive(Debug)]
 pub(super) struct PackRead {
@@ -93,7 +98,7 @@ where
                     // Speed over re-checking git's own checksums: damage
                     // shows as a decoding error, and git re-reads the rest.
                     check: SafetyCheck::SkipFileAndObjectChecksumVerification,
-                    alloc_limit_bytes: None,
+                    alloc_limit_bytes: Some(ALLOC_LIMIT),
                     make_pack_lookup_cache: || gix_pack::cache::Never,
                 },
             );
