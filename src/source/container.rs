@@ -15,6 +15,8 @@
 //! to [`Visit::not_inspected`] with its place and the reason, and the walk
 //! goes on with the next file; an error of the file itself is returned.
 //! Nothing is ever written to disk.
+//!
+//! Long because of its unit tests, which sit beside the code they test.
 
 use crate::core::sniff::Opaque;
 use crate::core::stream::Flow;
@@ -52,13 +54,23 @@ impl Default for Limits {
 }
 
 /// Why a container layer could not be read to its end, and which layer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// `Debug` shows the reason only: a member name in the place may hold a
+/// credential.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
 pub struct Undecodable {
     /// The layer's place (see the module documentation).
     pub place: Vec<String>,
     /// `gzip: truncated`, `zstd: expands more than 1000-fold (--max-ratio)`.
     pub reason: String,
+}
+
+impl std::fmt::Debug for Undecodable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Undecodable")
+            .field("reason", &self.reason)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Undecodable {
@@ -331,6 +343,18 @@ mod tests {
     use super::recorded::Seen;
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn debug_shows_the_reason_not_the_place_a_credential_may_be_in() {
+        let token = crate::fake::FakeGen::new(9).scannable("cfut_", true);
+        let e = Undecodable {
+            place: vec!["a.tar".into(), format!("{token}.gz")],
+            reason: "gzip: truncated".into(),
+        };
+        let shown = format!("{e:?} {:?}", e.clone().into_io());
+        assert!(!shown.contains(&token[..12]), "Debug shows the member name");
+        assert!(shown.contains("gzip: truncated"));
+    }
 
     fn gzip(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
