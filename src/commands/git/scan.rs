@@ -11,7 +11,7 @@ use cfscrub::core::stream::StreamScanner;
 use cfscrub::errln;
 use cfscrub::mask::sanitize::mask_text;
 use cfscrub::report::git::git_summary;
-use cfscrub::report::{Output, Tally};
+use cfscrub::report::{Format, Output, Tally};
 use cfscrub::source::git::objects::{self, Entry, Plan, Scope};
 use cfscrub::source::git::{check_git, read, staged, GitError, Repo};
 use cfscrub::source::head::scan_and_sniff;
@@ -61,7 +61,8 @@ pub fn run(args: GitScanOptions) -> Result<u8> {
             }
         };
         plan.exclude(&excludes);
-        if provenance.is_none() {
+        // Only SARIF names the repository (two more git commands).
+        if provenance.is_none() && args.output.format == Format::Sarif {
             provenance = Some(repository_provenance(&repo));
         }
         match scan_plan(&repo, &plan, &detector, &output, &pool) {
@@ -83,12 +84,17 @@ pub fn run(args: GitScanOptions) -> Result<u8> {
     Ok(exit_code(&tally))
 }
 
+/// Bytes of objects with findings kept from the first pass for their
+/// reports; past this, the others are read again.
+const KEPT_HITS: usize = 64 << 20;
+
 /// Reads every object of `plan` once and reports what it holds. Each
 /// object is scanned for findings, lines not counted; one that has some
-/// (or whose content is opaque) is set aside, and where it is worked out
-/// meanwhile ([`Plan::prepare_places`]). At the end the set-aside objects,
-/// in id order, are read again and scanned into their reports: a clean
-/// history costs one pass and no history walk.
+/// (or whose content is opaque) is set aside (its bytes kept, within
+/// [`KEPT_HITS`]), and where it is worked out meanwhile
+/// ([`Plan::prepare_places`]). At the end the set-aside objects, in id
+/// order, are scanned into their reports (those not kept read again): a
+/// clean history costs one pass and no history walk.
 pub fn scan_plan(
     repo: &Repo,
     plan: &Plan,
@@ -96,8 +102,9 @@ pub fn scan_plan(
     output: &Output,
     pool: &rayon::ThreadPool,
 ) -> Result<Tally, GitError> {
+    use rayon::prelude::*;
     let tally = Mutex::new(Tally::default());
-    let hits = Mutex::new(Vec::new());
+    let hits = Mutex::new((Vec::new(), 0usize));
     read::read_all(repo, plan, pool, |object| {
         let data = object.data;
         let mut found: Vec<Finding> = Vec::new();
@@ -111,16 +118,30 @@ pub fn scan_plan(
             }),
             _ => {
                 plan.prepare_places();
-                lock(&hits).push(object.entry.clone());
+                let mut hits = lock(&hits);
+                let keep = hits.1 + data.len() <= KEPT_HITS;
+                hits.1 += if keep { data.len() } else { 0 };
+                hits.0
+                    .push((object.entry.clone(), keep.then(|| data.to_vec())));
             }
         }
         true
     })?;
-    let mut hits = hits.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (mut hits, _) = hits.into_inner().unwrap_or_else(|e| e.into_inner());
     if !hits.is_empty() {
         plan.places_done()?;
-        hits.sort_by(|a, b| a.oid.cmp(&b.oid));
-        read::read_entries(repo, &hits, pool, |object| {
+        hits.sort_by(|a, b| a.0.oid.cmp(&b.0.oid));
+        let (kept, again): (Vec<_>, Vec<_>) = hits.into_iter().partition(|(_, d)| d.is_some());
+        pool.install(|| {
+            kept.par_iter().all(|(entry, data)| {
+                let data = data.as_deref().unwrap_or_default();
+                let t = report_object(plan, entry, data, detector, output);
+                lock(&tally).merge(&t);
+                !output.is_closed()
+            })
+        });
+        let again: Vec<Entry> = again.into_iter().map(|(e, _)| e).collect();
+        read::read_entries(repo, &again, pool, |object| {
             let t = report_object(plan, object.entry, object.data, detector, output);
             lock(&tally).merge(&t);
             !output.is_closed()

@@ -1,13 +1,14 @@
 //! Reading a git repository: which repository, which git, and running it.
-//! [`objects`] lists every object and where it came from (`origins`
-//! parses `git log --raw`); [`read`] streams their contents (`packs`
-//! decodes the repository's own packs in process); [`staged`] lists what
-//! is about to be committed.
+//! [`objects`] lists every object and where it came from (`places`: refs
+//! and reflogs from git, the history compared in process by `graph` from
+//! the commits and trees read, or by `git log --raw` parsed in `origins`);
+//! [`read`] streams their contents (`packs` decodes the repository's own
+//! packs in process); [`staged`] lists what is about to be committed.
 //!
-//! The `git` binary does everything but decoding packs: `cat-file
-//! --batch-all-objects` lists loose, packed and borrowed objects alike,
-//! `rev-list --reflog` knows every reflog format, `log --raw -m` walks the
-//! history, and the same binary's `fast-export`/`fast-import` does the
+//! The `git` binary does everything but decoding packs and comparing the
+//! trees they hold: `cat-file --batch-all-objects` lists loose, packed and
+//! borrowed objects alike, `rev-list --reflog` knows every reflog format,
+//! and the same binary's `fast-export`/`fast-import` does the
 //! rewrite ([`crate::rewrite::git`]). Decoding every object of a pack is
 //! `gix-pack`'s (zlib-rs, each delta resolved once, on all threads): piping
 //! the whole database through `cat-file` left git's zlib over half of a
@@ -15,6 +16,8 @@
 //! does not read goes to `cat-file`. Errors keep paths as paths (this
 //! floor does not mask); the caller masks when printing.
 
+mod graph;
+mod lookup;
 pub mod objects;
 mod origins;
 mod packs;
@@ -65,7 +68,20 @@ pub struct Repo {
     pub git_dir: PathBuf,
     /// The top of the work tree, `None` for a bare repository.
     pub work_tree: Option<PathBuf>,
+    /// Its own pack directory (a linked worktree shares its main
+    /// repository's), absolute.
+    pub pack_dir: PathBuf,
 }
+
+/// Environment variables that would point git at another repository or
+/// object database than the one opened.
+const REDIRECTING: [&str; 5] = [
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+];
 
 /// Checks that a recent enough `git` is on `PATH`; returns its version line.
 pub fn check_git() -> Result<String, GitError> {
@@ -92,7 +108,11 @@ impl Repo {
     /// Opens the repository at `path` (a work tree, a `.git` directory, a
     /// bare or mirror repository).
     pub fn open(path: &Path) -> Result<Repo, GitError> {
-        let out = Command::new("git")
+        let mut git = Command::new("git");
+        for var in REDIRECTING {
+            git.env_remove(var);
+        }
+        let out = git
             .arg("-C")
             .arg(path)
             .args([
@@ -100,6 +120,8 @@ impl Repo {
                 "--path-format=absolute",
                 "--git-dir",
                 "--is-bare-repository",
+                "--git-path",
+                "objects/pack",
                 "--show-toplevel",
             ])
             .stdin(Stdio::null())
@@ -107,7 +129,9 @@ impl Repo {
             .output()?;
         let text = String::from_utf8_lossy(&out.stdout);
         let mut lines = text.lines();
-        let (Some(git_dir), Some(bare)) = (lines.next(), lines.next()) else {
+        let (Some(git_dir), Some(bare), Some(pack_dir)) =
+            (lines.next(), lines.next(), lines.next())
+        else {
             return Err(GitError::NotARepo(path.to_path_buf()));
         };
         // Inside a `.git` directory `--show-toplevel` fails: no work tree.
@@ -119,6 +143,7 @@ impl Repo {
             given: path.to_path_buf(),
             git_dir: PathBuf::from(git_dir),
             work_tree,
+            pack_dir: PathBuf::from(pack_dir),
         })
     }
 
@@ -130,13 +155,7 @@ impl Repo {
         S: AsRef<OsStr>,
     {
         let mut cmd = Command::new("git");
-        for var in [
-            "GIT_DIR",
-            "GIT_WORK_TREE",
-            "GIT_INDEX_FILE",
-            "GIT_OBJECT_DIRECTORY",
-            "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-        ] {
+        for var in REDIRECTING {
             cmd.env_remove(var);
         }
         cmd.env("GIT_NO_REPLACE_OBJECTS", "1")

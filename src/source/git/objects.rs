@@ -5,10 +5,12 @@
 //! Where from: `cat-file --batch-all-objects --batch-check` lists every
 //! object, loose and packed, reachable or not; `rev-list --all --reflog`
 //! tells which commits and tags are reachable (branches, tags, remotes,
-//! notes, `refs/stash`, `refs/pull/*`, every reflog entry); `log --raw -m`
-//! over every commit (dangling ones included) tells, per blob, the commits
-//! that put it at a path: the oldest is *first seen*, and how many; a blob
-//! is reachable when one of them is. A blob no
+//! notes, `refs/stash`, `refs/pull/*`, every reflog entry); every commit
+//! (dangling ones included) compared with its parents, as `log --raw -m`
+//! would (`graph`, from what the reading kept; `origins` parses `git log`
+//! for a narrowed scope or a history past the graph's budget), tells, per
+//! blob, the commits that put it at a path: the oldest is *first seen*, and
+//! how many; a blob is reachable when one of them is. A blob no
 //! commit introduces is in the index or unreachable (`git add` then
 //! reset). A [`Scope`] with `--branch`/`--since` narrows all this to the
 //! commits `git log` selects, their blobs and their messages.
@@ -16,9 +18,10 @@
 //! Reading the whole database needs only the list; where objects are is
 //! worked out by `places`, on a thread started when the first object needs
 //! reporting ([`Plan::prepare_places`]), so it runs while the rest is
-//! read, and a clean history never walks its commits. Where blobs came
-//! from is parsed in `origins`; contents are read by [`super::read`].
+//! read, and a clean history never walks its commits. Contents are read by
+//! [`super::read`].
 
+use super::graph::Graph;
 use super::origins::origins;
 use super::places::{blob_place, Places};
 use super::{GitError, Repo};
@@ -166,6 +169,12 @@ impl Plan {
     /// True when the plan covers the whole object database.
     pub fn is_whole(&self) -> bool {
         self.whole
+    }
+
+    /// Where reading the whole database keeps commits and trees, so that
+    /// the places are worked out without walking the history again.
+    pub(super) fn graph(&self) -> &Graph {
+        self.places.graph()
     }
 
     /// Starts working out where objects are, if not started yet (returns

@@ -91,9 +91,8 @@ pub(super) fn origins(repo: &Repo, scope: &Scope, extra: &[&Oid]) -> Result<Orig
         } else if let Some(head) = f.strip_prefix(b"\x01") {
             let text = String::from_utf8_lossy(head);
             let (commit, time) = text.split_once(' ').unwrap_or((&text, "0"));
-            let index = origins.commits.len() as u32;
-            origins.commits.push(commit.to_string());
-            current = Some((index, time.trim().parse().unwrap_or(0)));
+            let time = time.trim().parse().unwrap_or(0);
+            current = Some((origins.begin_commit(commit), time));
         } else if f.starts_with(b":") {
             // `:old new oldsha newsha status`: keep added or changed blobs.
             let meta = String::from_utf8_lossy(f);
@@ -154,7 +153,16 @@ impl Origins {
         }
     }
 
-    fn record(&mut self, blob: Oid, index: u32, time: i64, path: &[u8]) {
+    /// Starts one `git log` entry (a commit, or a merge against one of its
+    /// parents): the index [`Origins::record`] takes.
+    pub(super) fn begin_commit(&mut self, commit: &str) -> u32 {
+        let index = self.commits.len() as u32;
+        self.commits.push(commit.to_string());
+        index
+    }
+
+    /// Notes that entry `index` (at `time`) puts `blob` at `path`.
+    pub(super) fn record(&mut self, blob: Oid, index: u32, time: i64, path: &[u8]) {
         let commit = &self.commits[index as usize];
         match self.blobs.get_mut(&blob) {
             Some(o) => {
@@ -180,5 +188,27 @@ impl Origins {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+impl Origins {
+    /// Per blob: first commit, its path, how many entries, and the
+    /// commits putting it in place (sorted) — to compare two answers.
+    pub(super) fn summary(&self) -> std::collections::BTreeMap<Oid, (Oid, Vec<u8>, u32, Vec<Oid>)> {
+        self.blobs
+            .iter()
+            .map(|(blob, o)| {
+                let mut by: Vec<Oid> =
+                    o.by.iter()
+                        .map(|&i| self.commits[i as usize].clone())
+                        .collect();
+                by.sort();
+                (
+                    blob.clone(),
+                    (o.commit.clone(), o.path.clone(), o.commits, by),
+                )
+            })
+            .collect()
     }
 }

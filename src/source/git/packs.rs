@@ -13,13 +13,13 @@
 //! objects not yet handed over are read by git, which reports real
 //! damage). Each object is handed over once even when several packs hold it.
 
+use super::graph::Graph;
 use super::objects::Entry;
 use super::read::Object;
 use super::Repo;
 use gix_pack::index::traverse::{Algorithm, Options, SafetyCheck};
 use std::collections::HashMap;
 use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -40,8 +40,15 @@ pub(super) struct PackRead {
 }
 
 /// Hands every object of `entries` found in the repository's packs to
-/// `each`, on `threads` threads; the rest is for `cat-file`.
-pub(super) fn read_packs<F>(repo: &Repo, entries: &[Entry], threads: usize, each: &F) -> PackRead
+/// `each`, on `threads` threads, and every commit and tree to `graph`;
+/// the rest is for `cat-file`.
+pub(super) fn read_packs<F>(
+    repo: &Repo,
+    entries: &[Entry],
+    threads: usize,
+    each: &F,
+    graph: &Graph,
+) -> PackRead
 where
     F: Fn(Object) -> bool + Sync,
 {
@@ -63,11 +70,12 @@ where
             let Ok(bundle) = gix_pack::Bundle::at(&idx, gix_hash::Kind::Sha1) else {
                 continue;
             };
-            let processor = |_: gix_object::Kind,
+            let processor = |kind: gix_object::Kind,
                              data: &[u8],
                              found: &gix_pack::index::Entry,
                              _: &dyn gix_utils::progress::Progress|
              -> gix_error::Result {
+                graph.add(kind, found.oid, data);
                 let Some(&i) = wanted.get(&found.oid) else {
                     return Ok(()); // a tree, or not in the plan
                 };
@@ -114,21 +122,11 @@ where
     }
 }
 
-/// The `*.idx` files of the repository's own pack directory (git says
-/// where: a linked worktree shares its main repository's). None when
-/// there is no such directory or git cannot say: then git reads it all.
+/// The `*.idx` files of the repository's own pack directory (a linked
+/// worktree shares its main repository's). None when there is no such
+/// directory: then git reads it all.
 fn pack_indexes(repo: &Repo) -> Vec<PathBuf> {
-    let args = [
-        "rev-parse",
-        "--path-format=absolute",
-        "--git-path",
-        "objects/pack",
-    ];
-    let Ok(out) = repo.output(args) else {
-        return Vec::new();
-    };
-    let dir = PathBuf::from(OsStr::from_bytes(out.trim_ascii_end()));
-    let Ok(listing) = std::fs::read_dir(&dir) else {
+    let Ok(listing) = std::fs::read_dir(&repo.pack_dir) else {
         return Vec::new();
     };
     let mut found: Vec<PathBuf> = listing
@@ -185,7 +183,7 @@ mod tests {
         // Two commits, two versions of a.txt, the loose blob.
         assert_eq!(plan.entries.len(), 5);
         let seen = Mutex::new(Vec::new());
-        let read = read_packs(&repo, &plan.entries, 2, &|o: Object| {
+        let each = |o: Object| {
             let expected = match o.entry.kind {
                 ObjectKind::Commit => o.data.starts_with(b"tree "),
                 _ => o.data.starts_with(b"alpha\n"),
@@ -193,7 +191,8 @@ mod tests {
             assert!(expected, "{} decoded", o.entry.oid);
             seen.lock().unwrap().push(o.entry.oid.clone());
             true
-        });
+        };
+        let read = read_packs(&repo, &plan.entries, 2, &each, plan.graph());
         assert!(!read.stopped);
         let seen = seen.into_inner().unwrap();
         assert_eq!(seen.len(), 4, "each packed object once");
@@ -208,10 +207,11 @@ mod tests {
         let (_dir, repo, _) = packed_repo();
         let plan = plan(&repo, &Scope::default()).unwrap();
         let calls = AtomicU64::new(0);
-        let read = read_packs(&repo, &plan.entries, 1, &|_: Object| {
+        let each = |_: Object| {
             calls.fetch_add(1, Ordering::Relaxed);
             false
-        });
+        };
+        let read = read_packs(&repo, &plan.entries, 1, &each, plan.graph());
         assert!(read.stopped);
         assert_eq!(calls.into_inner(), 1, "nothing handed over after a stop");
     }

@@ -1,25 +1,40 @@
 //! Where each object of a plan is — which commits put a blob at which path
 //! (first seen, how many), whether a ref or reflog entry reaches it, which
 //! tag ref names a tag — worked out once: given beforehand (a narrowed
-//! scope, the index), or for the whole database by a thread started when
-//! the first object needs it ([`Places::start`]), so that the history walk
-//! runs while objects are read, and not at all for a clean history.
+//! scope, the index), or for the whole database when the first object
+//! needs it ([`Places::start`]): a thread asks git what refs and reflogs
+//! reach while objects are still read, and the history is compared from
+//! the commits and trees the reading kept ([`Graph`]) — or, past its
+//! budget, walked by `git log`. A clean history never pays for any of it.
 
+use super::graph::Graph;
 use super::objects::{Entry, ObjectKind, Oid, Place, Scope};
 use super::origins::{origins, Origins};
 use super::{GitError, Repo};
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 
 /// Where objects are: known, or to be worked out (once).
 #[derive(Debug, Default)]
 pub(super) struct Places {
     ready: OnceLock<Placer>,
-    /// The repository and its commits, until the work starts.
-    source: Mutex<Option<(Repo, Vec<Oid>)>>,
-    pending: Mutex<Option<JoinHandle<Result<Placer, GitError>>>>,
+    /// The repository and its commits, for the whole database.
+    source: Option<(Repo, Vec<Oid>)>,
+    /// The commits and trees the reading keeps.
+    graph: Arc<Graph>,
+    started: Mutex<bool>,
+    pending: Mutex<Option<JoinHandle<Result<Refs, GitError>>>>,
     error: Mutex<Option<GitError>>,
+}
+
+/// What refs, reflogs and the index say.
+#[derive(Debug)]
+struct Refs {
+    /// Reachable commits and tags.
+    reachable: HashSet<Oid>,
+    tag_refs: HashMap<Oid, Vec<u8>>,
+    index: HashMap<Oid, Vec<u8>>,
 }
 
 /// Answers where an object is.
@@ -28,29 +43,18 @@ enum Placer {
     /// Every place worked out beforehand (a narrowed scope, the index).
     Known(HashMap<Oid, Place>),
     /// The whole database: reachability, origins, tag refs, the index.
-    Full {
-        /// Reachable commits and tags.
-        reachable: HashSet<Oid>,
-        origins: Origins,
-        tag_refs: HashMap<Oid, Vec<u8>>,
-        index: HashMap<Oid, Vec<u8>>,
-    },
+    Full { refs: Refs, origins: Origins },
 }
 
 impl Placer {
     fn place(&self, entry: &Entry) -> Place {
         match self {
             Placer::Known(map) => map.get(&entry.oid).cloned().unwrap_or(Place::Unreachable),
-            Placer::Full {
-                reachable,
-                origins,
-                tag_refs,
-                index,
-            } => match entry.kind {
-                ObjectKind::Blob => blob_place(&entry.oid, origins, index),
+            Placer::Full { refs, origins } => match entry.kind {
+                ObjectKind::Blob => blob_place(&entry.oid, origins, &refs.index),
                 ObjectKind::Commit | ObjectKind::Tag => Place::Own {
-                    tag_ref: tag_refs.get(&entry.oid).cloned(),
-                    reachable: reachable.contains(&entry.oid),
+                    tag_ref: refs.tag_refs.get(&entry.oid).cloned(),
+                    reachable: refs.reachable.contains(&entry.oid),
                 },
             },
         }
@@ -70,17 +74,24 @@ impl Places {
     /// `commits`, to work out when first needed.
     pub(super) fn later(repo: Repo, commits: Vec<Oid>) -> Places {
         Places {
-            source: Mutex::new(Some((repo, commits))),
+            source: Some((repo, commits)),
             ..Places::default()
         }
     }
 
-    /// Starts working them out, if not started yet (returns at once: a
-    /// thread runs the git commands).
+    /// Where the reading keeps commits and trees for placing.
+    pub(super) fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// Starts asking git about refs, if not started yet (returns at once:
+    /// a thread runs the git commands).
     pub(super) fn start(&self) {
-        if let Some((repo, commits)) = lock(&self.source).take() {
-            let handle = std::thread::spawn(move || full_places(&repo, &commits));
-            *lock(&self.pending) = Some(handle);
+        let mut started = lock(&self.started);
+        if let (false, Some((repo, _))) = (*started, &self.source) {
+            let repo = repo.clone();
+            *lock(&self.pending) = Some(std::thread::spawn(move || refs(&repo)));
+            *started = true;
         }
     }
 
@@ -102,17 +113,32 @@ impl Places {
     fn placer(&self) -> &Placer {
         self.start();
         self.ready.get_or_init(|| {
+            let Some((repo, commits)) = &self.source else {
+                return Placer::Known(HashMap::new());
+            };
             let pending = lock(&self.pending).take();
-            let joined = pending.map(|h| h.join().unwrap_or_else(|_| Err(thread_died())));
-            match joined {
-                Some(Ok(placer)) => placer,
-                Some(Err(e)) => {
-                    *lock(&self.error) = Some(e);
-                    Placer::Known(HashMap::new())
-                }
-                None => Placer::Known(HashMap::new()),
-            }
+            let refs = pending.map(|h| h.join().unwrap_or_else(|_| Err(thread_died())));
+            let placed = refs.unwrap_or_else(|| Err(thread_died())).and_then(|refs| {
+                let mut origins = self.origins(repo, commits)?;
+                origins.mark_reachable(&refs.reachable);
+                Ok(Placer::Full { refs, origins })
+            });
+            placed.unwrap_or_else(|e| {
+                *lock(&self.error) = Some(e);
+                Placer::Known(HashMap::new())
+            })
         })
+    }
+
+    /// Where every blob came from: from the commits and trees the reading
+    /// kept when it read the whole database within their budget, else
+    /// from `git log` (and the graph is given up: nothing more is kept).
+    fn origins(&self, repo: &Repo, commits: &[Oid]) -> Result<Origins, GitError> {
+        if self.graph.is_usable() {
+            return self.graph.origins(repo, commits);
+        }
+        self.graph.give_up();
+        logged_origins(repo, commits)
     }
 }
 
@@ -123,19 +149,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Commits per `git log` below which one process walks them all.
 const LOG_SHARE: usize = 2000;
 
-/// Where every object of the database is: what refs and reflogs reach,
-/// which commits put each blob at a path, which ref names each tag. The
-/// git commands run at once (`git log` over every commit is the long one,
-/// so the commits are shared out between a few, one per core up to 4);
-/// which blobs are reachable is settled once all have ended.
-fn full_places(repo: &Repo, commits: &[Oid]) -> Result<Placer, GitError> {
+/// Where every blob came from, by `git log --raw -m` over every commit:
+/// the commits are shared out between a few processes, one per core up
+/// to 4.
+fn logged_origins(repo: &Repo, commits: &[Oid]) -> Result<Origins, GitError> {
     let commits: Vec<&Oid> = commits.iter().collect();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let logs = cores.clamp(1, 4).min(commits.len() / LOG_SHARE + 1);
     std::thread::scope(|s| {
-        let reach = s.spawn(|| reachable(repo));
-        let tags = s.spawn(|| tag_refs(repo));
-        let index = s.spawn(|| index_blobs(repo));
         let shares: Vec<_> = commits
             .chunks(commits.len().div_ceil(logs).max(1))
             .map(|share| s.spawn(move || origins(repo, &Scope::default(), share)))
@@ -144,11 +165,18 @@ fn full_places(repo: &Repo, commits: &[Oid]) -> Result<Placer, GitError> {
         for share in shares {
             all.merge(share.join().unwrap_or_else(|_| Err(thread_died()))?);
         }
-        let reachable = reach.join().unwrap_or_else(|_| Err(thread_died()))?;
-        let mut origins = all;
-        origins.mark_reachable(&reachable);
-        Ok(Placer::Full {
-            origins,
+        Ok(all)
+    })
+}
+
+/// What refs, reflogs and the index of `repo` say, the three git
+/// commands run at once.
+fn refs(repo: &Repo) -> Result<Refs, GitError> {
+    std::thread::scope(|s| {
+        let tags = s.spawn(|| tag_refs(repo));
+        let index = s.spawn(|| index_blobs(repo));
+        let reachable = reachable(repo)?;
+        Ok(Refs {
             reachable,
             tag_refs: tags.join().unwrap_or_else(|_| Err(thread_died()))?,
             index: index.join().unwrap_or_else(|_| Err(thread_died()))?,

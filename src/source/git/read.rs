@@ -1,12 +1,13 @@
 //! Reading objects' contents. The whole database: its packs in process
 //! ([`super::packs`]), then what they do not hold (loose objects,
-//! alternates) through `cat-file`. A list of objects (a narrowed scope,
+//! alternates) through `cat-file`, commits and trees kept on the way for
+//! placing ([`super::graph`]). A list of objects (a narrowed scope,
 //! the objects to report): a few `cat-file --batch` processes, each
 //! given a contiguous run of the list holding about as many bytes as the
 //! others, feed batches of objects to a caller's closure, run in parallel
 //! on a thread pool while the next batches are read.
 
-use super::objects::{Entry, Plan};
+use super::objects::{Entry, ObjectKind, Plan};
 use super::packs::read_packs;
 use super::{wait_ok, Fed, GitError, Repo};
 use std::io::{BufRead, BufReader, Read};
@@ -43,8 +44,16 @@ where
     if !plan.is_whole() {
         return read_entries(repo, &plan.entries, pool, each);
     }
-    let packed = read_packs(repo, &plan.entries, pool.current_num_threads(), &each);
+    let graph = plan.graph();
+    let packed = read_packs(
+        repo,
+        &plan.entries,
+        pool.current_num_threads(),
+        &each,
+        graph,
+    );
     if packed.stopped {
+        graph.seal(false);
         return Ok(packed.bytes);
     }
     let rest: Vec<Entry> = plan
@@ -54,7 +63,19 @@ where
         .filter(|(_, &done)| !done)
         .map(|(e, _)| e.clone())
         .collect();
-    Ok(packed.bytes + read_entries(repo, &rest, pool, each)?)
+    // Loose commits join the graph; their trees are asked of git when
+    // placing needs them.
+    let read = read_entries(repo, &rest, pool, |object| {
+        if let (ObjectKind::Commit, Ok(oid)) = (
+            object.entry.kind,
+            gix_hash::ObjectId::from_hex(object.entry.oid.as_bytes()),
+        ) {
+            graph.add(gix_object::Kind::Commit, oid, object.data);
+        }
+        each(object)
+    });
+    graph.seal(read.is_ok());
+    Ok(packed.bytes + read?)
 }
 
 /// Reads `entries` once each and calls `each` on them, in parallel on

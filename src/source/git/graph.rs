@@ -1,0 +1,440 @@
+//! The commits and trees decoded while the packs are read, kept (within a
+//! budget) so that where each blob came from is worked out in process:
+//! the same answer as `git log --raw -m --no-renames` over every commit
+//! ([`super::origins`]), without git inflating the whole history a second
+//! time — that walk was a fifth of a full scan's CPU (bench/GIT.md).
+//!
+//! Each commit is compared with each of its parents (a root commit with
+//! nothing), tree by tree in git's name order, skipping subtrees whose ids
+//! are equal; every file or symlink added or changed (content or mode) is
+//! recorded at its path, as `git log -m` would list it. A commit or tree
+//! the packs did not hold (loose objects, alternates) is asked of one
+//! `git cat-file --batch`. A parent the database lacks (a shallow clone)
+//! makes a root, as git does. Past [`TREE_BUDGET`] bytes of trees the
+//! trees are dropped and the caller asks `git log` instead.
+//!
+//! Long because of its unit tests: one history with every case `git log
+//! -m` lists, compared with git's own answer.
+
+use super::lookup::Missing;
+use super::objects::Oid;
+use super::origins::Origins;
+use super::{GitError, Repo};
+use gix_hash::ObjectId;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Tree bytes kept at most; a larger history is placed by `git log`.
+pub(super) const TREE_BUDGET: usize = 512 << 20;
+
+/// Commits compared by one thread at least.
+const PLACE_SHARE: usize = 1000;
+
+/// Shards of the store (threads of the pack traversal add at once).
+const SHARDS: usize = 16;
+
+/// What placing needs of a commit.
+#[derive(Debug, Clone)]
+struct Commit {
+    tree: ObjectId,
+    parents: Vec<ObjectId>,
+    /// Committer time (`%ct`).
+    time: i64,
+}
+
+#[derive(Debug, Default)]
+struct Shard {
+    trees: HashMap<ObjectId, Arc<[u8]>>,
+    commits: HashMap<ObjectId, Commit>,
+}
+
+/// The commits and trees seen so far.
+#[derive(Debug)]
+pub(super) struct Graph {
+    shards: Vec<Mutex<Shard>>,
+    tree_bytes: AtomicUsize,
+    budget: usize,
+    /// Past the budget, or the reading did not finish: ask `git log`.
+    incomplete: AtomicBool,
+    /// Every object of the database has been offered.
+    sealed: AtomicBool,
+}
+
+impl Default for Graph {
+    fn default() -> Graph {
+        Graph::with_budget(TREE_BUDGET)
+    }
+}
+
+impl Graph {
+    /// An empty store keeping at most `budget` bytes of trees.
+    pub(super) fn with_budget(budget: usize) -> Graph {
+        Graph {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            tree_bytes: AtomicUsize::new(0),
+            budget,
+            incomplete: AtomicBool::new(false),
+            sealed: AtomicBool::new(false),
+        }
+    }
+
+    fn shard(&self, oid: &ObjectId) -> std::sync::MutexGuard<'_, Shard> {
+        let i = oid.as_bytes()[0] as usize % SHARDS;
+        self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps a tree or a commit (other kinds are not needed).
+    pub(super) fn add(&self, kind: gix_object::Kind, oid: ObjectId, data: &[u8]) {
+        if self.incomplete.load(Ordering::Relaxed) {
+            return;
+        }
+        match kind {
+            gix_object::Kind::Tree => {
+                let total = self.tree_bytes.fetch_add(data.len(), Ordering::Relaxed);
+                if total + data.len() > self.budget {
+                    self.give_up();
+                    return;
+                }
+                self.shard(&oid).trees.insert(oid, data.into());
+            }
+            gix_object::Kind::Commit => {
+                if let Some(commit) = parse_commit(data) {
+                    self.shard(&oid).commits.insert(oid, commit);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Marks the store unusable and frees it.
+    pub(super) fn give_up(&self) {
+        self.incomplete.store(true, Ordering::Relaxed);
+        for shard in &self.shards {
+            *shard.lock().unwrap_or_else(|e| e.into_inner()) = Shard::default();
+        }
+    }
+
+    /// Says that every object has been offered (the whole database was
+    /// read), or not (a stop, an error): then the store is given up.
+    pub(super) fn seal(&self, finished: bool) {
+        if !finished {
+            self.give_up();
+        }
+        self.sealed.store(true, Ordering::Release);
+    }
+
+    /// True when the whole database was read within the budget.
+    pub(super) fn is_usable(&self) -> bool {
+        self.sealed.load(Ordering::Acquire) && !self.incomplete.load(Ordering::Relaxed)
+    }
+
+    /// Where every blob came from, for `commits` (every commit of the
+    /// database), as [`super::origins::origins`] would say it; the commits
+    /// shared out between the cores.
+    pub(super) fn origins(&self, repo: &Repo, commits: &[Oid]) -> Result<Origins, GitError> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let share = commits.len().div_ceil(cores).max(PLACE_SHARE);
+        std::thread::scope(|s| {
+            let parts: Vec<_> = commits
+                .chunks(share)
+                .map(|part| s.spawn(move || self.origins_of(repo, part)))
+                .collect();
+            let mut all = Origins::default();
+            for part in parts {
+                let placed = part
+                    .join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("placing thread").into()));
+                all.merge(placed?);
+            }
+            Ok(all)
+        })
+    }
+
+    /// [`Graph::origins`] of one share of the commits.
+    fn origins_of(&self, repo: &Repo, commits: &[Oid]) -> Result<Origins, GitError> {
+        let mut missing = Missing::new(repo);
+        let mut origins = Origins::default();
+        let mut path = Vec::new();
+        for hex in commits {
+            let Ok(oid) = ObjectId::from_hex(hex.as_bytes()) else {
+                continue;
+            };
+            let Some(commit) = self.commit(&oid, &mut missing)? else {
+                continue;
+            };
+            let mut against: Vec<Option<ObjectId>> = Vec::new();
+            for parent in &commit.parents {
+                // A parent the database lacks (shallow): a root, as git.
+                let tree = self.commit(parent, &mut missing)?.map(|p| p.tree);
+                against.push(tree);
+            }
+            if against.is_empty() {
+                against.push(None);
+            }
+            // `log -m`: one entry per parent, each diffed on its own.
+            for parent_tree in against {
+                let index = origins.begin_commit(hex);
+                let mut diff = Diff {
+                    graph: self,
+                    missing: &mut missing,
+                    origins: &mut origins,
+                    index,
+                    time: commit.time,
+                };
+                path.clear();
+                diff.trees(Some(commit.tree), parent_tree, &mut path)?;
+            }
+        }
+        missing.finish()?;
+        Ok(origins)
+    }
+
+    fn commit(&self, oid: &ObjectId, missing: &mut Missing) -> Result<Option<Commit>, GitError> {
+        if let Some(c) = self.shard(oid).commits.get(oid) {
+            return Ok(Some(c.clone()));
+        }
+        Ok(missing
+            .get(oid, "commit")?
+            .and_then(|data| parse_commit(&data)))
+    }
+
+    /// A tree's bytes: kept, or asked of git (empty when it has none).
+    fn tree(&self, oid: &ObjectId, missing: &mut Missing) -> Result<Arc<[u8]>, GitError> {
+        if let Some(t) = self.shard(oid).trees.get(oid) {
+            return Ok(t.clone());
+        }
+        Ok(missing.get(oid, "tree")?.unwrap_or_default().into())
+    }
+}
+
+/// One commit's comparison with one parent.
+struct Diff<'a, 'r> {
+    graph: &'a Graph,
+    missing: &'a mut Missing<'r>,
+    origins: &'a mut Origins,
+    index: u32,
+    time: i64,
+}
+
+/// A tree entry as placing reads it.
+struct Entry<'t> {
+    name: &'t [u8],
+    mode: u32,
+    oid: ObjectId,
+}
+
+impl Entry<'_> {
+    fn is_tree(&self) -> bool {
+        self.mode == 0o040000
+    }
+}
+
+impl Diff<'_, '_> {
+    /// Records every file or symlink of `new` that `old` does not hold
+    /// the same (same id, same mode) at the same path.
+    fn trees(
+        &mut self,
+        new: Option<ObjectId>,
+        old: Option<ObjectId>,
+        path: &mut Vec<u8>,
+    ) -> Result<(), GitError> {
+        if new == old {
+            return Ok(());
+        }
+        let new = match new {
+            Some(oid) => self.graph.tree(&oid, self.missing)?,
+            None => return Ok(()),
+        };
+        let old = match old {
+            Some(oid) => self.graph.tree(&oid, self.missing)?,
+            None => Arc::from(&[][..]),
+        };
+        let mut olds = entries(&old).peekable();
+        for entry in entries(&new) {
+            // Entries only the old tree has were deleted: passed over.
+            let mut same = None;
+            while let Some(o) = olds.peek() {
+                match gix_object::tree::name_order(o.name, o.is_tree(), entry.name, entry.is_tree())
+                {
+                    std::cmp::Ordering::Less => {
+                        olds.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        same = olds.next();
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+            let len = path.len();
+            if !path.is_empty() {
+                path.push(b'/');
+            }
+            path.extend_from_slice(entry.name);
+            if entry.is_tree() {
+                self.trees(Some(entry.oid), same.map(|o| o.oid), path)?;
+            } else {
+                let unchanged = same.is_some_and(|o| o.oid == entry.oid && o.mode == entry.mode);
+                let is_file = matches!(entry.mode, 0o100644 | 0o100755 | 0o120000);
+                if is_file && !unchanged && !entry.oid.is_null() {
+                    self.origins
+                        .record(entry.oid.to_string(), self.index, self.time, path);
+                }
+            }
+            path.truncate(len);
+        }
+        Ok(())
+    }
+}
+
+/// A tree's entries, modes as git compares them (`canon_mode`); parsing
+/// stops at damage.
+fn entries(tree: &[u8]) -> impl Iterator<Item = Entry<'_>> {
+    gix_object::TreeRefIter::from_bytes(tree, gix_hash::Kind::Sha1)
+        .map_while(Result::ok)
+        .map(|e| Entry {
+            name: e.filename,
+            mode: canon_mode(e.mode.value() as u32),
+            oid: e.oid.to_owned(),
+        })
+}
+
+/// git's `canon_mode`: any regular file is 100644 or 100755.
+fn canon_mode(mode: u32) -> u32 {
+    match mode & 0o170000 {
+        0o100000 => 0o100644 | if mode & 0o100 != 0 { 0o111 } else { 0 },
+        0o120000 => 0o120000,
+        0o040000 => 0o040000,
+        _ => 0o160000,
+    }
+}
+
+/// Tree id, parents and committer time of a commit object.
+fn parse_commit(data: &[u8]) -> Option<Commit> {
+    let mut iter = gix_object::CommitRefIter::from_bytes(data, gix_hash::Kind::Sha1);
+    let tree = iter.tree_id().ok()?;
+    let parents = gix_object::CommitRefIter::from_bytes(data, gix_hash::Kind::Sha1)
+        .parent_ids()
+        .collect();
+    let time = gix_object::CommitRefIter::from_bytes(data, gix_hash::Kind::Sha1)
+        .committer()
+        .map_or(0, |c| c.seconds());
+    Some(Commit {
+        tree,
+        parents,
+        time,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::git::objects::{plan, ObjectKind, Scope};
+    use crate::source::git::origins::origins;
+
+    /// A history with every case `git log -m` lists differently: merges
+    /// (each side and an evil merge), mode and type changes, a copy, a
+    /// rename, a file turned directory, a symlink, a submodule, a
+    /// deletion, equal commit times, an orphan root, a dangling commit;
+    /// half packed, the rest loose.
+    const HISTORY: &str = r#"
+set -e
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+export GIT_AUTHOR_NAME=A GIT_AUTHOR_EMAIL=a@example.test GIT_COMMITTER_NAME=C GIT_COMMITTER_EMAIL=c@example.test
+t=1700000000
+c() { t=$((t + ${2:-60})); GIT_AUTHOR_DATE="$t +0000" GIT_COMMITTER_DATE="$t +0000" git commit -q --allow-empty -m "$1"; }
+git -c init.defaultBranch=main init -q .
+git config gc.auto 0
+mkdir -p d/e && echo one > a && echo two > d/b && echo three > d/e/f && git add -A && c root
+echo one > copy && git add -A && c copy
+chmod +x d/b && git add -A && c mode
+ln -s a link && git mv d/e/f d/e/g && git add -A && c symlink-and-rename 0
+git rm -q a && mkdir a && echo inner > a/x && git add -A && c file-to-dir
+git update-index --add --cacheinfo 160000,1111111111111111111111111111111111111111,sub && c submodule
+git checkout -q -b side HEAD~2
+echo side > s && echo changed > d/b && git add -A && c side
+git checkout -q main
+echo main > m && git add -A && c main-work
+git merge -q --no-commit side || true
+echo evil > evil && git add -A && c merge
+git repack -a -d -q
+rm link && echo notalink > link && git add -A && c link-to-file
+git checkout -q --orphan other && git rm -rq --cached . && echo orphan > o && git add o && c orphan
+git checkout -q -f main
+echo gone > dangling && git add dangling && c dangling && git reset -q --hard HEAD~1
+"#;
+
+    fn history() -> (tempfile::TempDir, Repo) {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("sh")
+            .args(["-c", HISTORY])
+            .current_dir(dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let repo = Repo::open(dir.path()).unwrap();
+        (dir, repo)
+    }
+
+    #[test]
+    fn the_history_compared_in_process_places_blobs_as_git_log_does() {
+        let (_dir, repo) = history();
+        let plan = plan(&repo, &Scope::default()).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        super::super::read::read_all(&repo, &plan, &pool, |_| true).unwrap();
+        let graph = plan.graph();
+        assert!(graph.is_usable());
+        let commits: Vec<Oid> = plan
+            .entries
+            .iter()
+            .filter(|e| e.kind == ObjectKind::Commit)
+            .map(|e| e.oid.clone())
+            .collect();
+        assert_eq!(commits.len(), 12);
+        let listed: Vec<&Oid> = commits.iter().collect();
+        let logged = origins(&repo, &Scope::default(), &listed).unwrap();
+        let compared = graph.origins(&repo, &commits).unwrap();
+        assert_eq!(
+            compared.commits.len(),
+            logged.commits.len(),
+            "one entry per parent"
+        );
+        assert_eq!(compared.summary(), logged.summary());
+        // Some of it came from loose objects (asked of git), and the
+        // cases are there: a merge lists a blob once per parent.
+        assert!(logged.summary().len() >= 12);
+        assert!(logged.summary().values().any(|(_, _, n, _)| *n >= 2));
+    }
+
+    #[test]
+    fn past_its_budget_or_unfinished_the_graph_is_not_used() {
+        let oid = ObjectId::null(gix_hash::Kind::Sha1);
+        let tree = b"100644 a\0aaaaaaaaaaaaaaaaaaaa";
+        let small = Graph::with_budget(tree.len() - 1);
+        small.add(gix_object::Kind::Tree, oid, tree);
+        small.seal(true);
+        assert!(!small.is_usable());
+        let stopped = Graph::with_budget(1 << 20);
+        stopped.add(gix_object::Kind::Tree, oid, tree);
+        assert!(!stopped.is_usable(), "not sealed yet");
+        stopped.seal(false);
+        assert!(!stopped.is_usable());
+        let whole = Graph::with_budget(1 << 20);
+        whole.add(gix_object::Kind::Tree, oid, tree);
+        whole.seal(true);
+        assert!(whole.is_usable());
+    }
+
+    #[test]
+    fn modes_compare_as_git_compares_them() {
+        assert_eq!(canon_mode(0o100664), 0o100644);
+        assert_eq!(canon_mode(0o100775), 0o100755);
+        assert_eq!(canon_mode(0o120000), 0o120000);
+        assert_eq!(canon_mode(0o040000), 0o040000);
+        assert_eq!(canon_mode(0o160000), 0o160000);
+    }
+}
