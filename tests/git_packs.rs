@@ -81,3 +81,42 @@ fn git_scan_from_a_linked_worktree_reads_the_shared_packs() {
     let records = scan_finds_each_once(&linked, &leaks);
     assert_eq!(records.len(), 10, "one finding per planted value");
 }
+
+#[test]
+fn git_scan_reads_a_sha256_repository_through_git_and_places_its_blobs() {
+    let mut fake = common::FakeGen::new(24);
+    let mut planted = common::Planted::default();
+    let in_file = planted.add(fake.scannable("cfut_", true));
+    let in_message = planted.add(fake.scannable("cfut_", true));
+    let tree = common::Tree::new();
+    let dir = tree.path();
+    git_in(dir, &["init", "-q", "--object-format=sha256", "."]);
+    tree.write("app/.env", format!("CLOUDFLARE_API_TOKEN={in_file}\n"));
+    git_in(dir, &["add", "-A"]);
+    git_in(dir, &["commit", "-q", "-m", "add env"]);
+    let first = git_in(dir, &["rev-parse", "HEAD"]).trim().to_string();
+    assert_eq!(first.len(), 64, "a SHA-256 repository");
+    git_in(
+        dir,
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            &format!("debug {in_message}"),
+        ],
+    );
+    git_in(dir, &["repack", "-a", "-d", "-q"]);
+    assert!(count(dir, "packs:") >= 1);
+    let ran = run(cfscrub().args(["git", "scan", "--format", "json"]).arg(dir)).expect(1);
+    planted.assert_absent("stdout", &ran.stdout);
+    planted.assert_absent("stderr", &ran.stderr);
+    let records = findings(&ran.stdout);
+    assert_eq!(records.len(), 2, "both values, once each");
+    let blob = finding_of(&records, &in_file, "file");
+    assert_eq!(blob["commit"], first.as_str());
+    assert_eq!(blob["path"], "app/.env");
+    assert_eq!(blob["commits"], 1);
+    let message = finding_of(&records, &in_message, "message");
+    assert_eq!(message["object"], "commit");
+}

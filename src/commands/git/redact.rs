@@ -50,17 +50,18 @@ pub fn run(args: GitRedactOptions) -> Result<u8> {
     let plan = objects::plan(&repo, &Scope::default())?;
     let output = Output::stdout(Format::Human, ColorChoice::Never);
     let tally = scan_plan(&repo, &plan, &detector, &output, &pool)?;
+    let objects = plan.objects()?;
     let code = if tally.findings > 0 || tally.errors > 0 || tally.uninspected > 0 {
         errln!(
             "cfscrub git redact: {} remaining in {} objects ({} not inspected, {} errors): see above",
             tally.findings,
-            plan.objects,
+            objects,
             tally.uninspected,
             tally.errors
         );
         EXIT_ERROR
     } else {
-        outln!("0 remaining in {} objects", plan.objects);
+        outln!("0 remaining in {} objects", objects);
         EXIT_CLEAN
     };
     if done.stats.counts.total() == 0 && done.refs_changed.is_empty() {

@@ -60,7 +60,11 @@ pub fn run(args: GitScanOptions) -> Result<u8> {
                 continue;
             }
         };
-        plan.exclude(&excludes);
+        if let Err(e) = plan.exclude(&excludes) {
+            errln!("cfscrub: {}", mask_text(&e.to_string()));
+            tally.errors += 1;
+            continue;
+        }
         // Only SARIF names the repository (two more git commands).
         if provenance.is_none() && args.output.format == Format::Sarif {
             provenance = Some(repository_provenance(&repo));

@@ -10,8 +10,9 @@
 //! recorded at its path, as `git log -m` would list it. A commit or tree
 //! the packs did not hold (loose objects, alternates) is asked of one
 //! `git cat-file --batch`. A parent the database lacks (a shallow clone)
-//! makes a root, as git does. Past [`TREE_BUDGET`] bytes of trees the
-//! trees are dropped and the caller asks `git log` instead.
+//! makes a root, as git does. Past [`TREE_BUDGET`] bytes of trees, in a
+//! SHA-256 repository, or when the reading stopped early, the store is
+//! given up and the caller asks `git log` instead.
 //!
 //! Long because of its unit tests: one history with every case `git log
 //! -m` lists, compared with git's own answer.
@@ -250,18 +251,27 @@ impl Diff<'_, '_> {
             Some(oid) => self.graph.tree(&oid, self.missing)?,
             None => Arc::from(&[][..]),
         };
-        let mut olds = entries(&old).peekable();
-        for entry in entries(&new) {
+        let mut olds = raw_entries(&old).peekable();
+        for raw in raw_entries(&new) {
+            // The same bytes: same name, mode and id (most of a tree).
+            if olds.peek() == Some(&raw) {
+                olds.next();
+                continue;
+            }
+            let Some(entry) = parse_entry(raw) else {
+                break;
+            };
             // Entries only the old tree has were deleted: passed over.
             let mut same = None;
-            while let Some(o) = olds.peek() {
+            while let Some(o) = olds.peek().and_then(|raw| parse_entry(raw)) {
                 match gix_object::tree::name_order(o.name, o.is_tree(), entry.name, entry.is_tree())
                 {
                     std::cmp::Ordering::Less => {
                         olds.next();
                     }
                     std::cmp::Ordering::Equal => {
-                        same = olds.next();
+                        olds.next();
+                        same = Some(o);
                         break;
                     }
                     std::cmp::Ordering::Greater => break,
@@ -288,16 +298,28 @@ impl Diff<'_, '_> {
     }
 }
 
-/// A tree's entries, modes as git compares them (`canon_mode`); parsing
-/// stops at damage.
-fn entries(tree: &[u8]) -> impl Iterator<Item = Entry<'_>> {
-    gix_object::TreeRefIter::from_bytes(tree, gix_hash::Kind::Sha1)
-        .map_while(Result::ok)
-        .map(|e| Entry {
-            name: e.filename,
-            mode: canon_mode(e.mode.value() as u32),
-            oid: e.oid.to_owned(),
-        })
+/// A tree's entries as bytes (`mode SP name NUL id`); splitting stops at
+/// damage.
+fn raw_entries(tree: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = tree;
+    std::iter::from_fn(move || {
+        let end = memchr::memchr(0, rest)? + 1 + gix_hash::Kind::Sha1.len_in_bytes();
+        let (entry, after) = (rest.get(..end)?, &rest[end..]);
+        rest = after;
+        Some(entry)
+    })
+}
+
+/// One entry, its mode as git compares it (`canon_mode`).
+fn parse_entry(raw: &[u8]) -> Option<Entry<'_>> {
+    let e = gix_object::TreeRefIter::from_bytes(raw, gix_hash::Kind::Sha1)
+        .next()?
+        .ok()?;
+    Some(Entry {
+        name: e.filename,
+        mode: canon_mode(e.mode.value() as u32),
+        oid: e.oid.to_owned(),
+    })
 }
 
 /// git's `canon_mode`: any regular file is 100644 or 100755.
@@ -389,7 +411,8 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
         let graph = plan.graph();
         assert!(graph.is_usable());
         let commits: Vec<Oid> = plan
-            .entries
+            .entries()
+            .unwrap()
             .iter()
             .filter(|e| e.kind == ObjectKind::Commit)
             .map(|e| e.oid.clone())

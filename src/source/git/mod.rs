@@ -71,6 +71,8 @@ pub struct Repo {
     /// Its own pack directory (a linked worktree shares its main
     /// repository's), absolute.
     pub pack_dir: PathBuf,
+    /// `sha1` or `sha256`.
+    pub object_format: String,
 }
 
 /// Environment variables that would point git at another repository or
@@ -122,6 +124,7 @@ impl Repo {
                 "--is-bare-repository",
                 "--git-path",
                 "objects/pack",
+                "--show-object-format",
                 "--show-toplevel",
             ])
             .stdin(Stdio::null())
@@ -129,8 +132,8 @@ impl Repo {
             .output()?;
         let text = String::from_utf8_lossy(&out.stdout);
         let mut lines = text.lines();
-        let (Some(git_dir), Some(bare), Some(pack_dir)) =
-            (lines.next(), lines.next(), lines.next())
+        let (Some(git_dir), Some(bare), Some(pack_dir), Some(format)) =
+            (lines.next(), lines.next(), lines.next(), lines.next())
         else {
             return Err(GitError::NotARepo(path.to_path_buf()));
         };
@@ -144,6 +147,7 @@ impl Repo {
             git_dir: PathBuf::from(git_dir),
             work_tree,
             pack_dir: PathBuf::from(pack_dir),
+            object_format: format.to_string(),
         })
     }
 

@@ -25,7 +25,9 @@ use super::graph::Graph;
 use super::origins::origins;
 use super::places::{blob_place, Places};
 use super::{GitError, Repo};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 /// A full object id (40 or 64 hex digits).
 pub type Oid = String;
@@ -129,20 +131,100 @@ pub struct Target {
 }
 
 /// What a whole plan covers: the objects to read, and where each is. For
-/// the whole database places are worked out (by a thread of its own, on
-/// the first call to [`Plan::prepare_places`]) only when an object needs
-/// reporting: a clean history never pays for them.
+/// the whole database the objects are listed by a thread of its own while
+/// the packs are read, and places are worked out (on the first call to
+/// [`Plan::prepare_places`]) only when an object needs reporting: a clean
+/// history never pays for them.
 #[derive(Debug)]
 pub struct Plan {
-    /// Objects to read, in the order to read them: pack order when
-    /// everything is read (neighbours share delta bases), else by id.
-    pub entries: Vec<Entry>,
-    /// Objects in the database (every type), for the summary.
-    pub objects: u64,
+    listing: Arc<Listing>,
+    /// Objects `--exclude` leaves out.
+    excluded: HashSet<Oid>,
     /// Whether the plan is the whole database (then the packs are read
     /// whole, in process: [`super::read::read_all`]).
     whole: bool,
     places: Places,
+}
+
+/// The objects of a plan: listed, or being listed.
+#[derive(Debug, Default)]
+pub(super) struct Listing {
+    ready: OnceLock<Result<Listed, String>>,
+    pending: Mutex<Option<JoinHandle<Result<Listed, GitError>>>>,
+}
+
+#[derive(Debug)]
+struct Listed {
+    /// Objects to read, in the order to read them: pack order when
+    /// everything is read (neighbours share delta bases), else by id.
+    entries: Vec<Entry>,
+    /// Objects in the database (every type), for the summary.
+    objects: u64,
+}
+
+impl Listing {
+    fn known(entries: Vec<Entry>, objects: u64) -> Listing {
+        Listing {
+            ready: OnceLock::from(Ok(Listed { entries, objects })),
+            ..Listing::default()
+        }
+    }
+
+    /// Lists every object of `repo` on a thread of its own.
+    fn start(repo: Repo) -> Listing {
+        let handle = std::thread::spawn(move || {
+            let all = inventory(&repo)?;
+            let objects = all.len() as u64;
+            let entries = all
+                .into_iter()
+                .filter_map(|(oid, kind, size)| {
+                    Some(Entry {
+                        oid,
+                        kind: kind?,
+                        size,
+                    })
+                })
+                .collect();
+            Ok(Listed { entries, objects })
+        });
+        Listing {
+            pending: Mutex::new(Some(handle)),
+            ..Listing::default()
+        }
+    }
+
+    /// The list (waits for it); its error, told again to a later caller.
+    fn listed(&self) -> Result<&Listed, GitError> {
+        let ready = self.ready.get_or_init(|| {
+            let pending = self
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            let joined = pending.map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("listing thread").into()))
+            });
+            match joined {
+                Some(listed) => listed.map_err(|e| e.to_string()),
+                None => Err("no listing".into()),
+            }
+        });
+        ready
+            .as_ref()
+            .map_err(|why| GitError::Failed("cat-file".into(), why.clone()))
+    }
+
+    /// Every commit listed.
+    pub(super) fn commits(&self) -> Result<Vec<Oid>, GitError> {
+        Ok(self
+            .listed()?
+            .entries
+            .iter()
+            .filter(|e| e.kind == ObjectKind::Commit)
+            .map(|e| e.oid.clone())
+            .collect())
+    }
 }
 
 impl Plan {
@@ -159,11 +241,22 @@ impl Plan {
             .collect();
         let map = targets.into_iter().map(|(o, t)| (o, t.place)).collect();
         Plan {
-            entries,
-            objects,
+            listing: Arc::new(Listing::known(entries, objects)),
+            excluded: HashSet::new(),
             whole: false,
             places: Places::known(map),
         }
+    }
+
+    /// The objects to read, in the order to read them (for the whole
+    /// database, waits for the listing).
+    pub fn entries(&self) -> Result<&[Entry], GitError> {
+        Ok(&self.listing.listed()?.entries)
+    }
+
+    /// How many objects the database holds (every type), for the summary.
+    pub fn objects(&self) -> Result<u64, GitError> {
+        Ok(self.listing.listed()?.objects)
     }
 
     /// True when the plan covers the whole object database.
@@ -199,32 +292,16 @@ impl Plan {
 }
 
 /// Every blob, commit and tag in `scope`. For the whole database the
-/// objects are listed at once; where they are waits for
+/// objects are being listed when this returns; where they are waits for
 /// [`Plan::prepare_places`].
 pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
     if scope.is_full() {
-        let all = inventory(repo)?;
-        let objects = all.len() as u64;
-        let entries: Vec<Entry> = all
-            .into_iter()
-            .filter_map(|(oid, kind, size)| {
-                Some(Entry {
-                    oid,
-                    kind: kind?,
-                    size,
-                })
-            })
-            .collect();
-        let commits: Vec<Oid> = entries
-            .iter()
-            .filter(|e| e.kind == ObjectKind::Commit)
-            .map(|e| e.oid.clone())
-            .collect();
+        let listing = Arc::new(Listing::start(repo.clone()));
         return Ok(Plan {
-            entries,
-            objects,
+            listing: listing.clone(),
+            excluded: HashSet::new(),
             whole: true,
-            places: Places::later(repo.clone(), commits),
+            places: Places::later(repo.clone(), listing),
         });
     }
     let origins = origins(repo, scope, &[])?;
@@ -280,27 +357,33 @@ fn inventory(repo: &Repo) -> Result<Vec<(Oid, Option<ObjectKind>, u64)>, GitErro
 impl Plan {
     /// Leaves out the blobs whose path (the whole path or its file name)
     /// matches `excludes`; messages and unreachable blobs have no path.
-    /// Waits for the places.
-    pub fn exclude(&mut self, excludes: &globset::GlobSet) {
+    /// Waits for the listing and the places.
+    pub fn exclude(&mut self, excludes: &globset::GlobSet) -> Result<(), GitError> {
         if excludes.is_empty() {
-            return;
+            return Ok(());
         }
-        let keep: Vec<bool> = self
-            .entries
+        let excluded = self
+            .entries()?
             .iter()
-            .map(|e| {
+            .filter(|e| {
                 let place = self.places.place(e);
                 let path = match &place {
                     Place::InCommits { path, .. } | Place::Index(path) => path,
-                    Place::Own { .. } | Place::Unreachable => return true,
+                    Place::Own { .. } | Place::Unreachable => return false,
                 };
                 let path = std::path::Path::new(
                     <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path),
                 );
-                !(excludes.is_match(path) || path.file_name().is_some_and(|n| excludes.is_match(n)))
+                excludes.is_match(path) || path.file_name().is_some_and(|n| excludes.is_match(n))
             })
+            .map(|e| e.oid.clone())
             .collect();
-        let mut keep = keep.into_iter();
-        self.entries.retain(|_| keep.next().unwrap_or(true));
+        self.excluded = excluded;
+        Ok(())
+    }
+
+    /// True when `--exclude` left the object out.
+    pub fn is_excluded(&self, oid: &str) -> bool {
+        !self.excluded.is_empty() && self.excluded.contains(oid)
     }
 }

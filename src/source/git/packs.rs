@@ -1,7 +1,8 @@
 //! Reading the repository's own packs in process, through `gix-pack`:
 //! each pack is traversed once, every object inflated (zlib-rs) and its
 //! deltas resolved once, from a tree of bases, on all the pool's threads,
-//! and the wanted objects handed to the caller. This replaces piping the
+//! and every blob, commit and tag handed to the caller (while git lists
+//! the database beside it). This replaces piping the
 //! whole database through `git cat-file --batch`, where git's zlib was
 //! more than half of a full scan's time (bench/GIT.md).
 //!
@@ -14,14 +15,16 @@
 //! damage). Each object is handed over once even when several packs hold it.
 
 use super::graph::Graph;
-use super::objects::Entry;
+use super::objects::{Entry, ObjectKind};
 use super::read::Object;
 use super::Repo;
+use gix_hash::ObjectId;
 use gix_pack::index::traverse::{Algorithm, Options, SafetyCheck};
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// The largest object decoded in process: a bigger one (or a crafted
 /// header claiming one) ends the pack's traversal instead of an allocation
@@ -33,91 +36,115 @@ const ALLOC_LIMIT: usize = 1 << 30;
 pub(super) struct PackRead {
     /// Bytes handed over.
     pub bytes: u64,
-    /// Per entry (same index): whether it was handed over.
-    pub done: Vec<bool>,
+    /// The objects handed over.
+    pub handed: Handed,
     /// The caller asked to stop.
     pub stopped: bool,
 }
 
-/// Hands every object of `entries` found in the repository's packs to
-/// `each`, on `threads` threads, and every commit and tree to `graph`;
-/// the rest is for `cat-file`.
-pub(super) fn read_packs<F>(
-    repo: &Repo,
-    entries: &[Entry],
-    threads: usize,
-    each: &F,
-    graph: &Graph,
-) -> PackRead
+/// Shards of [`Handed`] (the traversal's threads claim at once).
+const SHARDS: usize = 16;
+
+/// The objects handed over, each claimed once.
+#[derive(Debug)]
+pub(super) struct Handed(Vec<Mutex<HashSet<ObjectId>>>);
+
+impl Handed {
+    fn new() -> Handed {
+        Handed((0..SHARDS).map(|_| Mutex::default()).collect())
+    }
+
+    fn shard(&self, oid: &ObjectId) -> std::sync::MutexGuard<'_, HashSet<ObjectId>> {
+        let i = oid.as_bytes()[0] as usize % SHARDS;
+        self.0[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Claims `oid`; false when another pack's copy was claimed first.
+    fn claim(&self, oid: ObjectId) -> bool {
+        self.shard(&oid).insert(oid)
+    }
+
+    /// Whether the object with id `hex` was handed over.
+    pub(super) fn contains(&self, hex: &str) -> bool {
+        ObjectId::from_hex(hex.as_bytes()).is_ok_and(|oid| self.shard(&oid).contains(&oid))
+    }
+}
+
+/// Hands every blob, commit and tag of the repository's packs to `each`
+/// (once each), on `threads` threads, and every commit and tree to
+/// `graph`; what they do not hold is for `cat-file`.
+pub(super) fn read_packs<F>(repo: &Repo, threads: usize, each: &F, graph: &Graph) -> PackRead
 where
     F: Fn(Object) -> bool + Sync,
 {
-    let claimed: Vec<AtomicBool> = entries.iter().map(|_| AtomicBool::new(false)).collect();
-    let wanted: HashMap<gix_hash::ObjectId, usize> = entries
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| {
-            // SHA-1 only; SHA-256 repositories are read by git.
-            let oid = gix_hash::ObjectId::from_hex(e.oid.as_bytes()).ok()?;
-            (oid.kind() == gix_hash::Kind::Sha1).then_some((oid, i))
-        })
-        .collect();
+    let handed = Handed::new();
     let bytes = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
-    if !wanted.is_empty() {
-        for idx in pack_indexes(repo) {
-            // A pack that cannot be opened is left to git.
-            let Ok(bundle) = gix_pack::Bundle::at(&idx, gix_hash::Kind::Sha1) else {
-                continue;
+    // SHA-256 repositories are read by git.
+    let indexes = match repo.object_format.as_str() {
+        "sha1" => pack_indexes(repo),
+        _ => Vec::new(),
+    };
+    for idx in indexes {
+        // A pack that cannot be opened is left to git.
+        let Ok(bundle) = gix_pack::Bundle::at(&idx, gix_hash::Kind::Sha1) else {
+            continue;
+        };
+        let processor = |kind: gix_object::Kind,
+                         data: &[u8],
+                         found: &gix_pack::index::Entry,
+                         _: &dyn gix_utils::progress::Progress|
+         -> gix_error::Result {
+            graph.add(kind, found.oid, data);
+            let kind = match kind {
+                gix_object::Kind::Blob => ObjectKind::Blob,
+                gix_object::Kind::Commit => ObjectKind::Commit,
+                gix_object::Kind::Tag => ObjectKind::Tag,
+                gix_object::Kind::Tree => return Ok(()),
             };
-            let processor = |kind: gix_object::Kind,
-                             data: &[u8],
-                             found: &gix_pack::index::Entry,
-                             _: &dyn gix_utils::progress::Progress|
-             -> gix_error::Result {
-                graph.add(kind, found.oid, data);
-                let Some(&i) = wanted.get(&found.oid) else {
-                    return Ok(()); // a tree, or not in the plan
-                };
-                if claimed[i].swap(true, Ordering::Relaxed) {
-                    return Ok(()); // already read from another pack
-                }
-                bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-                if each(Object {
-                    entry: &entries[i],
-                    data,
-                }) {
-                    Ok(())
-                } else {
-                    stop.store(true, Ordering::Relaxed);
-                    Err(gix_error::message("stopped").into())
-                }
-            };
-            // A decoding error ends this pack's traversal; what it did not
-            // hand over is read by git, which reports real damage.
-            let _ = bundle.index.traverse(
-                &bundle.pack,
-                &mut gix_utils::progress::Discard,
-                &stop,
-                processor,
-                Options {
-                    traversal: Algorithm::DeltaTreeLookup,
-                    thread_limit: Some(threads.max(1)),
-                    // Speed over re-checking git's own checksums: damage
-                    // shows as a decoding error, and git re-reads the rest.
-                    check: SafetyCheck::SkipFileAndObjectChecksumVerification,
-                    alloc_limit_bytes: Some(ALLOC_LIMIT),
-                    make_pack_lookup_cache: || gix_pack::cache::Never,
-                },
-            );
-            if stop.load(Ordering::Relaxed) {
-                break;
+            if !handed.claim(found.oid) {
+                return Ok(()); // already read from another pack
             }
+            bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+            let entry = Entry {
+                oid: found.oid.to_string(),
+                kind,
+                size: data.len() as u64,
+            };
+            if each(Object {
+                entry: &entry,
+                data,
+            }) {
+                Ok(())
+            } else {
+                stop.store(true, Ordering::Relaxed);
+                Err(gix_error::message("stopped").into())
+            }
+        };
+        // A decoding error ends this pack's traversal; what it did not
+        // hand over is read by git, which reports real damage.
+        let _ = bundle.index.traverse(
+            &bundle.pack,
+            &mut gix_utils::progress::Discard,
+            &stop,
+            processor,
+            Options {
+                traversal: Algorithm::DeltaTreeLookup,
+                thread_limit: Some(threads.max(1)),
+                // Speed over re-checking git's own checksums: damage
+                // shows as a decoding error, and git re-reads the rest.
+                check: SafetyCheck::SkipFileAndObjectChecksumVerification,
+                alloc_limit_bytes: Some(ALLOC_LIMIT),
+                make_pack_lookup_cache: || gix_pack::cache::Never,
+            },
+        );
+        if stop.load(Ordering::Relaxed) {
+            break;
         }
     }
     PackRead {
         bytes: bytes.into_inner(),
-        done: claimed.into_iter().map(AtomicBool::into_inner).collect(),
+        handed,
         stopped: stop.into_inner(),
     }
 }
@@ -181,7 +208,7 @@ mod tests {
         let (_dir, repo, loose) = packed_repo();
         let plan = plan(&repo, &Scope::default()).unwrap();
         // Two commits, two versions of a.txt, the loose blob.
-        assert_eq!(plan.entries.len(), 5);
+        assert_eq!(plan.entries().unwrap().len(), 5);
         let seen = Mutex::new(Vec::new());
         let each = |o: Object| {
             let expected = match o.entry.kind {
@@ -192,13 +219,14 @@ mod tests {
             seen.lock().unwrap().push(o.entry.oid.clone());
             true
         };
-        let read = read_packs(&repo, &plan.entries, 2, &each, plan.graph());
+        let read = read_packs(&repo, 2, &each, plan.graph());
         assert!(!read.stopped);
         let seen = seen.into_inner().unwrap();
         assert_eq!(seen.len(), 4, "each packed object once");
-        for (entry, done) in plan.entries.iter().zip(&read.done) {
-            assert_eq!(*done, entry.oid != loose, "{}", entry.oid);
-            assert_eq!(*done, seen.contains(&entry.oid));
+        for entry in plan.entries().unwrap() {
+            let done = read.handed.contains(&entry.oid);
+            assert_eq!(done, entry.oid != loose, "{}", entry.oid);
+            assert_eq!(done, seen.contains(&entry.oid));
         }
     }
 
@@ -211,7 +239,7 @@ mod tests {
             calls.fetch_add(1, Ordering::Relaxed);
             false
         };
-        let read = read_packs(&repo, &plan.entries, 1, &each, plan.graph());
+        let read = read_packs(&repo, 1, &each, plan.graph());
         assert!(read.stopped);
         assert_eq!(calls.into_inner(), 1, "nothing handed over after a stop");
     }

@@ -8,7 +8,7 @@
 //! budget, walked by `git log`. A clean history never pays for any of it.
 
 use super::graph::Graph;
-use super::objects::{Entry, ObjectKind, Oid, Place, Scope};
+use super::objects::{Entry, Listing, ObjectKind, Oid, Place, Scope};
 use super::origins::{origins, Origins};
 use super::{GitError, Repo};
 use std::collections::{HashMap, HashSet};
@@ -19,8 +19,8 @@ use std::thread::JoinHandle;
 #[derive(Debug, Default)]
 pub(super) struct Places {
     ready: OnceLock<Placer>,
-    /// The repository and its commits, for the whole database.
-    source: Option<(Repo, Vec<Oid>)>,
+    /// The repository and its object list, for the whole database.
+    source: Option<(Repo, Arc<Listing>)>,
     /// The commits and trees the reading keeps.
     graph: Arc<Graph>,
     started: Mutex<bool>,
@@ -70,11 +70,11 @@ impl Places {
         }
     }
 
-    /// The places of the whole database of `repo`, whose commits are
-    /// `commits`, to work out when first needed.
-    pub(super) fn later(repo: Repo, commits: Vec<Oid>) -> Places {
+    /// The places of the whole database of `repo`, whose objects are
+    /// `listing`, to work out when first needed.
+    pub(super) fn later(repo: Repo, listing: Arc<Listing>) -> Places {
         Places {
-            source: Some((repo, commits)),
+            source: Some((repo, listing)),
             ..Places::default()
         }
     }
@@ -113,13 +113,13 @@ impl Places {
     fn placer(&self) -> &Placer {
         self.start();
         self.ready.get_or_init(|| {
-            let Some((repo, commits)) = &self.source else {
+            let Some((repo, listing)) = &self.source else {
                 return Placer::Known(HashMap::new());
             };
             let pending = lock(&self.pending).take();
             let refs = pending.map(|h| h.join().unwrap_or_else(|_| Err(thread_died())));
             let placed = refs.unwrap_or_else(|| Err(thread_died())).and_then(|refs| {
-                let mut origins = self.origins(repo, commits)?;
+                let mut origins = self.origins(repo, &listing.commits()?)?;
                 origins.mark_reachable(&refs.reachable);
                 Ok(Placer::Full { refs, origins })
             });

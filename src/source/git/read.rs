@@ -42,26 +42,30 @@ where
     F: Fn(Object) -> bool + Sync,
 {
     if !plan.is_whole() {
-        return read_entries(repo, &plan.entries, pool, each);
+        let entries: Vec<Entry> = plan
+            .entries()?
+            .iter()
+            .filter(|e| !plan.is_excluded(&e.oid))
+            .cloned()
+            .collect();
+        return read_entries(repo, &entries, pool, each);
     }
     let graph = plan.graph();
-    let packed = read_packs(
-        repo,
-        &plan.entries,
-        pool.current_num_threads(),
-        &each,
-        graph,
-    );
+    if repo.object_format != "sha1" {
+        graph.give_up(); // SHA-256: placed by `git log`
+    }
+    let wanted = |object: Object| plan.is_excluded(&object.entry.oid) || each(object);
+    let packed = read_packs(repo, pool.current_num_threads(), &wanted, graph);
     if packed.stopped {
         graph.seal(false);
         return Ok(packed.bytes);
     }
-    let rest: Vec<Entry> = plan
-        .entries
+    // Git has been listing the database meanwhile.
+    let listed = plan.entries().inspect_err(|_| graph.seal(false))?;
+    let rest: Vec<Entry> = listed
         .iter()
-        .zip(&packed.done)
-        .filter(|(_, &done)| !done)
-        .map(|(e, _)| e.clone())
+        .filter(|e| !packed.handed.contains(&e.oid) && !plan.is_excluded(&e.oid))
+        .cloned()
         .collect();
     // Loose commits join the graph; their trees are asked of git when
     // placing needs them.
