@@ -125,6 +125,16 @@ impl Graph {
         self.sealed.store(true, Ordering::Release);
     }
 
+    /// Every commit kept (with the whole database read: every commit).
+    pub(super) fn commits(&self) -> Vec<Oid> {
+        let mut all = Vec::new();
+        for shard in &self.shards {
+            let shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+            all.extend(shard.commits.keys().map(|oid| oid.to_string()));
+        }
+        all
+    }
+
     /// True when the whole database was read within the budget.
     pub(super) fn is_usable(&self) -> bool {
         self.sealed.load(Ordering::Acquire) && !self.incomplete.load(Ordering::Relaxed)

@@ -17,6 +17,7 @@
 //! floor does not mask); the caller masks when printing.
 
 mod graph;
+mod listing;
 mod lookup;
 pub mod objects;
 mod origins;

@@ -22,12 +22,12 @@
 //! [`super::read`].
 
 use super::graph::Graph;
+use super::listing::Listing;
 use super::origins::origins;
 use super::places::{blob_place, Places};
 use super::{GitError, Repo};
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
+use std::sync::Arc;
 
 /// A full object id (40 or 64 hex digits).
 pub type Oid = String;
@@ -146,87 +146,6 @@ pub struct Plan {
     places: Places,
 }
 
-/// The objects of a plan: listed, or being listed.
-#[derive(Debug, Default)]
-pub(super) struct Listing {
-    ready: OnceLock<Result<Listed, String>>,
-    pending: Mutex<Option<JoinHandle<Result<Listed, GitError>>>>,
-}
-
-#[derive(Debug)]
-struct Listed {
-    /// Objects to read, in the order to read them: pack order when
-    /// everything is read (neighbours share delta bases), else by id.
-    entries: Vec<Entry>,
-    /// Objects in the database (every type), for the summary.
-    objects: u64,
-}
-
-impl Listing {
-    fn known(entries: Vec<Entry>, objects: u64) -> Listing {
-        Listing {
-            ready: OnceLock::from(Ok(Listed { entries, objects })),
-            ..Listing::default()
-        }
-    }
-
-    /// Lists every object of `repo` on a thread of its own.
-    fn start(repo: Repo) -> Listing {
-        let handle = std::thread::spawn(move || {
-            let all = inventory(&repo)?;
-            let objects = all.len() as u64;
-            let entries = all
-                .into_iter()
-                .filter_map(|(oid, kind, size)| {
-                    Some(Entry {
-                        oid,
-                        kind: kind?,
-                        size,
-                    })
-                })
-                .collect();
-            Ok(Listed { entries, objects })
-        });
-        Listing {
-            pending: Mutex::new(Some(handle)),
-            ..Listing::default()
-        }
-    }
-
-    /// The list (waits for it); its error, told again to a later caller.
-    fn listed(&self) -> Result<&Listed, GitError> {
-        let ready = self.ready.get_or_init(|| {
-            let pending = self
-                .pending
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
-            let joined = pending.map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("listing thread").into()))
-            });
-            match joined {
-                Some(listed) => listed.map_err(|e| e.to_string()),
-                None => Err("no listing".into()),
-            }
-        });
-        ready
-            .as_ref()
-            .map_err(|why| GitError::Failed("cat-file".into(), why.clone()))
-    }
-
-    /// Every commit listed.
-    pub(super) fn commits(&self) -> Result<Vec<Oid>, GitError> {
-        Ok(self
-            .listed()?
-            .entries
-            .iter()
-            .filter(|e| e.kind == ObjectKind::Commit)
-            .map(|e| e.oid.clone())
-            .collect())
-    }
-}
-
 impl Plan {
     /// A plan whose places are all known: `targets` in `order`.
     pub fn known(targets: HashMap<Oid, Target>, mut order: Vec<Oid>, objects: u64) -> Plan {
@@ -248,15 +167,22 @@ impl Plan {
         }
     }
 
-    /// The objects to read, in the order to read them (for the whole
-    /// database, waits for the listing).
+    /// The objects to read, in the order to read them: pack order for
+    /// the whole database (a pass of git over every object, which
+    /// reading the whole database does not need: [`Plan::ids`]), else by id.
     pub fn entries(&self) -> Result<&[Entry], GitError> {
-        Ok(&self.listing.listed()?.entries)
+        self.listing.entries()
+    }
+
+    /// Every object id the plan covers (for the whole database, every
+    /// object of every type; waits for git's list).
+    pub(super) fn ids(&self) -> Result<&[Oid], GitError> {
+        self.listing.ids()
     }
 
     /// How many objects the database holds (every type), for the summary.
     pub fn objects(&self) -> Result<u64, GitError> {
-        Ok(self.listing.listed()?.objects)
+        self.listing.objects()
     }
 
     /// True when the plan covers the whole object database.
@@ -333,25 +259,6 @@ pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
     order.sort();
     let objects = targets.len() as u64;
     Ok(Plan::known(targets, order, objects))
-}
-
-/// Every object id in the database with its type (`None` for trees) and
-/// size, in pack order.
-fn inventory(repo: &Repo) -> Result<Vec<(Oid, Option<ObjectKind>, u64)>, GitError> {
-    let out = repo.output([
-        "cat-file",
-        "--batch-all-objects",
-        "--unordered",
-        "--batch-check=%(objectname) %(objecttype) %(objectsize)",
-    ])?;
-    Ok(out
-        .split(|&b| b == b'\n')
-        .filter_map(|line| {
-            let mut words = std::str::from_utf8(line).ok()?.split(' ');
-            let (oid, kind, size) = (words.next()?, words.next()?, words.next()?);
-            Some((oid.to_string(), ObjectKind::parse(kind), size.parse().ok()?))
-        })
-        .collect())
 }
 
 impl Plan {

@@ -8,7 +8,8 @@
 //! budget, walked by `git log`. A clean history never pays for any of it.
 
 use super::graph::Graph;
-use super::objects::{Entry, Listing, ObjectKind, Oid, Place, Scope};
+use super::listing::Listing;
+use super::objects::{Entry, ObjectKind, Oid, Place, Scope};
 use super::origins::{origins, Origins};
 use super::{GitError, Repo};
 use std::collections::{HashMap, HashSet};
@@ -119,7 +120,7 @@ impl Places {
             let pending = lock(&self.pending).take();
             let refs = pending.map(|h| h.join().unwrap_or_else(|_| Err(thread_died())));
             let placed = refs.unwrap_or_else(|| Err(thread_died())).and_then(|refs| {
-                let mut origins = self.origins(repo, &listing.commits()?)?;
+                let mut origins = self.origins(repo, listing)?;
                 origins.mark_reachable(&refs.reachable);
                 Ok(Placer::Full { refs, origins })
             });
@@ -133,12 +134,12 @@ impl Places {
     /// Where every blob came from: from the commits and trees the reading
     /// kept when it read the whole database within their budget, else
     /// from `git log` (and the graph is given up: nothing more is kept).
-    fn origins(&self, repo: &Repo, commits: &[Oid]) -> Result<Origins, GitError> {
+    fn origins(&self, repo: &Repo, listing: &Listing) -> Result<Origins, GitError> {
         if self.graph.is_usable() {
-            return self.graph.origins(repo, commits);
+            return self.graph.origins(repo, &self.graph.commits());
         }
         self.graph.give_up();
-        logged_origins(repo, commits)
+        logged_origins(repo, &listing.commits()?)
     }
 }
 

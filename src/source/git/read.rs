@@ -7,7 +7,8 @@
 //! others, feed batches of objects to a caller's closure, run in parallel
 //! on a thread pool while the next batches are read.
 
-use super::objects::{Entry, ObjectKind, Plan};
+use super::listing::typed;
+use super::objects::{Entry, ObjectKind, Oid, Plan};
 use super::packs::read_packs;
 use super::{wait_ok, Fed, GitError, Repo};
 use std::io::{BufRead, BufReader, Read};
@@ -60,13 +61,14 @@ where
         graph.seal(false);
         return Ok(packed.bytes);
     }
-    // Git has been listing the database meanwhile.
-    let listed = plan.entries().inspect_err(|_| graph.seal(false))?;
-    let rest: Vec<Entry> = listed
+    // Git has been listing the database meanwhile: what the packs did
+    // not hold is typed by git, and read through it.
+    let ids = plan.ids().inspect_err(|_| graph.seal(false))?;
+    let left: Vec<&Oid> = ids
         .iter()
-        .filter(|e| !packed.handed.contains(&e.oid) && !plan.is_excluded(&e.oid))
-        .cloned()
+        .filter(|oid| !packed.handed.contains(oid) && !plan.is_excluded(oid))
         .collect();
+    let rest = typed(repo, &left).inspect_err(|_| graph.seal(false))?;
     // Loose commits join the graph; their trees are asked of git when
     // placing needs them.
     let read = read_entries(repo, &rest, pool, |object| {
