@@ -15,11 +15,12 @@
 //! reset). A [`Scope`] with `--branch`/`--since` narrows all this to the
 //! commits `git log` selects, their blobs and their messages.
 //!
-//! Reading the whole database needs only the list; where objects are is
-//! worked out by `places`, on a thread started when the first object needs
-//! reporting ([`Plan::prepare_places`]), so it runs while the rest is
-//! read, and a clean history never walks its commits. Contents are read by
-//! [`super::read`].
+//! Reading the whole database needs only the list (`listing`, made while
+//! the packs are read); where objects are is worked out by `places`: what
+//! refs and reflogs reach from the start, on a thread of its own, and
+//! where blobs came from only when an object needs reporting, from the
+//! commits and trees the reading kept — a clean history is never compared.
+//! Contents are read by [`super::read`].
 
 use super::graph::Graph;
 use super::listing::Listing;
@@ -132,9 +133,8 @@ pub struct Target {
 
 /// What a whole plan covers: the objects to read, and where each is. For
 /// the whole database the objects are listed by a thread of its own while
-/// the packs are read, and places are worked out (on the first call to
-/// [`Plan::prepare_places`]) only when an object needs reporting: a clean
-/// history never pays for them.
+/// the packs are read, and places are worked out (where blobs came from
+/// once the reading is done) only when an object needs reporting.
 #[derive(Debug)]
 pub struct Plan {
     listing: Arc<Listing>,
@@ -223,11 +223,16 @@ impl Plan {
 pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
     if scope.is_full() {
         let listing = Arc::new(Listing::start(repo.clone()));
+        let places = Places::later(repo.clone(), listing.clone());
+        // What refs and reflogs reach is asked of git at once: the first
+        // tenth of a second of the pack reading (gix indexing the pack)
+        // runs on one core, and this takes the other.
+        places.start();
         return Ok(Plan {
-            listing: listing.clone(),
+            listing,
             excluded: HashSet::new(),
             whole: true,
-            places: Places::later(repo.clone(), listing),
+            places,
         });
     }
     let origins = origins(repo, scope, &[])?;

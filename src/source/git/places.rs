@@ -1,11 +1,11 @@
 //! Where each object of a plan is — which commits put a blob at which path
 //! (first seen, how many), whether a ref or reflog entry reaches it, which
 //! tag ref names a tag — worked out once: given beforehand (a narrowed
-//! scope, the index), or for the whole database when the first object
-//! needs it ([`Places::start`]): a thread asks git what refs and reflogs
-//! reach while objects are still read, and the history is compared from
-//! the commits and trees the reading kept ([`Graph`]) — or, past its
-//! budget, walked by `git log`. A clean history never pays for any of it.
+//! scope, the index), or for the whole database: a thread asks git what
+//! refs and reflogs reach while objects are still read ([`Places::start`]),
+//! and, when the first object needs its place after the reading, the
+//! history is compared from the commits and trees the reading kept
+//! ([`Graph`]) — or, past its budget, walked by `git log`.
 
 use super::graph::Graph;
 use super::listing::Listing;
