@@ -29,6 +29,10 @@ use std::sync::{Arc, Mutex};
 /// Tree bytes kept at most; a larger history is placed by `git log`.
 pub(super) const TREE_BUDGET: usize = 512 << 20;
 
+/// Trees nested deeper than this are left to `git log` (the comparison
+/// recurses once per level, on a thread's stack).
+const MAX_DEPTH: usize = 1024;
+
 /// Commits compared by one thread at least.
 const PLACE_SHARE: usize = 1000;
 
@@ -51,7 +55,6 @@ struct Shard {
 }
 
 /// The commits and trees seen so far.
-#[derive(Debug)]
 pub(super) struct Graph {
     shards: Vec<Mutex<Shard>>,
     tree_bytes: AtomicUsize,
@@ -60,6 +63,18 @@ pub(super) struct Graph {
     incomplete: AtomicBool,
     /// Every object of the database has been offered.
     sealed: AtomicBool,
+}
+
+/// Sizes only: the trees hold file names.
+impl std::fmt::Debug for Graph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Graph")
+            .field("tree_bytes", &self.tree_bytes)
+            .field("budget", &self.budget)
+            .field("incomplete", &self.incomplete)
+            .field("sealed", &self.sealed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Graph {
@@ -142,8 +157,13 @@ impl Graph {
 
     /// Where every blob came from, for `commits` (every commit of the
     /// database), as [`super::origins::origins`] would say it; the commits
-    /// shared out between the cores.
-    pub(super) fn origins(&self, repo: &Repo, commits: &[Oid]) -> Result<Origins, GitError> {
+    /// shared out between the cores. `None` when a tree nests deeper than
+    /// [`MAX_DEPTH`] (a crafted repository): then ask `git log`.
+    pub(super) fn origins(
+        &self,
+        repo: &Repo,
+        commits: &[Oid],
+    ) -> Result<Option<Origins>, GitError> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let share = commits.len().div_ceil(cores).max(PLACE_SHARE);
         std::thread::scope(|s| {
@@ -156,14 +176,17 @@ impl Graph {
                 let placed = part
                     .join()
                     .unwrap_or_else(|_| Err(std::io::Error::other("placing thread").into()));
-                all.merge(placed?);
+                match placed? {
+                    Some(placed) => all.merge(placed),
+                    None => return Ok(None),
+                }
             }
-            Ok(all)
+            Ok(Some(all))
         })
     }
 
     /// [`Graph::origins`] of one share of the commits.
-    fn origins_of(&self, repo: &Repo, commits: &[Oid]) -> Result<Origins, GitError> {
+    fn origins_of(&self, repo: &Repo, commits: &[Oid]) -> Result<Option<Origins>, GitError> {
         let mut missing = Missing::new(repo);
         let mut origins = Origins::default();
         let mut path = Vec::new();
@@ -192,13 +215,17 @@ impl Graph {
                     origins: &mut origins,
                     index,
                     time: commit.time,
+                    too_deep: false,
                 };
                 path.clear();
-                diff.trees(Some(commit.tree), parent_tree, &mut path)?;
+                diff.trees(Some(commit.tree), parent_tree, &mut path, 0)?;
+                if diff.too_deep {
+                    return Ok(None);
+                }
             }
         }
         missing.finish()?;
-        Ok(origins)
+        Ok(Some(origins))
     }
 
     fn commit(&self, oid: &ObjectId, missing: &mut Missing) -> Result<Option<Commit>, GitError> {
@@ -226,6 +253,8 @@ struct Diff<'a, 'r> {
     origins: &'a mut Origins,
     index: u32,
     time: i64,
+    /// A tree nested deeper than [`MAX_DEPTH`] was met.
+    too_deep: bool,
 }
 
 /// A tree entry as placing reads it.
@@ -249,8 +278,13 @@ impl Diff<'_, '_> {
         new: Option<ObjectId>,
         old: Option<ObjectId>,
         path: &mut Vec<u8>,
+        depth: usize,
     ) -> Result<(), GitError> {
         if new == old {
+            return Ok(());
+        }
+        if depth > MAX_DEPTH {
+            self.too_deep = true;
             return Ok(());
         }
         let new = match new {
@@ -293,7 +327,7 @@ impl Diff<'_, '_> {
             }
             path.extend_from_slice(entry.name);
             if entry.is_tree() {
-                self.trees(Some(entry.oid), same.map(|o| o.oid), path)?;
+                self.trees(Some(entry.oid), same.map(|o| o.oid), path, depth + 1)?;
             } else {
                 let unchanged = same.is_some_and(|o| o.oid == entry.oid && o.mode == entry.mode);
                 let is_file = matches!(entry.mode, 0o100644 | 0o100755 | 0o120000);
@@ -430,7 +464,7 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
         assert_eq!(commits.len(), 12);
         let listed: Vec<&Oid> = commits.iter().collect();
         let logged = origins(&repo, &Scope::default(), &listed).unwrap();
-        let compared = graph.origins(&repo, &commits).unwrap();
+        let compared = graph.origins(&repo, &commits).unwrap().unwrap();
         assert_eq!(
             compared.commits.len(),
             logged.commits.len(),
@@ -441,6 +475,58 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
         // cases are there: a merge lists a blob once per parent.
         assert!(logged.summary().len() >= 12);
         assert!(logged.summary().values().any(|(_, _, n, _)| *n >= 2));
+    }
+
+    #[test]
+    fn a_tree_nested_too_deep_is_left_to_git_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = vec!["d"; MAX_DEPTH + 2].join("/") + "/f";
+        let stream = format!(
+            "commit refs/heads/main\ncommitter C <c@example.test> 1700000000 +0000\ndata 3\none\n\
+             M 100644 inline {deep}\ndata 6\nfirst\n\n"
+        );
+        let git = |args: &[&str], input: Option<&str>| {
+            let mut child = std::process::Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            std::io::Write::write_all(&mut stdin, input.unwrap_or("").as_bytes()).unwrap();
+            drop(stdin);
+            assert!(child.wait().unwrap().success(), "git {args:?}");
+        };
+        git(&["init", "-q", "--bare", "."], None);
+        git(&["fast-import", "--quiet"], Some(&stream));
+        let repo = Repo::open(dir.path()).unwrap();
+        let plan = plan(&repo, &Scope::default()).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        super::super::read::read_all(&repo, &plan, &pool, |_| true).unwrap();
+        let graph = plan.graph();
+        assert!(graph.is_usable());
+        assert!(graph.origins(&repo, &graph.commits()).unwrap().is_none());
+        // git log places it, at its whole path.
+        let blob = plan
+            .entries()
+            .unwrap()
+            .iter()
+            .find(|e| e.kind == ObjectKind::Blob)
+            .unwrap()
+            .clone();
+        match plan.target(&blob).place {
+            crate::source::git::objects::Place::InCommits { path, commits, .. } => {
+                assert_eq!(path, deep.as_bytes());
+                assert_eq!(commits, 1);
+            }
+            other => panic!("placed as {other:?}"),
+        }
     }
 
     #[test]

@@ -136,7 +136,9 @@ impl Places {
     /// from `git log` (and the graph is given up: nothing more is kept).
     fn origins(&self, repo: &Repo, listing: &Listing) -> Result<Origins, GitError> {
         if self.graph.is_usable() {
-            return self.graph.origins(repo, &self.graph.commits());
+            if let Some(origins) = self.graph.origins(repo, &self.graph.commits())? {
+                return Ok(origins);
+            }
         }
         self.graph.give_up();
         logged_origins(repo, &listing.commits()?)
