@@ -109,7 +109,7 @@ pub fn scan_plan(
     use rayon::prelude::*;
     let tally = Mutex::new(Tally::default());
     let hits = Mutex::new((Vec::new(), 0usize));
-    read::read_all(repo, plan, pool, |object| {
+    let read = read::read_all(repo, plan, pool, |object| {
         let data = object.data;
         let mut found: Vec<Finding> = Vec::new();
         // The thread's reusable buffer: no allocation per object.
@@ -130,10 +130,18 @@ pub fn scan_plan(
             }
         }
         true
-    })?;
+    });
+    // What was found is reported even when the reading or the places
+    // failed afterwards (the error is told, and counted, as well).
     let (mut hits, _) = hits.into_inner().unwrap_or_else(|e| e.into_inner());
     if !hits.is_empty() {
-        plan.places_done()?;
+        if let Err(e) = plan.places_done() {
+            errln!(
+                "cfscrub: where the objects are (reported as unreachable): {}",
+                mask_text(&e.to_string())
+            );
+            lock(&tally).errors += 1;
+        }
         hits.sort_by(|a, b| a.0.oid.cmp(&b.0.oid));
         let (kept, again): (Vec<_>, Vec<_>) = hits.into_iter().partition(|(_, d)| d.is_some());
         pool.install(|| {
@@ -151,6 +159,7 @@ pub fn scan_plan(
             !output.is_closed()
         })?;
     }
+    read?;
     Ok(tally.into_inner().unwrap_or_else(|e| e.into_inner()))
 }
 

@@ -5,14 +5,14 @@
 //! time — that walk was a fifth of a full scan's CPU (bench/GIT.md).
 //!
 //! Each commit is compared with each of its parents (a root commit with
-//! nothing), tree by tree in git's name order, skipping subtrees whose ids
-//! are equal; every file or symlink added or changed (content or mode) is
-//! recorded at its path, as `git log -m` would list it. A commit or tree
-//! the packs did not hold (loose objects, alternates) is asked of one
-//! `git cat-file --batch`. A parent the database lacks (a shallow clone)
-//! makes a root, as git does. Past [`TREE_BUDGET`] bytes of trees, in a
-//! SHA-256 repository, or when the reading stopped early, the store is
-//! given up and the caller asks `git log` instead.
+//! nothing) by [`super::treediff`], the commits shared out between the
+//! cores. A commit or tree the packs did not hold (loose objects) is asked
+//! of one `git cat-file --batch` ([`super::lookup`]), within the same
+//! budget. The caller asks `git log` instead when placing cannot be done
+//! here: past [`TREE_BUDGET`], in a SHA-256, shallow or grafted
+//! repository, when the reading stopped early, or on anything placing
+//! cannot answer as git would ([`Unplaceable`]: a missing parent or tree,
+//! damage, nesting too deep).
 //!
 //! Long because of its unit tests: one history with every case `git log
 //! -m` lists, compared with git's own answer.
@@ -20,7 +20,8 @@
 use super::lookup::Missing;
 use super::objects::Oid;
 use super::origins::Origins;
-use super::{GitError, Repo};
+use super::treediff::Diff;
+use super::Repo;
 use gix_hash::ObjectId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -28,10 +29,6 @@ use std::sync::{Arc, Mutex};
 
 /// Tree bytes kept at most; a larger history is placed by `git log`.
 pub(super) const TREE_BUDGET: usize = 512 << 20;
-
-/// Trees nested deeper than this are left to `git log` (the comparison
-/// recurses once per level, on a thread's stack).
-const MAX_DEPTH: usize = 1024;
 
 /// Commits compared by one thread at least.
 const PLACE_SHARE: usize = 1000;
@@ -115,9 +112,16 @@ impl Graph {
                 self.shard(&oid).trees.insert(oid, data.into());
             }
             gix_object::Kind::Commit => {
-                if let Some(commit) = parse_commit(data) {
-                    self.shard(&oid).commits.insert(oid, commit);
+                let Some(commit) = parse_commit(data) else {
+                    return; // placing will ask git, and give up
+                };
+                let size = std::mem::size_of::<Commit>() + 20 * commit.parents.len();
+                let total = self.tree_bytes.fetch_add(size, Ordering::Relaxed);
+                if total + size > self.budget {
+                    self.give_up();
+                    return;
                 }
+                self.shard(&oid).commits.insert(oid, commit);
             }
             _ => {}
         }
@@ -157,13 +161,12 @@ impl Graph {
 
     /// Where every blob came from, for `commits` (every commit of the
     /// database), as [`super::origins::origins`] would say it; the commits
-    /// shared out between the cores. `None` when a tree nests deeper than
-    /// [`MAX_DEPTH`] (a crafted repository): then ask `git log`.
-    pub(super) fn origins(
-        &self,
-        repo: &Repo,
-        commits: &[Oid],
-    ) -> Result<Option<Origins>, GitError> {
+    /// shared out between the cores. `None` when this cannot be answered
+    /// in process — an object neither kept nor in git, a damaged tree or
+    /// commit, a tree nested too deep (`treediff`), what git had to
+    /// send past the budget, git failing: then `git log` answers (and
+    /// reports real damage).
+    pub(super) fn origins(&self, repo: &Repo, commits: &[Oid]) -> Option<Origins> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let share = commits.len().div_ceil(cores).max(PLACE_SHARE);
         std::thread::scope(|s| {
@@ -173,40 +176,29 @@ impl Graph {
                 .collect();
             let mut all = Origins::default();
             for part in parts {
-                let placed = part
-                    .join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("placing thread").into()));
-                match placed? {
-                    Some(placed) => all.merge(placed),
-                    None => return Ok(None),
-                }
+                all.merge(part.join().ok()?.ok()?);
             }
-            Ok(Some(all))
+            Some(all)
         })
     }
 
     /// [`Graph::origins`] of one share of the commits.
-    fn origins_of(&self, repo: &Repo, commits: &[Oid]) -> Result<Option<Origins>, GitError> {
-        let mut missing = Missing::new(repo);
+    fn origins_of(&self, repo: &Repo, commits: &[Oid]) -> Result<Origins, Unplaceable> {
+        let mut missing = Missing::new(repo, &self.tree_bytes, self.budget);
         let mut origins = Origins::default();
         let mut path = Vec::new();
         for hex in commits {
-            let Ok(oid) = ObjectId::from_hex(hex.as_bytes()) else {
-                continue;
-            };
-            let Some(commit) = self.commit(&oid, &mut missing)? else {
-                continue;
-            };
+            let oid = ObjectId::from_hex(hex.as_bytes()).map_err(|_| Unplaceable)?;
+            let commit = self.commit(&oid, &mut missing)?;
             let mut against: Vec<Option<ObjectId>> = Vec::new();
             for parent in &commit.parents {
-                // A parent the database lacks (shallow): a root, as git.
-                let tree = self.commit(parent, &mut missing)?.map(|p| p.tree);
-                against.push(tree);
+                // A missing parent: `git log` fails, and says why.
+                against.push(Some(self.commit(parent, &mut missing)?.tree));
             }
             if against.is_empty() {
                 against.push(None);
             }
-            // `log -m`: one entry per parent, each diffed on its own.
+            // `log -m`: each parent diffed on its own.
             for parent_tree in against {
                 let index = origins.begin_commit(hex);
                 let mut diff = Diff {
@@ -215,164 +207,41 @@ impl Graph {
                     origins: &mut origins,
                     index,
                     time: commit.time,
-                    too_deep: false,
                 };
                 path.clear();
                 diff.trees(Some(commit.tree), parent_tree, &mut path, 0)?;
-                if diff.too_deep {
-                    return Ok(None);
-                }
             }
         }
-        missing.finish()?;
-        Ok(Some(origins))
+        Ok(origins)
     }
 
-    fn commit(&self, oid: &ObjectId, missing: &mut Missing) -> Result<Option<Commit>, GitError> {
+    fn commit(&self, oid: &ObjectId, missing: &mut Missing) -> Result<Commit, Unplaceable> {
         if let Some(c) = self.shard(oid).commits.get(oid) {
-            return Ok(Some(c.clone()));
+            return Ok(c.clone());
         }
-        Ok(missing
-            .get(oid, "commit")?
-            .and_then(|data| parse_commit(&data)))
+        parse_commit(&missing.get(oid, "commit")?).ok_or(Unplaceable)
     }
 
-    /// A tree's bytes: kept, or asked of git (empty when it has none).
-    fn tree(&self, oid: &ObjectId, missing: &mut Missing) -> Result<Arc<[u8]>, GitError> {
+    /// A tree's bytes: kept, or asked of git.
+    pub(super) fn tree(
+        &self,
+        oid: &ObjectId,
+        missing: &mut Missing,
+    ) -> Result<Arc<[u8]>, Unplaceable> {
         if let Some(t) = self.shard(oid).trees.get(oid) {
             return Ok(t.clone());
         }
-        Ok(missing.get(oid, "tree")?.unwrap_or_default().into())
+        Ok(missing.get(oid, "tree")?.into())
     }
 }
 
-/// One commit's comparison with one parent.
-struct Diff<'a, 'r> {
-    graph: &'a Graph,
-    missing: &'a mut Missing<'r>,
-    origins: &'a mut Origins,
-    index: u32,
-    time: i64,
-    /// A tree nested deeper than [`MAX_DEPTH`] was met.
-    too_deep: bool,
-}
+/// Placing cannot be done in process: `git log` will.
+#[derive(Debug)]
+pub(super) struct Unplaceable;
 
-/// A tree entry as placing reads it.
-struct Entry<'t> {
-    name: &'t [u8],
-    mode: u32,
-    oid: ObjectId,
-}
-
-impl Entry<'_> {
-    fn is_tree(&self) -> bool {
-        self.mode == 0o040000
-    }
-}
-
-impl Diff<'_, '_> {
-    /// Records every file or symlink of `new` that `old` does not hold
-    /// the same (same id, same mode) at the same path.
-    fn trees(
-        &mut self,
-        new: Option<ObjectId>,
-        old: Option<ObjectId>,
-        path: &mut Vec<u8>,
-        depth: usize,
-    ) -> Result<(), GitError> {
-        if new == old {
-            return Ok(());
-        }
-        if depth > MAX_DEPTH {
-            self.too_deep = true;
-            return Ok(());
-        }
-        let new = match new {
-            Some(oid) => self.graph.tree(&oid, self.missing)?,
-            None => return Ok(()),
-        };
-        let old = match old {
-            Some(oid) => self.graph.tree(&oid, self.missing)?,
-            None => Arc::from(&[][..]),
-        };
-        let mut olds = raw_entries(&old).peekable();
-        for raw in raw_entries(&new) {
-            // The same bytes: same name, mode and id (most of a tree).
-            if olds.peek() == Some(&raw) {
-                olds.next();
-                continue;
-            }
-            let Some(entry) = parse_entry(raw) else {
-                break;
-            };
-            // Entries only the old tree has were deleted: passed over.
-            let mut same = None;
-            while let Some(o) = olds.peek().and_then(|raw| parse_entry(raw)) {
-                match gix_object::tree::name_order(o.name, o.is_tree(), entry.name, entry.is_tree())
-                {
-                    std::cmp::Ordering::Less => {
-                        olds.next();
-                    }
-                    std::cmp::Ordering::Equal => {
-                        olds.next();
-                        same = Some(o);
-                        break;
-                    }
-                    std::cmp::Ordering::Greater => break,
-                }
-            }
-            let len = path.len();
-            if !path.is_empty() {
-                path.push(b'/');
-            }
-            path.extend_from_slice(entry.name);
-            if entry.is_tree() {
-                self.trees(Some(entry.oid), same.map(|o| o.oid), path, depth + 1)?;
-            } else {
-                let unchanged = same.is_some_and(|o| o.oid == entry.oid && o.mode == entry.mode);
-                let is_file = matches!(entry.mode, 0o100644 | 0o100755 | 0o120000);
-                if is_file && !unchanged && !entry.oid.is_null() {
-                    self.origins
-                        .record(entry.oid.to_string(), self.index, self.time, path);
-                }
-            }
-            path.truncate(len);
-        }
-        Ok(())
-    }
-}
-
-/// A tree's entries as bytes (`mode SP name NUL id`); splitting stops at
-/// damage.
-fn raw_entries(tree: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut rest = tree;
-    std::iter::from_fn(move || {
-        let end = memchr::memchr(0, rest)? + 1 + gix_hash::Kind::Sha1.len_in_bytes();
-        let (entry, after) = (rest.get(..end)?, &rest[end..]);
-        rest = after;
-        Some(entry)
-    })
-}
-
-/// One entry, its mode as git compares it (`canon_mode`).
-fn parse_entry(raw: &[u8]) -> Option<Entry<'_>> {
-    let e = gix_object::TreeRefIter::from_bytes(raw, gix_hash::Kind::Sha1)
-        .next()?
-        .ok()?;
-    Some(Entry {
-        name: e.filename,
-        mode: canon_mode(e.mode.value() as u32),
-        oid: e.oid.to_owned(),
-    })
-}
-
-/// git's `canon_mode`: any regular file is 100644 or 100755.
-fn canon_mode(mode: u32) -> u32 {
-    match mode & 0o170000 {
-        0o100000 => 0o100644 | if mode & 0o100 != 0 { 0o111 } else { 0 },
-        0o120000 => 0o120000,
-        0o040000 => 0o040000,
-        _ => 0o160000,
+impl From<std::io::Error> for Unplaceable {
+    fn from(_: std::io::Error) -> Unplaceable {
+        Unplaceable
     }
 }
 
@@ -428,6 +297,8 @@ git repack -a -d -q
 rm link && echo notalink > link && git add -A && c link-to-file
 git checkout -q --orphan other && git rm -rq --cached . && echo orphan > o && git add o && c orphan
 git checkout -q -f main
+git checkout -q -b ff && echo ff > ffile && git add -A && c ff-work
+git checkout -q main && git merge -q --no-ff --no-commit ff && c no-ff-merge
 echo gone > dangling && git add dangling && c dangling && git reset -q --hard HEAD~1
 "#;
 
@@ -461,15 +332,10 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
             .filter(|e| e.kind == ObjectKind::Commit)
             .map(|e| e.oid.clone())
             .collect();
-        assert_eq!(commits.len(), 12);
+        assert_eq!(commits.len(), 14);
         let listed: Vec<&Oid> = commits.iter().collect();
         let logged = origins(&repo, &Scope::default(), &listed).unwrap();
-        let compared = graph.origins(&repo, &commits).unwrap().unwrap();
-        assert_eq!(
-            compared.commits.len(),
-            logged.commits.len(),
-            "one entry per parent"
-        );
+        let compared = graph.origins(&repo, &commits).unwrap();
         assert_eq!(compared.summary(), logged.summary());
         // Some of it came from loose objects (asked of git), and the
         // cases are there: a merge lists a blob once per parent.
@@ -478,9 +344,48 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
     }
 
     #[test]
+    fn a_shallow_clone_is_placed_by_git_log() {
+        let (dir, _) = history();
+        let clone = tempfile::tempdir().unwrap();
+        let url = format!("file://{}", dir.path().display());
+        let status = std::process::Command::new("git")
+            .args(["clone", "-q", "--depth", "1", &url, "."])
+            .current_dir(clone.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let repo = Repo::open(clone.path()).unwrap();
+        assert!(repo.grafted);
+        let plan = plan(&repo, &Scope::default()).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        super::super::read::read_all(&repo, &plan, &pool, |_| true).unwrap();
+        assert!(!plan.graph().is_usable());
+        // The tip is a merge whose parents the clone lacks: git counts
+        // each of its files once (one root diff), so must the places.
+        let blob = plan
+            .entries()
+            .unwrap()
+            .iter()
+            .find(|e| e.kind == ObjectKind::Blob)
+            .unwrap()
+            .clone();
+        match plan.target(&blob).place {
+            crate::source::git::objects::Place::InCommits { commits, .. } => {
+                assert_eq!(commits, 1)
+            }
+            other => panic!("placed as {other:?}"),
+        }
+    }
+
+    #[test]
     fn a_tree_nested_too_deep_is_left_to_git_log() {
         let dir = tempfile::tempdir().unwrap();
-        let deep = vec!["d"; MAX_DEPTH + 2].join("/") + "/f";
+        let deep = vec!["d"; super::super::treediff::MAX_DEPTH + 2].join("/") + "/f";
         let stream = format!(
             "commit refs/heads/main\ncommitter C <c@example.test> 1700000000 +0000\ndata 3\none\n\
              M 100644 inline {deep}\ndata 6\nfirst\n\n"
@@ -511,7 +416,7 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
         super::super::read::read_all(&repo, &plan, &pool, |_| true).unwrap();
         let graph = plan.graph();
         assert!(graph.is_usable());
-        assert!(graph.origins(&repo, &graph.commits()).unwrap().is_none());
+        assert!(graph.origins(&repo, &graph.commits()).is_none());
         // git log places it, at its whole path.
         let blob = plan
             .entries()
@@ -546,14 +451,5 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
         whole.add(gix_object::Kind::Tree, oid, tree);
         whole.seal(true);
         assert!(whole.is_usable());
-    }
-
-    #[test]
-    fn modes_compare_as_git_compares_them() {
-        assert_eq!(canon_mode(0o100664), 0o100644);
-        assert_eq!(canon_mode(0o100775), 0o100755);
-        assert_eq!(canon_mode(0o120000), 0o120000);
-        assert_eq!(canon_mode(0o040000), 0o040000);
-        assert_eq!(canon_mode(0o160000), 0o160000);
     }
 }

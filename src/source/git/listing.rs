@@ -104,7 +104,8 @@ impl Listing {
                 "--unordered",
                 "--batch-check=%(objectname) %(objecttype) %(objectsize)",
             ]);
-            out.map(|out| parse_typed(&out)).map_err(|e| e.to_string())
+            out.map(|out| parse_typed(&out).0)
+                .map_err(|e| e.to_string())
         });
         entries.as_deref().map_err(|why| again(why))
     }
@@ -125,10 +126,11 @@ fn again(why: &str) -> GitError {
     GitError::Failed("cat-file".into(), why.to_string())
 }
 
-/// The blobs, commits and tags among `ids`, typed and sized by git.
-pub(super) fn typed(repo: &Repo, ids: &[&Oid]) -> Result<Vec<Entry>, GitError> {
+/// The blobs, commits and tags among `ids`, typed and sized by git, and
+/// how many trees the others were.
+pub(super) fn typed(repo: &Repo, ids: &[&Oid]) -> Result<(Vec<Entry>, usize), GitError> {
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0));
     }
     let list: Vec<u8> = ids
         .iter()
@@ -153,19 +155,23 @@ pub(super) fn typed(repo: &Repo, ids: &[&Oid]) -> Result<Vec<Entry>, GitError> {
 }
 
 /// `<id> <type> <size>` lines → the entries to read (trees and missing
-/// objects left out).
-fn parse_typed(out: &[u8]) -> Vec<Entry> {
-    out.split(|&b| b == b'\n')
+/// objects left out), and how many trees there were.
+fn parse_typed(out: &[u8]) -> (Vec<Entry>, usize) {
+    let mut trees = 0;
+    let entries = out
+        .split(|&b| b == b'\n')
         .filter_map(|line| {
             let mut words = std::str::from_utf8(line).ok()?.split(' ');
             let (oid, kind, size) = (words.next()?, words.next()?, words.next()?);
+            trees += usize::from(kind == "tree");
             Some(Entry {
                 oid: oid.to_string(),
                 kind: ObjectKind::parse(kind)?,
                 size: size.parse().ok()?,
             })
         })
-        .collect()
+        .collect();
+    (entries, trees)
 }
 
 #[cfg(test)]
@@ -175,7 +181,9 @@ mod tests {
     #[test]
     fn typed_lines_keep_blobs_commits_and_tags() {
         let out = b"a1 blob 12\nb2 tree 40\nc3 commit 200\nd4 missing\ne5 tag 90\n";
-        let kinds: Vec<(String, ObjectKind, u64)> = parse_typed(out)
+        let (entries, trees) = parse_typed(out);
+        assert_eq!(trees, 1);
+        let kinds: Vec<(String, ObjectKind, u64)> = entries
             .into_iter()
             .map(|e| (e.oid, e.kind, e.size))
             .collect();

@@ -25,6 +25,7 @@ mod packs;
 mod places;
 pub mod read;
 pub mod staged;
+mod treediff;
 
 use std::ffi::OsStr;
 use std::io::{self, Read, Write};
@@ -74,6 +75,9 @@ pub struct Repo {
     pub pack_dir: PathBuf,
     /// `sha1` or `sha256`.
     pub object_format: String,
+    /// A shallow clone or a repository with grafts: some commits' parents
+    /// are not the ones their objects name.
+    pub grafted: bool,
 }
 
 /// Environment variables that would point git at another repository or
@@ -126,6 +130,10 @@ impl Repo {
                 "--git-path",
                 "objects/pack",
                 "--show-object-format",
+                "--git-path",
+                "shallow",
+                "--git-path",
+                "info/grafts",
                 "--show-toplevel",
             ])
             .stdin(Stdio::null())
@@ -133,13 +141,15 @@ impl Repo {
             .output()?;
         let text = String::from_utf8_lossy(&out.stdout);
         let mut lines = text.lines();
-        let (Some(git_dir), Some(bare), Some(pack_dir), Some(format)) =
-            (lines.next(), lines.next(), lines.next(), lines.next())
+        let mut line = || lines.next();
+        let (Some(git_dir), Some(bare), Some(pack_dir), Some(format), Some(shallow), Some(grafts)) =
+            (line(), line(), line(), line(), line(), line())
         else {
             return Err(GitError::NotARepo(path.to_path_buf()));
         };
+        let listed = |file: &str| std::fs::metadata(file).is_ok_and(|m| m.len() > 0);
         // Inside a `.git` directory `--show-toplevel` fails: no work tree.
-        let work_tree = match (bare, lines.next()) {
+        let work_tree = match (bare, line()) {
             ("false", Some(top)) if out.status.success() => Some(PathBuf::from(top)),
             _ => None,
         };
@@ -149,6 +159,7 @@ impl Repo {
             work_tree,
             pack_dir: PathBuf::from(pack_dir),
             object_format: format.to_string(),
+            grafted: listed(shallow) || listed(grafts),
         })
     }
 

@@ -38,7 +38,11 @@ pub(super) fn origins(repo: &Repo, scope: &Scope, extra: &[&Oid]) -> Result<Orig
     let mut args: Vec<String> = [
         "log",
         "--raw",
-        "-m",
+        // Spelled out: `log.diffMerges`, `log.showRoot` and
+        // `diff.orderFile` in the user's configuration would change them.
+        "--diff-merges=separate",
+        "--root",
+        "-O/dev/null",
         "--no-renames",
         "--no-abbrev",
         "--no-ext-diff",

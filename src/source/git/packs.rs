@@ -36,7 +36,7 @@ const ALLOC_LIMIT: usize = 1 << 30;
 pub(super) struct PackRead {
     /// Bytes handed over.
     pub bytes: u64,
-    /// The objects handed over.
+    /// The objects read (trees too: git need not type them again).
     pub handed: Handed,
     /// The caller asked to stop.
     pub stopped: bool,
@@ -45,7 +45,7 @@ pub(super) struct PackRead {
 /// Shards of [`Handed`] (the traversal's threads claim at once).
 const SHARDS: usize = 16;
 
-/// The objects handed over, each claimed once.
+/// The objects read from the packs, each claimed once.
 #[derive(Debug)]
 pub(super) struct Handed(Vec<Mutex<HashSet<ObjectId>>>);
 
@@ -64,7 +64,7 @@ impl Handed {
         self.shard(&oid).insert(oid)
     }
 
-    /// Whether the object with id `hex` was handed over.
+    /// Whether the object with id `hex` was read from a pack.
     pub(super) fn contains(&self, hex: &str) -> bool {
         ObjectId::from_hex(hex.as_bytes()).is_ok_and(|oid| self.shard(&oid).contains(&oid))
     }
@@ -95,6 +95,9 @@ where
                          found: &gix_pack::index::Entry,
                          _: &dyn gix_utils::progress::Progress|
          -> gix_error::Result {
+            if !handed.claim(found.oid) {
+                return Ok(()); // already read from another pack
+            }
             graph.add(kind, found.oid, data);
             let kind = match kind {
                 gix_object::Kind::Blob => ObjectKind::Blob,
@@ -102,9 +105,6 @@ where
                 gix_object::Kind::Tag => ObjectKind::Tag,
                 gix_object::Kind::Tree => return Ok(()),
             };
-            if !handed.claim(found.oid) {
-                return Ok(()); // already read from another pack
-            }
             bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
             let entry = Entry {
                 oid: found.oid.to_string(),

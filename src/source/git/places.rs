@@ -135,13 +135,16 @@ impl Places {
     /// kept when it read the whole database within their budget, else
     /// from `git log` (and the graph is given up: nothing more is kept).
     fn origins(&self, repo: &Repo, listing: &Listing) -> Result<Origins, GitError> {
-        if self.graph.is_usable() {
-            if let Some(origins) = self.graph.origins(repo, &self.graph.commits())? {
-                return Ok(origins);
-            }
-        }
+        let placed = match self.graph.is_usable() {
+            true => self.graph.origins(repo, &self.graph.commits()),
+            false => None,
+        };
+        // Done with the graph either way: its memory goes.
         self.graph.give_up();
-        logged_origins(repo, &listing.commits()?)
+        match placed {
+            Some(origins) => Ok(origins),
+            None => logged_origins(repo, &listing.commits()?),
+        }
     }
 }
 

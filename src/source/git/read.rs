@@ -13,6 +13,7 @@ use super::packs::read_packs;
 use super::{wait_ok, Fed, GitError, Repo};
 use std::io::{BufRead, BufReader, Read};
 use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 /// One object's contents.
@@ -25,6 +26,9 @@ pub struct Object<'a> {
 
 /// Bytes gathered before a batch is handed to the workers.
 const BATCH_BYTES: usize = 8 << 20;
+
+/// Trees outside the packs past which placing is left to `git log`.
+const LOOSE_TREES: usize = 2000;
 
 /// Objects per `cat-file` process below which one process reads them all.
 const PER_PROCESS: usize = 2000;
@@ -52,8 +56,9 @@ where
         return read_entries(repo, &entries, pool, each);
     }
     let graph = plan.graph();
-    if repo.object_format != "sha1" {
-        graph.give_up(); // SHA-256: placed by `git log`
+    if repo.object_format != "sha1" || repo.grafted {
+        // SHA-256, shallow or grafted: placed by `git log`.
+        graph.give_up();
     }
     let wanted = |object: Object| plan.is_excluded(&object.entry.oid) || each(object);
     let packed = read_packs(repo, pool.current_num_threads(), &wanted, graph);
@@ -68,9 +73,15 @@ where
         .iter()
         .filter(|oid| !packed.handed.contains(oid) && !plan.is_excluded(oid))
         .collect();
-    let rest = typed(repo, &left).inspect_err(|_| graph.seal(false))?;
+    let (rest, trees) = typed(repo, &left).inspect_err(|_| graph.seal(false))?;
+    if trees > LOOSE_TREES {
+        // Most of the history is outside the packs (alternates): asking
+        // git for each tree would be slower than `git log`.
+        graph.give_up();
+    }
     // Loose commits join the graph; their trees are asked of git when
     // placing needs them.
+    let stopped = AtomicBool::new(false);
     let read = read_entries(repo, &rest, pool, |object| {
         if let (ObjectKind::Commit, Ok(oid)) = (
             object.entry.kind,
@@ -78,9 +89,13 @@ where
         ) {
             graph.add(gix_object::Kind::Commit, oid, object.data);
         }
-        each(object)
+        let go_on = each(object);
+        if !go_on {
+            stopped.store(true, Ordering::Relaxed);
+        }
+        go_on
     });
-    graph.seal(read.is_ok());
+    graph.seal(read.is_ok() && !stopped.into_inner());
     Ok(packed.bytes + read?)
 }
 
