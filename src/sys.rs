@@ -1,6 +1,7 @@
 //! The few raw system calls cfscrub makes, each behind a safe function:
-//! keeping secrets out of core dumps, widening pipes, forwarding a signal,
-//! storing bytes into a file without ever growing it.
+//! keeping secrets out of core dumps, widening pipes, writing standard
+//! output unbuffered, forwarding a signal, storing bytes into a file
+//! without ever growing it.
 //! A leaf: nothing else in the crate calls `libc` for these.
 
 use std::fs::File;
@@ -23,6 +24,19 @@ pub fn widen_pipe(fd: RawFd) {
     unsafe {
         libc::fcntl(fd, libc::F_SETPIPE_SZ, 1 << 20);
     }
+}
+
+/// Standard output without the standard library's line buffering, for a
+/// writer that hands over whole blocks and flushes them itself (`filter`):
+/// the line buffer would split each block at its last newline into two
+/// writes. Never closed (dropping it leaves descriptor 1 open); write
+/// nothing to `std::io::stdout()` while it is in use.
+pub fn stdout_unbuffered() -> std::mem::ManuallyDrop<File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: descriptor 1 is open for the whole process (the runtime
+    // reopens it on /dev/null if it was closed at start); ManuallyDrop
+    // never closes it.
+    std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(1) })
 }
 
 /// Sends `signal` to the process `pid` (a child we spawned).
@@ -56,12 +70,19 @@ pub fn store_within(file: &File, offset: u64, bytes: &[u8]) -> io::Result<usize>
 pub struct Stores<'f> {
     file: &'f File,
     map: Option<memmap2::MmapRaw>,
+    /// This process, the target of the kernel's copy (asked once, not
+    /// per store).
+    pid: libc::pid_t,
 }
 
 impl<'f> Stores<'f> {
     /// Nothing mapped yet.
     pub fn new(file: &'f File) -> Stores<'f> {
-        Stores { file, map: None }
+        Stores {
+            file,
+            map: None,
+            pid: std::process::id() as libc::pid_t,
+        }
     }
 
     /// Copies `bytes` into the file at `offset`, as [`store_within`].
@@ -97,7 +118,7 @@ impl<'f> Stores<'f> {
         // (our slice; the mapping, alive while `self` is); the kernel checks
         // every page and fails with EFAULT, not a signal, on one the file no
         // longer backs.
-        let n = unsafe { libc::process_vm_writev(libc::getpid(), &local, 1, &remote, 1, 0) };
+        let n = unsafe { libc::process_vm_writev(self.pid, &local, 1, &remote, 1, 0) };
         match n {
             -1 => match io::Error::last_os_error() {
                 e if e.raw_os_error() == Some(libc::EFAULT) => Ok(0),
