@@ -126,7 +126,7 @@ def bench_scan(c200, huge, runs):
         rg_t, rg_m = median_of(runs, lambda: sh(["rg", "-uu", "-c", "cfut_|cfat_|cfk_|cfast_", data]))
         bins = [CFSCRUB] + ([OTHER] if OTHER else [])
         timed = medians_of(runs, [lambda b=b: sh([b, "scan", "--format", "json", "-q", data]) for b in bins])
-        cf_t, cf_m = timed[0]
+        cf_t, cf_m, _ = timed[0]
         print(f" {name}:")
         row("rg -uu -c 'cfut_|cfat_|cfk_|cfast_' (baseline)", rg_t, rg_m, mb)
         row("cfscrub scan --format json", cf_t, cf_m, mb, rg_t)
@@ -187,7 +187,7 @@ def bench_redact(c200, huge, bench, runs):
     bins = [CFSCRUB] + ([OTHER] if OTHER else [])
     reds = medians_of(runs, [lambda b=b: sh([b, "redact", "-q", dst]) for b in bins], prep)
     sames = medians_of(runs, [lambda b=b: sh([b, "redact", "--same-length", "-q", dst]) for b in bins], prep)
-    (red_t, red_m), (same_t, same_m) = reds[0], sames[0]
+    (red_t, red_m, _), (same_t, same_m, _) = reds[0], sames[0]
     ver_t, ver_m = median_of(runs, lambda: sh([CFSCRUB, "verify", "-q", dst]))
     scan_t, _ = median_of(runs, lambda: sh([CFSCRUB, "scan", "-q", dst]))
     print(" 200 MB / 400 files:")
