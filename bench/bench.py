@@ -9,10 +9,13 @@ bench/reach.py) (default: all). Corpora are made with
 bench/gen_corpus.py into DIR (default $BENCH or /tmp/cfscrub-bench),
 outside the repository: they are large and full of token shapes.
 Every figure is the median of --runs runs, warm cache; peak RSS comes from
-GNU time. --baseline times another cfscrub binary (an older build, say)
-beside this one in the scan, filter and redact sections, runs
-interleaved, and prints this build's time as a ratio of its time.
-Nothing here is a test: it prints numbers for the issue notes.
+GNU time, CPU time (user + system) from the measured process's rusage.
+--baseline times another cfscrub binary (an older build, say) beside
+this one in the scan, filter and redact sections, runs interleaved, and
+prints this build's time as a ratio of its time: wall (ratio of the
+medians) and CPU (median of the runs' paired ratios, which the machine's
+other load disturbs less). Nothing here is a test: it prints numbers for
+the issue notes.
 """
 import argparse
 import os
@@ -30,17 +33,27 @@ OTHER = None
 TOKEN_RE = r"cf(ut|at|k)_[A-Za-z0-9]{40}[0-9a-f]{8}"
 
 
+def waited(proc):
+    """Waits for proc; returns (exit code, CPU seconds: user + system of
+    it and the children it waited for)."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_utime + usage.ru_stime
+
+
 def sh(cmd, stdin=None, stdout=subprocess.DEVNULL):
-    """Runs cmd under GNU time; returns (seconds, peak RSS in KiB, exit code).
-    (wait4's ru_maxrss would count the forked Python before exec.)"""
+    """Runs cmd under GNU time; returns (seconds, peak RSS in KiB, exit
+    code, CPU seconds). (wait4's ru_maxrss would count the forked Python
+    before exec; its CPU times do not.)"""
     rss_file = os.path.join(os.environ.get("TMPDIR", "/tmp"), "cfscrub-bench-rss")
     start = time.perf_counter()
-    code = subprocess.call(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd,
-                           stdin=stdin, stdout=stdout, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd,
+                            stdin=stdin, stdout=stdout, stderr=subprocess.DEVNULL)
+    code, cpu = waited(proc)
     secs = time.perf_counter() - start
     with open(rss_file) as f:
         rss = int(f.read().strip().splitlines()[-1])
-    return secs, rss, code
+    return secs, rss, code, cpu
 
 
 def median_of(runs, fn, prepare=None):
@@ -48,7 +61,7 @@ def median_of(runs, fn, prepare=None):
     for _ in range(runs):
         if prepare:
             prepare()
-        t, m, _ = fn()
+        t, m = fn()[:2]
         times.append(t)
         rss.append(m)
     return statistics.median(times), max(rss)
@@ -56,22 +69,30 @@ def median_of(runs, fn, prepare=None):
 
 def medians_of(runs, fns, prepare=None):
     """median_of for several commands, their runs interleaved (so that
-    the machine's load drifts over all of them alike)."""
-    times, rss = [[] for _ in fns], [[] for _ in fns]
-    for _ in range(runs):
-        for i, fn in enumerate(fns):
+    the machine's load drifts over all of them alike; the order turns
+    each run). Each result is (median seconds, peak RSS, CPU seconds of
+    each run)."""
+    times, rss, cpus = [[] for _ in fns], [[] for _ in fns], [[] for _ in fns]
+    for r in range(runs):
+        order = list(enumerate(fns))
+        for i, fn in order[r % len(fns):] + order[:r % len(fns)]:
             if prepare:
                 prepare()
-            t, m, _ = fn()
+            t, m, _, cpu = fn()
             times[i].append(t)
             rss[i].append(m)
-    return [(statistics.median(t), max(m)) for t, m in zip(times, rss)]
+            cpus[i].append(cpu)
+    return [(statistics.median(t), max(m), c) for t, m, c in zip(times, rss, cpus)]
 
 
 def vs_baseline(label, mine, other, mb):
-    """Prints the --baseline binary's row and this build's ratio to it."""
+    """Prints the --baseline binary's row and this build's ratios to it:
+    wall (of the medians) and CPU (the median of the paired runs' ratios)."""
     row(f"{label} [--baseline build]", other[0], other[1], mb)
-    print(f"  {'':<44} this build: {mine[0] / other[0]:5.3f}x the --baseline build's time")
+    cpu = statistics.median(m / o for m, o in zip(mine[2], other[2]) if o > 0)
+    print(f"  {'':<44} this build: {mine[0] / other[0]:5.3f}x the --baseline build's wall time, "
+          f"{cpu:5.3f}x its CPU time (median CPU {statistics.median(mine[2]):.3f} s"
+          f" vs {statistics.median(other[2]):.3f} s)")
 
 
 def corpus(bench, name, args):
@@ -105,7 +126,7 @@ def bench_scan(c200, huge, runs):
         rg_t, rg_m = median_of(runs, lambda: sh(["rg", "-uu", "-c", "cfut_|cfat_|cfk_|cfast_", data]))
         bins = [CFSCRUB] + ([OTHER] if OTHER else [])
         timed = medians_of(runs, [lambda b=b: sh([b, "scan", "--format", "json", "-q", data]) for b in bins])
-        cf_t, cf_m = timed[0]
+        cf_t, cf_m, _ = timed[0]
         print(f" {name}:")
         row("rg -uu -c 'cfut_|cfat_|cfk_|cfast_' (baseline)", rg_t, rg_m, mb)
         row("cfscrub scan --format json", cf_t, cf_m, mb, rg_t)
@@ -150,7 +171,7 @@ def fsync_floor(src, dst):
             dfd = os.open(root, os.O_RDONLY)
             os.fsync(dfd)
             os.close(dfd)
-    return time.perf_counter() - start, 0, 0
+    return time.perf_counter() - start, 0, 0, 0
 
 
 def bench_redact(c200, huge, bench, runs):
@@ -166,7 +187,7 @@ def bench_redact(c200, huge, bench, runs):
     bins = [CFSCRUB] + ([OTHER] if OTHER else [])
     reds = medians_of(runs, [lambda b=b: sh([b, "redact", "-q", dst]) for b in bins], prep)
     sames = medians_of(runs, [lambda b=b: sh([b, "redact", "--same-length", "-q", dst]) for b in bins], prep)
-    (red_t, red_m), (same_t, same_m) = reds[0], sames[0]
+    (red_t, red_m, _), (same_t, same_m, _) = reds[0], sames[0]
     ver_t, ver_m = median_of(runs, lambda: sh([CFSCRUB, "verify", "-q", dst]))
     scan_t, _ = median_of(runs, lambda: sh([CFSCRUB, "scan", "-q", dst]))
     print(" 200 MB / 400 files:")
@@ -198,23 +219,30 @@ def bench_filter(c200, huge, runs):
     print("filter (median of %d): one stream of the whole corpus through a pipe" % runs)
     for name, root in (("200 MB corpus as one stream", c200), ("1 GiB file, 50 MB line", huge)):
         data = os.path.join(root, "corpus")
-        files = " ".join(sorted(os.path.join(r, f) for r, _, fs in os.walk(data) for f in fs))
+        files = sorted(os.path.join(r, f) for r, _, fs in os.walk(data) for f in fs)
         mb = size_mb(data)
         warm(data)
         rss = os.path.join(os.environ.get("TMPDIR", "/tmp"), "cfscrub-bench-filter-rss")
 
         def pipe(consumer):
+            """cat FILES | consumer > /dev/null: wall time, and the
+            consumer's CPU time."""
             def go():
                 start = time.perf_counter()
-                subprocess.run(["sh", "-c", f"cat {files} | {consumer} > /dev/null"], check=False)
-                return time.perf_counter() - start, 0, 0
+                cat = subprocess.Popen(["cat"] + files, stdout=subprocess.PIPE)
+                with open(os.devnull, "wb") as null:
+                    proc = subprocess.Popen(consumer, stdin=cat.stdout, stdout=null)
+                cat.stdout.close()
+                _, cpu = waited(proc)
+                cat.wait()
+                return time.perf_counter() - start, 0, 0, cpu
             return go
-        cat_t, _ = median_of(runs, pipe("cat"))
-        sed_t, _ = median_of(runs, pipe(f"sed -E 's/{TOKEN_RE}/[REDACTED_CF_TOKEN]/g'"))
+        cat_t, _ = median_of(runs, pipe(["cat"]))
+        sed_t, _ = median_of(runs, pipe(["sed", "-E", f"s/{TOKEN_RE}/[REDACTED_CF_TOKEN]/g"]))
         bins = [CFSCRUB] + ([OTHER] if OTHER else [])
-        timed = medians_of(runs, [pipe(f"{b} filter") for b in bins])
+        timed = medians_of(runs, [pipe([b, "filter"]) for b in bins])
         cf_t = timed[0][0]
-        median_of(1, pipe(f"/usr/bin/time -f %M -o {rss} {CFSCRUB} filter"))
+        median_of(1, pipe(["/usr/bin/time", "-f", "%M", "-o", rss, CFSCRUB, "filter"]))
         with open(rss) as f:
             peak = int(f.read().split()[-1])
         print(f" {name}:")

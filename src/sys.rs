@@ -1,6 +1,7 @@
 //! The few raw system calls cfscrub makes, each behind a safe function:
-//! keeping secrets out of core dumps, widening pipes, forwarding a signal,
-//! storing bytes into a file without ever growing it.
+//! keeping secrets out of core dumps, widening pipes, writing standard
+//! output unbuffered, forwarding a signal, storing bytes into a file
+//! without ever growing it.
 //! A leaf: nothing else in the crate calls `libc` for these.
 
 use std::fs::File;
@@ -23,6 +24,19 @@ pub fn widen_pipe(fd: RawFd) {
     unsafe {
         libc::fcntl(fd, libc::F_SETPIPE_SZ, 1 << 20);
     }
+}
+
+/// Standard output without the standard library's line buffering, for a
+/// writer that hands over whole blocks and flushes them itself (`filter`):
+/// the line buffer would split each block at its last newline into two
+/// writes. Never closed (dropping it leaves descriptor 1 open); write
+/// nothing to `std::io::stdout()` while it is in use.
+pub fn stdout_unbuffered() -> std::mem::ManuallyDrop<File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: descriptor 1 is open for the whole process (the runtime
+    // reopens it on /dev/null if it was closed at start); ManuallyDrop
+    // never closes it.
+    std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(1) })
 }
 
 /// Sends `signal` to the process `pid` (a child we spawned).
@@ -50,18 +64,34 @@ pub fn store_within(file: &File, offset: u64, bytes: &[u8]) -> io::Result<usize>
     Stores::new(file).store(offset, bytes)
 }
 
-/// [`store_within`] for many stores into one file: one shared mapping,
-/// kept and widened as needed, instead of a mapping per store (each unmap
-/// of a written mapping costs a TLB flush on every thread).
+/// [`store_within`] for many stores into one file: one shared mapping of
+/// a [`WINDOW`] of the file, kept while the stores fall inside it and
+/// moved on when one does not, instead of a mapping per store (each unmap
+/// of a written mapping costs a TLB flush on every thread). Bounded: a
+/// mapping of the whole file would count every page the kernel mapped for
+/// a store — a large page-cache folio is mapped whole — in the process's
+/// memory (788 MiB peak for the 1 GiB bench file) and unmap them all.
 pub struct Stores<'f> {
     file: &'f File,
-    map: Option<memmap2::MmapRaw>,
+    /// The mapping and the file offset it starts at.
+    map: Option<(memmap2::MmapRaw, u64)>,
+    /// This process, the target of the kernel's copy (asked once, not
+    /// per store).
+    pid: libc::pid_t,
 }
+
+/// Bytes of the file one [`Stores`] mapping covers (more only for a
+/// single store that crosses its end); a multiple of any page size.
+pub const WINDOW: u64 = 4 << 20;
 
 impl<'f> Stores<'f> {
     /// Nothing mapped yet.
     pub fn new(file: &'f File) -> Stores<'f> {
-        Stores { file, map: None }
+        Stores {
+            file,
+            map: None,
+            pid: std::process::id() as libc::pid_t,
+        }
     }
 
     /// Copies `bytes` into the file at `offset`, as [`store_within`].
@@ -72,32 +102,40 @@ impl<'f> Stores<'f> {
         let end = offset
             .checked_add(bytes.len() as u64)
             .ok_or_else(|| io::Error::other("offset past the largest file size"))?;
-        let covered = self.map.as_ref().is_some_and(|m| m.len() as u64 >= end);
+        let covered = self
+            .map
+            .as_ref()
+            .is_some_and(|(m, start)| *start <= offset && start + m.len() as u64 >= end);
         if !covered {
-            // From the start of the file to its end now, or to the bytes
-            // if they reach further (those pages fail the copy below).
-            let len = end.max(self.file.metadata()?.len());
-            let len =
-                usize::try_from(len).map_err(|_| io::Error::other("file too large to map"))?;
+            // The window holding `offset`, or up to the bytes' end if they
+            // reach further; pages the file does not reach (now or once
+            // cut) fail the copy below.
+            let start = offset - offset % WINDOW;
+            let len = usize::try_from(WINDOW.max(end - start))
+                .map_err(|_| io::Error::other("store too large to map"))?;
             self.map = None;
-            self.map = Some(memmap2::MmapOptions::new().len(len).map_raw(self.file)?);
+            let map = memmap2::MmapOptions::new()
+                .offset(start)
+                .len(len)
+                .map_raw(self.file)?;
+            self.map = Some((map, start));
         }
-        let map = self.map.as_ref().expect("mapped above");
+        let (map, start) = self.map.as_ref().expect("mapped above");
         let local = libc::iovec {
             iov_base: bytes.as_ptr() as *mut libc::c_void,
             iov_len: bytes.len(),
         };
         let remote = libc::iovec {
-            // SAFETY: `offset + bytes.len()` (no overflow: checked above) is
-            // within the mapping's length, itself a `usize`.
-            iov_base: unsafe { map.as_mut_ptr().add(offset as usize) }.cast(),
+            // SAFETY: `offset..offset + bytes.len()` (no overflow: checked
+            // above) lies within `start..start + map.len()`.
+            iov_base: unsafe { map.as_mut_ptr().add((offset - start) as usize) }.cast(),
             iov_len: bytes.len(),
         };
         // SAFETY: both iovecs describe memory valid for `bytes.len()` bytes
         // (our slice; the mapping, alive while `self` is); the kernel checks
         // every page and fails with EFAULT, not a signal, on one the file no
         // longer backs.
-        let n = unsafe { libc::process_vm_writev(libc::getpid(), &local, 1, &remote, 1, 0) };
+        let n = unsafe { libc::process_vm_writev(self.pid, &local, 1, &remote, 1, 0) };
         match n {
             -1 => match io::Error::last_os_error() {
                 e if e.raw_os_error() == Some(libc::EFAULT) => Ok(0),
@@ -135,6 +173,32 @@ mod tests {
         let mut back = [0u8; 4];
         f.read_exact_at(&mut back, 9).unwrap();
         assert_eq!(&back, b"aXYa");
+    }
+
+    #[test]
+    fn the_mapping_covers_a_window_and_moves_with_the_stores() {
+        let w = WINDOW as usize;
+        let f = file_of(2 * w + 100);
+        let mut stores = Stores::new(&f);
+        let mapped = |s: &Stores| s.map.as_ref().map(|(m, start)| (*start, m.len()));
+        assert_eq!(stores.store(10, b"XY").unwrap(), 2);
+        assert_eq!(mapped(&stores), Some((0, w)));
+        // Across the window's end: one mapping from its start to the end.
+        assert_eq!(stores.store(WINDOW - 1, b"XYZ").unwrap(), 3);
+        assert_eq!(mapped(&stores), Some((0, w + 2)));
+        assert_eq!(stores.store(2 * WINDOW + 50, b"XY").unwrap(), 2);
+        assert_eq!(mapped(&stores), Some((2 * WINDOW, w)));
+        // Back before it: mapped again.
+        assert_eq!(stores.store(WINDOW + 7, b"XY").unwrap(), 2);
+        assert_eq!(mapped(&stores), Some((WINDOW, w)));
+        let mut all = Vec::new();
+        std::io::Read::read_to_end(&mut &f, &mut all).unwrap();
+        assert_eq!(all.len(), 2 * w + 100);
+        for at in [10, w - 1, 2 * w + 50, w + 7] {
+            assert_eq!(&all[at..at + 2], b"XY", "at {at}");
+        }
+        assert_eq!(all[w + 1], b'Z');
+        assert_eq!(all.iter().filter(|&&b| b != b'a').count(), 9);
     }
 
     #[test]

@@ -173,6 +173,41 @@ fn a_hundred_megabyte_line_streams_in_bounded_memory() {
 }
 
 #[test]
+fn findings_far_apart_and_close_together_come_out_masked_in_order() {
+    // Gaps around the size from which the masker writes data straight
+    // from its buffer (64 KiB): pieces written directly and pieces gathered
+    // with the replacements must keep their order.
+    let mut g = FakeGen::new(12);
+    let mut p = Planted::default();
+    let (mut input, mut expected) = (Vec::new(), Vec::new());
+    for gap in [10, 300_000, 5, 70_000, 65_535, 65_536, 1, 200_000, 3] {
+        let filler: Vec<u8> = (0..gap)
+            .map(|i| {
+                if i % 40 == 39 {
+                    b'\n'
+                } else {
+                    b'a' + (i % 26) as u8
+                }
+            })
+            .collect();
+        let token = p.add(g.scannable("cfut_", true));
+        for out in [&mut input, &mut expected] {
+            out.extend_from_slice(&filler);
+            out.push(b' ');
+        }
+        input.extend_from_slice(token.as_bytes());
+        expected.extend_from_slice(b"[REDACTED_CF_TOKEN]");
+        input.push(b' ');
+        expected.push(b' ');
+    }
+    for (args, code) in [(&["filter"][..], 0), (&["filter", "--fail-on-find"][..], 1)] {
+        let ran = run(cfscrub().args(args).write_stdin(input.clone())).expect(code);
+        check_no_leak(&p, "filter", &ran);
+        assert_same("masked stream", &ran.stdout, &expected);
+    }
+}
+
+#[test]
 fn binary_bytes_without_tokens_pass_through_unchanged() {
     let mut rng = fastrand::Rng::with_seed(4);
     let input: Vec<u8> = (0..(4 << 20)).map(|_| rng.u8(..)).collect();

@@ -7,8 +7,8 @@ use crate::cli::FilterOptions;
 use anyhow::Result;
 use cfscrub::errln;
 use cfscrub::mask::masker::mask_stream;
-use cfscrub::sys::widen_pipe;
-use std::io::{self, IsTerminal, Write};
+use cfscrub::sys::{stdout_unbuffered, widen_pipe};
+use std::io::{self, IoSlice, IsTerminal, Write};
 
 /// Standard output for `--fail-on-find`: once its reader is gone (`| head`),
 /// the rest of the input is still scanned — the gate must see every
@@ -27,6 +27,16 @@ impl<W: Write> Write for ScanOnWhenClosed<W> {
             }
         }
         Ok(buf.len())
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        if !self.closed {
+            match self.out.write_vectored(bufs) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => self.closed = true,
+                other => return other,
+            }
+        }
+        Ok(bufs.iter().map(|b| b.len()).sum())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -52,14 +62,15 @@ pub fn run(args: FilterOptions) -> Result<u8> {
         errln!("cfscrub filter: masking what is typed here until Ctrl-D; it is meant for a pipe: COMMAND 2>&1 | cfscrub filter");
     }
     let stdin = &mut io::stdin().lock();
+    let stdout = stdout_unbuffered();
     let result = if args.fail_on_find {
         let out = ScanOnWhenClosed {
-            out: io::stdout().lock(),
+            out: &*stdout,
             closed: false,
         };
         mask_stream(&detector, &replacement, stdin, out)
     } else {
-        mask_stream(&detector, &replacement, stdin, io::stdout().lock())
+        mask_stream(&detector, &replacement, stdin, &*stdout)
     };
     let counts = match result {
         Ok(c) => c,

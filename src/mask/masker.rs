@@ -66,16 +66,79 @@ pub fn mask_stream(
     input: &mut impl Read,
     output: impl Write,
 ) -> io::Result<FileCounts> {
-    let mut masker = Masker::new(
-        io::BufWriter::with_capacity(256 * 1024, output),
-        replacement,
-    );
+    let mut masker = Masker::new(Batch::new(output), replacement);
     let mut scanner = StreamScanner::new(detector, false);
     while scanner.read_from(input, &mut masker)? > 0 {
         masker.out.flush()?;
     }
     scanner.finish(&mut masker)?;
     Ok(masker.counts)
+}
+
+/// Data pieces at least this long are written from the scanner's buffer
+/// as they are, not copied: a stream with few findings (most logs) is
+/// handed over in pieces of a whole read.
+const DIRECT: usize = 64 * 1024;
+
+/// The writer behind [`mask_stream`]: short pieces (replacements, the data
+/// between close findings) are gathered; a long one is written together
+/// with what was gathered before it in one `writev`, without a copy.
+struct Batch<W: Write> {
+    out: W,
+    gathered: Vec<u8>,
+}
+
+impl<W: Write> Batch<W> {
+    fn new(out: W) -> Batch<W> {
+        Batch {
+            out,
+            gathered: Vec::with_capacity(DIRECT),
+        }
+    }
+
+    /// Writes what was gathered, then `piece`, in as few calls as the
+    /// writer takes them.
+    fn write_after_gathered(&mut self, piece: &[u8]) -> io::Result<()> {
+        let mut done = 0;
+        while done < self.gathered.len() {
+            let slices = [
+                io::IoSlice::new(&self.gathered[done..]),
+                io::IoSlice::new(piece),
+            ];
+            match self.out.write_vectored(&slices) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let into_piece = done - self.gathered.len();
+        self.gathered.clear();
+        self.out.write_all(&piece[into_piece..])
+    }
+}
+
+impl<W: Write> Write for Batch<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.len() >= DIRECT {
+            return self.write_after_gathered(bytes);
+        }
+        self.gathered.extend_from_slice(bytes);
+        if self.gathered.len() >= 4 * DIRECT {
+            self.write_after_gathered(&[])?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.write_after_gathered(&[])?;
+        self.out.flush()
+    }
 }
 
 /// Masks a short in-memory text (a file name, a quoted log line).
@@ -121,5 +184,44 @@ mod tests {
             &out,
             "\x1b[33m[REDACTED_CF_TOKEN]\x1b[0m\r\n\u{0}\u{ff}".as_bytes(),
         );
+    }
+
+    /// Takes at most 5 bytes a call, and of a vectored write only the
+    /// first piece (what `Write::write_vectored` does by default).
+    struct Trickle(Vec<u8>);
+    impl Write for Trickle {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            let n = bytes.len().min(5);
+            self.0.extend_from_slice(&bytes[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_batch_writer_keeps_every_byte_in_order() {
+        let pieces: Vec<Vec<u8>> = [3, DIRECT, 1, 0, 7, DIRECT + 9, 4 * DIRECT, 2]
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (0..n).map(|j| (i * 31 + j) as u8).collect())
+            .collect();
+        let whole = pieces.concat();
+        let mut trickled = Batch::new(Trickle(Vec::new()));
+        let mut vectored = Batch::new(Vec::new());
+        for piece in &pieces {
+            trickled.write_all(piece).unwrap();
+            vectored.write_all(piece).unwrap();
+        }
+        // A long piece went out at once, with what was gathered before it.
+        assert_eq!(
+            vectored.out.len(),
+            3 + DIRECT + 1 + 7 + DIRECT + 9 + 4 * DIRECT
+        );
+        trickled.flush().unwrap();
+        vectored.flush().unwrap();
+        assert!(trickled.out.0 == whole, "trickled output differs");
+        assert!(vectored.out == whole, "vectored output differs");
     }
 }
