@@ -18,7 +18,7 @@
 //! -m` lists, compared with git's own answer.
 
 use super::lookup::Missing;
-use super::objects::Oid;
+
 use super::origins::Origins;
 use super::treediff::Diff;
 use super::Repo;
@@ -127,11 +127,20 @@ impl Graph {
         }
     }
 
-    /// Marks the store unusable and frees it.
+    /// Marks the store unusable and frees it (on a thread of its own:
+    /// tens of thousands of trees take a while to free).
     pub(super) fn give_up(&self) {
         self.incomplete.store(true, Ordering::Relaxed);
-        for shard in &self.shards {
-            *shard.lock().unwrap_or_else(|e| e.into_inner()) = Shard::default();
+        let kept: Vec<Shard> = self
+            .shards
+            .iter()
+            .map(|shard| std::mem::take(&mut *shard.lock().unwrap_or_else(|e| e.into_inner())))
+            .collect();
+        if kept
+            .iter()
+            .any(|s| !s.trees.is_empty() || !s.commits.is_empty())
+        {
+            std::thread::spawn(move || drop(kept));
         }
     }
 
@@ -145,11 +154,11 @@ impl Graph {
     }
 
     /// Every commit kept (with the whole database read: every commit).
-    pub(super) fn commits(&self) -> Vec<Oid> {
+    pub(super) fn commits(&self) -> Vec<ObjectId> {
         let mut all = Vec::new();
         for shard in &self.shards {
             let shard = shard.lock().unwrap_or_else(|e| e.into_inner());
-            all.extend(shard.commits.keys().map(|oid| oid.to_string()));
+            all.extend(shard.commits.keys().copied());
         }
         all
     }
@@ -166,7 +175,7 @@ impl Graph {
     /// commit, a tree nested too deep (`treediff`), what git had to
     /// send past the budget, git failing: then `git log` answers (and
     /// reports real damage).
-    pub(super) fn origins(&self, repo: &Repo, commits: &[Oid]) -> Option<Origins> {
+    pub(super) fn origins(&self, repo: &Repo, commits: &[ObjectId]) -> Option<Origins> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let share = commits.len().div_ceil(cores).max(PLACE_SHARE);
         std::thread::scope(|s| {
@@ -183,13 +192,13 @@ impl Graph {
     }
 
     /// [`Graph::origins`] of one share of the commits.
-    fn origins_of(&self, repo: &Repo, commits: &[Oid]) -> Result<Origins, Unplaceable> {
+    fn origins_of(&self, repo: &Repo, commits: &[ObjectId]) -> Result<Origins, Unplaceable> {
         let mut missing = Missing::new(repo, &self.tree_bytes, self.budget);
         let mut origins = Origins::default();
         let mut path = Vec::new();
-        for hex in commits {
-            let oid = ObjectId::from_hex(hex.as_bytes()).map_err(|_| Unplaceable)?;
-            let commit = self.commit(&oid, &mut missing)?;
+        for oid in commits {
+            let hex = oid.to_string();
+            let commit = self.commit(oid, &mut missing)?;
             let mut against: Vec<Option<ObjectId>> = Vec::new();
             for parent in &commit.parents {
                 // A missing parent: `git log` fails, and says why.
@@ -200,7 +209,7 @@ impl Graph {
             }
             // `log -m`: each parent diffed on its own.
             for parent_tree in against {
-                let index = origins.begin_commit(hex);
+                let index = origins.begin_commit(&hex);
                 let mut diff = Diff {
                     graph: self,
                     missing: &mut missing,
@@ -265,7 +274,7 @@ fn parse_commit(data: &[u8]) -> Option<Commit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::git::objects::{plan, ObjectKind, Scope};
+    use crate::source::git::objects::{plan, ObjectKind, Oid, Scope};
     use crate::source::git::origins::origins;
 
     /// A history with every case `git log -m` lists differently: merges
@@ -335,7 +344,11 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
         assert_eq!(commits.len(), 14);
         let listed: Vec<&Oid> = commits.iter().collect();
         let logged = origins(&repo, &Scope::default(), &listed).unwrap();
-        let compared = graph.origins(&repo, &commits).unwrap();
+        let ids: Vec<ObjectId> = commits
+            .iter()
+            .map(|c| ObjectId::from_hex(c.as_bytes()).unwrap())
+            .collect();
+        let compared = graph.origins(&repo, &ids).unwrap();
         assert_eq!(compared.summary(), logged.summary());
         // Some of it came from loose objects (asked of git), and the
         // cases are there: a merge lists a blob once per parent.

@@ -16,10 +16,10 @@
 //! commits `git log` selects, their blobs and their messages.
 //!
 //! Reading the whole database needs only the list (`listing`, made while
-//! the packs are read); where objects are is worked out by `places`: what
-//! refs and reflogs reach from the start, on a thread of its own, and
-//! where blobs came from only when an object needs reporting, from the
-//! commits and trees the reading kept — a clean history is never compared.
+//! the packs are read); where objects are is worked out by `places` only
+//! when an object needs reporting: what refs and reflogs reach on a thread
+//! started then, where blobs came from after the reading, from the commits
+//! and trees it kept — a clean history pays for neither.
 //! Contents are read by [`super::read`].
 
 use super::graph::Graph;
@@ -224,10 +224,6 @@ pub fn plan(repo: &Repo, scope: &Scope) -> Result<Plan, GitError> {
     if scope.is_full() {
         let listing = Arc::new(Listing::start(repo.clone()));
         let places = Places::later(repo.clone(), listing.clone());
-        // What refs and reflogs reach is asked of git at once: the first
-        // tenth of a second of the pack reading (gix indexing the pack)
-        // runs on one core, and this takes the other.
-        places.start();
         return Ok(Plan {
             listing,
             excluded: HashSet::new(),

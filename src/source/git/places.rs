@@ -1,11 +1,12 @@
 //! Where each object of a plan is — which commits put a blob at which path
 //! (first seen, how many), whether a ref or reflog entry reaches it, which
 //! tag ref names a tag — worked out once: given beforehand (a narrowed
-//! scope, the index), or for the whole database: a thread asks git what
-//! refs and reflogs reach while objects are still read ([`Places::start`]),
-//! and, when the first object needs its place after the reading, the
-//! history is compared from the commits and trees the reading kept
-//! ([`Graph`]) — or, past its budget, walked by `git log`.
+//! scope, the index), or for the whole database once the first finding
+//! asks ([`Places::start`]): a thread asks git what refs and reflogs reach
+//! while objects are still read, and after the reading the history is
+//! compared from the commits and trees it kept ([`Graph`]) — or, when
+//! that cannot answer as git would, walked by `git log`. A clean history
+//! pays for neither.
 
 use super::graph::Graph;
 use super::listing::Listing;

@@ -69,10 +69,12 @@ where
     // Git has been listing the database meanwhile: what the packs did
     // not hold is typed by git, and read through it.
     let ids = plan.ids().inspect_err(|_| graph.seal(false))?;
-    let left: Vec<&Oid> = ids
-        .iter()
-        .filter(|oid| !packed.handed.contains(oid) && !plan.is_excluded(oid))
-        .collect();
+    let left: Vec<&Oid> = pool.install(|| {
+        use rayon::prelude::*;
+        ids.par_iter()
+            .filter(|oid| !packed.handed.contains(oid) && !plan.is_excluded(oid))
+            .collect()
+    });
     let (rest, trees) = typed(repo, &left).inspect_err(|_| graph.seal(false))?;
     if trees > LOOSE_TREES {
         // Most of the history is outside the packs (alternates): asking
