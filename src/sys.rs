@@ -6,6 +6,7 @@
 
 use std::fs::File;
 use std::io;
+use std::io::Write;
 use std::os::fd::RawFd;
 
 /// Makes the process non-dumpable: no core dump (and no `ptrace` by other
@@ -31,12 +32,30 @@ pub fn widen_pipe(fd: RawFd) {
 /// the line buffer would split each block at its last newline into two
 /// writes. Never closed (dropping it leaves descriptor 1 open); write
 /// nothing to `std::io::stdout()` while it is in use.
-pub fn stdout_unbuffered() -> std::mem::ManuallyDrop<File> {
+pub fn stdout_unbuffered() -> RawStdout {
     use std::os::fd::FromRawFd;
     // SAFETY: descriptor 1 is open for the whole process (the runtime
-    // reopens it on /dev/null if it was closed at start); ManuallyDrop
-    // never closes it.
-    std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(1) })
+    // reopens it on /dev/null if it was closed at start); RawStdout never
+    // lets the File out, so it is never closed.
+    RawStdout(std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(1) }))
+}
+
+/// Descriptor 1, written without a buffer ([`stdout_unbuffered`]); the
+/// `File` behind it stays inside, so safe code cannot close it.
+pub struct RawStdout(std::mem::ManuallyDrop<File>);
+
+impl Write for &RawStdout {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        (&*self.0).write(bytes)
+    }
+
+    fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+        (&*self.0).write_vectored(bufs)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Sends `signal` to the process `pid` (a child we spawned).

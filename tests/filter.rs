@@ -208,6 +208,24 @@ fn findings_far_apart_and_close_together_come_out_masked_in_order() {
 }
 
 #[test]
+fn masked_output_filtered_again_is_unchanged() {
+    // A Global API Key after `X-Auth-Key`, then a generic `--api-token`
+    // value: masking the key must not make the marker a Cloudflare mention
+    // that turns the next line into a finding (redact verifies by scanning
+    // what it wrote, and refused such files).
+    let mut fake = FakeGen::new(41);
+    let mut p = Planted::default();
+    let key = p.add(fake.hex(37));
+    let generic = fake.alnum(40);
+    let input = format!("X-Auth-Key: {key}\n--api-token {generic}\n");
+    let once = run(cfscrub().arg("filter").write_stdin(input.clone())).expect(0);
+    check_no_leak(&p, "filter", &once);
+    assert!(!once.stdout.windows(key.len()).any(|w| w == key.as_bytes()));
+    let twice = run(cfscrub().arg("filter").write_stdin(once.stdout.clone())).expect(0);
+    assert_same("filtered twice", &twice.stdout, &once.stdout);
+}
+
+#[test]
 fn binary_bytes_without_tokens_pass_through_unchanged() {
     let mut rng = fastrand::Rng::with_seed(4);
     let input: Vec<u8> = (0..(4 << 20)).map(|_| rng.u8(..)).collect();

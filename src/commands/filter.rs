@@ -65,12 +65,12 @@ pub fn run(args: FilterOptions) -> Result<u8> {
     let stdout = stdout_unbuffered();
     let result = if args.fail_on_find {
         let out = ScanOnWhenClosed {
-            out: &*stdout,
+            out: &stdout,
             closed: false,
         };
         mask_stream(&detector, &replacement, stdin, out)
     } else {
-        mask_stream(&detector, &replacement, stdin, &*stdout)
+        mask_stream(&detector, &replacement, stdin, &stdout)
     };
     let counts = match result {
         Ok(c) => c,

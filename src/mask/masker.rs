@@ -105,12 +105,18 @@ impl<W: Write> Batch<W> {
                 io::IoSlice::new(&self.gathered[done..]),
                 io::IoSlice::new(piece),
             ];
-            match self.out.write_vectored(&slices) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+            let failed = match self.out.write_vectored(&slices) {
+                Ok(0) => io::ErrorKind::WriteZero.into(),
+                Ok(n) => {
+                    done += n;
+                    continue;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => e,
+            };
+            // What was written is not written again by a later flush.
+            self.gathered.drain(..done.min(self.gathered.len()));
+            return Err(failed);
         }
         let into_piece = done - self.gathered.len();
         self.gathered.clear();
@@ -223,5 +229,45 @@ mod tests {
         vectored.flush().unwrap();
         assert!(trickled.out.0 == whole, "trickled output differs");
         assert!(vectored.out == whole, "vectored output differs");
+    }
+
+    /// Takes `room` bytes (a few at a time), then fails once.
+    struct FailsOnce {
+        out: Vec<u8>,
+        room: usize,
+        failed: bool,
+    }
+
+    impl Write for FailsOnce {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            if self.out.len() >= self.room && !self.failed {
+                self.failed = true;
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = bytes.len().min(5);
+            self.out.extend_from_slice(&bytes[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_write_that_fails_part_way_is_not_written_twice() {
+        let short: Vec<u8> = (0..20).collect();
+        let long: Vec<u8> = (0..DIRECT).map(|i| (i % 251) as u8).collect();
+        let mut batch = Batch::new(FailsOnce {
+            out: Vec::new(),
+            room: 10,
+            failed: false,
+        });
+        batch.write_all(&short).unwrap();
+        assert!(batch.write_all(&long).is_err());
+        batch.flush().unwrap();
+        // What went out before the error, then the rest of what was
+        // gathered: each byte of `short` once.
+        assert_eq!(&batch.out.out[..short.len()], &short[..]);
     }
 }

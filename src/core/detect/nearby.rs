@@ -10,6 +10,7 @@
 
 use super::window::Window;
 use super::Eval;
+use crate::core::counts::DEFAULT_REPLACEMENT;
 use crate::core::rules::MENTIONS;
 
 /// How many lines before the value's line are searched.
@@ -19,8 +20,16 @@ pub const NEARBY_AHEAD: usize = 512;
 
 /// Whether `line` mentions Cloudflare: a word of [`MENTIONS`] anywhere
 /// (ASCII case-insensitively), or `cf` as a word before `_`, `-` or `.`.
+/// cfscrub's own marker ([`DEFAULT_REPLACEMENT`]) is not a mention: what
+/// masking leaves must not turn a neighbour into a finding (masked text
+/// scanned again finds nothing new).
 pub(super) fn mentions_cloudflare(line: &[u8]) -> bool {
-    let lower: Vec<u8> = line.iter().map(u8::to_ascii_lowercase).collect();
+    let mut lower: Vec<u8> = line.iter().map(u8::to_ascii_lowercase).collect();
+    let marker = DEFAULT_REPLACEMENT.to_ascii_lowercase();
+    let marks: Vec<usize> = memchr::memmem::find_iter(&lower, marker.as_bytes()).collect();
+    for at in marks {
+        lower[at..at + marker.len()].fill(b' ');
+    }
     if MENTIONS
         .iter()
         .any(|m| memchr::memmem::find(&lower, m.as_bytes()).is_some())
@@ -126,5 +135,8 @@ mod tests {
         assert!(mentions_cloudflare(b"[wrangler]"));
         assert!(!mentions_cloudflare(b"xcf_thing = 1"));
         assert!(!mentions_cloudflare(b"[gitlab]"));
+        assert!(!mentions_cloudflare(b"X-Auth-Key: [REDACTED_CF_TOKEN]"));
+        assert!(!mentions_cloudflare(b"token=[redacted_cf_token] next"));
+        assert!(mentions_cloudflare(b"[REDACTED_CF_TOKEN] CF_API_TOKEN"));
     }
 }
