@@ -323,15 +323,21 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
         (dir, repo)
     }
 
-    #[test]
-    fn the_history_compared_in_process_places_blobs_as_git_log_does() {
-        let (_dir, repo) = history();
-        let plan = plan(&repo, &Scope::default()).unwrap();
+    /// The whole database of `repo` read (on 2 threads), as `git scan` does.
+    fn read_whole(repo: &Repo) -> crate::source::git::objects::Plan {
+        let plan = plan(repo, &Scope::default()).unwrap();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(2)
             .build()
             .unwrap();
-        super::super::read::read_all(&repo, &plan, &pool, |_| true).unwrap();
+        super::super::read::read_all(repo, &plan, &pool, |_| true).unwrap();
+        plan
+    }
+
+    #[test]
+    fn the_history_compared_in_process_places_blobs_as_git_log_does() {
+        let (_dir, repo) = history();
+        let plan = read_whole(&repo);
         let graph = plan.graph();
         assert!(graph.is_usable());
         let commits: Vec<Oid> = plan
@@ -371,12 +377,7 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
         assert!(status.success());
         let repo = Repo::open(clone.path()).unwrap();
         assert!(repo.grafted);
-        let plan = plan(&repo, &Scope::default()).unwrap();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
-        super::super::read::read_all(&repo, &plan, &pool, |_| true).unwrap();
+        let plan = read_whole(&repo);
         assert!(!plan.graph().is_usable());
         // The tip is a merge whose parents the clone lacks: git counts
         // each of its files once (one root diff), so must the places.
@@ -421,12 +422,7 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
         git(&["init", "-q", "--bare", "."], None);
         git(&["fast-import", "--quiet"], Some(&stream));
         let repo = Repo::open(dir.path()).unwrap();
-        let plan = plan(&repo, &Scope::default()).unwrap();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
-        super::super::read::read_all(&repo, &plan, &pool, |_| true).unwrap();
+        let plan = read_whole(&repo);
         let graph = plan.graph();
         assert!(graph.is_usable());
         assert!(graph.origins(&repo, &graph.commits()).is_none());
