@@ -44,13 +44,42 @@ pub fn stdout_unbuffered() -> RawStdout {
 /// `File` behind it stays inside, so safe code cannot close it.
 pub struct RawStdout(std::mem::ManuallyDrop<File>);
 
+/// A descriptor some other process left non-blocking (a CI runner sharing
+/// its pipe): a write that would block waits until the reader has taken
+/// some, instead of failing the stream part-way.
+fn blocking_write(mut write: impl FnMut() -> io::Result<usize>) -> io::Result<usize> {
+    loop {
+        match write() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait_writable(1)?,
+            done => return done,
+        }
+    }
+}
+
+/// Waits until `fd` can take a write (or has an error to report).
+fn wait_writable(fd: RawFd) -> io::Result<()> {
+    let mut poll = libc::pollfd {
+        fd,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, its count, no timeout.
+    match unsafe { libc::poll(&mut poll, 1, -1) } {
+        -1 => match io::Error::last_os_error() {
+            e if e.kind() == io::ErrorKind::Interrupted => Ok(()),
+            e => Err(e),
+        },
+        _ => Ok(()),
+    }
+}
+
 impl Write for &RawStdout {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        (&*self.0).write(bytes)
+        blocking_write(|| (&*self.0).write(bytes))
     }
 
     fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
-        (&*self.0).write_vectored(bufs)
+        blocking_write(|| (&*self.0).write_vectored(bufs))
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

@@ -226,6 +226,74 @@ fn masked_output_filtered_again_is_unchanged() {
 }
 
 #[test]
+fn a_non_blocking_output_that_fills_up_is_waited_for() {
+    use std::os::fd::AsRawFd;
+    // A runner may leave the shared pipe non-blocking: when the reader is
+    // slow, writes fail with EAGAIN, and the filter must wait, not stop.
+    let mut fake = FakeGen::new(42);
+    let mut p = Planted::default();
+    let mut input = String::new();
+    let mut expected = String::new();
+    for i in 0..120_000 {
+        let line = format!("line {i} of a long build log, nothing secret here\n");
+        input.push_str(&line);
+        expected.push_str(&line);
+        if i % 10_000 == 0 {
+            let token = p.add(fake.scannable("cfut_", true));
+            input.push_str(&format!("export CLOUDFLARE_API_TOKEN={token}\n"));
+            expected.push_str("export CLOUDFLARE_API_TOKEN=[REDACTED_CF_TOKEN]\n");
+        }
+    }
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    // SAFETY: fcntl on a descriptor this test owns.
+    unsafe {
+        let flags = libc::fcntl(writer.as_raw_fd(), libc::F_GETFL);
+        libc::fcntl(writer.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
+    }
+    // A second handle on the write end, to see when the pipe is full.
+    let probe = writer.try_clone().unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
+        .arg("filter")
+        .stdin(Stdio::piped())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    // Read nothing until the pipe has no room: the filter's writes now
+    // meet EAGAIN.
+    loop {
+        let mut room = libc::pollfd {
+            fd: probe.as_raw_fd(),
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: one pollfd, no waiting.
+        let ready = unsafe { libc::poll(&mut room, 1, 0) };
+        if ready == 0 || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    drop(probe);
+    let mut out = Vec::new();
+    reader.read_to_end(&mut out).unwrap();
+    feeder.join().unwrap().unwrap();
+    let mut err = Vec::new();
+    child.stderr.take().unwrap().read_to_end(&mut err).unwrap();
+    let status = child.wait().unwrap();
+    p.assert_absent("stdout", &out);
+    p.assert_absent("stderr", &err);
+    assert!(
+        status.success(),
+        "filter stopped: {}",
+        String::from_utf8_lossy(&err)
+    );
+    assert_same("masked stream", &out, expected.as_bytes());
+}
+
+#[test]
 fn binary_bytes_without_tokens_pass_through_unchanged() {
     let mut rng = fastrand::Rng::with_seed(4);
     let input: Vec<u8> = (0..(4 << 20)).map(|_| rng.u8(..)).collect();
