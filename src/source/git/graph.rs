@@ -274,7 +274,7 @@ fn parse_commit(data: &[u8]) -> Option<Commit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::git::objects::{plan, ObjectKind, Oid, Scope};
+    use crate::source::git::objects::{plan, ObjectKind, Oid, Place, Scope};
     use crate::source::git::origins::origins;
 
     /// A history with every case `git log -m` lists differently: merges
@@ -334,6 +334,13 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
         plan
     }
 
+    /// Where the plan's first blob is.
+    fn first_blob_place(plan: &crate::source::git::objects::Plan) -> Place {
+        let entries = plan.entries().unwrap();
+        let blob = entries.iter().find(|e| e.kind == ObjectKind::Blob).unwrap();
+        plan.target(blob).place
+    }
+
     #[test]
     fn the_history_compared_in_process_places_blobs_as_git_log_does() {
         let (_dir, repo) = history();
@@ -381,15 +388,8 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
         assert!(!plan.graph().is_usable());
         // The tip is a merge whose parents the clone lacks: git counts
         // each of its files once (one root diff), so must the places.
-        let blob = plan
-            .entries()
-            .unwrap()
-            .iter()
-            .find(|e| e.kind == ObjectKind::Blob)
-            .unwrap()
-            .clone();
-        match plan.target(&blob).place {
-            crate::source::git::objects::Place::InCommits { commits, .. } => {
+        match first_blob_place(&plan) {
+            Place::InCommits { commits, .. } => {
                 assert_eq!(commits, 1)
             }
             other => panic!("placed as {other:?}"),
@@ -427,15 +427,8 @@ echo gone > dangling && git add dangling && c dangling && git reset -q --hard HE
         assert!(graph.is_usable());
         assert!(graph.origins(&repo, &graph.commits()).is_none());
         // git log places it, at its whole path.
-        let blob = plan
-            .entries()
-            .unwrap()
-            .iter()
-            .find(|e| e.kind == ObjectKind::Blob)
-            .unwrap()
-            .clone();
-        match plan.target(&blob).place {
-            crate::source::git::objects::Place::InCommits { path, commits, .. } => {
+        match first_blob_place(&plan) {
+            Place::InCommits { path, commits, .. } => {
                 assert_eq!(path, deep.as_bytes());
                 assert_eq!(commits, 1);
             }
