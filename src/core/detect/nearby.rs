@@ -10,8 +10,11 @@
 
 use super::window::Window;
 use super::Eval;
-use crate::core::counts::DEFAULT_REPLACEMENT;
 use crate::core::rules::MENTIONS;
+
+/// [`DEFAULT_REPLACEMENT`](crate::core::counts::DEFAULT_REPLACEMENT) as a
+/// lower-cased line holds it.
+const MARKER_LOWER: &[u8] = b"[redacted_cf_token]";
 
 /// How many lines before the value's line are searched.
 pub const MAX_LINES_BACK: usize = 8;
@@ -20,15 +23,15 @@ pub const NEARBY_AHEAD: usize = 512;
 
 /// Whether `line` mentions Cloudflare: a word of [`MENTIONS`] anywhere
 /// (ASCII case-insensitively), or `cf` as a word before `_`, `-` or `.`.
-/// cfscrub's own marker ([`DEFAULT_REPLACEMENT`]) is not a mention: what
+/// cfscrub's own marker ([`MARKER_LOWER`]) is not a mention: what
 /// masking leaves must not turn a neighbour into a finding (masked text
 /// scanned again finds nothing new).
 pub(super) fn mentions_cloudflare(line: &[u8]) -> bool {
     let mut lower: Vec<u8> = line.iter().map(u8::to_ascii_lowercase).collect();
-    let marker = DEFAULT_REPLACEMENT.to_ascii_lowercase();
-    let marks: Vec<usize> = memchr::memmem::find_iter(&lower, marker.as_bytes()).collect();
-    for at in marks {
-        lower[at..at + marker.len()].fill(b' ');
+    let mut from = 0;
+    while let Some(at) = memchr::memmem::find(&lower[from..], MARKER_LOWER) {
+        from += at + MARKER_LOWER.len();
+        lower[from - MARKER_LOWER.len()..from].fill(b' ');
     }
     if MENTIONS
         .iter()
@@ -127,6 +130,7 @@ pub(super) fn cloudflare_nearby(w: &Window, name_start: usize, value_end: usize)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::counts::DEFAULT_REPLACEMENT;
 
     #[test]
     fn mentions_are_words_of_the_list_or_a_cf_word() {
@@ -135,6 +139,10 @@ mod tests {
         assert!(mentions_cloudflare(b"[wrangler]"));
         assert!(!mentions_cloudflare(b"xcf_thing = 1"));
         assert!(!mentions_cloudflare(b"[gitlab]"));
+        assert_eq!(
+            MARKER_LOWER,
+            DEFAULT_REPLACEMENT.to_ascii_lowercase().as_bytes()
+        );
         assert!(!mentions_cloudflare(b"X-Auth-Key: [REDACTED_CF_TOKEN]"));
         assert!(!mentions_cloudflare(b"token=[redacted_cf_token] next"));
         assert!(mentions_cloudflare(b"[REDACTED_CF_TOKEN] CF_API_TOKEN"));

@@ -25,7 +25,7 @@ use super::Repo;
 use gix_hash::ObjectId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Tree bytes kept at most; a larger history is placed by `git log`.
 pub(super) const TREE_BUDGET: usize = 512 << 20;
@@ -33,8 +33,34 @@ pub(super) const TREE_BUDGET: usize = 512 << 20;
 /// Commits compared by one thread at least.
 const PLACE_SHARE: usize = 1000;
 
-/// Shards of the store (threads of the pack traversal add at once).
+/// Locks a [`ById`] is split over (threads of the pack traversal add at
+/// once).
 const SHARDS: usize = 16;
+
+/// Values split by the first byte of an object id over [`SHARDS`] locks,
+/// so that the traversal's threads rarely wait on each other.
+#[derive(Debug)]
+pub(super) struct ById<T>(Vec<Mutex<T>>);
+
+impl<T: Default> ById<T> {
+    pub(super) fn new() -> ById<T> {
+        ById((0..SHARDS).map(|_| Mutex::default()).collect())
+    }
+
+    /// The part that holds `oid`, locked.
+    pub(super) fn get(&self, oid: &ObjectId) -> MutexGuard<'_, T> {
+        lock(&self.0[oid.as_bytes()[0] as usize % SHARDS])
+    }
+
+    /// Every part, each locked in turn.
+    fn each(&self) -> impl Iterator<Item = MutexGuard<'_, T>> {
+        self.0.iter().map(lock)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// What placing needs of a commit.
 #[derive(Debug, Clone)]
@@ -53,7 +79,7 @@ struct Shard {
 
 /// The commits and trees seen so far.
 pub(super) struct Graph {
-    shards: Vec<Mutex<Shard>>,
+    shards: ById<Shard>,
     tree_bytes: AtomicUsize,
     budget: usize,
     /// Past the budget, or the reading did not finish: ask `git log`.
@@ -84,7 +110,7 @@ impl Graph {
     /// An empty store keeping at most `budget` bytes of trees.
     pub(super) fn with_budget(budget: usize) -> Graph {
         Graph {
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            shards: ById::new(),
             tree_bytes: AtomicUsize::new(0),
             budget,
             incomplete: AtomicBool::new(false),
@@ -92,9 +118,8 @@ impl Graph {
         }
     }
 
-    fn shard(&self, oid: &ObjectId) -> std::sync::MutexGuard<'_, Shard> {
-        let i = oid.as_bytes()[0] as usize % SHARDS;
-        self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
+    fn shard(&self, oid: &ObjectId) -> MutexGuard<'_, Shard> {
+        self.shards.get(oid)
     }
 
     /// Keeps a tree or a commit (other kinds are not needed).
@@ -133,8 +158,8 @@ impl Graph {
         self.incomplete.store(true, Ordering::Relaxed);
         let kept: Vec<Shard> = self
             .shards
-            .iter()
-            .map(|shard| std::mem::take(&mut *shard.lock().unwrap_or_else(|e| e.into_inner())))
+            .each()
+            .map(|mut shard| std::mem::take(&mut *shard))
             .collect();
         if kept
             .iter()
@@ -156,8 +181,7 @@ impl Graph {
     /// Every commit kept (with the whole database read: every commit).
     pub(super) fn commits(&self) -> Vec<ObjectId> {
         let mut all = Vec::new();
-        for shard in &self.shards {
-            let shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+        for shard in self.shards.each() {
             all.extend(shard.commits.keys().copied());
         }
         all

@@ -14,7 +14,7 @@
 //! objects not yet handed over are read by git, which reports real
 //! damage). Each object is handed over once even when several packs hold it.
 
-use super::graph::Graph;
+use super::graph::{ById, Graph};
 use super::objects::{Entry, ObjectKind};
 use super::read::Object;
 use super::Repo;
@@ -24,7 +24,6 @@ use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
 
 /// The largest object decoded in process: a bigger one (or a crafted
 /// header claiming one) ends the pack's traversal instead of an allocation
@@ -42,31 +41,19 @@ pub(super) struct PackRead {
     pub stopped: bool,
 }
 
-/// Shards of [`Handed`] (the traversal's threads claim at once).
-const SHARDS: usize = 16;
-
 /// The objects read from the packs, each claimed once.
 #[derive(Debug)]
-pub(super) struct Handed(Vec<Mutex<HashSet<ObjectId>>>);
+pub(super) struct Handed(ById<HashSet<ObjectId>>);
 
 impl Handed {
-    fn new() -> Handed {
-        Handed((0..SHARDS).map(|_| Mutex::default()).collect())
-    }
-
-    fn shard(&self, oid: &ObjectId) -> std::sync::MutexGuard<'_, HashSet<ObjectId>> {
-        let i = oid.as_bytes()[0] as usize % SHARDS;
-        self.0[i].lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Claims `oid`; false when another pack's copy was claimed first.
     fn claim(&self, oid: ObjectId) -> bool {
-        self.shard(&oid).insert(oid)
+        self.0.get(&oid).insert(oid)
     }
 
     /// Whether the object with id `hex` was read from a pack.
     pub(super) fn contains(&self, hex: &str) -> bool {
-        ObjectId::from_hex(hex.as_bytes()).is_ok_and(|oid| self.shard(&oid).contains(&oid))
+        ObjectId::from_hex(hex.as_bytes()).is_ok_and(|oid| self.0.get(&oid).contains(&oid))
     }
 }
 
@@ -77,7 +64,7 @@ pub(super) fn read_packs<F>(repo: &Repo, threads: usize, each: &F, graph: &Graph
 where
     F: Fn(Object) -> bool + Sync,
 {
-    let handed = Handed::new();
+    let handed = Handed(ById::new());
     let bytes = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     // SHA-256 repositories are read by git.
