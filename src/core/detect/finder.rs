@@ -4,48 +4,54 @@
 //!
 //! The pass is the scan's hot loop, and its speed is the automaton's
 //! prefilter, Teddy (`aho_corasick::packed`): it compares the first four
-//! bytes at each position with 8 *buckets* of literals, by nibble, and
-//! checks each literal of a bucket whose nibbles all fit. A bucket holding
-//! unlike literals (`key=` with `v1.0-`) fits far more text than each of
-//! them does, and every false fit costs a check. So the literals are laid
-//! out so that alike ones share a bucket ([`BUCKETS`]): Teddy puts a
-//! literal whose first bytes it has not seen yet in bucket `7 - id % 8`
-//! (its id being its place in the list), and one whose first bytes it has
-//! seen with the literal it joined. Measured on the 200 MB benchmark
-//! corpus, this layout makes the one pass over 64 literals cost no more
-//! than the 24 literals in default order did (see bench/REALWORLD.md,
-//! *Speed*). The bucket rule is the crate's (aho-corasick 1.1) and not
-//! its API: were it to change, the matches would stay the same, only
-//! slower.
+//! bytes at each position with 8 *buckets* of patterns, by nibble, and
+//! checks each pattern of a bucket whose nibbles all fit. Two things keep
+//! those checks few:
+//!
+//! * Teddy searches *keys*, not literals: each distinct first four bytes
+//!   (`cfut` for `cfut_`, `cfut%5`, `cfut\u005`, `cfut\x5`) once. A key
+//!   found is then checked against its literals here, in priority order;
+//!   a bucket with a few keys costs fewer checks per fit than one with
+//!   every literal.
+//! * Alike keys share a bucket ([`BUCKETS`]): a bucket holding unlike keys
+//!   fits far more text than each of them does, and every false fit costs
+//!   a check. Teddy puts a key whose low nibbles it has not seen yet in
+//!   bucket `7 - id % 8` (its id being its place in the list), and one
+//!   whose low nibbles it has seen with the key it joined; [`layout`]
+//!   orders the keys so that each lands in its bucket.
+//!
+//! The buckets were chosen by measuring, for every way of moving a key,
+//! how much text each bucket fits in a sample of the benchmark corpus and
+//! of real text (Rust crate sources, a git history, Python's library):
+//! see bench/ISSUE11.md, *The anchor search*. The bucket rule is the
+//! crate's (aho-corasick 1.1) and not its API: were it to change, the
+//! matches would stay the same, only slower.
 
 use aho_corasick::packed::{self, MatchKind as PackedKind};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind, Span};
+use std::collections::HashSet;
 
 /// Teddy's slim buckets.
 const SLOTS: usize = 8;
-/// Teddy's fingerprint: the first bytes of each literal.
+/// Teddy's fingerprint, and the length of a key: the first bytes of each
+/// literal.
 const MASK: usize = 4;
 
-/// Which literals share a bucket, by how they start (lower-case): each
-/// bucket's literals agree on most of their first four bytes, or are
-/// rare enough that mixing costs little. Measured, not derived: a literal
-/// starting otherwise is placed where its place in the list puts it (still
-/// found, the scan a little slower), and a test requires every built-in
-/// literal to be listed here. The first literal of the last bucket fills
-/// gaps in the layout (it never fits ordinary text).
+/// Which keys share a bucket, by how they start (lower-case). Measured,
+/// not derived (see the module's documentation): a key starting otherwise
+/// is placed where its place in the list puts it (still found, the scan
+/// a little slower), and a test requires every built-in literal to be
+/// listed here. The first key of the last bucket fills the places of
+/// buckets with nothing new (it never fits ordinary text).
 pub(super) const BUCKETS: [&[&str]; SLOTS] = [
-    // Credential words after a name, and base64 of `cf…` at a group start.
-    &["key", "y2z"],
-    &["cloudflare", "-----begin"],
-    // The prefixes, their percent-encoded and escaped forms.
-    &["cf", "%63"],
-    &["token", "bearer"],
-    // Base64 of `cf…` one byte into a group.
-    &["password", "secret", "nm"],
-    // Base64 of `cf…` two bytes into a group, and of `v1.0-`.
-    &["jz", "djeu"],
-    &["v1.0", "yxlj", "2ms4"],
-    &["0x4a", "eyjh"],
+    &["key"],
+    &["cfoa", "cfor", "jz"],
+    &["2ms4", "nma1", "nmb", "nmdx", "nmyx"],
+    &["pass", "v1.0", "y2z"],
+    &["bear", "cfas", "cfat", "cfk", "cfut"],
+    &["%63%", "----", "secr"],
+    &["clou", "djeu", "toke"],
+    &["0x4a", "eyjh", "yxlj"],
 ];
 
 enum Engine {
@@ -57,27 +63,70 @@ enum Engine {
 /// The compiled literal search.
 pub(super) struct Finder {
     engine: Engine,
-    /// The index, in the caller's list, of each searched pattern.
-    literal_of: Vec<usize>,
-    /// The literals as given, and whether their case counts.
-    literals: Vec<(Vec<u8>, bool)>,
+    /// The key of each searched pattern, by the pattern's index (a key
+    /// may be searched more than once: see [`layout`]).
+    key_of: Vec<usize>,
+    /// Each key's literals (indices in the caller's list), in priority
+    /// order.
+    literals_of: Vec<Vec<usize>>,
+    /// The literals, lower-case.
+    lowered: Vec<Vec<u8>>,
     /// The bytes, in either case, that start a literal.
     first_bytes: [bool; 256],
+    /// The proper prefixes of the literals whose case counts, and (lower
+    /// case) of the others: the text that more bytes may complete.
+    growing_exact: HashSet<Vec<u8>>,
+    growing_lower: HashSet<Vec<u8>>,
 }
 
 impl Finder {
     /// A search for `literals` (with whether their case counts: the search
     /// ignores it, the caller checks it), in priority order: where two
-    /// match at one position, the earlier one is reported. The first
-    /// `pinned` keep their places ahead of the layout (the user's keywords,
-    /// which may begin with a built-in literal).
-    pub(super) fn new(literals: &[(&[u8], bool)], pinned: usize) -> Finder {
+    /// match at one position, the earlier one is reported.
+    pub(super) fn new(literals: &[(&[u8], bool)]) -> Finder {
         let lowered: Vec<Vec<u8>> = literals
             .iter()
             .map(|(l, _)| l.to_ascii_lowercase())
             .collect();
-        let layout = layout(&lowered, pinned);
-        let patterns = || layout.iter().map(|&i| &lowered[i]);
+        // Every key has the same length, so two keys never match at one
+        // position: the priority between literals is kept by checking a
+        // key's literals in order.
+        let key_len = lowered.iter().map(Vec::len).min().unwrap_or(1).min(MASK);
+        let mut keys: Vec<&[u8]> = Vec::new();
+        let mut literals_of: Vec<Vec<usize>> = Vec::new();
+        for (i, literal) in lowered.iter().enumerate() {
+            let key = &literal[..key_len];
+            match keys.iter().position(|k| *k == key) {
+                Some(k) => literals_of[k].push(i),
+                None => {
+                    keys.push(key);
+                    literals_of.push(vec![i]);
+                }
+            }
+        }
+        // Teddy searches each key's literals cut to the shortest of them
+        // (`cloudflare:`, `cloudflare=`, `cloudflare.`): a key alone
+        // (`clou`) would stop the search at every `cloud`. The first of
+        // each places the key in its bucket; the others share its first
+        // bytes, so they join it wherever they are listed.
+        let cut = |k: usize| {
+            let shortest = literals_of[k].iter().map(|&l| lowered[l].len()).min();
+            shortest.expect("a key has a literal")
+        };
+        let mut patterns: Vec<(&[u8], usize)> = layout(&keys)
+            .into_iter()
+            .map(|k| (&lowered[literals_of[k][0]][..cut(k)], k))
+            .collect();
+        for (k, literals) in literals_of.iter().enumerate() {
+            for &l in &literals[1..] {
+                let pattern = (&lowered[l][..cut(k)], k);
+                if !patterns.contains(&pattern) {
+                    patterns.push(pattern);
+                }
+            }
+        }
+        let key_of: Vec<usize> = patterns.iter().map(|&(_, k)| k).collect();
+        let patterns = || patterns.iter().map(|&(p, _)| p);
         let teddy = packed::Config::new()
             .match_kind(PackedKind::LeftmostFirst)
             .only_teddy_fat(Some(false))
@@ -95,38 +144,49 @@ impl Finder {
             ),
         };
         let mut first_bytes = [false; 256];
-        for l in &lowered {
-            first_bytes[usize::from(l[0])] = true;
-            first_bytes[usize::from(l[0].to_ascii_uppercase())] = true;
+        let mut growing_exact = HashSet::new();
+        let mut growing_lower = HashSet::new();
+        for (&(literal, case_sensitive), lower) in literals.iter().zip(&lowered) {
+            first_bytes[usize::from(lower[0])] = true;
+            first_bytes[usize::from(lower[0].to_ascii_uppercase())] = true;
+            let (growing, literal) = match case_sensitive {
+                true => (&mut growing_exact, literal),
+                false => (&mut growing_lower, &lower[..]),
+            };
+            growing.extend((1..literal.len()).map(|k| literal[..k].to_vec()));
         }
         Finder {
             engine,
-            literal_of: layout,
-            literals: literals.iter().map(|(l, s)| (l.to_vec(), *s)).collect(),
+            key_of,
+            literals_of,
+            lowered,
             first_bytes,
+            growing_exact,
+            growing_lower,
         }
     }
 
     /// Whether `tail` (not empty) is the start of a longer literal, in its
     /// case where that counts: more bytes may complete it.
     pub(super) fn could_grow(&self, tail: &[u8]) -> bool {
-        let k = tail.len();
         self.first_bytes[usize::from(tail[0])]
-            && self.literals.iter().any(|(l, case_sensitive)| {
-                l.len() > k
-                    && if *case_sensitive {
-                        l.starts_with(tail)
-                    } else {
-                        l[..k].eq_ignore_ascii_case(tail)
-                    }
-            })
+            && (self.growing_exact.contains(tail)
+                || self.growing_lower.contains(&tail.to_ascii_lowercase()))
     }
 
     /// Calls `found(start, literal)` for the leftmost match starting at
-    /// each position of `hay`, so that literals overlapping an earlier
-    /// match are not skipped.
+    /// each position of `hay` (lower-case), so that literals overlapping
+    /// an earlier match are not skipped.
     pub(super) fn every_match(&self, hay: &[u8], mut found: impl FnMut(usize, usize)) {
-        let mut found = |start, pattern: usize| found(start, self.literal_of[pattern]);
+        let mut key_found = |start: usize, pattern: usize| {
+            let rest = &hay[start..];
+            if let Some(&literal) = self.literals_of[self.key_of[pattern]]
+                .iter()
+                .find(|&&l| rest.starts_with(&self.lowered[l]))
+            {
+                found(start, literal);
+            }
+        };
         match &self.engine {
             Engine::Teddy(searcher) => {
                 let mut at = 0;
@@ -134,13 +194,38 @@ impl Finder {
                     let Some(m) = searcher.find_in(hay, Span::from(at..hay.len())) else {
                         break;
                     };
-                    found(m.start(), m.pattern().as_usize());
+                    key_found(m.start(), m.pattern().as_usize());
                     at = m.start() + 1;
                 }
             }
-            Engine::Automaton(automaton) => every_match(automaton, hay, found),
+            Engine::Automaton(automaton) => every_match(automaton, hay, key_found),
         }
     }
+}
+
+/// Replaces `out` with `text` ASCII-lower-cased: the text the literals
+/// are searched in. On every scanned byte, so it uses AVX2 where the CPU
+/// has it (twice the width the baseline build's SSE2 allows).
+pub(super) fn lower_into(out: &mut Vec<u8>, text: &[u8]) {
+    out.clear();
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { lower_into_avx2(out, text) };
+    }
+    lower_into_any(out, text);
+}
+
+/// [`lower_into`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn lower_into_avx2(out: &mut Vec<u8>, text: &[u8]) {
+    lower_into_any(out, text);
+}
+
+#[inline(always)]
+fn lower_into_any(out: &mut Vec<u8>, text: &[u8]) {
+    out.extend(text.iter().map(u8::to_ascii_lowercase));
 }
 
 /// Calls `found(start, pattern)` for `automaton`'s leftmost match starting
@@ -161,32 +246,29 @@ pub(super) fn every_match(
     }
 }
 
-/// The bucket [`BUCKETS`] gives `literal`, and which of its starts, if any.
-fn bucket_of(literal: &[u8]) -> Option<(usize, usize)> {
+/// The bucket [`BUCKETS`] gives `key`, and which of its starts, if any.
+fn bucket_of(key: &[u8]) -> Option<(usize, usize)> {
     BUCKETS.iter().enumerate().find_map(|(b, starts)| {
-        let start = starts
-            .iter()
-            .position(|s| literal.starts_with(s.as_bytes()))?;
+        let start = starts.iter().position(|s| key.starts_with(s.as_bytes()))?;
         Some((b, start))
     })
 }
 
-/// The order to hand `literals` to Teddy in (indices, a filler repeated
-/// where a bucket's turn comes and it has nothing new): the pinned ones,
-/// then each bucket's literals with new first bytes at the places that
-/// put them in their bucket, then the rest (they join the literals they
-/// start like). No two built-in literals match at one position (a test
-/// checks it), so their relative order does not matter.
-fn layout(literals: &[Vec<u8>], pinned: usize) -> Vec<usize> {
-    let mask = literals.iter().map(Vec::len).min().unwrap_or(1).min(MASK);
-    let key = |i: usize| -> Vec<u8> { literals[i][..mask].iter().map(|b| b & 0xf).collect() };
-    let mut order: Vec<usize> = (0..pinned.min(literals.len())).collect();
-    let mut seen: std::collections::HashSet<Vec<u8>> = order.iter().map(|&i| key(i)).collect();
+/// The order to hand `keys` to Teddy in (indices, a filler repeated where
+/// a bucket's turn comes and it has nothing new): each bucket's keys with
+/// new low nibbles at the places that put them in their bucket, then the
+/// rest (they join the keys whose low nibbles they share). Keys are
+/// distinct and of one length, so no two match at one position and their
+/// order is free.
+fn layout(keys: &[&[u8]]) -> Vec<usize> {
+    let nibbles = |i: usize| -> Vec<u8> { keys[i].iter().map(|b| b & 0xf).collect() };
+    let mut order: Vec<usize> = Vec::new();
+    let mut seen: HashSet<Vec<u8>> = Default::default();
     let mut queues: Vec<std::collections::VecDeque<usize>> = vec![Default::default(); SLOTS];
     let mut rest = Vec::new();
     let mut placed: Vec<(usize, usize, usize)> = Vec::new();
-    for (i, literal) in literals.iter().enumerate().skip(order.len()) {
-        match bucket_of(literal) {
+    for (i, key) in keys.iter().enumerate() {
+        match bucket_of(key) {
             Some((b, start)) => placed.push((b, start, i)),
             None => rest.push(i),
         }
@@ -198,25 +280,25 @@ fn layout(literals: &[Vec<u8>], pinned: usize) -> Vec<usize> {
     }
     let mut filler = None;
     while queues.iter().any(|q| !q.is_empty()) {
-        // Teddy's bucket for a new literal at this place.
+        // Teddy's bucket for a new key at this place.
         let bucket = SLOTS - 1 - order.len() % SLOTS;
         let next = loop {
             match queues[bucket].pop_front() {
-                Some(i) if seen.contains(&key(i)) => rest.push(i),
+                Some(i) if seen.contains(&nibbles(i)) => rest.push(i),
                 other => break other,
             }
         };
-        // Nothing new for this bucket: a literal whose first bytes are
-        // placed already keeps the places aligned (it joins them).
+        // Nothing new for this bucket: a key whose low nibbles are placed
+        // already keeps the places aligned (it joins them).
         let i = match next {
             Some(i) => i,
-            None if rest.first().is_some_and(|&r| seen.contains(&key(r))) => rest.remove(0),
+            None if rest.first().is_some_and(|&r| seen.contains(&nibbles(r))) => rest.remove(0),
             None => filler.unwrap_or(0),
         };
         if bucket == SLOTS - 1 && filler.is_none() {
             filler = Some(i);
         }
-        seen.insert(key(i));
+        seen.insert(nibbles(i));
         order.push(i);
     }
     order.extend(rest);
@@ -226,53 +308,75 @@ fn layout(literals: &[Vec<u8>], pinned: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn lits(words: &[&'static str]) -> Vec<(&'static [u8], bool)> {
         words.iter().map(|w| (w.as_bytes(), false)).collect()
     }
 
-    #[test]
-    fn every_literal_is_searched_once_in_priority_at_a_position() {
-        let literals = lits(&["tokenx", "key=", "key:", "token", "cfut_", "y2z1df", "odd1"]);
-        let finder = Finder::new(&literals, 1);
+    fn all_matches(finder: &Finder, hay: &[u8]) -> Vec<(usize, usize)> {
         let mut found = Vec::new();
-        finder.every_match(b"a tokenx key=key: token cfut_ y2z1df odd1", |at, i| {
-            found.push((at, i))
-        });
-        assert_eq!(
-            found,
-            [(2, 0), (9, 1), (13, 2), (18, 3), (24, 4), (30, 5), (37, 6)]
-        );
-        // Short text (below Teddy's minimum) is searched too.
-        let mut short = Vec::new();
-        finder.every_match(b"key:", |at, i| short.push((at, i)));
-        assert_eq!(short, [(0, 2)]);
+        finder.every_match(hay, |at, i| found.push((at, i)));
+        found
     }
 
     #[test]
-    fn alike_literals_share_a_teddy_bucket() {
-        let literals = lits(&[
-            "key=",
-            "key:",
-            "key\"",
-            "token",
-            "cfut_",
-            "cfat_",
-            "0x4aaaaaa",
-        ]);
-        let lowered: Vec<Vec<u8>> = literals.iter().map(|(l, _)| l.to_vec()).collect();
-        let order = layout(&lowered, 0);
+    fn every_literal_is_searched_once_in_priority_at_a_position() {
+        let literals = lits(&["tokenx", "key=", "key:", "token", "cfut_", "y2z1df", "odd1"]);
+        let finder = Finder::new(&literals);
+        // `tokenx` and `token` share a key: the first listed wins where
+        // both match, the other where only it does; `tokes` matches the
+        // key and no literal.
+        assert_eq!(
+            all_matches(&finder, b"a tokenx key=key: token cfut_ y2z1df tokes odd1"),
+            [(2, 0), (9, 1), (13, 2), (18, 3), (24, 4), (30, 5), (43, 6)]
+        );
+        // Short text (below Teddy's minimum) is searched too.
+        assert_eq!(all_matches(&finder, b"key:"), [(0, 2)]);
+    }
+
+    #[test]
+    fn alike_keys_share_a_teddy_bucket() {
+        // With the filler, the last bucket's first key, as the rules have it.
+        let keys: [&[u8]; 7] = [
+            b"key=", b"key:", b"key\"", b"toke", b"cfut", b"cfat", b"0x4a",
+        ];
+        let order = layout(&keys);
         let bucket = |i: usize| {
-            let id = order.iter().position(|&l| l == i).unwrap();
+            let id = order.iter().position(|&k| k == i).unwrap();
             SLOTS - 1 - id % SLOTS
         };
         assert_eq!(bucket(0), bucket(1));
         assert_eq!(bucket(0), bucket(2));
         assert_eq!(bucket(4), bucket(5));
         assert_ne!(bucket(0), bucket(3));
-        // Every literal is in the layout.
-        for i in 0..literals.len() {
+        assert_eq!(bucket(6), SLOTS - 1);
+        // Every key is in the layout.
+        for i in 0..keys.len() {
             assert!(order.contains(&i));
+        }
+    }
+
+    proptest! {
+        /// The search reports what a naive one does: at each position, the
+        /// first literal in priority order that starts there.
+        #[test]
+        fn the_search_agrees_with_a_naive_one(
+            words in prop::collection::vec("(cf|key|tok|0x)[a-z_=:\"]{1,4}", 1..12),
+            pieces in prop::collection::vec(
+                prop_oneof!["(cf|key|tok|0x)[a-z_=:\"]{0,4}", "[ a-z_=:]{0,6}"],
+                0..60,
+            ),
+        ) {
+            let literals: Vec<(&[u8], bool)> = words.iter().map(|w| (w.as_bytes(), false)).collect();
+            let hay = pieces.concat().into_bytes();
+            let naive: Vec<(usize, usize)> = (0..hay.len())
+                .filter_map(|at| {
+                    let i = words.iter().position(|w| hay[at..].starts_with(w.as_bytes()))?;
+                    Some((at, i))
+                })
+                .collect();
+            prop_assert_eq!(all_matches(&Finder::new(&literals), &hay), naive);
         }
     }
 }

@@ -206,7 +206,6 @@ impl Detector {
     }
 
     fn build_with(known: &KnownSecrets, rules_enabled: bool, extra: Vec<StaticAnchor>) -> Detector {
-        let pinned = extra.len();
         let anchors: Vec<StaticAnchor> = if rules_enabled {
             // User keywords first: at one position the automaton reports
             // the first pattern that matches (`cloudflare_key` before `key`).
@@ -229,7 +228,7 @@ impl Detector {
                     .map(|(l, case_sensitive)| (l.as_bytes(), case_sensitive))
             }))
             .collect();
-        let finder = Finder::new(&literals, pinned);
+        let finder = Finder::new(&literals);
         let known = (!known.is_empty()).then(|| KnownHunter::new(known));
         let longest_anchor = literals
             .iter()
@@ -261,8 +260,7 @@ impl Detector {
         out: &mut Vec<Anchor>,
     ) {
         if self.rules_enabled {
-            lowered.clear();
-            lowered.extend(hay[from..].iter().map(u8::to_ascii_lowercase));
+            finder::lower_into(lowered, &hay[from..]);
             let statics = self.anchors.len();
             self.finder.every_match(lowered, |start, literal| {
                 let target = match literal.checked_sub(statics) {

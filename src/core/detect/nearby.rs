@@ -11,15 +11,28 @@
 use super::window::Window;
 use super::Eval;
 use crate::core::rules::MENTIONS;
+use aho_corasick::AhoCorasick;
+use std::sync::LazyLock;
 
 /// [`DEFAULT_REPLACEMENT`](crate::core::counts::DEFAULT_REPLACEMENT) as a
 /// lower-cased line holds it.
 const MARKER_LOWER: &[u8] = b"[redacted_cf_token]";
+/// Where the marker's `cf` stands in it.
+const MARKER_CF: usize = 10;
 
 /// How many lines before the value's line are searched.
 pub const MAX_LINES_BACK: usize = 8;
 /// How far after the value its line (and `\`-continued lines) is searched.
 pub const NEARBY_AHEAD: usize = 512;
+
+/// The words of [`MENTIONS`], then `cf`, ASCII case-insensitively, in one
+/// search built once.
+static MENTION_SEARCH: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(MENTIONS.iter().chain(&["cf"]))
+        .expect("a few short words")
+});
 
 /// Whether `line` mentions Cloudflare: a word of [`MENTIONS`] anywhere
 /// (ASCII case-insensitively), or `cf` as a word before `_`, `-` or `.`.
@@ -27,22 +40,20 @@ pub const NEARBY_AHEAD: usize = 512;
 /// masking leaves must not turn a neighbour into a finding (masked text
 /// scanned again finds nothing new).
 pub(super) fn mentions_cloudflare(line: &[u8]) -> bool {
-    let mut lower: Vec<u8> = line.iter().map(u8::to_ascii_lowercase).collect();
-    let mut from = 0;
-    while let Some(at) = memchr::memmem::find(&lower[from..], MARKER_LOWER) {
-        from += at + MARKER_LOWER.len();
-        lower[from - MARKER_LOWER.len()..from].fill(b' ');
-    }
-    if MENTIONS
-        .iter()
-        .any(|m| memchr::memmem::find(&lower, m.as_bytes()).is_some())
-    {
-        return true;
-    }
-    memchr::memmem::find_iter(&lower, b"cf").any(|i| {
-        (i == 0 || !lower[i - 1].is_ascii_alphanumeric())
-            && matches!(lower.get(i + 2), Some(b'_' | b'-' | b'.'))
+    MENTION_SEARCH.find_overlapping_iter(line).any(|m| {
+        let i = m.start();
+        m.pattern().as_usize() < MENTIONS.len()
+            || ((i == 0 || !line[i - 1].is_ascii_alphanumeric())
+                && matches!(line.get(i + 2), Some(b'_' | b'-' | b'.'))
+                && !in_marker(line, i))
     })
+}
+
+/// Whether the `cf` at `i` in `line` is that of cfscrub's marker.
+fn in_marker(line: &[u8], i: usize) -> bool {
+    i.checked_sub(MARKER_CF)
+        .and_then(|start| line.get(start..start + MARKER_LOWER.len()))
+        .is_some_and(|marker| marker.eq_ignore_ascii_case(MARKER_LOWER))
 }
 
 /// The indentation of a line (spaces and tabs).
@@ -143,8 +154,14 @@ mod tests {
             MARKER_LOWER,
             DEFAULT_REPLACEMENT.to_ascii_lowercase().as_bytes()
         );
+        assert_eq!(&MARKER_LOWER[MARKER_CF..MARKER_CF + 2], b"cf");
         assert!(!mentions_cloudflare(b"X-Auth-Key: [REDACTED_CF_TOKEN]"));
         assert!(!mentions_cloudflare(b"token=[redacted_cf_token] next"));
         assert!(mentions_cloudflare(b"[REDACTED_CF_TOKEN] CF_API_TOKEN"));
+        assert!(mentions_cloudflare(b"[REDACTED_CF_TOKEN]cf.io"));
+        assert!(!mentions_cloudflare(b"[Redacted_Cf_Token]"));
+        // A `cf` that is not a word hides no mention after it.
+        assert!(mentions_cloudflare(b"xcflarectl"));
+        assert!(mentions_cloudflare(b"deploy via WRANGLER"));
     }
 }
