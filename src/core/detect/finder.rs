@@ -8,17 +8,18 @@
 //! checks each pattern of a bucket whose nibbles all fit. Two things keep
 //! those checks few:
 //!
-//! * Teddy searches *keys*, not literals: each distinct first four bytes
-//!   (`cfut` for `cfut_`, `cfut%5`, `cfut\u005`, `cfut\x5`) once. A key
-//!   found is then checked against its literals here, in priority order;
-//!   a bucket with a few keys costs fewer checks per fit than one with
-//!   every literal.
+//! * Teddy searches *keys*, not literals: the literals sharing their
+//!   first four bytes (`cfut_`, `cfut%5`, `cfut\u005`, `cfut\x5`) are one
+//!   key, searched as those literals cut to the shortest of them (`cfut_`,
+//!   `cfut%`, `cfut\`); a key found is then checked against its literals
+//!   here, in priority order. A bucket then holds fewer and shorter
+//!   patterns, and each false fit costs fewer checks.
 //! * Alike keys share a bucket ([`BUCKETS`]): a bucket holding unlike keys
 //!   fits far more text than each of them does, and every false fit costs
-//!   a check. Teddy puts a key whose low nibbles it has not seen yet in
-//!   bucket `7 - id % 8` (its id being its place in the list), and one
-//!   whose low nibbles it has seen with the key it joined; [`layout`]
-//!   orders the keys so that each lands in its bucket.
+//!   a check. Teddy puts a pattern whose low nibbles it has not seen yet
+//!   in bucket `7 - id % 8` (its id being its place in the list), and one
+//!   whose low nibbles it has seen with the pattern it joined; [`layout`]
+//!   orders the patterns so that each lands in its bucket.
 //!
 //! The buckets were chosen by measuring, for every way of moving a key,
 //! how much text each bucket fits in a sample of the benchmark corpus and
@@ -26,9 +27,13 @@
 //! see bench/ISSUE11.md, *The anchor search*. The bucket rule is the
 //! crate's (aho-corasick 1.1) and not its API: were it to change, the
 //! matches would stay the same, only slower.
+//!
+//! Long because of its unit tests (the search and `could_grow` against
+//! naive ones, the layout against Teddy's rule), beside the code they test.
 
 use aho_corasick::packed::{self, MatchKind as PackedKind};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind, Span};
+use std::cmp::Ordering;
 use std::collections::HashSet;
 
 /// Teddy's slim buckets.
@@ -73,10 +78,13 @@ pub(super) struct Finder {
     lowered: Vec<Vec<u8>>,
     /// The bytes, in either case, that start a literal.
     first_bytes: [bool; 256],
-    /// The proper prefixes of the literals whose case counts, and (lower
-    /// case) of the others: the text that more bytes may complete.
-    growing_exact: HashSet<Vec<u8>>,
-    growing_lower: HashSet<Vec<u8>>,
+    /// The literals whose case counts, and (lower-case) the others, each
+    /// sorted: the text that more bytes may complete starts one of them.
+    sorted_exact: Vec<Vec<u8>>,
+    sorted_lower: Vec<Vec<u8>>,
+    /// The searched patterns, in Teddy's order (for the layout's test).
+    #[cfg(test)]
+    searched: Vec<Vec<u8>>,
 }
 
 impl Finder {
@@ -84,6 +92,11 @@ impl Finder {
     /// ignores it, the caller checks it), in priority order: where two
     /// match at one position, the earlier one is reported.
     pub(super) fn new(literals: &[(&[u8], bool)]) -> Finder {
+        Finder::build(literals, true)
+    }
+
+    /// [`Finder::new`], with Teddy or without (the fallback's test).
+    fn build(literals: &[(&[u8], bool)], teddy: bool) -> Finder {
         let lowered: Vec<Vec<u8>> = literals
             .iter()
             .map(|(l, _)| l.to_ascii_lowercase())
@@ -106,35 +119,32 @@ impl Finder {
         }
         // Teddy searches each key's literals cut to the shortest of them
         // (`cloudflare:`, `cloudflare=`, `cloudflare.`): a key alone
-        // (`clou`) would stop the search at every `cloud`. The first of
-        // each places the key in its bucket; the others share its first
-        // bytes, so they join it wherever they are listed.
-        let cut = |k: usize| {
-            let shortest = literals_of[k].iter().map(|&l| lowered[l].len()).min();
-            shortest.expect("a key has a literal")
-        };
-        let mut patterns: Vec<(&[u8], usize)> = layout(&keys)
-            .into_iter()
-            .map(|k| (&lowered[literals_of[k][0]][..cut(k)], k))
-            .collect();
+        // (`clou`) would stop the search at every `cloud`.
+        let mut cuts: Vec<(&[u8], usize)> = Vec::new();
         for (k, literals) in literals_of.iter().enumerate() {
-            for &l in &literals[1..] {
-                let pattern = (&lowered[l][..cut(k)], k);
-                if !patterns.contains(&pattern) {
-                    patterns.push(pattern);
+            let cut = literals.iter().map(|&l| lowered[l].len()).min();
+            let cut = cut.expect("a key has a literal");
+            for &l in literals {
+                let pattern = (&lowered[l][..cut], k);
+                if !cuts.contains(&pattern) {
+                    cuts.push(pattern);
                 }
             }
         }
+        let order = layout(&cuts.iter().map(|&(p, _)| p).collect::<Vec<_>>());
+        let patterns: Vec<(&[u8], usize)> = order.into_iter().map(|i| cuts[i]).collect();
         let key_of: Vec<usize> = patterns.iter().map(|&(_, k)| k).collect();
         let patterns = || patterns.iter().map(|&(p, _)| p);
-        let teddy = packed::Config::new()
-            .match_kind(PackedKind::LeftmostFirst)
-            .only_teddy_fat(Some(false))
-            .heuristic_pattern_limits(false)
-            .builder()
-            .extend(patterns())
-            .build();
-        let engine = match teddy {
+        let teddy = teddy.then(|| {
+            packed::Config::new()
+                .match_kind(PackedKind::LeftmostFirst)
+                .only_teddy_fat(Some(false))
+                .heuristic_pattern_limits(false)
+                .builder()
+                .extend(patterns())
+                .build()
+        });
+        let engine = match teddy.flatten() {
             Some(searcher) => Engine::Teddy(searcher),
             None => Engine::Automaton(
                 AhoCorasickBuilder::new()
@@ -143,17 +153,22 @@ impl Finder {
                     .expect("anchor literals are small"),
             ),
         };
+        #[cfg(test)]
+        let searched = patterns().map(<[u8]>::to_vec).collect();
         let mut first_bytes = [false; 256];
-        let mut growing_exact = HashSet::new();
-        let mut growing_lower = HashSet::new();
+        let mut sorted_exact = Vec::new();
+        let mut sorted_lower = Vec::new();
         for (&(literal, case_sensitive), lower) in literals.iter().zip(&lowered) {
             first_bytes[usize::from(lower[0])] = true;
             first_bytes[usize::from(lower[0].to_ascii_uppercase())] = true;
-            let (growing, literal) = match case_sensitive {
-                true => (&mut growing_exact, literal),
-                false => (&mut growing_lower, &lower[..]),
-            };
-            growing.extend((1..literal.len()).map(|k| literal[..k].to_vec()));
+            match case_sensitive {
+                true => sorted_exact.push(literal.to_vec()),
+                false => sorted_lower.push(lower.clone()),
+            }
+        }
+        for sorted in [&mut sorted_exact, &mut sorted_lower] {
+            sorted.sort_unstable();
+            sorted.dedup();
         }
         Finder {
             engine,
@@ -161,8 +176,10 @@ impl Finder {
             literals_of,
             lowered,
             first_bytes,
-            growing_exact,
-            growing_lower,
+            sorted_exact,
+            sorted_lower,
+            #[cfg(test)]
+            searched,
         }
     }
 
@@ -170,8 +187,10 @@ impl Finder {
     /// case where that counts: more bytes may complete it.
     pub(super) fn could_grow(&self, tail: &[u8]) -> bool {
         self.first_bytes[usize::from(tail[0])]
-            && (self.growing_exact.contains(tail)
-                || self.growing_lower.contains(&tail.to_ascii_lowercase()))
+            && (grows_into(&self.sorted_exact, tail, u8::cmp)
+                || grows_into(&self.sorted_lower, tail, |l, t| {
+                    l.cmp(&t.to_ascii_lowercase())
+                }))
     }
 
     /// Calls `found(start, literal)` for the leftmost match starting at
@@ -201,6 +220,26 @@ impl Finder {
             Engine::Automaton(automaton) => every_match(automaton, hay, key_found),
         }
     }
+}
+
+/// Whether `tail` is a proper prefix of one of the `sorted` literals,
+/// bytes compared by `cmp` (a literal's byte with the tail's). The
+/// literals starting with `tail` follow one another from the first that
+/// is not smaller; `tail` itself may be the first of them.
+fn grows_into(sorted: &[Vec<u8>], tail: &[u8], cmp: impl Fn(&u8, &u8) -> Ordering) -> bool {
+    let prefix_cmp = |l: &[u8]| {
+        l.iter()
+            .zip(tail)
+            .map(|(a, b)| cmp(a, b))
+            .find(|o| o.is_ne())
+            .unwrap_or(Ordering::Equal)
+    };
+    let first =
+        sorted.partition_point(|l| prefix_cmp(l).then(l.len().cmp(&tail.len())) == Ordering::Less);
+    sorted[first..]
+        .iter()
+        .take(2)
+        .any(|l| l.len() > tail.len() && prefix_cmp(l) == Ordering::Equal)
 }
 
 /// Replaces `out` with `text` ASCII-lower-cased: the text the literals
@@ -254,21 +293,30 @@ fn bucket_of(key: &[u8]) -> Option<(usize, usize)> {
     })
 }
 
-/// The order to hand `keys` to Teddy in (indices, a filler repeated where
-/// a bucket's turn comes and it has nothing new): each bucket's keys with
-/// new low nibbles at the places that put them in their bucket, then the
-/// rest (they join the keys whose low nibbles they share). Keys are
-/// distinct and of one length, so no two match at one position and their
-/// order is free.
-fn layout(keys: &[&[u8]]) -> Vec<usize> {
-    let nibbles = |i: usize| -> Vec<u8> { keys[i].iter().map(|b| b & 0xf).collect() };
+/// The order to hand `patterns` to Teddy in (indices, a filler repeated
+/// where a bucket's turn comes and nothing can take it): each bucket's
+/// patterns with new low nibbles at the places that put them in their
+/// bucket; a pattern whose low nibbles are placed already (`cfut%` after
+/// `cfut_`) joins them wherever it is listed, so it takes the turn of a
+/// bucket with nothing new; then the rest. No two patterns match at one
+/// position unless one is a cut of the other's literals (the search checks
+/// a key's literals in order whichever it finds), so their order is free.
+fn layout(patterns: &[&[u8]]) -> Vec<usize> {
+    // Teddy's fingerprint: as many bytes as the shortest pattern has.
+    let mask = patterns
+        .iter()
+        .map(|p| p.len())
+        .min()
+        .unwrap_or(1)
+        .min(MASK);
+    let nibbles = |i: usize| -> Vec<u8> { patterns[i][..mask].iter().map(|b| b & 0xf).collect() };
     let mut order: Vec<usize> = Vec::new();
     let mut seen: HashSet<Vec<u8>> = Default::default();
     let mut queues: Vec<std::collections::VecDeque<usize>> = vec![Default::default(); SLOTS];
     let mut rest = Vec::new();
     let mut placed: Vec<(usize, usize, usize)> = Vec::new();
-    for (i, key) in keys.iter().enumerate() {
-        match bucket_of(key) {
+    for (i, pattern) in patterns.iter().enumerate() {
+        match bucket_of(pattern) {
             Some((b, start)) => placed.push((b, start, i)),
             None => rest.push(i),
         }
@@ -280,7 +328,7 @@ fn layout(keys: &[&[u8]]) -> Vec<usize> {
     }
     let mut filler = None;
     while queues.iter().any(|q| !q.is_empty()) {
-        // Teddy's bucket for a new key at this place.
+        // Teddy's bucket for a new pattern at this place.
         let bucket = SLOTS - 1 - order.len() % SLOTS;
         let next = loop {
             match queues[bucket].pop_front() {
@@ -288,12 +336,13 @@ fn layout(keys: &[&[u8]]) -> Vec<usize> {
                 other => break other,
             }
         };
-        // Nothing new for this bucket: a key whose low nibbles are placed
-        // already keeps the places aligned (it joins them).
-        let i = match next {
-            Some(i) => i,
-            None if rest.first().is_some_and(|&r| seen.contains(&nibbles(r))) => rest.remove(0),
-            None => filler.unwrap_or(0),
+        // Nothing new for this bucket: a pattern whose low nibbles are
+        // placed already keeps the places aligned (it joins them).
+        let joining = || rest.iter().position(|&r| seen.contains(&nibbles(r)));
+        let i = match (next, joining()) {
+            (Some(i), _) => i,
+            (None, Some(r)) => rest.remove(r),
+            (None, None) => filler.unwrap_or(0),
         };
         if bucket == SLOTS - 1 && filler.is_none() {
             filler = Some(i);
@@ -357,12 +406,30 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_built_in_patterns_land_in_their_buckets() {
+        let detector = super::super::Detector::new(&crate::core::secrets::KnownSecrets::new());
+        let searched = &detector.finder.searched;
+        // Teddy's rule (aho-corasick 1.1, packed/teddy/generic.rs): a
+        // pattern whose low nibbles are new goes to bucket 7 - id % 8, the
+        // others to the bucket of the first pattern with their nibbles.
+        let mut bucket_of_nibbles = std::collections::HashMap::new();
+        for (id, pattern) in searched.iter().enumerate() {
+            let nibbles: Vec<u8> = pattern[..MASK].iter().map(|b| b & 0xf).collect();
+            let teddy = *bucket_of_nibbles
+                .entry(nibbles)
+                .or_insert(SLOTS - 1 - id % SLOTS);
+            let wanted = bucket_of(pattern).map(|(b, _)| b);
+            assert_eq!(Some(teddy), wanted, "{}", String::from_utf8_lossy(pattern));
+        }
+    }
+
     proptest! {
         /// The search reports what a naive one does: at each position, the
         /// first literal in priority order that starts there.
         #[test]
         fn the_search_agrees_with_a_naive_one(
-            words in prop::collection::vec("(cf|key|tok|0x)[a-z_=:\"]{1,4}", 1..12),
+            words in prop::collection::vec("(c|k|cf|key|tok|0x)[a-z_=:\"]{0,4}", 1..12),
             pieces in prop::collection::vec(
                 prop_oneof!["(cf|key|tok|0x)[a-z_=:\"]{0,4}", "[ a-z_=:]{0,6}"],
                 0..60,
@@ -376,7 +443,31 @@ mod tests {
                     Some((at, i))
                 })
                 .collect();
-            prop_assert_eq!(all_matches(&Finder::new(&literals), &hay), naive);
+            prop_assert_eq!(all_matches(&Finder::new(&literals), &hay), naive.clone());
+            prop_assert_eq!(all_matches(&Finder::build(&literals, false), &hay), naive);
+        }
+
+        /// A tail could grow exactly when a longer literal starts with it,
+        /// in its case where that counts.
+        #[test]
+        fn could_grow_agrees_with_a_naive_check(
+            words in prop::collection::vec(("(cf|Cf|key|KEY|tok)[a-zA-Z_=]{0,4}", any::<bool>()), 1..12),
+            tail in "(cf|CF|Cf|key|Key|tok)[a-zA-Z_=]{0,4}",
+        ) {
+            let literals: Vec<(&[u8], bool)> = words.iter().map(|(w, s)| (w.as_bytes(), *s)).collect();
+            let finder = Finder::new(&literals);
+            for k in 1..=tail.len() {
+                let tail = &tail.as_bytes()[..k];
+                let naive = literals.iter().any(|(l, case_sensitive)| {
+                    l.len() > k
+                        && if *case_sensitive {
+                            l.starts_with(tail)
+                        } else {
+                            l[..k].eq_ignore_ascii_case(tail)
+                        }
+                });
+                prop_assert_eq!(finder.could_grow(tail), naive, "{:?}", tail);
+            }
         }
     }
 }

@@ -207,8 +207,8 @@ impl Detector {
 
     fn build_with(known: &KnownSecrets, rules_enabled: bool, extra: Vec<StaticAnchor>) -> Detector {
         let anchors: Vec<StaticAnchor> = if rules_enabled {
-            // User keywords first: at one position the automaton reports
-            // the first pattern that matches (`cloudflare_key` before `key`).
+            // User keywords first: at one position the search reports the
+            // first literal that matches (`cloudflare_key` before `key`).
             extra
                 .into_iter()
                 .chain(RULES.iter().flat_map(rule_anchors))

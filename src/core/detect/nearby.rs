@@ -155,6 +155,12 @@ mod tests {
             DEFAULT_REPLACEMENT.to_ascii_lowercase().as_bytes()
         );
         assert_eq!(&MARKER_LOWER[MARKER_CF..MARKER_CF + 2], b"cf");
+        // Only the marker's `cf` is passed over: no mention word can
+        // overlap the marker (none holds a bracket, none is inside it).
+        for word in MENTIONS {
+            assert!(!word.contains(['[', ']']), "{word}");
+            assert!(memchr::memmem::find(MARKER_LOWER, word.as_bytes()).is_none());
+        }
         assert!(!mentions_cloudflare(b"X-Auth-Key: [REDACTED_CF_TOKEN]"));
         assert!(!mentions_cloudflare(b"token=[redacted_cf_token] next"));
         assert!(mentions_cloudflare(b"[REDACTED_CF_TOKEN] CF_API_TOKEN"));

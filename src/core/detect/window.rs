@@ -49,7 +49,8 @@ impl<'a> Window<'a> {
     pub(super) fn run(&self, from: usize, cap: usize, pred: impl Fn(u8) -> bool) -> Option<usize> {
         let ahead = self.ahead();
         let slice = ahead.get(from..).unwrap_or(&[]);
-        let n = slice.iter().take(cap).take_while(|&&b| pred(b)).count();
+        let limit = &slice[..slice.len().min(cap)];
+        let n = limit.iter().position(|&b| !pred(b)).unwrap_or(limit.len());
         if n < cap && from + n == ahead.len() && self.ahead_is_open() {
             None
         } else {
