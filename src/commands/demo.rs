@@ -32,6 +32,11 @@ const INCIDENT: &[(&str, &str)] = &[
     ),
 ];
 
+/// The vault file holding the leaked value: the responder knows it, so
+/// `redact` hunts it and its fragments by value, not only by shape (a shape
+/// alone cannot tell a fragment such as `cfut_abcdef` from a name).
+const LEAKED: &str = "vault/leaked-token.txt";
+
 /// Writes the example incident under `root` with fakes from `seed`.
 pub fn write_incident(root: &Path, seed: u64) -> Result<()> {
     let mut gen = FakeGen::new(seed);
@@ -113,26 +118,26 @@ pub fn run(args: DemoOptions) -> Result<u8> {
     let dry = step(
         &root,
         &style,
-        "2. See what would change",
-        &["redact", "--dry-run", "ci", "app"],
+        "2. See what would change (the leaked value, read from the vault file, is hunted too)",
+        &["redact", "--dry-run", "--secret-from", LEAKED, "ci", "app"],
     )?;
     let redact = step(
         &root,
         &style,
         "3. Rewrite in place: atomic, permissions kept, re-verified",
-        &["redact", "ci", "app"],
+        &["redact", "--secret-from", LEAKED, "ci", "app"],
     )?;
     let history = step(
         &root,
         &style,
         "   ... and shell histories, keeping the commands (here the example home)",
-        &["history", "--home", "home"],
+        &["history", "--secret-from", LEAKED, "--home", "home"],
     )?;
     let verify = step(
         &root,
         &style,
         "4. Prove the leaked value and its fragments are gone (the value comes from a file, never argv)",
-        &["verify", "--secret-from", "vault/leaked-token.txt", "ci", "home", "app"],
+        &["verify", "--secret-from", LEAKED, "ci", "home", "app"],
     )?;
     let diagnose = step(
         &root,
@@ -153,7 +158,7 @@ pub fn run(args: DemoOptions) -> Result<u8> {
         &[
             "checklist",
             "--secret-from",
-            "vault/leaked-token.txt",
+            LEAKED,
             "--wrangler",
             "app/wrangler.jsonc",
         ],
