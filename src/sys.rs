@@ -1,6 +1,6 @@
 //! The few raw system calls cfscrub makes, each behind a safe function:
 //! keeping secrets out of core dumps, widening pipes, writing standard
-//! output unbuffered, forwarding a signal, storing bytes into a file
+//! output and error unbuffered, forwarding a signal, storing bytes into a file
 //! without ever growing it.
 //! A leaf: nothing else in the crate calls `libc` for these.
 
@@ -28,30 +28,48 @@ pub fn widen_pipe(fd: RawFd) {
 }
 
 /// Standard output without the standard library's line buffering, for a
-/// writer that hands over whole blocks and flushes them itself (`filter`):
-/// the line buffer would split each block at its last newline into two
-/// writes. Never closed (dropping it leaves descriptor 1 open); write
+/// writer that hands over whole blocks and flushes them itself (`filter`,
+/// `run`): the line buffer would split each block at its last newline into
+/// two writes. Never closed (dropping it leaves descriptor 1 open); write
 /// nothing to `std::io::stdout()` while it is in use.
-pub fn stdout_unbuffered() -> RawStdout {
-    use std::os::fd::FromRawFd;
-    // SAFETY: descriptor 1 is open for the whole process (the runtime
-    // reopens it on /dev/null if it was closed at start); RawStdout never
-    // lets the File out, so it is never closed.
-    RawStdout(std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(1) }))
+pub fn stdout_unbuffered() -> RawStd {
+    RawStd::new(1)
 }
 
-/// Descriptor 1, written without a buffer ([`stdout_unbuffered`]); the
-/// `File` behind it stays inside, so safe code cannot close it.
-pub struct RawStdout(std::mem::ManuallyDrop<File>);
+/// Standard error as [`stdout_unbuffered`] gives standard output: whole
+/// blocks, and waiting when a non-blocking descriptor is full (`run`
+/// masks its command's stderr onto it). Never closed.
+pub fn stderr_unbuffered() -> RawStd {
+    RawStd::new(2)
+}
 
-/// A descriptor some other process left non-blocking (a CI runner sharing
-/// its pipe): a write that would block waits until the reader has taken
-/// some, instead of failing the stream part-way.
-fn blocking_write(mut write: impl FnMut() -> io::Result<usize>) -> io::Result<usize> {
-    loop {
-        match write() {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait_writable(1)?,
-            done => return done,
+/// Descriptor 1 or 2, written without a buffer ([`stdout_unbuffered`]);
+/// the `File` behind it stays inside, so safe code cannot close it.
+pub struct RawStd(std::mem::ManuallyDrop<File>);
+
+impl RawStd {
+    fn new(fd: RawFd) -> RawStd {
+        use std::os::fd::FromRawFd;
+        // SAFETY: descriptors 1 and 2 are open for the whole process (the
+        // runtime reopens them on /dev/null if they were closed at start);
+        // RawStd never lets the File out, so it is never closed.
+        RawStd(std::mem::ManuallyDrop::new(unsafe {
+            File::from_raw_fd(fd)
+        }))
+    }
+
+    /// A descriptor some other process left non-blocking (a CI runner
+    /// sharing its pipe): a write that would block waits until the reader
+    /// has taken some, instead of failing the stream part-way.
+    fn blocking_write(&self, mut write: impl FnMut() -> io::Result<usize>) -> io::Result<usize> {
+        use std::os::fd::AsRawFd;
+        loop {
+            match write() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    wait_writable(self.0.as_raw_fd())?
+                }
+                done => return done,
+            }
         }
     }
 }
@@ -73,13 +91,13 @@ fn wait_writable(fd: RawFd) -> io::Result<()> {
     }
 }
 
-impl Write for &RawStdout {
+impl Write for &RawStd {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        blocking_write(|| (&*self.0).write(bytes))
+        self.blocking_write(|| (&*self.0).write(bytes))
     }
 
     fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
-        blocking_write(|| (&*self.0).write_vectored(bufs))
+        self.blocking_write(|| (&*self.0).write_vectored(bufs))
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

@@ -225,15 +225,11 @@ fn masked_output_filtered_again_is_unchanged() {
     assert_same("filtered twice", &twice.stdout, &once.stdout);
 }
 
-#[test]
-fn a_non_blocking_output_that_fills_up_is_waited_for() {
-    use std::os::fd::AsRawFd;
-    // A runner may leave the shared pipe non-blocking: when the reader is
-    // slow, writes fail with EAGAIN, and the filter must wait, not stop.
+/// A long build log with a token every 10,000 lines, and the same log
+/// masked.
+fn long_log_with_tokens(p: &mut Planted) -> (String, String) {
     let mut fake = FakeGen::new(42);
-    let mut p = Planted::default();
-    let mut input = String::new();
-    let mut expected = String::new();
+    let (mut input, mut expected) = (String::new(), String::new());
     for i in 0..120_000 {
         let line = format!("line {i} of a long build log, nothing secret here\n");
         input.push_str(&line);
@@ -244,14 +240,50 @@ fn a_non_blocking_output_that_fills_up_is_waited_for() {
             expected.push_str("export CLOUDFLARE_API_TOKEN=[REDACTED_CF_TOKEN]\n");
         }
     }
-    let (mut reader, writer) = std::io::pipe().unwrap();
+    (input, expected)
+}
+
+/// A pipe whose write end is non-blocking, as a CI runner may leave the
+/// pipe it shares, and a second handle on that end to see when it is full.
+fn non_blocking_pipe() -> (
+    std::io::PipeReader,
+    std::io::PipeWriter,
+    std::io::PipeWriter,
+) {
+    use std::os::fd::AsRawFd;
+    let (reader, writer) = std::io::pipe().unwrap();
     // SAFETY: fcntl on a descriptor this test owns.
     unsafe {
         let flags = libc::fcntl(writer.as_raw_fd(), libc::F_GETFL);
         libc::fcntl(writer.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
     }
-    // A second handle on the write end, to see when the pipe is full.
     let probe = writer.try_clone().unwrap();
+    (reader, writer, probe)
+}
+
+/// Waits, reading nothing, until the pipe behind `probe` has no room (the
+/// writer's next write meets EAGAIN) or `child` has ended.
+fn wait_until_full(probe: std::io::PipeWriter, child: &mut Child) {
+    use std::os::fd::AsRawFd;
+    wait_until("the output pipe is full or the command ended", || {
+        let mut room = libc::pollfd {
+            fd: probe.as_raw_fd(),
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: one pollfd, no waiting.
+        let ready = unsafe { libc::poll(&mut room, 1, 0) };
+        ready == 0 || child.try_wait().unwrap().is_some()
+    });
+}
+
+#[test]
+fn a_non_blocking_output_that_fills_up_is_waited_for() {
+    // When the reader is slow, writes fail with EAGAIN, and the filter must
+    // wait, not stop.
+    let mut p = Planted::default();
+    let (input, expected) = long_log_with_tokens(&mut p);
+    let (mut reader, writer, probe) = non_blocking_pipe();
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
         .arg("filter")
         .stdin(Stdio::piped())
@@ -261,22 +293,7 @@ fn a_non_blocking_output_that_fills_up_is_waited_for() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    // Read nothing until the pipe has no room: the filter's writes now
-    // meet EAGAIN.
-    loop {
-        let mut room = libc::pollfd {
-            fd: probe.as_raw_fd(),
-            events: libc::POLLOUT,
-            revents: 0,
-        };
-        // SAFETY: one pollfd, no waiting.
-        let ready = unsafe { libc::poll(&mut room, 1, 0) };
-        if ready == 0 || child.try_wait().unwrap().is_some() {
-            break;
-        }
-        std::thread::yield_now();
-    }
-    drop(probe);
+    wait_until_full(probe, &mut child);
     let mut out = Vec::new();
     reader.read_to_end(&mut out).unwrap();
     feeder.join().unwrap().unwrap();
@@ -291,6 +308,41 @@ fn a_non_blocking_output_that_fills_up_is_waited_for() {
         String::from_utf8_lossy(&err)
     );
     assert_same("masked stream", &out, expected.as_bytes());
+}
+
+#[test]
+fn run_waits_on_non_blocking_outputs_that_fill_up() {
+    // The same for `run`, on both streams: the command writes the log to
+    // its stdout, then to its stderr; each of cfscrub's outputs is a
+    // non-blocking pipe left unread until full.
+    let mut p = Planted::default();
+    let (input, expected) = long_log_with_tokens(&mut p);
+    let t = Tree::new();
+    let log = t.write("build.log", &input);
+    let (mut out_reader, out_writer, out_probe) = non_blocking_pipe();
+    let (mut err_reader, err_writer, err_probe) = non_blocking_pipe();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
+        .args(["run", "--", "sh", "-c", "cat \"$1\"; cat \"$1\" >&2", "sh"])
+        .arg(&log)
+        .stdout(out_writer)
+        .stderr(err_writer)
+        .spawn()
+        .unwrap();
+    wait_until_full(out_probe, &mut child);
+    let out = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        out_reader.read_to_end(&mut out).map(|_| out)
+    });
+    wait_until_full(err_probe, &mut child);
+    let mut err = Vec::new();
+    err_reader.read_to_end(&mut err).unwrap();
+    let out = out.join().unwrap().unwrap();
+    let status = child.wait().unwrap();
+    p.assert_absent("stdout", &out);
+    p.assert_absent("stderr", &err);
+    assert!(status.success(), "run failed");
+    assert_same("masked stdout", &out, expected.as_bytes());
+    assert_same("masked stderr", &err, expected.as_bytes());
 }
 
 #[test]

@@ -81,7 +81,7 @@ pub fn run(args: FilterOptions) -> Result<u8> {
         }
     };
     if args.mask.summary {
-        print_summary("filter", &counts, &mut io::stdout());
+        print_summary("filter", &counts, &mut &stdout);
     }
     Ok(if args.fail_on_find && counts.total() > 0 {
         EXIT_FOUND

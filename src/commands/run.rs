@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use cfscrub::core::counts::FileCounts;
 use cfscrub::errln;
 use cfscrub::mask::masker::mask_stream;
-use cfscrub::sys::{send_signal, widen_pipe};
+use cfscrub::sys::{send_signal, stderr_unbuffered, stdout_unbuffered, widen_pipe};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::exfiltrator::origin::WithOrigin;
 use signal_hook::iterator::SignalsInfo;
@@ -57,18 +57,13 @@ pub fn run(args: RunOptions) -> Result<u8> {
     let mut err_pipe = child.stderr.take().expect("piped");
     widen_pipe(out_pipe.as_raw_fd());
     widen_pipe(err_pipe.as_raw_fd());
+    let (stdout, stderr) = (stdout_unbuffered(), stderr_unbuffered());
     let (out_counts, err_counts) = std::thread::scope(|scope| {
         let (d, r) = (&detector, &replacement);
-        let err = scope.spawn(move || {
-            drain(
-                mask_stream(d, r, &mut err_pipe, io::stderr()),
-                &mut err_pipe,
-            )
-        });
-        let out = drain(
-            mask_stream(d, r, &mut out_pipe, io::stdout()),
-            &mut out_pipe,
-        );
+        let stderr = &stderr;
+        let err =
+            scope.spawn(move || drain(mask_stream(d, r, &mut err_pipe, stderr), &mut err_pipe));
+        let out = drain(mask_stream(d, r, &mut out_pipe, &stdout), &mut out_pipe);
         (out, err.join().unwrap_or_default())
     });
     let status = child.wait().context("waiting for the command")?;
@@ -79,7 +74,7 @@ pub fn run(args: RunOptions) -> Result<u8> {
         for (k, n) in err_counts.by_kind {
             *counts.by_kind.entry(k).or_default() += n;
         }
-        print_summary("run", &counts, &mut io::stdout());
+        print_summary("run", &counts, &mut &stdout);
     }
     Ok(match (status.code(), status.signal()) {
         (Some(code), _) => code as u8,

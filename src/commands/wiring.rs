@@ -50,12 +50,13 @@ pub fn print_summary(verb: &str, counts: &FileCounts, annotations: &mut dyn Writ
     };
     errln!("cfscrub {verb}: masked {what}");
     if counts.total() > 0 && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        let _ = writeln!(
-            annotations,
-            "::warning title=cfscrub::{} Cloudflare credential(s) were masked in this step's output ({}). Rotate them: cfscrub checklist",
+        // One write for the whole line: `annotations` may be unbuffered.
+        let line = format!(
+            "::warning title=cfscrub::{} Cloudflare credential(s) were masked in this step's output ({}). Rotate them: cfscrub checklist\n",
             counts.total(),
             kinds
         );
+        let _ = annotations.write_all(line.as_bytes());
         let _ = annotations.flush();
     }
 }
