@@ -6,8 +6,9 @@
 //! prints through [`outln!`]/[`out!`] (standard output) and
 //! [`errln!`]/[`err!`] (standard error) instead:
 //!
-//! * standard error: a failed write is dropped — there is nowhere left to
-//!   report it, and the exit code must not change because of it;
+//! * standard error: each call is one write (waiting while a non-blocking
+//!   descriptor is full); a failed write is dropped — there is nowhere left
+//!   to report it, and the exit code must not change because of it;
 //! * standard output: a closed pipe ends the output quietly, as `| head`
 //!   wants; any other failure (a full disk) is kept, and `main` reports it
 //!   and exits 2 (see [`take_stdout_failure`]).
@@ -34,10 +35,14 @@ pub fn write_stdout(args: fmt::Arguments) {
 }
 
 /// Writes to standard error, ignoring failure (what [`err!`] and
-/// [`errln!`] call).
+/// [`errln!`] call). The text goes in one write, through
+/// [`crate::sys::stderr_unbuffered`]: a line up to the pipe's atomic size
+/// is never split by another thread's writes (`run` masks its command's
+/// stderr onto the same descriptor), and a descriptor some other process
+/// left non-blocking is waited on when full, not dropped part-way.
 pub fn write_stderr(args: fmt::Arguments) {
-    let mut err = io::stderr().lock();
-    let _ = err.write_fmt(args).and_then(|()| err.flush());
+    let text = fmt::format(args);
+    let _ = (&crate::sys::stderr_unbuffered()).write_all(text.as_bytes());
 }
 
 /// The first failure to write standard output other than a closed pipe,

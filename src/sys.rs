@@ -38,7 +38,9 @@ pub fn stdout_unbuffered() -> RawStd {
 
 /// Standard error as [`stdout_unbuffered`] gives standard output: whole
 /// blocks, and waiting when a non-blocking descriptor is full (`run`
-/// masks its command's stderr onto it). Never closed.
+/// masks its command's stderr onto it). Never closed; [`errln!`](crate::errln)
+/// writes through it too, and nothing should write to
+/// `std::io::stderr()`.
 pub fn stderr_unbuffered() -> RawStd {
     RawStd::new(2)
 }

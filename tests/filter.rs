@@ -277,13 +277,31 @@ fn wait_until_full(probe: std::io::PipeWriter, child: &mut Child) {
     });
 }
 
+/// Reads `reader` to its end on a thread of its own.
+fn read_in_background(mut reader: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        reader.read_to_end(&mut all).unwrap();
+        let _ = tx.send(all);
+    });
+    rx
+}
+
+/// What [`read_in_background`] read, failing after 120 s: a cfscrub that
+/// hangs fails the test instead of hanging it.
+fn read_all(what: &str, read: mpsc::Receiver<Vec<u8>>) -> Vec<u8> {
+    read.recv_timeout(Duration::from_secs(120))
+        .unwrap_or_else(|_| panic!("{what} did not end within 120 s"))
+}
+
 #[test]
 fn a_non_blocking_output_that_fills_up_is_waited_for() {
     // When the reader is slow, writes fail with EAGAIN, and the filter must
     // wait, not stop.
     let mut p = Planted::default();
     let (input, expected) = long_log_with_tokens(&mut p);
-    let (mut reader, writer, probe) = non_blocking_pipe();
+    let (reader, writer, probe) = non_blocking_pipe();
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
         .arg("filter")
         .stdin(Stdio::piped())
@@ -294,11 +312,12 @@ fn a_non_blocking_output_that_fills_up_is_waited_for() {
     let mut stdin = child.stdin.take().unwrap();
     let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     wait_until_full(probe, &mut child);
-    let mut out = Vec::new();
-    reader.read_to_end(&mut out).unwrap();
+    let out = read_all("the filtered stream", read_in_background(reader));
     feeder.join().unwrap().unwrap();
-    let mut err = Vec::new();
-    child.stderr.take().unwrap().read_to_end(&mut err).unwrap();
+    let err = read_all(
+        "filter's stderr",
+        read_in_background(child.stderr.take().unwrap()),
+    );
     let status = child.wait().unwrap();
     p.assert_absent("stdout", &out);
     p.assert_absent("stderr", &err);
@@ -319,8 +338,8 @@ fn run_waits_on_non_blocking_outputs_that_fill_up() {
     let (input, expected) = long_log_with_tokens(&mut p);
     let t = Tree::new();
     let log = t.write("build.log", &input);
-    let (mut out_reader, out_writer, out_probe) = non_blocking_pipe();
-    let (mut err_reader, err_writer, err_probe) = non_blocking_pipe();
+    let (out_reader, out_writer, out_probe) = non_blocking_pipe();
+    let (err_reader, err_writer, err_probe) = non_blocking_pipe();
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
         .args(["run", "--", "sh", "-c", "cat \"$1\"; cat \"$1\" >&2", "sh"])
         .arg(&log)
@@ -329,20 +348,92 @@ fn run_waits_on_non_blocking_outputs_that_fill_up() {
         .spawn()
         .unwrap();
     wait_until_full(out_probe, &mut child);
-    let out = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        out_reader.read_to_end(&mut out).map(|_| out)
-    });
+    let out = read_in_background(out_reader);
     wait_until_full(err_probe, &mut child);
-    let mut err = Vec::new();
-    err_reader.read_to_end(&mut err).unwrap();
-    let out = out.join().unwrap().unwrap();
+    let err = read_all("run's stderr", read_in_background(err_reader));
+    let out = read_all("run's stdout", out);
     let status = child.wait().unwrap();
     p.assert_absent("stdout", &out);
     p.assert_absent("stderr", &err);
     assert!(status.success(), "run failed");
     assert_same("masked stdout", &out, expected.as_bytes());
     assert_same("masked stderr", &err, expected.as_bytes());
+}
+
+/// Whether process `pid` has a single thread left and it sleeps: `run`
+/// past joining its stream and signal threads, blocked writing.
+fn sleeps_alone(pid: u32) -> bool {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).map(|d| d.count());
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The state follows the command name's closing parenthesis.
+    let state = stat
+        .rsplit_once(") ")
+        .and_then(|(_, rest)| rest.chars().next());
+    tasks.is_ok_and(|n| n == 1) && state == Some('S')
+}
+
+#[test]
+fn run_waits_to_write_its_summary_on_a_full_non_blocking_stderr() {
+    use std::os::fd::AsRawFd;
+    // stderr is full before cfscrub starts, and read only once cfscrub has
+    // written the masked log and either exited or blocked: the summary line
+    // meets a full pipe and must wait for room, and come whole.
+    let mut p = Planted::default();
+    let (input, expected) = long_log_with_tokens(&mut p);
+    let t = Tree::new();
+    let log = t.write("build.log", &input);
+    let (out_reader, out_writer, _) = non_blocking_pipe();
+    let (err_reader, err_writer, filler) = non_blocking_pipe();
+    let page = [b'.'; 4096];
+    let mut filled = 0;
+    // SAFETY: write(2) of a valid buffer to a descriptor this test owns.
+    while unsafe { libc::write(filler.as_raw_fd(), page.as_ptr().cast(), page.len()) } > 0 {
+        filled += page.len();
+    }
+    drop(filler);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
+        .args(["run", "--summary", "--", "sh", "-c", "cat \"$1\"", "sh"])
+        .arg(&log)
+        .stdout(out_writer)
+        .stderr(err_writer)
+        .spawn()
+        .unwrap();
+    // The whole masked log on stdout (its end comes only when cfscrub
+    // exits, after the summary), then stderr.
+    let (tx, rx) = mpsc::channel();
+    let log_len = expected.len();
+    std::thread::spawn(move || {
+        let mut reader = out_reader;
+        let mut log = vec![0; log_len];
+        reader.read_exact(&mut log).unwrap();
+        let _ = tx.send((log, reader));
+    });
+    let (out, rest) = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("run's stdout did not arrive within 120 s");
+    // Read stderr only once cfscrub has ended (it dropped the summary) or
+    // sleeps with its other threads gone (it waits to write the summary).
+    let pid = child.id();
+    wait_until("cfscrub exits or waits alone to write its summary", || {
+        child.try_wait().unwrap().is_some() || sleeps_alone(pid)
+    });
+    let err = read_all("run's stderr", read_in_background(err_reader));
+    let after = read_all("the end of run's stdout", read_in_background(rest));
+    assert!(after.is_empty(), "more on stdout than the masked log");
+    let status = child.wait().unwrap();
+    p.assert_absent("stdout", &out);
+    p.assert_absent("stderr", &err);
+    assert!(status.success(), "run failed");
+    assert_same("masked stdout", &out, expected.as_bytes());
+    assert!(
+        err[..filled].iter().all(|&b| b == b'.'),
+        "the filler was overwritten"
+    );
+    let summary = String::from_utf8_lossy(&err[filled..]);
+    assert!(
+        summary.starts_with("cfscrub run: masked 12 credential(s)") && summary.ends_with('\n'),
+        "the summary line is missing or cut: {summary:?}"
+    );
 }
 
 #[test]

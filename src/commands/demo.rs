@@ -118,7 +118,7 @@ pub fn run(args: DemoOptions) -> Result<u8> {
     let dry = step(
         &root,
         &style,
-        "2. See what would change (the leaked value, read from the vault file, is hunted too)",
+        "2. See what would change (the leaked value too: read from the vault file, never argv)",
         &["redact", "--dry-run", "--secret-from", LEAKED, "ci", "app"],
     )?;
     let redact = step(
@@ -136,7 +136,7 @@ pub fn run(args: DemoOptions) -> Result<u8> {
     let verify = step(
         &root,
         &style,
-        "4. Prove the leaked value and its fragments are gone (the value comes from a file, never argv)",
+        "4. Prove the leaked value and its fragments are gone",
         &["verify", "--secret-from", LEAKED, "ci", "home", "app"],
     )?;
     let diagnose = step(
@@ -149,7 +149,7 @@ pub fn run(args: DemoOptions) -> Result<u8> {
         &root,
         &style,
         "6. Lock the vault file down to 0600",
-        &["vault", "fix", "vault/leaked-token.txt"],
+        &["vault", "fix", LEAKED],
     )?;
     let checklist = step(
         &root,
@@ -189,7 +189,7 @@ pub fn run(args: DemoOptions) -> Result<u8> {
     );
     if ok {
         outln!(
-            "\n{}\n  cfscrub scan PATH...          # your CI logs, repositories, home\n  cfscrub checklist --wrangler wrangler.jsonc",
+            "\n{}\n  cfscrub scan PATH...                        # your CI logs, repositories, home\n  cfscrub redact --secret-from FILE PATH...   # FILE holds the leaked value: never on argv\n  cfscrub checklist --wrangler wrangler.jsonc",
             style.heading("Next, on your own files:")
         );
     }
