@@ -329,6 +329,26 @@ fn a_non_blocking_output_that_fills_up_is_waited_for() {
     assert_same("masked stream", &out, expected.as_bytes());
 }
 
+/// Starts cfscrub with `args` and, last, the path of a file holding
+/// `log` (the tree holding it is returned, to live as long as the run), its
+/// stdout and stderr on `outputs`.
+fn run_over_log(
+    log: &str,
+    args: &[&str],
+    outputs: (std::io::PipeWriter, std::io::PipeWriter),
+) -> (Child, Tree) {
+    let t = Tree::new();
+    let path = t.write("build.log", log);
+    let child = Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
+        .args(args)
+        .arg(&path)
+        .stdout(outputs.0)
+        .stderr(outputs.1)
+        .spawn()
+        .unwrap();
+    (child, t)
+}
+
 #[test]
 fn run_waits_on_non_blocking_outputs_that_fill_up() {
     // The same for `run`, on both streams: the command writes the log to
@@ -336,17 +356,13 @@ fn run_waits_on_non_blocking_outputs_that_fill_up() {
     // non-blocking pipe left unread until full.
     let mut p = Planted::default();
     let (input, expected) = long_log_with_tokens(&mut p);
-    let t = Tree::new();
-    let log = t.write("build.log", &input);
     let (out_reader, out_writer, out_probe) = non_blocking_pipe();
     let (err_reader, err_writer, err_probe) = non_blocking_pipe();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
-        .args(["run", "--", "sh", "-c", "cat \"$1\"; cat \"$1\" >&2", "sh"])
-        .arg(&log)
-        .stdout(out_writer)
-        .stderr(err_writer)
-        .spawn()
-        .unwrap();
+    let (mut child, _t) = run_over_log(
+        &input,
+        &["run", "--", "sh", "-c", "cat \"$1\"; cat \"$1\" >&2", "sh"],
+        (out_writer, err_writer),
+    );
     wait_until_full(out_probe, &mut child);
     let out = read_in_background(out_reader);
     wait_until_full(err_probe, &mut child);
@@ -380,8 +396,6 @@ fn run_waits_to_write_its_summary_on_a_full_non_blocking_stderr() {
     // meets a full pipe and must wait for room, and come whole.
     let mut p = Planted::default();
     let (input, expected) = long_log_with_tokens(&mut p);
-    let t = Tree::new();
-    let log = t.write("build.log", &input);
     let (out_reader, out_writer, _) = non_blocking_pipe();
     let (err_reader, err_writer, filler) = non_blocking_pipe();
     let page = [b'.'; 4096];
@@ -391,13 +405,11 @@ fn run_waits_to_write_its_summary_on_a_full_non_blocking_stderr() {
         filled += page.len();
     }
     drop(filler);
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("cfscrub"))
-        .args(["run", "--summary", "--", "sh", "-c", "cat \"$1\"", "sh"])
-        .arg(&log)
-        .stdout(out_writer)
-        .stderr(err_writer)
-        .spawn()
-        .unwrap();
+    let (mut child, _t) = run_over_log(
+        &input,
+        &["run", "--summary", "--", "sh", "-c", "cat \"$1\"", "sh"],
+        (out_writer, err_writer),
+    );
     // The whole masked log on stdout (its end comes only when cfscrub
     // exits, after the summary), then stderr.
     let (tx, rx) = mpsc::channel();
